@@ -1,0 +1,183 @@
+"""Orchestrate the stages: load curated files → build layers → validate → write, I/O at the ends.
+
+``check`` runs the same stages without writing; ``build`` writes every layer or none.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from geo import registry, store
+from geo.errors import DataError, Problem
+from geo.export import dumps, feature_collection, replace_all
+from geo.layers import borders, crossings, pipelines, roads
+from geo.measure import CountryIndex
+from geo.paths import layers_dir, source_dir
+from geo.tables import Problems
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Result:
+    """The layers built from the curated files, and every problem found on the way."""
+
+    frames: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def quiet(_: str) -> None:
+    """Discard progress messages."""
+
+
+def country_index(frame: gpd.GeoDataFrame) -> CountryIndex:
+    """Index the ``kind`` = ``country`` polygons of a borders layer."""
+    countries = frame[frame["kind"] == "country"]
+    return CountryIndex(dict(zip(countries["country"], countries.geometry)))
+
+
+def build_borders(source: Path, folder: Path, *, upstream: bool, progress: Progress) -> tuple[
+        gpd.GeoDataFrame, gpd.GeoDataFrame, str]:
+    """Build ``borders`` and ``boundaries`` from upstream, or reuse the committed layers.
+
+    Returns
+    -------
+    The two layers and a note saying which way they were obtained.
+    """
+    enclaves = borders.load_enclaves(source / "enclaves.csv")
+    path = borders.locate_upstream(progress) if upstream else None
+    if path is None:
+        frame, _ = store.read_layer("borders", folder)
+        bounds, _ = store.read_layer("boundaries", folder)
+        return frame, bounds, "borders: upstream dataset not used; kept the committed borders and boundaries"
+    progress(f"borders: reading {path} (takes ~15 s) …")
+    countries = borders.build_countries(borders.read_upstream(path))
+    progress("borders: repairing polygons, naming enclaves, tracing boundaries …")
+    named = borders.build_enclaves(countries, enclaves)
+    frame = gpd.GeoDataFrame(pd.concat([countries, named], ignore_index=True), geometry="geometry", crs=4326)
+    return frame, borders.build_boundaries(countries), f"borders: rebuilt from {path}"
+
+
+def run(*, as_of: dt.date, upstream: bool = False, source: Path | None = None, folder: Path | None = None,
+        progress: Progress = quiet) -> Result:
+    """Load, build and validate every layer; collect problems instead of stopping at the first.
+
+    Parameters
+    ----------
+    as_of
+        The day statuses are evaluated on.
+    upstream
+        Rebuild the borders from the upstream dataset (fetching it if needed) instead of reusing
+        the committed borders layer.
+    source, folder
+        Curated files and built layers (defaults: ``layers/src`` and ``layers``).
+    progress
+        Receives one-line progress messages.
+    """
+    source = source or source_dir()
+    folder = folder or layers_dir()
+    result = Result()
+    try:
+        frame, bounds, note = build_borders(source, folder, upstream=upstream, progress=progress)
+    except DataError as exc:
+        result.problems.extend(exc.problems)
+        return result
+    result.notes.append(note)
+    result.frames["borders"], result.frames["boundaries"] = frame, bounds
+    index = country_index(frame)
+    known = set(frame["country"])
+
+    progress("crossings: loading and checking positions on the borders …")
+    loaded_crossings = _stage(result, lambda: crossings.load(source, known))
+    if loaded_crossings is not None:
+        result.frames["crossings"] = crossings.build(loaded_crossings, as_of)
+        result.problems.extend(crossings.validate(loaded_crossings, bounds).items)
+
+    progress("pipelines: loading and measuring per country …")
+    loaded_pipelines = _stage(result, lambda: pipelines.load(source))
+    if loaded_pipelines is not None:
+        result.frames["pipelines"] = pipelines.build(loaded_pipelines, index, as_of)
+        result.problems.extend(pipelines.validate(loaded_pipelines, result.frames["pipelines"]).items)
+
+    progress("roads: loading, measuring and checking the network …")
+    if loaded_crossings is not None:
+        network = _stage(result, lambda: roads.load(source, loaded_crossings))
+        if network is not None:
+            result.frames["roads"], result.frames["places"] = roads.build(network)
+            result.problems.extend(roads.validate(network, result.frames["roads"], index).items)
+            result.problems.extend(roads.unjoined_crossings(network, loaded_crossings).items)
+    return result
+
+
+def _stage(result: Result, load: Callable[[], Any]) -> Any:
+    try:
+        return load()
+    except DataError as exc:
+        result.problems.extend(exc.problems)
+        return None
+
+
+def layer_metadata(layer_id: str, frame: gpd.GeoDataFrame, *, as_of: dt.date, exported: dt.date) -> dict[str, Any]:
+    """Return the metadata of a layer file: the spec's record plus dates, count and every cited URL."""
+    spec = registry.get(layer_id)
+    sources: list[str] = []
+    for column in ("sources", "length_source", "status_source"):
+        if column in frame.columns:
+            for value in frame[column]:
+                items = value if isinstance(value, list) else [value]
+                sources.extend(str(v) for v in items if isinstance(v, str) and v)
+    if "status_history" in frame.columns:
+        sources.extend(e["source"] for h in frame["status_history"] for e in (h or []) if e.get("source"))
+    metadata = spec.metadata()
+    metadata.update({
+        "geometry_type": spec.geometry_type,
+        "feature_count": len(frame),
+        "export_date": exported.isoformat(),
+        "as_of": as_of.isoformat(),
+        "status_policy": (
+            "status is the latest dated entry of status_history on or before as_of; each entry cites its source; "
+            "last_verified is the date of the latest entry" if "status_history" in frame.columns else None
+        ),
+        "sources": sorted(set(sources)),
+    })
+    return metadata
+
+
+def encode(layer_id: str, frame: gpd.GeoDataFrame, *, as_of: dt.date, exported: dt.date) -> bytes:
+    """Return the bytes of a layer file (RFC 7946 GeoJSON with metadata)."""
+    spec = registry.get(layer_id)
+    ordered = frame[[*spec.properties, "geometry"]]
+    return dumps(feature_collection(ordered, layer_metadata(layer_id, frame, as_of=as_of, exported=exported)))
+
+
+def write(result: Result, *, as_of: dt.date, folder: Path | None = None) -> list[Path]:
+    """Write every layer of a clean result, all or nothing.
+
+    Raises
+    ------
+    DataError
+        The result has problems or misses a layer: nothing is written.
+    """
+    if result.problems:
+        raise DataError(result.problems)
+    missing = [i for i in registry.ids() if i not in result.frames]
+    if missing:
+        raise DataError([Problem("layers", 0, f"layer {m!r} was not built") for m in missing])
+    folder = folder or layers_dir()
+    files = [(store.layer_path(i, folder), encode(i, result.frames[i], as_of=as_of, exported=as_of))
+             for i in registry.ids()]
+    replace_all(files)
+    return [path for path, _ in files]
+
+
+def check_problems(problems: Problems) -> list[str]:
+    """Format problems for the terminal, one per line."""
+    return [str(p) for p in problems.items]

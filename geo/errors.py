@@ -1,0 +1,56 @@
+"""The project's exception types.
+
+Every error a user can cause ends in one of these, with a one-line message that says what
+went wrong and where (a file and line, or a command-line argument).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class GeoError(Exception):
+    """Base class for every error the project raises on purpose."""
+
+    exit_code = 1
+
+
+class UsageError(GeoError):
+    """A bad command-line argument or option value (exit code 2)."""
+
+    exit_code = 2
+
+
+class NoRouteError(GeoError):
+    """No route exists under the given scenario (exit code 3)."""
+
+    exit_code = 3
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in a data file, located by file and line."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+class DataError(GeoError):
+    """Curated or upstream data that does not meet the contract.
+
+    Parameters
+    ----------
+    problems
+        Every problem found; the message shows the first and the count.
+    """
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = list(problems)
+        first = str(self.problems[0]) if self.problems else "invalid data"
+        more = len(self.problems) - 1
+        suffix = f" (and {more} more problem{'s' if more != 1 else ''})" if more > 0 else ""
+        super().__init__(first + suffix)

@@ -1,0 +1,174 @@
+"""Write layers as RFC 7946 GeoJSON (or GeoPackage), atomically.
+
+RFC 7946: longitude/latitude on WGS84, polygon exterior rings counter-clockwise and holes
+clockwise, no ``crs`` member; coordinates are rounded to 6 decimals (about 0.1 m). The layer's
+metadata goes into a top-level ``metadata`` member, which RFC 7946 readers ignore.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from geo.errors import GeoError
+
+DECIMALS = 6
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_FILE_MODE = 0o666 & ~_umask()
+
+
+def rfc7946_geometry(geometry: BaseGeometry) -> dict[str, Any]:
+    """Return a GeoJSON geometry object: rounded to 6 decimals, exterior rings counter-clockwise.
+
+    Examples
+    --------
+    >>> from shapely import Polygon
+    >>> rfc7946_geometry(Polygon([(0, 0), (0, 1), (1, 1), (0, 0)]))["coordinates"][0]
+    [[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [0.0, 0.0]]
+    """
+    rounded = shapely.transform(geometry, lambda xy: np.round(xy, DECIMALS))
+    if rounded.geom_type in ("Polygon", "MultiPolygon"):
+        rounded = shapely.orient_polygons(rounded, exterior_cw=False)
+    mapped: dict[str, Any] = json.loads(shapely.to_geojson(rounded))
+    return mapped
+
+
+def json_value(value: Any) -> Any:
+    """Convert a property value to plain JSON (NaN and NaT → null, numpy scalars → Python, dates → ISO)."""
+    if value is None:
+        return None
+    if isinstance(value, float | np.floating):
+        return None if math.isnan(float(value)) else float(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, np.ndarray):
+        return [json_value(v) for v in value.tolist()]
+    if isinstance(value, Mapping):
+        return {str(k): json_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_value(v) for v in value]
+    return value
+
+
+def feature_collection(frame: gpd.GeoDataFrame, metadata: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the layer as a GeoJSON FeatureCollection with a ``metadata`` member.
+
+    Parameters
+    ----------
+    frame
+        Layer features in EPSG:4326 with an ``id`` column.
+    metadata
+        Layer-level metadata (licence, attribution, sources, dates).
+    """
+    if frame.crs is None or frame.crs.to_epsg() != 4326:
+        raise GeoError("a layer must be in EPSG:4326 to be written as GeoJSON")
+    columns = [c for c in frame.columns if c != frame.geometry.name]
+    features = []
+    for values, geometry in zip(frame[columns].itertuples(index=False, name=None), frame.geometry):
+        properties = {k: json_value(v) for k, v in zip(columns, values)}
+        features.append({
+            "type": "Feature",
+            "id": properties.get("id"),
+            "properties": properties,
+            "geometry": rfc7946_geometry(geometry),
+        })
+    return {"type": "FeatureCollection", "metadata": json_value(dict(metadata)), "features": features}
+
+
+def dumps(collection: Mapping[str, Any]) -> bytes:
+    """Serialise a FeatureCollection deterministically (UTF-8, one feature per line)."""
+    head = {k: v for k, v in collection.items() if k != "features"}
+    lines = [json.dumps(f, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+             for f in collection["features"]]
+    text = json.dumps(head, ensure_ascii=False, separators=(",", ":"), allow_nan=False)[:-1]
+    text += ',"features":[\n' + ",\n".join(lines) + "\n]}\n"
+    return text.encode("utf-8")
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write bytes to ``path`` through a temporary file and a rename: never a half-written file.
+
+    Raises
+    ------
+    GeoError
+        The folder does not exist or is not writable.
+    """
+    target = Path(path)
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise GeoError(f"cannot write {target}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, _FILE_MODE)
+        os.replace(temporary, target)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        raise GeoError(f"cannot write {target}: {exc.strerror or exc}") from None
+
+
+def replace_all(files: Iterable[tuple[Path, bytes]]) -> None:
+    """Write several files so that either all are replaced or none is.
+
+    Every file is first written to a temporary file beside its target; only when all are written
+    are they renamed into place.
+    """
+    staged: list[tuple[str, Path]] = []
+    try:
+        for target, data in files:
+            handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            staged.append((temporary, target))
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(temporary, _FILE_MODE)
+    except OSError as exc:
+        for temporary, _ in staged:
+            Path(temporary).unlink(missing_ok=True)
+        raise GeoError(f"cannot write layers: {exc.strerror or exc}") from None
+    for temporary, target in staged:
+        os.replace(temporary, target)
+
+
+def write_gpkg(frame: gpd.GeoDataFrame, path: Path, layer: str) -> None:
+    """Write a layer to a GeoPackage (lists and objects as JSON text), atomically."""
+    flat = frame.copy()
+    for column in flat.columns:
+        if column == flat.geometry.name:
+            continue
+        if flat[column].map(lambda v: isinstance(v, list | dict | tuple)).any():
+            flat[column] = flat[column].map(lambda v: json.dumps(json_value(v), ensure_ascii=False))
+    target = Path(path)
+    temporary = target.with_name(f".{target.name}.tmp.gpkg")
+    try:
+        flat.to_file(temporary, layer=layer, driver="GPKG", engine="pyogrio")
+        os.replace(temporary, target)
+    except Exception as exc:  # pyogrio raises several types for unwritable paths
+        temporary.unlink(missing_ok=True)
+        raise GeoError(f"cannot write {target}: {exc}") from None

@@ -1,0 +1,1 @@
+"""One module per layer; each exposes ``SPEC`` and pure build functions."""

@@ -1,0 +1,399 @@
+"""The Soviet-era trunk road network: places (nodes) and road segments (edges).
+
+Stages: :func:`load` (places, segments and calibration runs from ``layers/src/roads/``) →
+:func:`build` (geometry through the places, lengths cited, calibrated or geodesic) →
+:func:`validate` (references, countries, lengths, designations, connectivity).
+
+Segments reference places by id, so junctions share exact coordinates by construction.
+Crossings of the ``crossings`` layer are places too (``kind`` = ``crossing``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import rustworkx as rx
+import shapely
+
+from geo.layers.crossings import Crossing
+from geo.measure import CountryIndex, distance_km, geodesic_km
+from geo.spec import CURATED, GEO_MAPS, GEONAMES, ODBL, ODBL_URL, OSM_ATTRIBUTION, LayerSpec
+from geo.tables import (
+    Problems,
+    Row,
+    check_unique,
+    parse_choice,
+    parse_float,
+    parse_list,
+    parse_lonlat,
+    parse_slug,
+    parse_urls,
+    read_table,
+)
+
+PLACE_COLUMNS = ("id", "name", "aliases", "country", "kind", "capital", "lon", "lat", "elevation_m", "coord_source",
+                 "sources")
+SEGMENT_COLUMNS = ("id", "name", "soviet_ref", "refs", "from_place", "to_place", "country", "via", "run", "length_km",
+                   "length_source", "features", "geometry_accuracy", "sources", "notes")
+RUN_COLUMNS = ("id", "name", "length_km", "source", "notes")
+KINDS = ("city", "town", "junction", "pass")
+COUNTRIES = ("KZ", "KG", "TJ", "UZ", "TM", "AF", "CN")
+ACCURACY = ("schematic", "traced")
+MAX_KM_OUTSIDE = 3.0
+"""A segment may stray this far outside its country (schematic lines near borders and crossings)."""
+RUN_SCALE = (0.97, 1.6)
+"""Accepted range of the factor that scales a run's drawn length to its published length."""
+
+SOVIET_REF = re.compile(r"^(M\d{2}|A\d{3})$")
+REF_PATTERNS = {
+    "Asian Highway": re.compile(r"^AH\d{1,3}$"),
+    "E-road": re.compile(r"^E\d{2,3}$"),
+    "CAREC corridor": re.compile(r"^CAREC-\d{1,2}[a-f]?$"),
+    "Kazakh": re.compile(r"^(A\d{1,2}|KAZ\d{2}|KZ\d{2}-\d{2}|R-?\d{1,3})$"),
+    "Kyrgyz": re.compile(r"^(ЭМ|ЭР)-\d{2}$"),
+    "Tajik": re.compile(r"^РБ\d{2}$"),
+    "Uzbek": re.compile(r"^(M\d{2}|A\d{3}|4R\d{1,3}|R\d{1,3})$"),
+    "Turkmen": re.compile(r"^(M\d{2}|P-\d{1,3}|A\d{3})$"),
+}
+
+SPEC = LayerSpec(
+    id="roads",
+    title="Soviet-era trunk roads of Central Asia with their current designations",
+    geometry_type="LineString",
+    licence=ODBL,
+    licence_url=ODBL_URL,
+    attribution=OSM_ATTRIBUTION + " (borders); © GeoNames (CC BY 4.0) town positions; facts from the cited sources",
+    upstream=(CURATED, GEONAMES, GEO_MAPS),
+    method=(
+        "Curated corridor network (layers/src/roads/): each segment is drawn from place to place through hand-placed "
+        "points along the valleys and passes the road uses. length_km is `cited` (a published length of the segment), "
+        "`calibrated` (the geodesic lengths of a run of segments scaled to the run's published length) or "
+        "`geodesic` (the drawn line measured on WGS84 with pyproj.Geod)."
+    ),
+    properties=("id", "name", "soviet_ref", "refs", "from_place", "to_place", "country", "length_km",
+                "drawn_length_km", "length_method", "length_source", "run", "features", "geometry_accuracy",
+                "sources", "notes"),
+    notes=(
+        "Geometry is schematic (drawn through towns and passes, not traced from imagery): use it for corridors and "
+        "distances, not for navigation."
+    ),
+    curated_files=("roads/places_*.csv", "roads/segments_*.csv", "roads/runs_*.csv"),
+)
+
+PLACES_SPEC = LayerSpec(
+    id="places",
+    title="Places of the road network: capitals, towns, junctions, passes and crossings",
+    geometry_type="Point",
+    licence=ODBL,
+    licence_url=ODBL_URL,
+    attribution="© GeoNames (CC BY 4.0) town positions; " + OSM_ATTRIBUTION + " (crossing positions via geo-maps)",
+    upstream=(CURATED, GEONAMES),
+    method="Curated place list (layers/src/roads/places_*.csv) plus every crossing of the crossings layer.",
+    properties=("id", "name", "aliases", "country", "kind", "capital", "elevation_m", "lon", "lat", "coord_source",
+                "sources"),
+)
+
+
+@dataclass(frozen=True)
+class Place:
+    """A node of the road network."""
+
+    row: Row | None
+    id: str
+    name: str
+    aliases: tuple[str, ...]
+    country: str
+    kind: str
+    capital: str
+    point: tuple[float, float]
+    elevation_m: float | None
+    coord_source: str
+    sources: tuple[str, ...]
+
+    def countries(self) -> set[str]:
+        """Return the country codes the place belongs to (two for a crossing)."""
+        return set(self.country.split("-"))
+
+
+@dataclass
+class Segment:
+    """An edge of the road network, between two places."""
+
+    row: Row
+    id: str
+    name: str
+    soviet_ref: str | None
+    refs: list[str]
+    from_place: str
+    to_place: str
+    country: str
+    via: list[tuple[float, float]]
+    run: str | None
+    cited_km: float | None
+    length_source: str | None
+    features: list[str]
+    accuracy: str
+    sources: list[str]
+    notes: str
+
+
+@dataclass(frozen=True)
+class Run:
+    """A published length covering several consecutive segments."""
+
+    row: Row
+    id: str
+    name: str
+    length_km: float
+    source: str
+
+
+@dataclass
+class Network:
+    """The loaded road network."""
+
+    places: dict[str, Place]
+    segments: list[Segment]
+    runs: dict[str, Run] = field(default_factory=dict)
+
+
+def load(source: Path, crossings: list[Crossing]) -> Network:
+    """Read every ``places_*.csv``, ``segments_*.csv`` and ``runs_*.csv`` under ``source/roads``.
+
+    Raises
+    ------
+    DataError
+        Listing every problem found, with file and line.
+    """
+    folder = source / "roads"
+    problems = Problems()
+    place_rows = [r for p in sorted(folder.glob("places_*.csv")) for r in read_table(p, PLACE_COLUMNS)]
+    segment_rows = [r for p in sorted(folder.glob("segments_*.csv")) for r in read_table(p, SEGMENT_COLUMNS)]
+    run_rows = [r for p in sorted(folder.glob("runs_*.csv")) for r in read_table(p, RUN_COLUMNS)]
+    places = {c.id: _crossing_place(c) for c in crossings}
+    for row in place_rows:
+        place = _place(row, problems)
+        if place is None:
+            continue
+        if place.id in places:
+            first = places[place.id].row
+            where = f"line {first.line} of {first.file}" if first else "crossings.csv"
+            problems.add(row, f"duplicate place id {place.id!r} (also at {where})")
+            continue
+        places[place.id] = place
+    runs: dict[str, Run] = {}
+    check_unique(run_rows, "id", problems)
+    for row in run_rows:
+        run = _run(row, problems)
+        if run is not None:
+            runs.setdefault(run.id, run)
+    check_unique(segment_rows, "id", problems)
+    segments = [s for s in (_segment(row, problems, places, runs) for row in segment_rows) if s is not None]
+    problems.raise_if_any()
+    return Network(places, segments, runs)
+
+
+def _crossing_place(c: Crossing) -> Place:
+    return Place(None, c.id, c.name, tuple(c.names), c.countries, "crossing", "", c.point, None, c.coord_source,
+                 tuple(c.sources))
+
+
+def _place(row: Row, problems: Problems) -> Place | None:
+    before = len(problems.items)
+    slug = parse_slug(row, "id", problems)
+    if not row["name"]:
+        problems.add(row, "name: missing")
+    country = parse_choice(row, "country", COUNTRIES, problems)
+    kind = parse_choice(row, "kind", KINDS, problems)
+    capital = row["capital"]
+    if capital and capital != "national" and not re.match(r"^region:\S.*$", capital):
+        problems.add(row, f"capital: {capital!r} is not 'national' or 'region:<name>'")
+    point = parse_lonlat(row, problems)
+    elevation = parse_float(row, "elevation_m", problems, required=False, low=-500, high=9000)
+    sources = parse_urls(row, "sources", problems)
+    if len(problems.items) > before or slug is None or point is None or country is None or kind is None:
+        return None
+    return Place(row, slug, row["name"], tuple(parse_list(row["aliases"])), country, kind, capital, point, elevation,
+                 row["coord_source"], tuple(sources))
+
+
+def _run(row: Row, problems: Problems) -> Run | None:
+    slug = parse_slug(row, "id", problems)
+    km = parse_float(row, "length_km", problems, low=0.1, high=10000)
+    source = parse_urls(row, "source", problems)
+    if slug is None or km is None or not source:
+        return None
+    return Run(row, slug, row["name"], km, source[0])
+
+
+def _segment(row: Row, problems: Problems, places: dict[str, Place], runs: dict[str, Run]) -> Segment | None:
+    before = len(problems.items)
+    slug = parse_slug(row, "id", problems)
+    for key in ("from_place", "to_place"):
+        if row[key] not in places:
+            problems.add(row, f"{key}: unknown place {row[key]!r}")
+    country = parse_choice(row, "country", COUNTRIES, problems)
+    soviet = row["soviet_ref"] or None
+    if soviet and not SOVIET_REF.match(soviet):
+        problems.add(row, f"soviet_ref: {soviet!r} is not a Soviet number like 'M41' or 'A373'")
+    refs = parse_list(row["refs"])
+    for ref in refs:
+        if not any(p.match(ref) for p in REF_PATTERNS.values()):
+            problems.add(row, f"refs: {ref!r} is not a well-formed designation (e.g. ЭМ-04, РБ01, A2, KAZ06, AH7, "
+                              "E40, CAREC-3)")
+    via = _parse_via(row, problems)
+    run = row["run"] or None
+    if run and run not in runs:
+        problems.add(row, f"run: unknown run {run!r}")
+    cited = parse_float(row, "length_km", problems, required=False, low=0.01, high=5000)
+    length_source = parse_urls(row, "length_source", problems, required=cited is not None)
+    if cited is not None and run:
+        problems.add(row, "a segment has either a cited length_km or a run, not both")
+    accuracy = parse_choice(row, "geometry_accuracy", ACCURACY, problems)
+    sources = parse_urls(row, "sources", problems)
+    if len(problems.items) > before or slug is None or country is None or accuracy is None or via is None:
+        return None
+    return Segment(row, slug, row["name"], soviet, refs, row["from_place"], row["to_place"], country, via, run,
+                   cited, length_source[0] if length_source else None, parse_list(row["features"]), accuracy,
+                   sources, row["notes"])
+
+
+def _parse_via(row: Row, problems: Problems) -> list[tuple[float, float]] | None:
+    points: list[tuple[float, float]] = []
+    for i, chunk in enumerate(c for c in row["via"].split(";") if c.strip()):
+        parts = chunk.split()
+        try:
+            lon, lat = (float(parts[0]), float(parts[1])) if len(parts) == 2 else (float("nan"), float("nan"))
+        except ValueError:
+            lon = lat = float("nan")
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            problems.add(row, f"via: point {i + 1} {chunk.strip()!r} is not 'lon lat' in degrees")
+            return None
+        points.append((lon, lat))
+    return points
+
+
+def segment_line(segment: Segment, places: dict[str, Place]) -> shapely.LineString:
+    """Return the segment's geometry: from_place → via points → to_place."""
+    return shapely.LineString([places[segment.from_place].point, *segment.via, places[segment.to_place].point])
+
+
+def build(network: Network) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Return the ``roads`` and ``places`` layers.
+
+    Lengths: a cited ``length_km`` wins; else the segment's drawn length times its run's scale
+    (published run length / drawn run length); else the drawn geodesic length.
+    """
+    drawn = {s.id: geodesic_km(segment_line(s, network.places)) for s in network.segments}
+    scale = run_scales(network, drawn)
+    records = []
+    for s in network.segments:
+        if s.cited_km is not None:
+            km, method, source = s.cited_km, "cited", s.length_source
+        elif s.run and s.run in scale:
+            run = network.runs[s.run]
+            km, method, source = drawn[s.id] * scale[s.run], "calibrated", run.source
+        else:
+            km, method, source = drawn[s.id], "geodesic", None
+        records.append({
+            "id": s.id, "name": s.name, "soviet_ref": s.soviet_ref, "refs": s.refs, "from_place": s.from_place,
+            "to_place": s.to_place, "country": s.country, "length_km": round(km, 2),
+            "drawn_length_km": round(drawn[s.id], 2), "length_method": method, "length_source": source,
+            "run": s.run, "features": s.features, "geometry_accuracy": s.accuracy, "sources": s.sources,
+            "notes": s.notes, "geometry": segment_line(s, network.places),
+        })
+    roads = gpd.GeoDataFrame(records, geometry="geometry", crs=4326)
+    places = gpd.GeoDataFrame([
+        {"id": p.id, "name": p.name, "aliases": list(p.aliases), "country": p.country, "kind": p.kind,
+         "capital": p.capital or None, "elevation_m": p.elevation_m, "lon": p.point[0], "lat": p.point[1],
+         "coord_source": p.coord_source, "sources": list(p.sources), "geometry": shapely.Point(p.point)}
+        for p in network.places.values()
+    ], geometry="geometry", crs=4326)
+    return roads, places
+
+
+def run_scales(network: Network, drawn: dict[str, float]) -> dict[str, float]:
+    """Return, per run, the factor from drawn length to published length."""
+    totals: dict[str, float] = defaultdict(float)
+    for s in network.segments:
+        if s.run:
+            totals[s.run] += drawn[s.id]
+    return {rid: network.runs[rid].length_km / total for rid, total in totals.items() if total > 0}
+
+
+def validate(network: Network, roads: gpd.GeoDataFrame, countries: CountryIndex) -> Problems:
+    """Check countries, lengths, runs and connectivity of the network."""
+    problems = Problems()
+    places = network.places
+    lengths = dict(zip(roads["id"], roads["length_km"]))
+    drawn = dict(zip(roads["id"], roads["drawn_length_km"]))
+    for s in network.segments:
+        a, b = places[s.from_place], places[s.to_place]
+        for end in (a, b):
+            if s.country not in end.countries():
+                problems.add(s.row, f"{s.id}: lies in {s.country} but ends at {end.id} in {end.country}")
+        line = segment_line(s, places)
+        outside = sum(km for code, km in countries.length_by_country(line).items() if code != s.country)
+        if outside > MAX_KM_OUTSIDE:
+            problems.add(s.row, f"{s.id}: {outside:.1f} km of the line lie outside {s.country}")
+        straight = distance_km(a.point, b.point)
+        if lengths[s.id] < straight - 0.01:
+            problems.add(s.row, f"{s.id}: length {lengths[s.id]:.1f} km is shorter than the straight line "
+                                f"{straight:.1f} km between its ends")
+        if a.id == b.id:
+            problems.add(s.row, f"{s.id}: starts and ends at the same place")
+    for rid, factor in run_scales(network, drawn).items():
+        low, high = RUN_SCALE
+        if not low <= factor <= high:
+            problems.add(network.runs[rid].row, f"run {rid}: drawn segments measure "
+                                                f"{network.runs[rid].length_km / factor:.1f} km against the published "
+                                                f"{network.runs[rid].length_km:g} km (scale {factor:.2f} outside "
+                                                f"{low}–{high})")
+    used = {s.run for s in network.segments if s.run}
+    for rid, run in network.runs.items():
+        if rid not in used:
+            problems.add(run.row, f"run {rid}: no segment uses it")
+    problems.extend(_connectivity(network))
+    return problems
+
+
+def _connectivity(network: Network) -> Problems:
+    problems = Problems()
+    graph = rx.PyGraph()
+    index = {pid: graph.add_node(pid) for pid in network.places}
+    for s in network.segments:
+        graph.add_edge(index[s.from_place], index[s.to_place], s.id)
+    road_places = {s.from_place for s in network.segments} | {s.to_place for s in network.segments}
+    components = sorted(rx.connected_components(graph), key=len, reverse=True)
+    components = [c for c in components if any(graph[n] in road_places for n in c)]
+    for component in components[1:]:
+        names = sorted(graph[n] for n in component)
+        first = next(s for s in network.segments if s.from_place in names or s.to_place in names)
+        problems.add(first.row, f"network is not connected: {len(names)} place(s) cut off ({', '.join(names[:6])}"
+                                f"{'…' if len(names) > 6 else ''})")
+    for place in network.places.values():
+        if place.row is not None and place.id not in road_places:
+            problems.add(place.row, f"place {place.id!r} is on no road segment")
+    return problems
+
+
+def unjoined_crossings(network: Network, crossings: list[Crossing]) -> Problems:
+    """Check that every road crossing is joined to the network on each Central Asian side."""
+    problems = Problems()
+    sides: dict[str, set[str]] = defaultdict(set)
+    for s in network.segments:
+        for end in (s.from_place, s.to_place):
+            sides[end].add(s.country)
+    focus = {"KZ", "KG", "TJ", "UZ", "TM"}
+    for c in crossings:
+        if "road" not in c.modes:
+            continue
+        missing = [code for code in c.pair if code in focus and code not in sides[c.id]]
+        if missing:
+            problems.add(c.row, f"road crossing {c.id!r} is not joined to the road network on the "
+                                f"{'/'.join(missing)} side")
+    return problems

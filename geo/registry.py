@@ -1,0 +1,36 @@
+"""The explicit list of layers. Nothing registers itself by being imported."""
+
+from __future__ import annotations
+
+from geo.errors import UsageError
+from geo.layers import borders, crossings, pipelines, roads
+from geo.spec import LayerSpec
+
+LAYERS: tuple[LayerSpec, ...] = (
+    borders.SPEC,
+    borders.BOUNDARIES_SPEC,
+    roads.SPEC,
+    roads.PLACES_SPEC,
+    pipelines.SPEC,
+    crossings.SPEC,
+)
+
+
+def ids() -> list[str]:
+    """Return the ids of every layer, in display order."""
+    return [spec.id for spec in LAYERS]
+
+
+def get(layer_id: str) -> LayerSpec:
+    """Return a layer's spec.
+
+    Raises
+    ------
+    UsageError
+        The id is unknown; the message lists the valid ids.
+    """
+    for spec in LAYERS:
+        if spec.id == layer_id:
+            return spec
+    shown = layer_id if len(layer_id) <= 40 else layer_id[:40] + "…"
+    raise UsageError(f"unknown layer {shown!r}: choose one of {', '.join(ids())}")
