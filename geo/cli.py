@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -88,6 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # the last line of defence: never a traceback for the user
+        if os.environ.get("GEO_DEBUG"):
+            raise
         print(f"geo {args.command}: internal error ({type(exc).__name__}: {shorten(str(exc), 200)})",
               file=sys.stderr)
         return 70

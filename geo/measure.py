@@ -131,10 +131,9 @@ class CountryIndex:
 
 def _lines_of(geometry: BaseGeometry) -> BaseGeometry:
     """Keep only the linear parts of an intersection result."""
-    parts = [g for g in shapely.get_parts(geometry) if g.geom_type in ("LineString", "LinearRing")]
-    if not parts:
-        parts = [g for g in shapely.get_parts(geometry) if g.geom_type == "MultiLineString"]
-    return shapely.MultiLineString([p for g in parts for p in shapely.get_parts(g)]) if parts else shapely.LineString()
+    lines = [p for g in shapely.get_parts(geometry) for p in shapely.get_parts(g)
+             if p.geom_type in ("LineString", "LinearRing") and not p.is_empty]
+    return shapely.MultiLineString(lines) if lines else shapely.LineString()
 
 
 def sum_by_key(items: Iterable[Mapping[str, float]]) -> dict[str, float]:

@@ -3,8 +3,172 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
 from typing import Any
+
+from geo.errors import UsageError
+
+ISO2_AVOIDABLE = ("KZ", "KG", "TJ", "UZ", "TM", "AF", "CN")
 
 
 def add_commands(sub: Any) -> None:
-    """Register the routing subcommands (filled in by the routing module)."""
+    """Register ``route``, ``compare``, ``measure`` and ``bench``."""
+    from geo.cli import iso_date
+
+    p = sub.add_parser("route", help="shortest road route between two places under a scenario")
+    _scenario_args(p, iso_date)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--geojson", type=Path, metavar="PATH", help="also write the route as a GeoJSON Feature")
+    p.set_defaults(handler=cmd_route)
+
+    p = sub.add_parser("compare", help="the same route under two scenarios (e.g. two dates)")
+    _scenario_args(p, iso_date)
+    p.add_argument("--vs-as-of", type=iso_date, required=True, help="date of the second scenario")
+    p.add_argument("--vs-close", nargs="+", default=[], metavar="ID", help="crossings closed in the second scenario")
+    p.add_argument("--vs-open", nargs="+", default=[], metavar="ID", help="crossings opened in the second scenario")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=cmd_compare)
+
+    p = sub.add_parser("measure", help="geodesic length (or area) of a line with km per country")
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--coords", metavar="'LON,LAT LON,LAT …'", help="coordinates of a line")
+    group.add_argument("--file", type=Path, metavar="PATH", help="a GeoJSON or GPX file")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=cmd_measure)
+
+    p = sub.add_parser("bench", help="time graph build and route queries (real and synthetic 50k-edge graphs)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--pairs", type=int, default=1000, help="random pairs per run (default 1000)")
+    p.set_defaults(handler=cmd_bench)
+
+
+def _scenario_args(p: argparse.ArgumentParser, iso_date: Any) -> None:
+    p.add_argument("origin", metavar="FROM", help="place name or id (any script, aliases accepted)")
+    p.add_argument("destination", metavar="TO", help="place name or id")
+    p.add_argument("--as-of", type=iso_date, help="date for crossing statuses (default: today)")
+    p.add_argument("--close", nargs="+", default=[], metavar="ID", help="crossing ids to treat as closed")
+    p.add_argument("--open", nargs="+", default=[], metavar="ID", help="crossing ids to treat as open")
+    p.add_argument("--avoid", nargs="+", default=[], metavar="ISO2", help="countries to avoid")
+    p.add_argument("--mode", choices=("passenger", "freight"), default="passenger")
+
+
+def _avoid(codes: list[str]) -> frozenset[str]:
+    out = set()
+    for code in codes:
+        upper = code.strip().upper()
+        if upper not in ISO2_AVOIDABLE:
+            raise UsageError(f"--avoid {code[:20]!r}: not one of {', '.join(ISO2_AVOIDABLE)}")
+        out.add(upper)
+    return frozenset(out)
+
+
+def _scenario(args: argparse.Namespace, as_of: dt.date | None, close: list[str], open_: list[str]) -> Any:
+    from geo.cli import today
+    from geo.routing import Scenario
+
+    return Scenario(as_of=as_of or today(), close=frozenset(c.strip() for c in close),
+                    open=frozenset(c.strip() for c in open_), avoid=_avoid(args.avoid), mode=args.mode)
+
+
+def cmd_route(args: argparse.Namespace) -> int:
+    """Print the route between two places."""
+    from geo.export import write_atomic
+    from geo.routing import RouteEngine
+
+    engine = RouteEngine.load()
+    scenario = _scenario(args, args.as_of, args.close, args.open)
+    if args.geojson is not None and (args.geojson.is_dir() or not args.geojson.parent.exists()):
+        raise UsageError(f"--geojson {str(args.geojson)[:60]}: not a writable file path")
+    result = engine.route(args.origin, args.destination, scenario).as_dict()
+    if args.geojson is not None:
+        feature = {"type": "Feature", "properties": {k: v for k, v in result.items() if k != "geometry"},
+                   "geometry": result["geometry"]}
+        write_atomic(args.geojson, json.dumps(feature, ensure_ascii=False).encode("utf-8"))
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+        return 0
+    print(format_route(result, engine))
+    return 0
+
+
+def format_route(r: dict[str, Any], engine: Any) -> str:
+    """Return a human-readable account of a route."""
+    label = engine.names.labels
+    lines = [f"{label[r['from']]} → {label[r['to']]}: {r['distance_km']:,.1f} km by road "
+             f"(as of {r['as_of']}, {r['mode']})"]
+    lines.append("  by country: " + ", ".join(f"{k} {v:,.1f} km" for k, v in r["by_country_km"].items()))
+    if r["crossings"]:
+        lines.append("  crossings: " + "; ".join(f"{c['name']} [{c['countries']}, {c['status']}"
+                                                 + (f", {c['override']} by you" if c.get("override") else "") + "]"
+                                                 for c in r["crossings"]))
+    else:
+        lines.append("  crossings: none")
+    lines.append(f"  straight line {r['geodesic_km']:,.1f} km; detour ratio {r['detour_ratio']:.2f}; "
+                 f"{r['cited_share']:.0%} of km on published lengths")
+    lines.append("  roads:")
+    for road in r["roads"]:
+        refs = ", ".join(([road["soviet_ref"]] if road["soviet_ref"] else []) + road["refs"])
+        lines.append(f"    {road['name']} ({refs or 'no number'}) {road['length_km']:,.1f} km [{road['country']}]")
+    for warning in r["warnings"]:
+        lines.append(f"  warning: {warning}")
+    return "\n".join(lines)
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Print the same route under two scenarios."""
+    from geo.routing import RouteEngine
+
+    engine = RouteEngine.load()
+    first = _scenario(args, args.as_of, args.close, args.open)
+    second = _scenario(args, args.vs_as_of, args.vs_close or args.close, args.vs_open or args.open)
+    result = engine.compare(args.origin, args.destination, first, second)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+        return 0
+    for key in ("first", "second"):
+        r = result[key]
+        print(f"[{r['as_of']}] " + (format_route(r, engine) if "distance_km" in r else r["no_route"]))
+    if result["delta_km"] is not None:
+        print(f"difference: {result['delta_km']:+,.1f} km")
+    for key in ("countries_added", "countries_removed", "crossings_added", "crossings_removed"):
+        if result[key]:
+            print(f"{key.replace('_', ' ')}: {', '.join(result[key])}")
+    return 0
+
+
+def cmd_measure(args: argparse.Namespace) -> int:
+    """Print the geodesic length of a line per country."""
+    from geo import store, tracks
+    from geo.build import country_index
+
+    geometry = tracks.parse_coordinates(args.coords) if args.coords else tracks.read_track(args.file)
+    borders, _ = store.read_layer("borders")
+    result = tracks.measure(geometry, country_index(borders))
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+        return 0
+    if "area_km2" in result:
+        print(f"area {result['area_km2']:,.3f} km², outline {result['length_km']:,.3f} km")
+    else:
+        print(f"length {result['length_km']:,.3f} km (geodesic, WGS84)")
+    for code, km in result["by_country_km"].items():
+        print(f"  {code if code != '??' else 'outside any country'}: {km:,.3f} km")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Run the routing benchmark."""
+    from geo import bench
+
+    if not 10 <= args.pairs <= 100_000:
+        raise UsageError("--pairs must be between 10 and 100000")
+    report = bench.run(pairs=args.pairs)
+    if args.json:
+        print(json.dumps(report))
+    else:
+        print(bench.format_report(report))
+    sys.stdout.flush()
+    return 0

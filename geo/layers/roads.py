@@ -20,7 +20,7 @@ import rustworkx as rx
 import shapely
 
 from geo.layers.crossings import Crossing
-from geo.measure import CountryIndex, distance_km, geodesic_km
+from geo.measure import OUTSIDE, CountryIndex, distance_km, geodesic_km
 from geo.spec import CURATED, GEO_MAPS, GEONAMES, ODBL, ODBL_URL, OSM_ATTRIBUTION, LayerSpec
 from geo.tables import (
     Problems,
@@ -45,6 +45,8 @@ COUNTRIES = ("KZ", "KG", "TJ", "UZ", "TM", "AF", "CN")
 ACCURACY = ("schematic", "traced")
 MAX_KM_OUTSIDE = 3.0
 """A segment may stray this far outside its country (schematic lines near borders and crossings)."""
+MAX_WATER_SHARE = 0.25
+"""Land polygons leave out lakes and reservoirs: a shore road may cut across water, but not for long."""
 RUN_SCALE = (0.97, 1.6)
 """Accepted range of the factor that scales a run's drawn length to its published length."""
 
@@ -337,9 +339,15 @@ def validate(network: Network, roads: gpd.GeoDataFrame, countries: CountryIndex)
             if s.country not in end.countries():
                 problems.add(s.row, f"{s.id}: lies in {s.country} but ends at {end.id} in {end.country}")
         line = segment_line(s, places)
-        outside = sum(km for code, km in countries.length_by_country(line).items() if code != s.country)
-        if outside > MAX_KM_OUTSIDE:
-            problems.add(s.row, f"{s.id}: {outside:.1f} km of the line lie outside {s.country}")
+        split = countries.length_by_country(line)
+        foreign = {code: km for code, km in split.items() if code not in (s.country, OUTSIDE)}
+        if sum(foreign.values()) > MAX_KM_OUTSIDE:
+            where = ", ".join(f"{km:.1f} km in {code}" for code, km in foreign.items())
+            problems.add(s.row, f"{s.id}: line in {s.country} strays abroad ({where})")
+        water = split.get(OUTSIDE, 0.0)
+        if water > max(MAX_KM_OUTSIDE, MAX_WATER_SHARE * drawn[s.id]):
+            problems.add(s.row, f"{s.id}: {water:.1f} km of the line lie outside every land polygon (in a lake or "
+                                "the sea?)")
         straight = distance_km(a.point, b.point)
         if lengths[s.id] < straight - 0.01:
             problems.add(s.row, f"{s.id}: length {lengths[s.id]:.1f} km is shorter than the straight line "

@@ -1,0 +1,135 @@
+"""Routing benchmark: graph build time and query latency on the real and a synthetic 50k-edge graph."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import time
+from typing import Any
+
+import numpy as np
+import shapely
+
+from geo.errors import NoRouteError
+from geo.routing import CrossingInfo, Edge, RoadGraph, RouteEngine, Scenario
+from geo.store import read_layer
+
+SEED = 20261127
+
+
+def _percentiles(samples: list[float]) -> dict[str, float]:
+    ms = np.array(samples) * 1000
+    return {"p50_ms": round(float(np.percentile(ms, 50)), 3), "p95_ms": round(float(np.percentile(ms, 95)), 3),
+            "max_ms": round(float(ms.max()), 3), "n": len(samples)}
+
+
+def _time_queries(graph: RoadGraph, nodes: list[str], scenario: Scenario, pairs: int) -> dict[str, float]:
+    rng = random.Random(SEED)
+    samples = []
+    for _ in range(pairs):
+        a, b = rng.sample(nodes, 2)
+        start = time.perf_counter()
+        try:
+            graph.shortest(a, b, scenario)
+        except NoRouteError:
+            pass
+        samples.append(time.perf_counter() - start)
+    return _percentiles(samples)
+
+
+def _time_routes(engine: RouteEngine, nodes: list[str], scenario: Scenario, pairs: int) -> dict[str, float]:
+    rng = random.Random(SEED)
+    samples = []
+    for _ in range(pairs):
+        a, b = rng.sample(nodes, 2)
+        start = time.perf_counter()
+        try:
+            engine.route(a, b, scenario)
+        except NoRouteError:
+            pass
+        samples.append(time.perf_counter() - start)
+    return _percentiles(samples)
+
+
+def synthetic_graph(edges: int = 50_000, seed: int = SEED) -> RoadGraph:
+    """Return a connected grid-like graph with about ``edges`` edges and 1 % of nodes as crossings."""
+    return RoadGraph(*synthetic_inputs(edges, seed))
+
+
+def synthetic_inputs(edges: int = 50_000, seed: int = SEED) -> tuple[
+        dict[str, tuple[float, float]], list[tuple[str, str, Edge]], dict[str, CrossingInfo]]:
+    """Return the nodes, edges and crossings of :func:`synthetic_graph`."""
+    rng = random.Random(seed)
+    side = int((edges / 2) ** 0.5) + 1
+    nodes = {f"n{i}-{j}": (60 + i * 0.05, 38 + j * 0.05) for i in range(side) for j in range(side)}
+    edge_list = []
+    for i in range(side):
+        for j in range(side):
+            for di, dj in ((1, 0), (0, 1)):
+                if i + di < side and j + dj < side and len(edge_list) < edges:
+                    a, b = f"n{i}-{j}", f"n{i + di}-{j + dj}"
+                    line = shapely.linestrings([nodes[a], nodes[b]])
+                    edge_list.append((a, b, Edge(f"e{len(edge_list)}", f"{a}–{b}", None, (), "KZ",
+                                                 5.0 * rng.uniform(1.0, 1.5), "geodesic", line, ())))
+    crossings = {}
+    for name in rng.sample(sorted(nodes), len(nodes) // 100):
+        history = ({"date": "2015-01-01", "status": rng.choice(["open", "closed"]), "note": "", "source": None},)
+        crossings[name] = CrossingInfo(name, name, "KZ-UZ", ("passengers", "freight"), history)
+    return nodes, edge_list, crossings
+
+
+def run(pairs: int = 1000) -> dict[str, Any]:
+    """Measure graph build and query times; return a report dictionary."""
+    start = time.perf_counter()
+    roads, _ = read_layer("roads")
+    places, _ = read_layer("places")
+    crossings, _ = read_layer("crossings")
+    loaded = time.perf_counter()
+    engine = RouteEngine.from_frames(roads, places, crossings)
+    built = time.perf_counter()
+    nodes = [p for p in places["id"] if p in engine.graph.index]
+    plain = Scenario(as_of=dt.date(2025, 8, 1))
+    closed = Scenario(as_of=dt.date(2023, 6, 1), close=frozenset(list(engine.graph.crossings)[:3]),
+                      avoid=frozenset({"TM"}), mode="freight")
+    report: dict[str, Any] = {
+        "real": {
+            "places": len(nodes), "edges": len(engine.graph.edges),
+            "layer_read_s": round(loaded - start, 3), "graph_build_s": round(built - loaded, 4),
+            "query_default": _time_queries(engine.graph, nodes, plain, pairs),
+            "query_scenario": _time_queries(engine.graph, nodes, closed, pairs),
+            "route_full_result_scenario": _time_routes(engine, nodes, closed, pairs),
+        }
+    }
+    inputs = synthetic_inputs()
+    start = time.perf_counter()
+    synthetic = RoadGraph(*inputs)
+    built = time.perf_counter()
+    names = [n for n in synthetic.node_ids if not n.startswith("~")]
+    report["synthetic_50k"] = {
+        "nodes": synthetic.n, "edges": len(synthetic.edges), "graph_build_s": round(built - start, 3),
+        "query_default": _time_queries(synthetic, names, Scenario(as_of=dt.date(2025, 8, 1)), max(pairs // 5, 10)),
+        "query_scenario": _time_queries(synthetic, names, Scenario(as_of=dt.date(2025, 8, 1), mode="freight",
+                                                                   close=frozenset(list(synthetic.crossings)[:20])),
+                                        max(pairs // 5, 10)),
+    }
+    report["budgets"] = {"real_p95_ms": 5.0, "synthetic_p95_ms": 20.0, "graph_build_s": 1.0}
+    return report
+
+
+def format_report(report: dict[str, Any]) -> str:
+    """Return the report as aligned text."""
+    real, syn = report["real"], report["synthetic_50k"]
+    lines = [
+        f"real network: {real['places']} places, {real['edges']} edges; layers read {real['layer_read_s']} s, "
+        f"graph build {real['graph_build_s']} s (budget 1 s)",
+    ]
+    for key in ("query_default", "query_scenario", "route_full_result_scenario"):
+        q = real[key]
+        lines.append(f"  {key:<28} p50 {q['p50_ms']:.3f} ms  p95 {q['p95_ms']:.3f} ms  max {q['max_ms']:.3f} ms "
+                     f"(n={q['n']}; budget p95 5 ms)")
+    lines.append(f"synthetic: {syn['nodes']} nodes, {syn['edges']} edges; graph build {syn['graph_build_s']} s")
+    for key in ("query_default", "query_scenario"):
+        q = syn[key]
+        lines.append(f"  {key:<28} p50 {q['p50_ms']:.3f} ms  p95 {q['p95_ms']:.3f} ms  max {q['max_ms']:.3f} ms "
+                     f"(n={q['n']}; budget p95 20 ms)")
+    return "\n".join(lines)

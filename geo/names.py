@@ -1,0 +1,123 @@
+"""Resolve place names typed by users: any script, any case, with or without diacritics and hyphens."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+
+from rapidfuzz import fuzz, process
+
+from geo.errors import UsageError
+
+_DROP = re.compile(r"[\s\-\u2010-\u2015\u2018\u2019\u02bb\u02bc\u0060\u00b4'\"().,]+")
+
+
+def normalise(text: str) -> str:
+    """Return a search key: case-folded, diacritics and hyphens, spaces and apostrophes removed.
+
+    Examples
+    --------
+    >>> normalise("Kyzyl-Bel"), normalise("Qo‘qon"), normalise("Хужанд")
+    ('kyzylbel', 'qoqon', 'хужанд')
+    >>> normalise("Khorugh") == normalise("KHORUGH ")
+    True
+    """
+    decomposed = unicodedata.normalize("NFKD", text)
+    # keep Cyrillic letters whole (й, ё decompose too): recompose after dropping Latin diacritics only
+    kept = []
+    for ch in decomposed:
+        if unicodedata.combining(ch):
+            base = kept[-1] if kept else ""
+            if base and "CYRILLIC" in unicodedata.name(base, ""):
+                kept[-1] = unicodedata.normalize("NFC", base + ch)
+            continue
+        kept.append(ch)
+    return _DROP.sub("", "".join(kept).casefold())
+
+
+class NameIndex:
+    """Map normalised names and aliases to ids.
+
+    Parameters
+    ----------
+    entries
+        ``(id, display name, aliases)`` for every place.
+    """
+
+    def __init__(self, entries: Iterable[tuple[str, str, Iterable[str]]]) -> None:
+        self.labels: dict[str, str] = {}
+        self.keys: dict[str, set[str]] = defaultdict(set)
+        self.primary: dict[str, set[str]] = defaultdict(set)
+        for pid, name, aliases in entries:
+            self.labels[pid] = name
+            self.primary[normalise(pid)].add(pid)
+            self.primary[normalise(name)].add(pid)
+            for alias in aliases:
+                key = normalise(alias)
+                if key:
+                    self.keys[key].add(pid)
+        self.choices = sorted(set(self.keys) | set(self.primary))
+
+    def resolve(self, text: str) -> str:
+        """Return the id a typed name stands for.
+
+        Raises
+        ------
+        UsageError
+            Unknown (with the closest match as a suggestion), ambiguous or empty names.
+        """
+        shown = _shown(text)
+        key = normalise(text)
+        if not key:
+            raise UsageError(f"empty place name {shown!r}")
+        for table in (self.primary, self.keys):
+            ids = table.get(key)
+            if ids and len(ids) == 1:
+                return next(iter(ids))
+            if ids:
+                options = ", ".join(f"{self.labels[i]} ({i})" for i in sorted(ids))
+                raise UsageError(f"ambiguous place {shown!r}: could be {options}")
+        suggestion = self.suggest(text)
+        hint = f" — did you mean {suggestion}?" if suggestion else ""
+        raise UsageError(f"unknown place {shown!r}{hint}")
+
+    def suggest(self, text: str) -> str | None:
+        """Return the display name of the closest known place, if any is close enough."""
+        key = normalise(text)[:80]
+        if not key or not self.choices:
+            return None
+        match = process.extractOne(key, self.choices, scorer=fuzz.ratio, score_cutoff=60)
+        if match is None:
+            return None
+        ids = self.primary.get(match[0]) or self.keys.get(match[0]) or set()
+        return self.labels[sorted(ids)[0]] if ids else None
+
+    def search(self, text: str, limit: int = 10) -> list[tuple[str, str]]:
+        """Return up to ``limit`` ``(id, label)`` pairs matching a partial name, best first."""
+        key = normalise(text)[:80]
+        if not key:
+            return []
+        scored: dict[str, float] = {}
+        for choice in self.choices:
+            if choice.startswith(key):
+                score = 200 - len(choice)
+            elif key in choice:
+                score = 100 - len(choice)
+            else:
+                continue
+            for pid in self.primary.get(choice, set()) | self.keys.get(choice, set()):
+                scored[pid] = max(scored.get(pid, -1e9), score)
+        if len(scored) < limit:
+            for choice, score, _ in process.extract(key, self.choices, scorer=fuzz.WRatio, limit=limit,
+                                                    score_cutoff=70):
+                for pid in self.primary.get(choice, set()) | self.keys.get(choice, set()):
+                    scored.setdefault(pid, score - 100)
+        ranked = sorted(scored, key=lambda pid: (-scored[pid], self.labels[pid]))[:limit]
+        return [(pid, self.labels[pid]) for pid in ranked]
+
+
+def _shown(text: str) -> str:
+    clean = "".join(ch if ch.isprintable() else "?" for ch in text)
+    return clean if len(clean) <= 60 else clean[:59] + "…"
