@@ -62,7 +62,7 @@ def synthetic_inputs(edges: int = 50_000, seed: int = SEED) -> tuple[
     rng = random.Random(seed)
     side = int((edges / 2) ** 0.5) + 1
     nodes = {f"n{i}-{j}": (60 + i * 0.05, 38 + j * 0.05) for i in range(side) for j in range(side)}
-    edge_list = []
+    edge_list: list[tuple[str, str, Edge]] = []
     for i in range(side):
         for j in range(side):
             for di, dj in ((1, 0), (0, 1)):

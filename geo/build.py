@@ -99,7 +99,7 @@ def run(*, as_of: dt.date, upstream: bool = False, source: Path | None = None, f
     loaded_crossings = _stage(result, lambda: crossings.load(source, known))
     if loaded_crossings is not None:
         result.frames["crossings"] = crossings.build(loaded_crossings, as_of)
-        result.problems.extend(crossings.validate(loaded_crossings, bounds).items)
+        result.problems.extend(crossings.validate(loaded_crossings, frame).items)
 
     progress("pipelines: loading and measuring per country …")
     loaded_pipelines = _stage(result, lambda: pipelines.load(source))

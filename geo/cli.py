@@ -120,8 +120,8 @@ def cmd_layers(args: argparse.Namespace) -> int:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
     for row in rows:
-        count = "missing" if row["feature_count"] is None else f"{row['feature_count']} features"
-        print(f"{row['id']:<11} {row['geometry_type']:<16} {count:<13} {row['licence']:<9} {row['title']}")
+        shown = "missing" if row["feature_count"] is None else f"{row['feature_count']} features"
+        print(f"{row['id']:<11} {row['geometry_type']:<16} {shown:<13} {row['licence']:<9} {row['title']}")
         print(f"{'':<11} attribution: {row['attribution']}")
         print(f"{'':<11} sources: {len(row['sources'])} URLs cited (see `geo layers --json`)")
     return 0

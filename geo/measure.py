@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 import shapely
+import shapely.ops
 from pyproj import Geod
 from shapely.geometry.base import BaseGeometry
 from shapely.strtree import STRtree

@@ -26,7 +26,7 @@ def normalise(text: str) -> str:
     """
     decomposed = unicodedata.normalize("NFKD", text)
     # keep Cyrillic letters whole (й, ё decompose too): recompose after dropping Latin diacritics only
-    kept = []
+    kept: list[str] = []
     for ch in decomposed:
         if unicodedata.combining(ch):
             base = kept[-1] if kept else ""
@@ -102,9 +102,9 @@ class NameIndex:
         scored: dict[str, float] = {}
         for choice in self.choices:
             if choice.startswith(key):
-                score = 200 - len(choice)
+                score = 200.0 - len(choice)
             elif key in choice:
-                score = 100 - len(choice)
+                score = 100.0 - len(choice)
             else:
                 continue
             for pid in self.primary.get(choice, set()) | self.keys.get(choice, set()):

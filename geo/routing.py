@@ -159,7 +159,7 @@ class RoadGraph:
     def crossing_state(self, cid: str, scenario: Scenario) -> tuple[bool, dict[str, Any]]:
         """Return whether a crossing is passable under a scenario, and its status entry on the date."""
         info = self.crossings[cid]
-        entry = status_on(info.history, scenario.as_of)
+        entry = status_on([dict(e) for e in info.history], scenario.as_of)
         if cid in scenario.close:
             return False, {**entry, "override": "closed"}
         if cid in scenario.open:
@@ -374,7 +374,7 @@ class RouteEngine:
         g = self.graph
         by_country: dict[str, float] = defaultdict(float)
         roads: list[dict[str, Any]] = []
-        lines: list[list[tuple[float, float]]] = []
+        lines: list[list[tuple[float, ...]]] = []
         cited = 0.0
         warnings: list[str] = []
         seen_edges: set[str] = set()
@@ -410,16 +410,16 @@ class RouteEngine:
             elif entry["status"] == "restricted" and not entry.get("override"):
                 warnings.append(f"crossing {info.name}: restricted on {scenario.as_of.isoformat()} "
                                 f"({entry.get('note') or 'see its status history'})")
-        coords: list[tuple[float, float]] = []
+        path_coords: list[tuple[float, ...]] = []
         for part in lines:
-            coords.extend(part if not coords else part[1:])
+            path_coords.extend(part if not path_coords else part[1:])
         geodesic = distance_km(g.coords[a], g.coords[b])
         share = cited / distance if distance > 0 else 0.0
         if share < 0.5:
             warnings.append(f"only {share:.0%} of this route's km rest on published lengths; the rest is measured "
                             "on schematic geometry and runs short of the real road")
         return Route(a, b, scenario, distance, dict(sorted(by_country.items(), key=lambda kv: -kv[1])), crossings,
-                     roads, geodesic, share, shapely.LineString(coords), warnings)
+                     roads, geodesic, share, shapely.LineString(path_coords), warnings)
 
     def compare(self, source: str, target: str, first: Scenario, second: Scenario) -> dict[str, Any]:
         """Return the same pair under two scenarios and what changes between them.

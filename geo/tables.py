@@ -183,7 +183,8 @@ def parse_urls(row: Row, key: str, problems: Problems, *, required: bool = True)
 
 
 def parse_float(
-    row: Row, key: str, problems: Problems, *, required: bool = True, low: float = -math.inf, high: float = math.inf
+    row: Row, key: str, problems: Problems, *, required: bool = True, low: float = -math.inf,
+    high: float = math.inf,
 ) -> float | None:
     """Parse a finite number within ``[low, high]``."""
     text = row[key]
@@ -205,7 +206,9 @@ def parse_float(
     return value
 
 
-def parse_lonlat(row: Row, problems: Problems, lon_key: str = "lon", lat_key: str = "lat") -> tuple[float, float] | None:
+def parse_lonlat(
+    row: Row, problems: Problems, lon_key: str = "lon", lat_key: str = "lat"
+) -> tuple[float, float] | None:
     """Parse a longitude/latitude pair in WGS84 degrees."""
     lon = parse_float(row, lon_key, problems, low=-180, high=180)
     lat = parse_float(row, lat_key, problems, low=-90, high=90)
@@ -214,7 +217,9 @@ def parse_lonlat(row: Row, problems: Problems, lon_key: str = "lon", lat_key: st
     return lon, lat
 
 
-def parse_choice(row: Row, key: str, choices: Sequence[str], problems: Problems, *, required: bool = True) -> str | None:
+def parse_choice(
+    row: Row, key: str, choices: Sequence[str], problems: Problems, *, required: bool = True
+) -> str | None:
     """Parse one value from a closed vocabulary."""
     text = row[key]
     if not text:
@@ -227,7 +232,9 @@ def parse_choice(row: Row, key: str, choices: Sequence[str], problems: Problems,
     return text
 
 
-def parse_choices(row: Row, key: str, choices: Sequence[str], problems: Problems, *, required: bool = True) -> list[str]:
+def parse_choices(
+    row: Row, key: str, choices: Sequence[str], problems: Problems, *, required: bool = True
+) -> list[str]:
     """Parse a ``|``-separated list of values from a closed vocabulary."""
     items = parse_list(row[key])
     if required and not items:

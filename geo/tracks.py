@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 import math
 import re
-import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 import shapely
+from defusedxml import ElementTree as SafeET
+from defusedxml.common import DefusedXmlException
 from shapely.geometry.base import BaseGeometry
 
 from geo.errors import GeoError
@@ -129,13 +131,12 @@ def geometry_from_gpx(data: bytes) -> BaseGeometry:
 
     DOCTYPE and entity declarations are refused (no entity expansion attacks).
     """
-    head = data[:4096].lower()
-    if b"<!doctype" in head or b"<!entity" in data.lower():
-        raise TrackError("GPX with DOCTYPE or ENTITY declarations is refused")
     try:
-        root = ET.fromstring(data)
-    except ET.ParseError as exc:
-        raise TrackError(f"malformed GPX ({exc})") from None
+        root = SafeET.fromstring(data, forbid_dtd=True)
+    except DefusedXmlException:
+        raise TrackError("GPX with DOCTYPE or ENTITY declarations is refused") from None
+    except ParseError as exc:
+        raise TrackError(f"malformed GPX ({str(exc)[:80]})") from None
     lines = []
     for segment in [e for e in root.iter() if _local(e.tag) in ("trkseg", "rte")]:
         points = []

@@ -121,7 +121,7 @@ def test_missing_column_and_wrong_delimiter(workspace, capsys):
 
 def test_non_utf8_file(workspace, capsys):
     path = workspace / "src" / "enclaves.csv"
-    path.write_bytes(path.read_bytes().replace("Sokh".encode(), b"S\xf6kh", 1))
+    path.write_bytes(path.read_bytes().replace(b"Sokh", b"S\xf6kh", 1))
     code, out = run_check(capsys)
     assert code == 1 and "enclaves.csv:2: not UTF-8" in out
 

