@@ -134,12 +134,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     layer = args.layer.strip()
     spec = registry.get(layer)
     as_of = args.as_of or today()
+    if args.format == "gpkg" and args.output is None:
+        raise UsageError("--format gpkg needs -o PATH")
+    if args.output is not None:
+        _check_output(args.output)
     frame, _ = store.read_layer(spec.id)
     frame = store.redate(frame, as_of)
     if args.format == "gpkg":
-        if args.output is None:
-            raise UsageError("--format gpkg needs -o PATH")
-        _check_output(args.output)
         export.write_gpkg(frame, args.output, spec.id)
         print(f"wrote {args.output} ({len(frame)} features)", file=sys.stderr)
         return 0
@@ -147,7 +148,6 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.output is None:
         sys.stdout.buffer.write(data)
         return 0
-    _check_output(args.output)
     export.write_atomic(args.output, data)
     print(f"wrote {args.output} ({len(frame)} features, {len(data):,} bytes)", file=sys.stderr)
     return 0

@@ -78,10 +78,10 @@ def cmd_route(args: argparse.Namespace) -> int:
     from geo.export import write_atomic
     from geo.routing import RouteEngine
 
-    engine = RouteEngine.load()
     scenario = _scenario(args, args.as_of, args.close, args.open)
     if args.geojson is not None and (args.geojson.is_dir() or not args.geojson.parent.exists()):
         raise UsageError(f"--geojson {str(args.geojson)[:60]}: not a writable file path")
+    engine = RouteEngine.load()
     result = engine.route(args.origin, args.destination, scenario).as_dict()
     if args.geojson is not None:
         feature = {"type": "Feature", "properties": {k: v for k, v in result.items() if k != "geometry"},
@@ -121,9 +121,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     """Print the same route under two scenarios."""
     from geo.routing import RouteEngine
 
-    engine = RouteEngine.load()
     first = _scenario(args, args.as_of, args.close, args.open)
     second = _scenario(args, args.vs_as_of, args.vs_close or args.close, args.vs_open or args.open)
+    engine = RouteEngine.load()
     result = engine.compare(args.origin, args.destination, first, second)
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
