@@ -50,15 +50,16 @@ class NameIndex:
         self.labels: dict[str, str] = {}
         self.keys: dict[str, set[str]] = defaultdict(set)
         self.primary: dict[str, set[str]] = defaultdict(set)
+        self.slugs: dict[str, set[str]] = defaultdict(set)
         for pid, name, aliases in entries:
             self.labels[pid] = name
-            self.primary[normalise(pid)].add(pid)
+            self.slugs[normalise(pid)].add(pid)
             self.primary[normalise(name)].add(pid)
             for alias in aliases:
                 key = normalise(alias)
                 if key:
                     self.keys[key].add(pid)
-        self.choices = sorted(set(self.keys) | set(self.primary))
+        self.choices = sorted(set(self.keys) | set(self.primary) | set(self.slugs))
 
     def resolve(self, text: str) -> str:
         """Return the id a typed name stands for.
@@ -69,10 +70,12 @@ class NameIndex:
             Unknown (with the closest match as a suggestion), ambiguous or empty names.
         """
         shown = _shown(text)
+        if text.strip() in self.labels:
+            return text.strip()
         key = normalise(text)
         if not key:
             raise UsageError(f"empty place name {shown!r}")
-        for table in (self.primary, self.keys):
+        for table in (self.primary, self.slugs, self.keys):
             ids = table.get(key)
             if ids and len(ids) == 1:
                 return next(iter(ids))
@@ -91,8 +94,11 @@ class NameIndex:
         match = process.extractOne(key, self.choices, scorer=fuzz.ratio, score_cutoff=60)
         if match is None:
             return None
-        ids = self.primary.get(match[0]) or self.keys.get(match[0]) or set()
+        ids = self.primary.get(match[0]) or self.slugs.get(match[0]) or self.keys.get(match[0]) or set()
         return self.labels[sorted(ids)[0]] if ids else None
+
+    def _ids(self, key: str) -> set[str]:
+        return self.primary.get(key, set()) | self.slugs.get(key, set()) | self.keys.get(key, set())
 
     def search(self, text: str, limit: int = 10) -> list[tuple[str, str]]:
         """Return up to ``limit`` ``(id, label)`` pairs matching a partial name, best first."""
@@ -107,12 +113,12 @@ class NameIndex:
                 score = 100.0 - len(choice)
             else:
                 continue
-            for pid in self.primary.get(choice, set()) | self.keys.get(choice, set()):
+            for pid in self._ids(choice):
                 scored[pid] = max(scored.get(pid, -1e9), score)
         if len(scored) < limit:
             for choice, score, _ in process.extract(key, self.choices, scorer=fuzz.WRatio, limit=limit,
                                                     score_cutoff=70):
-                for pid in self.primary.get(choice, set()) | self.keys.get(choice, set()):
+                for pid in self._ids(choice):
                     scored.setdefault(pid, score - 100)
         ranked = sorted(scored, key=lambda pid: (-scored[pid], self.labels[pid]))[:limit]
         return [(pid, self.labels[pid]) for pid in ranked]

@@ -16,8 +16,9 @@ import datetime as dt
 import html
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -57,7 +58,8 @@ DEFAULT_OVERLAYS = frozenset({"countries", "roads", "pipelines", "crossings"})
 
 CENTRAL_ASIA = frozenset({"KZ", "KG", "TJ", "UZ", "TM"})
 
-OSM_ATTRIBUTION_HTML = f'&copy; <a href="{OSM_COPYRIGHT_URL}" target="_blank" rel="noopener">OpenStreetMap</a> contributors'
+OSM_ATTRIBUTION_HTML = (f'&copy; <a href="{OSM_COPYRIGHT_URL}" target="_blank" rel="noopener">OpenStreetMap</a> '
+                        "contributors")
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,7 @@ PIPELINE_STYLES: dict[str, tuple[str, str | None]] = {
 }
 LINE_D_ID = "cagp-line-d"
 ROUTE_COLOUR = "#1f4fd1"
+ROUTE2_COLOUR = "#00a6a6"
 COUNTRY_NAMES = {
     "KZ": "Kazakhstan", "KG": "Kyrgyzstan", "TJ": "Tajikistan", "UZ": "Uzbekistan", "TM": "Turkmenistan",
     "AF": "Afghanistan", "CN": "China", "IR": "Iran", "RU": "Russia", "??": "outside every country polygon",
@@ -302,7 +305,7 @@ def _collection(features: Iterable[dict[str, Any] | None]) -> dict[str, Any]:
 def countries_display(borders: gpd.GeoDataFrame) -> dict[str, Any]:
     """Return the countries and enclaves as a display FeatureCollection (``tip``, ``pop``, ``kind``, ``core``)."""
     features = []
-    for row in borders.itertuples(index=False):
+    for row in _rows(borders):
         code = str(row.country or "")
         enclave = row.kind == "enclave"
         group = "core" if code in CENTRAL_ASIA or enclave else "other"
@@ -330,7 +333,7 @@ def countries_display(borders: gpd.GeoDataFrame) -> dict[str, Any]:
 def boundaries_display(boundaries: gpd.GeoDataFrame) -> dict[str, Any]:
     """Return the boundary lines as a display FeatureCollection."""
     features = []
-    for row in boundaries.itertuples(index=False):
+    for row in _rows(boundaries):
         codes = set(str(row.countries or "").split("-"))
         rows = [
             _row("Countries", text(row.countries)),
@@ -355,8 +358,8 @@ def roads_display(roads: gpd.GeoDataFrame) -> tuple[dict[str, Any], dict[str, An
     One label is placed per Soviet number and country, at the middle of the longest segment.
     """
     features = []
-    longest: dict[tuple[str, str], tuple[float, BaseGeometry]] = {}
-    for row in roads.itertuples(index=False):
+    longest: dict[tuple[str, str], tuple[float, Any]] = {}
+    for row in _rows(roads):
         ref = str(row.soviet_ref or "")
         refs = [str(r) for r in _as_list(row.refs) if r]
         label = ref or (refs[0] if refs else "")
@@ -386,7 +389,7 @@ def roads_display(roads: gpd.GeoDataFrame) -> tuple[dict[str, Any], dict[str, An
                 longest[key] = (length, row.geometry)
     labels = []
     for (ref, _), (_, line) in sorted(longest.items()):
-        point = shapely.line_interpolate_point(line, 0.5, normalized=True)
+        point = line.interpolate(0.5, normalized=True)
         labels.append(_feature(display_geometry(point, 0.0), {"lbl": ref}))
     return _collection(features), _collection(labels)
 
@@ -394,7 +397,7 @@ def roads_display(roads: gpd.GeoDataFrame) -> tuple[dict[str, Any], dict[str, An
 def pipelines_display(pipelines: gpd.GeoDataFrame) -> dict[str, Any]:
     """Return the pipelines (statuses as already dated on the frame) as a display FeatureCollection."""
     features = []
-    for row in pipelines.itertuples(index=False):
+    for row in _rows(pipelines):
         status = str(row.status or "unknown")
         schematic = str(row.geometry_accuracy or "") == "schematic"
         since = f" since {row.status_since}" if row.status_since else ""
@@ -443,7 +446,7 @@ def crossing_shape(modes: Any) -> str:
 def crossings_display(crossings: gpd.GeoDataFrame) -> dict[str, Any]:
     """Return the crossings (statuses as already dated on the frame) as a display FeatureCollection."""
     features = []
-    for row in crossings.itertuples(index=False):
+    for row in _rows(crossings):
         status = str(row.status or "unknown")
         if status not in STATUS_COLOURS:
             status = "unknown"
@@ -475,7 +478,7 @@ def crossings_display(crossings: gpd.GeoDataFrame) -> dict[str, Any]:
 def places_display(places: gpd.GeoDataFrame) -> dict[str, Any]:
     """Return the towns, junctions and passes (crossings are drawn by their own overlay)."""
     features = []
-    for row in places.itertuples(index=False):
+    for row in _rows(places):
         if row.kind == "crossing":
             continue
         aliases = _names(row.aliases)
@@ -496,6 +499,14 @@ def route_display(route: Mapping[str, Any]) -> dict[str, Any]:
         for end, point in (("start", coords[0]), ("end", coords[-1])):
             features.append(_feature(shapely.Point(point[:2]), {"kind": end, "tip": tip}))
     return _collection(features)
+
+
+def _rows(frame: gpd.GeoDataFrame) -> Iterator[SimpleNamespace]:
+    """Yield the rows of a layer with NaN (pandas' missing value) turned into None."""
+    columns = list(frame.columns)
+    for values in frame.itertuples(index=False, name=None):
+        yield SimpleNamespace(**{c: None if isinstance(v, float) and math.isnan(v) else v
+                                 for c, v in zip(columns, values)})
 
 
 def _country(code: Any) -> str:
@@ -578,20 +589,22 @@ class _Script(MacroElement):
     """)
 
     def __init__(self, code: str) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self._name = "GeoScript"
         self.code = code
 
 
-_ATTRIBUTION_JS = """
-{map}.attributionControl.setPrefix('<a href="https://leafletjs.com" target="_blank" rel="noopener">Leaflet</a>');
-{map}.attributionControl.addAttribution(%s);
-""" % json.dumps(OSM_ATTRIBUTION_HTML)
+_ATTRIBUTION_JS = (
+    "{map}.attributionControl.setPrefix("
+    "'<a href=\"https://leafletjs.com\" target=\"_blank\" rel=\"noopener\">Leaflet</a>');\n"
+    "{map}.attributionControl.addAttribution(" + json.dumps(OSM_ATTRIBUTION_HTML) + ");\n"
+)
 
 _POPUP_JS = """
 window.geoPopup = function (p) {
     /* p.t, p.r[i][0..1] and p.h[i][0..2] are HTML escaped by geo.render.text on the server. */
-    var div = document.createElement('div'), title = document.createElement('b'), table = document.createElement('table');
+    var div = document.createElement('div'), title = document.createElement('b');
+    var table = document.createElement('table');
     div.className = 'geo-popup';
     title.innerHTML = p.t;
     div.appendChild(title);
@@ -675,7 +688,7 @@ class Legend(MacroElement):
     """)
 
     def __init__(self, html_text: str) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self._name = "Legend"
         self.html = html_text
 
@@ -741,16 +754,18 @@ def base_map(options: MapOptions) -> folium.Map:
     if basemap.tiles:
         folium.TileLayer(basemap.tiles, attr=basemap.attribution, name=basemap.title, max_zoom=basemap.max_zoom,
                          control=False).add_to(m)
-    m.get_root().header.add_child(Element(CSS), name="geo_css")
+    root: Any = m.get_root()
+    root.header.add_child(Element(CSS), name="geo_css")
     m.add_child(_Script(_ATTRIBUTION_JS))
     m.add_child(_Script(_POPUP_JS))
     m.add_child(_Script(_LABEL_ZOOM_JS))
     m.add_child(_Script(_VIEW_LINK_JS))
-    fullscreen = folium.plugins.Fullscreen(position="topleft", title="Full screen", title_cancel="Exit full screen")
+    fullscreen = folium.plugins.Fullscreen(  # type: ignore[no-untyped-call]
+        position="topleft", title="Full screen", title_cancel="Exit full screen")
     localize(fullscreen, options.assets)
     fullscreen.add_to(m)
     if options.draw:
-        draw = folium.plugins.Draw(
+        draw = folium.plugins.Draw(  # type: ignore[no-untyped-call]
             export=False, position="topleft",
             draw_options={"polyline": {"shapeOptions": {"color": "#6a3d9a", "weight": 3}},
                           "polygon": {"shapeOptions": {"color": "#6a3d9a"}, "allowIntersection": False},
@@ -801,6 +816,10 @@ def _route_style(feature: Mapping[str, Any]) -> dict[str, Any]:
     return {"color": ROUTE_COLOUR, "weight": 6, "opacity": 0.85}
 
 
+def _route2_style(feature: Mapping[str, Any]) -> dict[str, Any]:
+    return {"color": ROUTE2_COLOUR, "weight": 4, "opacity": 0.9, "dashArray": "8 6"}
+
+
 @dataclass
 class Display:
     """The display collections of every layer an overlay needs (see :func:`display_layers`)."""
@@ -833,7 +852,8 @@ def display_layer(layer_id: str, frame: gpd.GeoDataFrame) -> dict[str, dict[str,
     raise ValueError(f"no display for layer {layer_id!r}")
 
 
-def legend_html(collections: Mapping[str, Mapping[str, Any]], as_of: dt.date | None) -> str:
+def legend_html(collections: Mapping[str, Mapping[str, Any]], as_of: dt.date | None,
+                routes: Sequence[Mapping[str, Any]] = ()) -> str:
     """Return the legend's markup for exactly the collections given (empty string when nothing is shown)."""
     parts: list[str] = []
 
@@ -881,15 +901,97 @@ def legend_html(collections: Mapping[str, Mapping[str, Any]], as_of: dt.date | N
         parts.append("<div><span class='mk' style='border-radius: 50%; background: #333'></span>capital</div>")
         parts.append("<div><span class='mk' style='border-radius: 50%; border: 1px solid #333'></span>"
                      "town, junction, pass</div>")
-    if "route" in collections:
+    if routes:
         parts.append("<b>Route</b>")
-        parts.append(swatch(f"border-top: 6px solid {ROUTE_COLOUR}; height: 0", "computed route"))
+        parts.append(swatch(f"border-top: 6px solid {ROUTE_COLOUR}; height: 0", f"on {routes[0].get('as_of')}"))
+        if len(routes) > 1:
+            parts.append(swatch(f"border-top: 4px dashed {ROUTE2_COLOUR}; height: 0",
+                                f"on {routes[1].get('as_of')} (comparison)"))
     return "".join(parts)
 
 
+def overlay_group(overlay: str, collections: Mapping[str, Mapping[str, Any]]) -> folium.FeatureGroup | None:
+    """Return the feature group of one overlay, or None when its collections are missing.
+
+    Parameters
+    ----------
+    overlay
+        An id of :data:`OVERLAYS`.
+    collections
+        Display collections by name (from :func:`display_layer`).
+    """
+    group = folium.FeatureGroup(name=OVERLAY_TITLES.get(overlay, overlay), control=False)
+    drawn = False
+    if overlay == "countries":
+        for name, style in (("countries", _country_style), ("boundaries", _boundary_style)):
+            if name in collections:
+                _geojson(collections[name], style=style).add_to(group)
+                drawn = True
+    elif overlay == "roads" and "roads" in collections:
+        _geojson(collections["roads"], style=_road_style).add_to(group)
+        if "road_labels" in collections:
+            _geojson(collections["road_labels"], point=_LABEL_MARKER, bind=False).add_to(group)
+        drawn = True
+    elif overlay == "pipelines" and "pipelines" in collections:
+        _geojson(collections["pipelines"], style=_pipeline_style).add_to(group)
+        drawn = True
+    elif overlay == "crossings" and "crossings" in collections:
+        _geojson(collections["crossings"], point=_CROSSING_MARKER).add_to(group)
+        drawn = True
+    elif overlay == "places" and "places" in collections:
+        _geojson(collections["places"], point=_PLACE_MARKER).add_to(group)
+        drawn = True
+    return group if drawn else None
+
+
+def shown_collections(collections: Mapping[str, Mapping[str, Any]], overlays: Iterable[str]
+                      ) -> dict[str, Mapping[str, Any]]:
+    """Return the collections the given overlays draw (what the legend describes)."""
+    wanted = set(overlays)
+    names = {"countries": ("countries", "boundaries"), "roads": ("roads",), "pipelines": ("pipelines",),
+             "crossings": ("crossings",), "places": ("places",)}
+    return {n: collections[n] for o in OVERLAYS if o in wanted for n in names[o] if n in collections}
+
+
+def routes_group(routes: Sequence[Mapping[str, Any]]) -> folium.FeatureGroup | None:
+    """Return the feature group of one or two routes (the second, a comparison, is drawn dashed)."""
+    group = folium.FeatureGroup(name="Route", control=False)
+    drawn = False
+    for number, route in reversed(list(enumerate(routes))):
+        if not route.get("geometry"):
+            continue
+        data = route_display(route)
+        lines = {"type": "FeatureCollection",
+                 "features": [f for f in data["features"] if f["properties"]["kind"] == "route"]}
+        ends = {"type": "FeatureCollection",
+                "features": [f for f in data["features"] if f["properties"]["kind"] != "route"]}
+        _geojson(lines, style=_route_style if number == 0 else _route2_style).add_to(group)
+        if ends["features"] and number == 0:
+            _geojson(ends, point=_ROUTE_END).add_to(group)
+        drawn = True
+    return group if drawn else None
+
+
+def legend_group(shown: Mapping[str, Mapping[str, Any]], routes: Sequence[Mapping[str, Any]],
+                 as_of: dt.date | None) -> folium.FeatureGroup | None:
+    """Return a group holding the legend of exactly what is drawn, or None when nothing is."""
+    described = dict(shown)
+    drawn_routes = [r for r in routes if r.get("geometry")]
+    return legend_from_html(legend_html(described, as_of, routes=drawn_routes))
+
+
+def legend_from_html(markup: str) -> folium.FeatureGroup | None:
+    """Return a group holding a legend made by :func:`legend_html` (None for an empty legend)."""
+    if not markup:
+        return None
+    group = folium.FeatureGroup(name="Legend", control=False)
+    group.add_child(Legend(markup))
+    return group
+
+
 def overlay_groups(collections: Mapping[str, Mapping[str, Any]], options: MapOptions,
-                   route: Mapping[str, Any] | None = None) -> list[folium.FeatureGroup]:
-    """Return one feature group per shown overlay, plus the route and the legend.
+                   routes: Sequence[Mapping[str, Any]] = ()) -> list[folium.FeatureGroup]:
+    """Return one feature group per shown overlay, then the routes and the legend.
 
     Parameters
     ----------
@@ -897,58 +999,20 @@ def overlay_groups(collections: Mapping[str, Mapping[str, Any]], options: MapOpt
         Display collections by name (from :func:`display_layer`), for at least the shown overlays.
     options
         Which overlays to show.
-    route
-        A route result (``as_dict()``), drawn on top.
+    routes
+        Route results (``as_dict()``): the route, and optionally a second scenario's route.
     """
-    shown: dict[str, Mapping[str, Any]] = {}
-    groups: list[folium.FeatureGroup] = []
-    for overlay in OVERLAYS:
-        if overlay not in options.overlays:
-            continue
-        group = folium.FeatureGroup(name=OVERLAY_TITLES[overlay], control=False)
-        if overlay == "countries":
-            for name, style in (("countries", _country_style), ("boundaries", _boundary_style)):
-                if name in collections:
-                    _geojson(collections[name], style=style).add_to(group)
-                    shown[name] = collections[name]
-        elif overlay == "roads" and "roads" in collections:
-            _geojson(collections["roads"], style=_road_style).add_to(group)
-            if "road_labels" in collections:
-                _geojson(collections["road_labels"], point=_LABEL_MARKER, bind=False).add_to(group)
-            shown["roads"] = collections["roads"]
-        elif overlay == "pipelines" and "pipelines" in collections:
-            _geojson(collections["pipelines"], style=_pipeline_style).add_to(group)
-            shown["pipelines"] = collections["pipelines"]
-        elif overlay == "crossings" and "crossings" in collections:
-            _geojson(collections["crossings"], point=_CROSSING_MARKER).add_to(group)
-            shown["crossings"] = collections["crossings"]
-        elif overlay == "places" and "places" in collections:
-            _geojson(collections["places"], point=_PLACE_MARKER).add_to(group)
-            shown["places"] = collections["places"]
-        groups.append(group)
-    if route is not None and route.get("geometry"):
-        data = route_display(route)
-        group = folium.FeatureGroup(name="Route", control=False)
-        lines = {"type": "FeatureCollection", "features": [f for f in data["features"] if f["properties"]["kind"] == "route"]}
-        ends = {"type": "FeatureCollection", "features": [f for f in data["features"] if f["properties"]["kind"] != "route"]}
-        _geojson(lines, style=_route_style).add_to(group)
-        if ends["features"]:
-            _geojson(ends, point=_ROUTE_END).add_to(group)
-        groups.append(group)
-        shown["route"] = data
-    legend = legend_html(shown, options.as_of)
-    if legend:
-        group = folium.FeatureGroup(name="Legend", control=False)
-        group.add_child(Legend(legend))
-        groups.append(group)
-    return groups
+    groups = [overlay_group(o, collections) for o in OVERLAYS if o in options.overlays]
+    groups.append(routes_group(routes))
+    groups.append(legend_group(shown_collections(collections, options.overlays), routes, options.as_of))
+    return [g for g in groups if g is not None]
 
 
 def build_map(collections: Mapping[str, Mapping[str, Any]], options: MapOptions,
-              route: Mapping[str, Any] | None = None) -> folium.Map:
+              routes: Sequence[Mapping[str, Any]] = ()) -> folium.Map:
     """Return the whole map: :func:`base_map` with :func:`overlay_groups` added (standalone HTML, tests)."""
     m = base_map(options)
-    for group in overlay_groups(collections, options, route):
+    for group in overlay_groups(collections, options, routes):
         group.add_to(m)
     return m
 

@@ -244,6 +244,16 @@ class RoadGraph:
         return self.edges[k], a != u
 
 
+def _text(value: Any) -> str | None:
+    """Return a non-empty string, or None for missing values (None, NaN, "")."""
+    return value if isinstance(value, str) and value else None
+
+
+def _items(value: Any) -> list[Any]:
+    """Return a list property as a list (missing values as an empty list)."""
+    return list(value) if isinstance(value, list | tuple) else []
+
+
 def _indptr(rows: np.ndarray, n: int) -> np.ndarray:
     return np.searchsorted(rows, np.arange(n + 1)).astype(np.int32)
 
@@ -312,16 +322,16 @@ class RouteEngine:
         """Build the engine from the ``roads``, ``places`` and ``crossings`` layers."""
         nodes = {pid: (float(x), float(y)) for pid, x, y in zip(places["id"], places.geometry.x, places.geometry.y)}
         edges = [
-            (r.from_place, r.to_place, Edge(r.id, r.name, r.soviet_ref or None, tuple(r.refs or ()), r.country,
-                                            float(r.length_km), r.length_method, r.geometry, tuple(r.features or ())))
+            (r.from_place, r.to_place, Edge(r.id, r.name, _text(r.soviet_ref), tuple(_items(r.refs)), r.country,
+                                            float(r.length_km), r.length_method, r.geometry, tuple(_items(r.features))))
             for r in roads.itertuples()
         ]
         infos = {
-            r.id: CrossingInfo(r.id, r.name, r.countries, tuple(r.traffic or ()), tuple(r.status_history or ()))
+            r.id: CrossingInfo(r.id, r.name, r.countries, tuple(_items(r.traffic)), tuple(_items(r.status_history)))
             for r in crossings.itertuples()
         }
         graph = RoadGraph(nodes, edges, infos)
-        names = NameIndex((pid, name, list(aliases or [])) for pid, name, aliases in
+        names = NameIndex((pid, name, _items(aliases)) for pid, name, aliases in
                           zip(places["id"], places["name"], places["aliases"]))
         return cls(graph, names)
 

@@ -193,8 +193,10 @@ def parse(params: Mapping[str, Any], known: Known) -> tuple[AppState, list[str]]
             place = known.place(values[key]) if values[key] else None
             if place is None:
                 bad(key)
+            elif key == "from":
+                state = replace(state, origin=place)
             else:
-                state = replace(state, **{"origin" if key == "from" else "dest": place})
+                state = replace(state, dest=place)
     if "mode" in values:
         if values["mode"] in MODES:
             state = replace(state, mode=values["mode"])

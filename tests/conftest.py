@@ -1,10 +1,18 @@
-"""Shared fixtures: tiny synthetic layers built in code."""
+"""Shared fixtures: tiny synthetic layers built in code, and a complete layers folder for the app tests."""
 
 from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
 
 import geopandas as gpd
 import pytest
 import shapely
+
+from geo import registry
+from geo.paths import layers_dir
 
 
 @pytest.fixture
@@ -15,3 +23,65 @@ def two_squares() -> gpd.GeoDataFrame:
         geometry=[shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)],
         crs=4326,
     )
+
+
+HOSTILE = {
+    "img": "<img src=x onerror=window.__xss=1>",
+    "script": '"><script>window.__xss=2</script>',
+    "template": "`${window.__xss=3}` \\",
+}
+
+
+def _complete_layers(target: Path) -> Path:
+    """Copy the built layers into ``target``; build the missing ones from the curated files in memory."""
+    target.mkdir(parents=True, exist_ok=True)
+    source = layers_dir()
+    missing = []
+    for layer_id in registry.ids():
+        path = source / f"{layer_id}.geojson"
+        if path.is_file():
+            shutil.copyfile(path, target / path.name)
+        else:
+            missing.append(layer_id)
+    if missing:
+        from geo import build
+        from geo.export import write_atomic
+
+        day = dt.date.today()
+        result = build.run(as_of=day, folder=target)
+        for layer_id in missing:
+            if layer_id in result.frames:
+                write_atomic(target / f"{layer_id}.geojson",
+                             build.encode(layer_id, result.frames[layer_id], as_of=day, exported=day))
+    return target
+
+
+@pytest.fixture(scope="session")
+def app_layers(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return a layers folder with every layer that exists or can be built now."""
+    return _complete_layers(tmp_path_factory.mktemp("layers"))
+
+
+@pytest.fixture(scope="session")
+def hostile_layers(app_layers: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return a copy of the layers whose first crossings carry hostile names, notes and URLs."""
+    target = tmp_path_factory.mktemp("hostile")
+    for path in app_layers.glob("*.geojson"):
+        shutil.copyfile(path, target / path.name)
+    crossings = target / "crossings.geojson"
+    if not crossings.is_file():
+        pytest.skip("the crossings layer is neither built nor buildable")
+    collection = json.loads(crossings.read_text(encoding="utf-8"))
+    for feature, text in zip(collection["features"], HOSTILE.values()):
+        props = feature["properties"]
+        props["name"] = text
+        props["names"] = [text]
+        props["notes"] = text
+        props["status_note"] = text
+        props["sources"] = ["javascript:window.__xss=4", "https://example.org/\"onmouseover=\"window.__xss=5"]
+        props["status_source"] = "javascript:window.__xss=6"
+        for entry in props.get("status_history") or []:
+            entry["note"] = text
+            entry["source"] = "javascript:window.__xss=7"
+    crossings.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
+    return target
