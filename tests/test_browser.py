@@ -197,6 +197,25 @@ def test_preset_route_is_drawn(session: Session) -> None:
     assert "from=khujand" in session.page.url and "date2=2025-08-01" in session.page.url
     ARTIFACTS.mkdir(exist_ok=True)
     session.page.screenshot(path=str(ARTIFACTS / "app.png"))
+    session.page.get_by_text("Second scenario against the first").scroll_into_view_if_needed()
+    session.page.screenshot(path=str(ARTIFACTS / "app-route.png"))
+    session.page.get_by_role("heading", name="Central Asia").scroll_into_view_if_needed()
+
+
+def test_drawing_is_measured_in_python(session: Session) -> None:
+    session.frame.evaluate("""() => {
+        var line = L.polyline([[40.0, 69.0], [41.0, 72.0]]);
+        drawnItems.addLayer(line);
+        window.map.fire('draw:created', {layer: line, layerType: 'polyline'});
+    }""")
+    session.page.get_by_role("tab", name="Measure").click()
+    summary = session.page.get_by_text("Drawing 1")
+    summary.wait_for(timeout=30_000)
+    text = summary.locator("xpath=..").inner_text()
+    # 277.5 km on the WGS84 ellipsoid (pyproj.Geod), split by the borders layer
+    assert "277.5 km" in text and "UZ" in text and "TJ" in text
+    session.page.get_by_role("tab", name="Download").click()
+    assert session.page.get_by_role("button", name="drawing.geojson").is_visible()
 
 
 def test_download_layer_is_geojson(session: Session) -> None:
@@ -221,6 +240,18 @@ def test_bad_link_shows_notice_and_map(browser: Any, server: str) -> None:
         assert s.count(".leaflet-marker-pane .xing") > 0
     finally:
         s.context.close()
+
+
+def test_two_sessions_keep_their_own_state(session: Session, browser: Any, server: str) -> None:
+    other = Session(browser, server)
+    try:
+        other.open("?layers=roads")
+        assert other.count(".leaflet-marker-pane .xing") == 0
+        assert session.count(".leaflet-marker-pane .xing") > 0
+        assert "layers=roads" not in session.page.url
+        assert other.page.get_by_text("Border crossings", exact=True).is_visible()
+    finally:
+        other.context.close()
 
 
 def test_sources_page(browser: Any, server: str) -> None:

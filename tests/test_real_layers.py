@@ -16,8 +16,8 @@ import shapely
 from geo import registry, store
 from geo.build import country_index
 from geo.cli import main
-from geo.measure import distance_km, point_to_line_km
 from geo.errors import NoRouteError
+from geo.measure import distance_km, point_to_line_km
 from geo.routing import RouteEngine, Scenario
 
 REPO = Path(__file__).resolve().parent.parent

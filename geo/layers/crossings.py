@@ -15,6 +15,7 @@ from typing import Any
 
 import geopandas as gpd
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from geo.measure import point_to_line_km
 from geo.spec import CURATED, GEO_MAPS, ODBL, ODBL_URL, OSM_ATTRIBUTION, LayerSpec
@@ -216,6 +217,6 @@ def validate(crossings: list[Crossing], borders: gpd.GeoDataFrame) -> Problems:
 
 
 def border_distance_km(point: tuple[float, float], pair: tuple[str, str],
-                       outlines: dict[str, shapely.Geometry]) -> float:
+                       outlines: dict[str, BaseGeometry]) -> float:
     """Return how far a point is from the border of a pair: the larger distance to either outline."""
     return max(point_to_line_km(point, outlines[code]) for code in pair)

@@ -1,0 +1,1 @@
+"""Streamlit glue for ``app.py`` (the only code besides app.py that imports Streamlit)."""
