@@ -156,3 +156,34 @@ def test_build_refuses_and_leaves_built_layers_untouched(workspace, capsys):
     assert code == 1 and "nothing written" in captured.err
     assert {p.name: p.read_bytes() for p in workspace.glob("*.geojson")} == before
     assert not list(workspace.glob(".*.tmp"))
+
+
+def test_three_dimensional_via_point(workspace, capsys):
+    path = next((workspace / "src" / "roads").glob("segments_*.csv"))
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    via = header.index("via")
+    for number, line in enumerate(lines[1:], 2):
+        cells = line.split(",")
+        if len(cells) == len(header) and cells[via].strip():
+            first = cells[via].split(";")[0]
+            cells[via] = cells[via].replace(first, first.strip() + " 1250", 1)
+            lines[number - 1] = ",".join(cells)
+            break
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out = run_check(capsys)
+    assert code == 1 and f"{path.name}:{number}: via: point 1" in out
+
+
+def test_unknown_country_code_in_crossing(workspace, capsys):
+    path = workspace / "src" / "crossings.csv"
+    edit(path, ",KG-TJ,", ",KG-XX,")
+    code, out = run_check(capsys)
+    assert code == 1 and "countries: unknown country code in 'KG-XX'" in out
+
+
+def test_hostile_text_in_names_is_data_not_markup(workspace, capsys):
+    path = workspace / "src" / "crossings.csv"
+    edit(path, "Kyzyl-Bel – Guliston", '"<img src=x onerror=alert(1)>"')
+    code, _ = run_check(capsys)
+    assert code == 0  # a name is free text: it is escaped where it is shown (see test_render, test_browser)

