@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -23,32 +24,27 @@ def _percentiles(samples: list[float]) -> dict[str, float]:
             "max_ms": round(float(ms.max()), 3), "n": len(samples)}
 
 
-def _time_queries(graph: RoadGraph, nodes: list[str], scenario: Scenario, pairs: int) -> dict[str, float]:
+def _time(query: Callable[[str, str], object], nodes: list[str], pairs: int) -> dict[str, float]:
+    """Time ``query(a, b)`` over random pairs drawn with a fixed seed (no-route answers count too)."""
     rng = random.Random(SEED)
     samples = []
     for _ in range(pairs):
         a, b = rng.sample(nodes, 2)
         start = time.perf_counter()
         try:
-            graph.shortest(a, b, scenario)
+            query(a, b)
         except NoRouteError:
             pass
         samples.append(time.perf_counter() - start)
     return _percentiles(samples)
+
+
+def _time_queries(graph: RoadGraph, nodes: list[str], scenario: Scenario, pairs: int) -> dict[str, float]:
+    return _time(lambda a, b: graph.shortest(a, b, scenario), nodes, pairs)
 
 
 def _time_routes(engine: RouteEngine, nodes: list[str], scenario: Scenario, pairs: int) -> dict[str, float]:
-    rng = random.Random(SEED)
-    samples = []
-    for _ in range(pairs):
-        a, b = rng.sample(nodes, 2)
-        start = time.perf_counter()
-        try:
-            engine.route(a, b, scenario)
-        except NoRouteError:
-            pass
-        samples.append(time.perf_counter() - start)
-    return _percentiles(samples)
+    return _time(lambda a, b: engine.route(a, b, scenario), nodes, pairs)
 
 
 def synthetic_graph(edges: int = 50_000, seed: int = SEED) -> RoadGraph:
