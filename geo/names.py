@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from rapidfuzz import fuzz, process
 
@@ -44,9 +44,14 @@ class NameIndex:
     ----------
     entries
         ``(id, display name, aliases)`` for every place.
+    ranks
+        Optional ``id → rank``: when a name fits several places, the one with the single lowest
+        rank wins (a city before a border crossing named after it).
     """
 
-    def __init__(self, entries: Iterable[tuple[str, str, Iterable[str]]]) -> None:
+    def __init__(self, entries: Iterable[tuple[str, str, Iterable[str]]],
+                 ranks: Mapping[str, int] | None = None) -> None:
+        self.ranks = dict(ranks or {})
         self.labels: dict[str, str] = {}
         self.keys: dict[str, set[str]] = defaultdict(set)
         self.primary: dict[str, set[str]] = defaultdict(set)
@@ -79,12 +84,22 @@ class NameIndex:
             ids = table.get(key)
             if ids and len(ids) == 1:
                 return next(iter(ids))
+            best = self._preferred(ids or set())
+            if best is not None:
+                return best
             if ids:
                 options = ", ".join(f"{self.labels[i]} ({i})" for i in sorted(ids))
                 raise UsageError(f"ambiguous place {shown!r}: could be {options}")
         suggestion = self.suggest(text)
         hint = f" — did you mean {suggestion}?" if suggestion else ""
         raise UsageError(f"unknown place {shown!r}{hint}")
+
+    def _preferred(self, ids: set[str]) -> str | None:
+        if not ids or not self.ranks:
+            return None
+        ranked = sorted(ids, key=lambda i: self.ranks.get(i, 99))
+        first, second = (self.ranks.get(i, 99) for i in ranked[:2])
+        return ranked[0] if first < second else None
 
     def suggest(self, text: str) -> str | None:
         """Return the display name of the closest known place, if any is close enough."""

@@ -29,6 +29,8 @@ from geo.status import status_on
 MODES = ("passenger", "freight")
 TRAFFIC_OF_MODE = {"passenger": "passengers", "freight": "freight"}
 PASSABLE = {"open", "restricted", "unknown"}
+KIND_RANK = {"city": 0, "town": 1, "pass": 2, "junction": 3, "crossing": 4}
+"""Which place a shared name means first: a city before a crossing named after it."""
 
 
 @dataclass(frozen=True)
@@ -331,8 +333,9 @@ class RouteEngine:
             for r in crossings.itertuples()
         }
         graph = RoadGraph(nodes, edges, infos)
-        names = NameIndex((pid, name, _items(aliases)) for pid, name, aliases in
-                          zip(places["id"], places["name"], places["aliases"]))
+        names = NameIndex(((pid, name, _items(aliases)) for pid, name, aliases in
+                           zip(places["id"], places["name"], places["aliases"])),
+                          ranks={pid: KIND_RANK.get(kind, 9) for pid, kind in zip(places["id"], places["kind"])})
         return cls(graph, names)
 
     @classmethod

@@ -53,3 +53,9 @@ def test_any_text_resolves_or_raises_usage_error(text):
     except UsageError:
         pass
     normalise(text)
+
+
+def test_a_city_wins_over_a_crossing_that_shares_its_name():
+    index = NameIndex([("khorog", "Khorog", ["Khorugh"]), ("tem-demogan", "Tem – Demogan", ["Khorugh"])],
+                      ranks={"khorog": 0, "tem-demogan": 4})
+    assert index.resolve("khorugh") == "khorog"

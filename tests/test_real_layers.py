@@ -297,3 +297,12 @@ def test_real_routes_are_never_shorter_than_the_straight_line(a, b, day):
         return
     assert result.distance_km >= result.geodesic_km - 1e-6
     assert sum(result.by_country_km.values()) == pytest.approx(result.distance_km, rel=1e-9)
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("Khodzhent", "khujand"), ("Leninabad", "khujand"), ("Kurgan-Tyube", "bokhtar"), ("Ust-Kamenogorsk", "oskemen"),
+    ("Chardzhou", "turkmenabat"), ("Khorugh", "khorog"), ("Душанбе", "dushanbe"), ("Frunze", "bishkek"),
+    ("Erkeshtam", "irkeshtam"), ("Кызыл-Бел", "kyzyl-bel"), ("Guliston", "gulistan"), ("Ak-Zhol", "korday-ak-zhol"),
+])
+def test_old_names_and_other_scripts_resolve(typed, expected):
+    assert engine().resolve(typed) == expected
