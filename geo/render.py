@@ -125,8 +125,10 @@ LINE_TOLERANCE = 0.001
 """Display simplification of lines in degrees (~100 m); lengths are measured on the full lines."""
 NEIGHBOUR_LINE_TOLERANCE = 0.004
 """Borders with countries outside Central Asia are drawn coarser (~400 m)."""
+BORDER_LINE_TOLERANCE = 0.002
+"""Borders between Central Asian states (~200 m: crisp at the zooms the map is read at, half the payload)."""
 DECIMALS = 5
-POLYGON_TOLERANCE = {"core": 0.004, "other": 0.02}
+POLYGON_TOLERANCE = {"core": 0.006, "other": 0.02}
 POLYGON_MIN_AREA = {"core": 0.005, "other": 0.05}
 """Holes and parts smaller than this (deg²) are dropped from the display of country fills (lakes, islands)."""
 
@@ -345,7 +347,7 @@ def boundaries_display(boundaries: gpd.GeoDataFrame) -> dict[str, Any]:
             _row("Sources", _sources(row.sources)),
         ]
         tip = f"<b>{text(row.name)}</b> border · {text(_km(row.length_km))} (computed)"
-        tolerance = LINE_TOLERANCE if codes <= CENTRAL_ASIA else NEIGHBOUR_LINE_TOLERANCE
+        tolerance = BORDER_LINE_TOLERANCE if codes <= CENTRAL_ASIA else NEIGHBOUR_LINE_TOLERANCE
         features.append(_feature(display_geometry(row.geometry, tolerance),
                                  {"kind": "core" if codes & CENTRAL_ASIA else "other", "tip": tip,
                                   "pop": _popup(f"{row.name} border", rows)}))
