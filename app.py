@@ -14,18 +14,20 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import shapely
 import streamlit as st
 
-from geo import bundle, registry, render, share, store
+from geo import bundle, registry, render, share, store, tracks, upload
 from geo.errors import GeoError
 from geo.paths import layers_dir
+from geo.tracks import TrackError
 from ui import folium_component
 
 LOG = logging.getLogger("geo.app")
 ASSETS = "../../app/static/vendor"
 """The vendored Leaflet files, relative to the map component's frame (``/component/<name>/index.html``)."""
 MAP_HEIGHT = 620
-SLOTS = {**{o: i for i, o in enumerate(render.OVERLAYS)}, "route": 8, "legend": 9}
+SLOTS = {**{o: i for i, o in enumerate(render.OVERLAYS)}, "route": 8, "legend": 9, "track": 10, "basemap": 11}
 MD_SPECIALS = "\\`*_{}[]()#+-.!|<>~$:"
 
 
@@ -129,10 +131,17 @@ def compute_route(path: str, data: str, origin: str, dest: str, scenario: tuple[
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def base_args(basemap: str, view: tuple[float, float, int], height: int) -> dict[str, Any]:
-    """Return the component arguments of the base map (basemap, controls, initial view)."""
-    options = render.MapOptions(basemap=basemap, view=render.View(*view), assets=ASSETS, height=height)
+def base_args(view: tuple[float, float, int], height: int) -> dict[str, Any]:
+    """Return the component arguments of the base map (controls, initial view; no basemap, no overlays)."""
+    options = render.MapOptions(view=render.View(*view), assets=ASSETS, height=height)
     return folium_component.base_args(render.base_map(options), height=height)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def basemap_script(basemap: str) -> str:
+    """Return the JavaScript of the basemap's tile group (empty for ``"none"``)."""
+    group = render.basemap_group(basemap)
+    return folium_component.group_script(group, SLOTS["basemap"]) if group is not None else ""
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -149,7 +158,12 @@ def extra_script(kind: str, payload: str) -> str:
     import json
 
     value = json.loads(payload)
-    group = render.routes_group(value) if kind == "route" else render.legend_from_html(value)
+    if kind == "route":
+        group = render.routes_group(value)
+    elif kind == "track":
+        group = render.track_group(value)
+    else:
+        group = render.legend_from_html(value)
     return folium_component.group_script(group, SLOTS[kind]) if group is not None else ""
 
 
@@ -296,13 +310,6 @@ def write_link(state: share.AppState) -> None:
         st.query_params.from_dict(params)
 
 
-def on_basemap_change() -> None:
-    """Keep the view the map last reported in the address when the basemap (and so the map) is rebuilt."""
-    view = share.parse_view(str(st.query_params.get("view", "")))
-    if view is not None:
-        st.session_state["map_view"] = (view.lat, view.lon, view.zoom)
-
-
 def on_preset(number: int) -> None:
     """Load a preset route (callback: runs before the widgets are drawn)."""
     state = share.apply_preset(current_state(), share.PRESETS[number], today=today())
@@ -319,7 +326,7 @@ def sidebar(data: str, missing: list[str]) -> None:
         for overlay in render.OVERLAYS:
             st.checkbox(render.OVERLAY_TITLES[overlay], key=f"ov_{overlay}")
         st.selectbox("Basemap", list(render.BASEMAPS), key="basemap",
-                     format_func=lambda k: render.BASEMAPS[k].title, on_change=on_basemap_change)
+                     format_func=lambda k: render.BASEMAPS[k].title)
         st.date_input("As of", key="as_of", min_value=share.FIRST_DAY, max_value=today(), format="YYYY-MM-DD",
                       help="Crossing and pipeline statuses, and routes, as they were on this day.")
         if missing:
@@ -332,19 +339,27 @@ def sidebar(data: str, missing: list[str]) -> None:
 def map_panel(state: share.AppState, data: str, routes: list[dict[str, Any]]) -> Any:
     """Draw the map; return what it reports (drawings)."""
     day = state.as_of.isoformat()
-    scripts = [overlay_script(o, folder(), data, day) for o in render.OVERLAYS if o in state.overlays]
+    # The basemap is a group like the overlays: changing it keeps the browser's map and the view panned to.
+    # (Streamlit's frontend sends its own copy of the query string on reruns, not the `view=` the map wrote
+    # into the address, so the view cannot be read back reliably once the map has been rebuilt.)
+    scripts = [basemap_script(state.basemap if state.basemap in render.BASEMAPS else render.DEFAULT_BASEMAP)]
+    scripts += [overlay_script(o, folder(), data, day) for o in render.OVERLAYS if o in state.overlays]
     import json
 
     drawn = [r for r in routes if r.get("geometry")]
     if drawn:
         scripts.append(extra_script("route", json.dumps(drawn, sort_keys=True, default=str)))
+    track = st.session_state.get("_track") or {}
+    if track.get("display"):
+        scripts.append(extra_script("track", json.dumps(track["display"], sort_keys=True)))
     shown, _ = collections(state.overlays, state.as_of, data)
-    legend = render.legend_html(render.shown_collections(shown, state.overlays), state.as_of, routes=drawn)
+    legend = render.legend_html(render.shown_collections(shown, state.overlays), state.as_of, routes=drawn,
+                                track=track.get("name") if track.get("display") else None)
     if legend:
         scripts.append(extra_script("legend", json.dumps(legend)))
     view = st.session_state.get("map_view") or (render.DEFAULT_VIEW.lat, render.DEFAULT_VIEW.lon,
                                                 render.DEFAULT_VIEW.zoom)
-    args = base_args(state.basemap if state.basemap in render.BASEMAPS else "osm", tuple(view), MAP_HEIGHT)
+    args = base_args(tuple(view), MAP_HEIGHT)
     return folium_component.show(args, scripts)
 
 
@@ -481,6 +496,74 @@ def routes_of(result: dict[str, Any] | None) -> list[dict[str, Any]]:
     return [r for r in (result["compare"]["first"], result["compare"]["second"]) if "geometry" in r]
 
 
+TRACK_TYPES = ["geojson", "json", "gpx"]
+
+
+def on_track_upload(data: str) -> None:
+    """Read, measure and place the uploaded track (callback: the map of this very run draws it)."""
+    ss = st.session_state
+    file = ss.get("track_file")
+    if file is None:
+        ss.pop("_track", None)
+        return
+    name = upload.clean_name(getattr(file, "name", ""))
+    try:
+        size = int(getattr(file, "size", 0) or 0)
+        if size > upload.MAX_UPLOAD_BYTES:  # refused before the bytes are even read
+            raise TrackError(f"{name}: file is {size:,} bytes; at most {upload.MAX_UPLOAD_BYTES:,}")
+        raw = file.getvalue()
+        key = upload.digest(raw)
+        if (ss.get("_track") or {}).get("digest") == key:
+            return
+        geometry = upload.read_upload(name, raw)
+        measured = tracks.measure(geometry, countries(folder(), data))
+    except TrackError as exc:
+        ss["_track"] = {"name": name, "error": str(exc)}
+        return
+    except Exception:  # never a traceback for a user's file
+        LOG.exception("track %s could not be measured", name)
+        ss["_track"] = {"name": name, "error": f"{name}: the track could not be measured (internal error)."}
+        return
+    mapping = shapely.geometry.mapping(geometry)
+    ss["_track"] = {"name": name, "digest": key, "measured": measured,
+                    "display": render.track_display(mapping, name, measured),
+                    "geojson": upload.track_geojson(name, geometry, measured)}
+    ss["map_view"] = upload.view_of(geometry)
+
+
+def track_panel(data: str) -> None:
+    """Upload a GeoJSON or GPX track: measure it per country, draw it, give it back as GeoJSON."""
+    st.file_uploader(f"Your own track: GeoJSON or GPX, at most {upload.MAX_UPLOAD_BYTES // 1_000_000} MB",
+                     type=TRACK_TYPES, key="track_file", on_change=on_track_upload, args=(data,),
+                     help="A line or polygon in WGS84 longitude/latitude (GeoJSON geometry, Feature or "
+                          "FeatureCollection; GPX tracks and routes). It stays in your session only.")
+    track = st.session_state.get("_track")
+    if not track:
+        return
+    if "error" in track:
+        st.error(md(track["error"]))
+        return
+    measured = track["measured"]
+    by_country = measured.get("by_country_km") or {}
+    a, b, c = st.columns(3)
+    area = measured.get("area_km2")
+    a.metric("Outline" if area is not None else "Length", f"{measured['length_km']:,.1f} km")
+    b.metric("Area", f"{area:,.1f} km²" if area is not None else "—")
+    c.metric("Countries", len([k for k in by_country if k != "??"]))
+    st.caption(f"**{md(track['name'])}** ({md(measured.get('type'))}, {measured.get('vertices', 0):,} points): "
+               "geodesic on WGS84, split by country with the borders layer; `??` is outside every country.")
+    if by_country:
+        table = pd.DataFrame({"country": [render.COUNTRY_NAMES.get(k, k) for k in by_country],
+                              "code": list(by_country), "km": [round(v, 1) for v in by_country.values()]})
+        left, right = st.columns([2, 3])
+        left.dataframe(table, hide_index=True)
+        right.bar_chart(pd.DataFrame({"km": list(by_country.values())}, index=list(by_country.keys())),
+                        horizontal=True, height=60 + 28 * len(by_country))
+    stem = Path(track["name"]).stem or "track"
+    st.download_button("Download the track as GeoJSON", data=track["geojson"], file_name=f"{stem}.geojson",
+                       mime="application/geo+json", key="dl_track", on_click="ignore")
+
+
 def measure_panel(drawings: Any, data: str) -> None:
     """Measure the lines and polygons drawn on the map (geodesic, per country)."""
     st.caption("Draw a line or a polygon with the tools on the map's left; lengths and areas are geodesic "
@@ -577,6 +660,8 @@ def map_page() -> None:
         route_panel(state, result, places, crossings)
     with tab_measure, panel("measure"):
         measure_panel(drawings, data)
+    with tab_measure, panel("track"):
+        track_panel(data)
     with tab_download, panel("download"):
         downloads_panel(current_state(), data, result)
     with panel("link"):

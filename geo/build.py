@@ -62,6 +62,7 @@ def build_borders(source: Path, folder: Path, *, upstream: bool, progress: Progr
     countries = borders.build_countries(borders.read_upstream(path))
     progress("borders: repairing polygons, naming enclaves, tracing boundaries …")
     named = borders.build_enclaves(countries, enclaves)
+    countries = borders.cut_enclaves(countries, named)
     frame = gpd.GeoDataFrame(pd.concat([countries, named], ignore_index=True), geometry="geometry", crs=4326)
     return frame, borders.build_boundaries(countries), f"borders: rebuilt from {path}"
 

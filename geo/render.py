@@ -116,6 +116,8 @@ PIPELINE_STYLES: dict[str, tuple[str, str | None]] = {
 LINE_D_ID = "cagp-line-d"
 ROUTE_COLOUR = "#1f4fd1"
 ROUTE2_COLOUR = "#00a6a6"
+TRACK_COLOUR = "#6a3d9a"
+"""Uploaded tracks, like drawings, are purple."""
 COUNTRY_NAMES = {
     "KZ": "Kazakhstan", "KG": "Kyrgyzstan", "TJ": "Tajikistan", "UZ": "Uzbekistan", "TM": "Turkmenistan",
     "AF": "Afghanistan", "CN": "China", "IR": "Iran", "RU": "Russia", "??": "outside every country polygon",
@@ -573,6 +575,12 @@ CSS = """
 .geo-labels-off .road-label { display: none; }
 .geo-legend { background: rgba(255, 255, 255, 0.92); padding: 6px 8px; border-radius: 4px; font: 11px/1.35 sans-serif;
   box-shadow: 0 1px 4px rgba(0, 0, 0, 0.3); max-width: 230px; }
+.geo-legend-body { max-height: 360px; overflow-y: auto; }
+.geo-legend-toggle { display: block; width: 100%; margin: 0; padding: 0; border: 0; background: none;
+  font: bold 11px/1.35 sans-serif; text-align: left; cursor: pointer; color: #222; }
+.geo-legend-toggle:focus-visible { outline: 2px solid #1f4fd1; }
+.geo-legend.geo-collapsed { padding: 3px 8px; }
+.geo-legend.geo-collapsed .geo-legend-body { display: none; }
 .geo-legend b { display: block; margin-top: 3px; }
 .geo-legend .sw { display: inline-block; width: 22px; height: 10px; margin-right: 5px; vertical-align: middle; }
 .geo-legend .mk { display: inline-block; width: 11px; height: 11px; margin: 0 7px 0 5px; vertical-align: middle; }
@@ -663,8 +671,19 @@ _VIEW_LINK_JS = """
 """
 
 
+LEGEND_WIDE_PX = 700
+"""The legend starts open on maps at least this wide, folded on narrower ones."""
+
+
 class Legend(MacroElement):
-    """A legend control that appears and disappears with the layer group it is added to."""
+    """A foldable legend control that appears and disappears with the layer group it is added to.
+
+    A button inside the legend folds it to its title; the choice is kept in ``window.geoLegendOpen`` and the
+    frame's ``sessionStorage``, so the legend rebuilt by the next rerun (or a new basemap) stays as the user
+    left it. Until the user chooses,
+    the legend is open on maps at least :data:`LEGEND_WIDE_PX` wide. The markup (from :func:`legend_html`)
+    is escaped on the server; the button's label is set with ``textContent``.
+    """
 
     _template = Template("""
         {% macro script(this, kwargs) %}
@@ -673,7 +692,29 @@ class Legend(MacroElement):
                 var control = L.control({position: 'bottomright'});
                 control.onAdd = function () {
                     var div = L.DomUtil.create('div', 'geo-legend');
-                    div.innerHTML = {{ this.html|tojson }};
+                    var button = L.DomUtil.create('button', 'geo-legend-toggle', div);
+                    var body = L.DomUtil.create('div', 'geo-legend-body', div);
+                    button.type = 'button';
+                    body.innerHTML = {{ this.html|tojson }};
+                    function show(open) {
+                        div.classList.toggle('geo-collapsed', !open);
+                        button.textContent = open ? 'Legend \u25BE' : 'Legend \u25B8';
+                        button.title = open ? 'Hide the legend' : 'Show the legend';
+                        button.setAttribute('aria-expanded', open ? 'true' : 'false');
+                    }
+                    if (typeof window.geoLegendOpen !== 'boolean') {
+                        var kept = null;
+                        try { kept = window.sessionStorage.getItem('geoLegendOpen'); } catch (e) { /* none */ }
+                        window.geoLegendOpen = kept === null ? map.getSize().x >= {{ this.wide }} : kept === '1';
+                    }
+                    show(window.geoLegendOpen);
+                    L.DomEvent.on(button, 'click', function (e) {
+                        L.DomEvent.stop(e);
+                        window.geoLegendOpen = !window.geoLegendOpen;
+                        try { window.sessionStorage.setItem('geoLegendOpen', window.geoLegendOpen ? '1' : '0'); }
+                        catch (err) { /* storage blocked: kept for this map only */ }
+                        show(window.geoLegendOpen);
+                    });
                     L.DomEvent.disableClickPropagation(div);
                     L.DomEvent.disableScrollPropagation(div);
                     return div;
@@ -689,10 +730,11 @@ class Legend(MacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self, html_text: str) -> None:
+    def __init__(self, html_text: str, *, wide: int = LEGEND_WIDE_PX) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self._name = "Legend"
         self.html = html_text
+        self.wide = int(wide)
 
 
 @dataclass(frozen=True)
@@ -742,20 +784,21 @@ def localize(element: Any, assets: str | None) -> None:
         element.default_css = [c for c in element.default_css if c[0] == "leaflet_css"]
 
 
-def base_map(options: MapOptions) -> folium.Map:
-    """Return the map without overlays: basemap, attribution, scale bar, full screen, drawing tools.
+MAX_ZOOM = 19
+"""The map's deepest zoom, whatever the basemap (the basemap is a layer group: changing it keeps the map)."""
 
-    The result does not depend on the layers, so the browser keeps the map (and its view) while the
-    overlays change.
+
+def base_map(options: MapOptions) -> folium.Map:
+    """Return the map without overlays or basemap: attribution, scale bar, full screen, drawing tools.
+
+    The result depends neither on the layers nor on the basemap (see :func:`basemap_group`), so the browser
+    keeps the map, and the view the user panned to, while the overlays or the basemap change. Only
+    ``options.view``, ``options.assets``, ``options.height`` and ``options.draw`` are used.
     """
-    basemap = BASEMAPS.get(options.basemap, BASEMAPS[DEFAULT_BASEMAP])
     m = folium.Map(location=[options.view.lat, options.view.lon], zoom_start=options.view.zoom, tiles=None,
-                   control_scale=True, min_zoom=3, max_zoom=basemap.max_zoom, width="100%",
+                   control_scale=True, min_zoom=3, max_zoom=MAX_ZOOM, width="100%",
                    height=f"{options.height}px", world_copy_jump=True)
     localize(m, options.assets)
-    if basemap.tiles:
-        folium.TileLayer(basemap.tiles, attr=basemap.attribution, name=basemap.title, max_zoom=basemap.max_zoom,
-                         control=False).add_to(m)
     root: Any = m.get_root()
     root.header.add_child(Element(CSS), name="geo_css")
     m.add_child(_Script(_ATTRIBUTION_JS))
@@ -777,6 +820,20 @@ def base_map(options: MapOptions) -> folium.Map:
         localize(draw, options.assets)
         draw.add_to(m)
     return m
+
+
+def basemap_group(basemap: str) -> folium.FeatureGroup | None:
+    """Return the group holding a basemap's tiles (and so their attribution), or None for ``"none"``.
+
+    Unknown keys give the default basemap.
+    """
+    spec = BASEMAPS.get(basemap, BASEMAPS[DEFAULT_BASEMAP])
+    if not spec.tiles:
+        return None
+    group = folium.FeatureGroup(name="Basemap", control=False)
+    folium.TileLayer(spec.tiles, attr=spec.attribution, name=spec.title, max_zoom=MAX_ZOOM,
+                     max_native_zoom=min(spec.max_zoom, MAX_ZOOM), control=False).add_to(group)
+    return group
 
 
 def _geojson(data: Mapping[str, Any], *, style: Any = None, point: JsCode | None = None,
@@ -855,8 +912,11 @@ def display_layer(layer_id: str, frame: gpd.GeoDataFrame) -> dict[str, dict[str,
 
 
 def legend_html(collections: Mapping[str, Mapping[str, Any]], as_of: dt.date | None,
-                routes: Sequence[Mapping[str, Any]] = ()) -> str:
-    """Return the legend's markup for exactly the collections given (empty string when nothing is shown)."""
+                routes: Sequence[Mapping[str, Any]] = (), track: str | None = None) -> str:
+    """Return the legend's markup for exactly the collections given (empty string when nothing is shown).
+
+    ``track`` is the name of an uploaded track drawn on the map (None when there is none).
+    """
     parts: list[str] = []
 
     def swatch(style: str, label: str) -> str:
@@ -909,6 +969,9 @@ def legend_html(collections: Mapping[str, Mapping[str, Any]], as_of: dt.date | N
         if len(routes) > 1:
             parts.append(swatch(f"border-top: 4px dashed {ROUTE2_COLOUR}; height: 0",
                                 f"on {routes[1].get('as_of')} (comparison)"))
+    if track is not None:
+        parts.append("<b>Your track</b>")
+        parts.append(swatch(f"border-top: 4px solid {TRACK_COLOUR}; height: 0", track or "uploaded track"))
     return "".join(parts)
 
 
@@ -974,6 +1037,30 @@ def routes_group(routes: Sequence[Mapping[str, Any]]) -> folium.FeatureGroup | N
     return group if drawn else None
 
 
+def track_display(geometry: Mapping[str, Any], name: str, measured: Mapping[str, Any]) -> dict[str, Any]:
+    """Return an uploaded track (GeoJSON geometry, WGS84) as a display FeatureCollection with an escaped tooltip."""
+    shape = display_geometry(shapely.geometry.shape(dict(geometry)), LINE_TOLERANCE)
+    area = measured.get("area_km2")
+    size = text(_km(measured.get("length_km"))) + (f" outline · {text(f'{area:,.1f} km²')}"
+                                                    if isinstance(area, int | float) and _number(area) else "")
+    by_country = ", ".join(f"{k} {float(v):,.1f} km" for k, v in (measured.get("by_country_km") or {}).items())
+    tip = f"<b>Your track</b> {text(name)}<br>{size}" + (f"<br>{text(by_country)}" if by_country else "")
+    return _collection([_feature(shape, {"kind": "track", "tip": tip})])
+
+
+def _track_style(feature: Mapping[str, Any]) -> dict[str, Any]:
+    return {"color": TRACK_COLOUR, "weight": 4, "opacity": 0.95, "fillColor": TRACK_COLOUR, "fillOpacity": 0.15}
+
+
+def track_group(display: Mapping[str, Any]) -> folium.FeatureGroup | None:
+    """Return the feature group of an uploaded track (from :func:`track_display`), or None when it is empty."""
+    if not display.get("features"):
+        return None
+    group = folium.FeatureGroup(name="Your track", control=False)
+    _geojson(display, style=_track_style).add_to(group)
+    return group
+
+
 def legend_group(shown: Mapping[str, Mapping[str, Any]], routes: Sequence[Mapping[str, Any]],
                  as_of: dt.date | None) -> folium.FeatureGroup | None:
     """Return a group holding the legend of exactly what is drawn, or None when nothing is."""
@@ -1014,6 +1101,9 @@ def build_map(collections: Mapping[str, Mapping[str, Any]], options: MapOptions,
               routes: Sequence[Mapping[str, Any]] = ()) -> folium.Map:
     """Return the whole map: :func:`base_map` with :func:`overlay_groups` added (standalone HTML, tests)."""
     m = base_map(options)
+    tiles = basemap_group(options.basemap)
+    if tiles is not None:
+        tiles.add_to(m)
     for group in overlay_groups(collections, options, routes):
         group.add_to(m)
     return m

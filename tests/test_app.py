@@ -206,3 +206,129 @@ def test_share_round_trip() -> None:
     parsed, notices = share.parse(params, known)
     assert notices == []
     assert parsed == share.AppState(**{**state.__dict__, "view": parsed.view})
+
+
+# --- uploading a track (Measure tab) ------------------------------------------------------------------
+
+LINE = {"type": "Feature", "properties": {"name": "Tashkent → Khujand"},
+        "geometry": {"type": "LineString", "coordinates": [[69.24, 41.31], [69.62, 40.28]]}}
+GPX_TRACK = b"""<?xml version="1.0" encoding="UTF-8"?>
+<gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1"><trk><name>Osh</name><trkseg>
+<trkpt lat="40.53" lon="72.80"><ele>1000</ele></trkpt><trkpt lat="40.06" lon="70.82"/></trkseg></trk></gpx>"""
+BILLION_LAUGHS = b"""<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">
+<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]><gpx><trk><trkseg>&lol2;</trkseg></trk></gpx>"""
+EXTERNAL_ENTITY = b"""<?xml version="1.0"?><!DOCTYPE gpx [<!ENTITY x SYSTEM "file:///etc/passwd">]><gpx>&x;</gpx>"""
+
+
+def upload(at: AppTest, name: str, data: bytes) -> AppTest:
+    at.file_uploader(key="track_file").set_value((name, data, "application/octet-stream")).run()
+    return at
+
+
+def test_upload_geojson_is_measured_drawn_and_downloadable(app: AppTest) -> None:
+    app.run()
+    upload(app, "line.geojson", json.dumps(LINE).encode())
+    assert problems(app) == []
+    metrics = {m.label: m.value for m in app.metric}
+    length = float(metrics["Length"].split()[0].replace(",", ""))
+    assert 110 < length < 130 and metrics["Area"] == "—"
+    track = app.session_state["_track"]
+    assert set(track["measured"]["by_country_km"]) >= {"UZ", "TJ"}
+    assert track["display"]["features"][0]["properties"]["tip"].startswith("<b>Your track</b> line.geojson")
+    assert app.session_state["map_view"][2] >= 7  # the map was moved to the track
+    table = app.dataframe[-1].value
+    assert {"UZ", "TJ"} <= set(table["code"]) and abs(table["km"].sum() - length) < 1
+    out = json.loads(track["geojson"])
+    assert out["type"] == "FeatureCollection" and out["features"][0]["geometry"]["type"] == "LineString"
+    assert out["features"][0]["properties"]["length_km"] == track["measured"]["length_km"]
+    assert app.get("download_button")  # the download is offered
+    app.sidebar.checkbox[1].uncheck().run()  # the track survives other interactions
+    assert problems(app) == [] and app.session_state["_track"]["digest"] == track["digest"]
+
+
+def test_upload_gpx_is_measured(app: AppTest) -> None:
+    app.run()
+    upload(app, "osh.gpx", GPX_TRACK)
+    assert problems(app) == []
+    measured = app.session_state["_track"]["measured"]
+    assert measured["type"] == "LineString" and "KG" in measured["by_country_km"]
+    assert {m.label for m in app.metric} >= {"Length", "Countries"}
+
+
+def test_upload_polygon_gives_area(app: AppTest) -> None:
+    app.run()
+    ring = [[70.0, 40.0], [71.0, 40.0], [71.0, 41.0], [70.0, 41.0], [70.0, 40.0]]
+    upload(app, "area.json", json.dumps({"type": "Polygon", "coordinates": [ring]}).encode())
+    assert problems(app) == []
+    metrics = {m.label: m.value for m in app.metric}
+    assert "Outline" in metrics and metrics["Area"].endswith("km²")
+
+
+BAD_TRACKS = {
+    "empty.geojson": (b"  \n", "empty"),
+    "huge.geojson": (b" " * 5_000_001, "at most 5,000,000"),
+    "mercator.geojson": (json.dumps({"type": "LineString", "crs": {"type": "name", "properties": {
+        "name": "EPSG:3857"}}, "coordinates": [[7700000, 4900000], [7800000, 4950000]]}).encode(), "CRS"),
+    "projected.geojson": (json.dumps({"type": "LineString", "coordinates": [[500000, 4500000], [500100, 4500100]]}
+                                     ).encode(), "projected metres"),
+    "point.geojson": (json.dumps({"type": "Point", "coordinates": [69.2, 41.3]}).encode(), "cannot be measured"),
+    "broken.geojson": (b'{"type": "LineString", "coordinates": [[69, 41], [70', "not GeoJSON"),
+    "latin1.geojson": ('{"type": "LineString", "name": "Ö"}'.encode("latin-1"), "not GeoJSON"),
+    "nested.json": (b"[" * 200_000 + b"]" * 200_000, "nested"),
+    "crs-list.geojson": (b'{"type": "LineString", "crs": {"properties": {"name": []}}, "coordinates": []}',
+                         "can be read"),  # geo.tracks raises TypeError here: caught by geo.upload
+    "laughs.gpx": (BILLION_LAUGHS, "DOCTYPE"),
+    "xxe.gpx": (EXTERNAL_ENTITY, "DOCTYPE"),
+    "broken.gpx": (b"<gpx><trk><trkseg><trkpt lat='1' lon='2'>", "malformed GPX"),
+    "nopoints.gpx": (b"<gpx><trk><trkseg><trkpt lat='40' lon='70'/></trkseg></trk></gpx>", "two or more points"),
+    "<img src=x onerror=alert(1)>.geojson": (b"", "empty"),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_TRACKS))
+def test_bad_upload_shows_one_line_error(app: AppTest, name: str) -> None:
+    data, expected = BAD_TRACKS[name]
+    app.run()
+    upload(app, name, data)
+    assert not app.exception
+    errors = [e.value for e in app.error]
+    assert len(errors) == 1, errors
+    assert expected in errors[0] and "\n" not in errors[0] and "Traceback" not in errors[0]
+    assert "<img" not in errors[0].replace("\\<", "")  # the file name is escaped Markdown (shown as text)
+    assert "_track" in app.session_state and "display" not in app.session_state["_track"]
+    assert app.title and app.sidebar.checkbox  # the rest of the page still works
+    upload(app, "line.geojson", json.dumps(LINE).encode())  # a good file replaces the error
+    assert problems(app) == [] and "display" in app.session_state["_track"]
+
+
+def test_removing_the_upload_clears_the_track(app: AppTest) -> None:
+    app.run()
+    upload(app, "line.geojson", json.dumps(LINE).encode())
+    assert "_track" in app.session_state
+    app.file_uploader(key="track_file").set_value(None).run()
+    assert problems(app) == [] and "_track" not in app.session_state
+
+
+# --- the basemap change keeps the view the map reported ------------------------------------------------
+
+
+def test_basemap_change_keeps_the_map_and_its_view(app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ui import folium_component
+
+    shown: list[dict] = []
+    real = folium_component.show
+    monkeypatch.setattr(folium_component, "show", lambda args, groups, **kw: (shown.append(
+        {"key": args["key"], "groups": "".join(groups)}), real(args, groups, **kw))[1])
+    app.query_params["view"] = "40.3,70.6,8"
+    app.run()
+    app.query_params["view"] = "42.8765,74.6,11"  # what the map writes into the address on pan and zoom
+    app.sidebar.selectbox(key="basemap").set_value("light").run()
+    assert problems(app) == []
+    assert app.query_params["basemap"] == "light" and app.query_params["view"] == "42.8765,74.6,11"
+    app.sidebar.selectbox(key="basemap").set_value("none").run()
+    assert problems(app) == []
+    # the browser's map (its key) is never rebuilt, so it stays where the user panned; only the tiles change
+    assert len({s["key"] for s in shown}) == 1
+    assert "tile.openstreetmap.org" in shown[0]["groups"] and "cartocdn" in shown[1]["groups"]
+    assert "L.tileLayer" not in shown[2]["groups"]
+    assert app.session_state["map_view"] == (40.3, 70.6, 8)  # the view the map was built with, not reset

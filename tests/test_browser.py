@@ -118,7 +118,10 @@ class Session:
     def wait_count(self, selector: str, predicate: Any, timeout: float = 30) -> int:
         deadline = time.time() + timeout
         while True:
-            n = self.count(selector)
+            try:
+                n = self.count(selector)
+            except playwright_api.Error:  # the map frame is being replaced (a new view or upload)
+                n = -1
             if predicate(n) or time.time() > deadline:
                 return n
             self.page.wait_for_timeout(250)
@@ -228,6 +231,71 @@ def test_download_layer_is_geojson(session: Session) -> None:
     assert data["metadata"]["id"] == "boundaries" and data["metadata"]["licence"]
     for feature in data["features"]:
         assert feature["type"] == "Feature" and feature["geometry"]["type"] in ("LineString", "MultiLineString")
+
+
+TRACK = {"type": "Feature", "properties": {"name": "Osh → Batken"}, "geometry": {
+    "type": "LineString", "coordinates": [[72.80, 40.53], [71.9, 40.2], [71.2, 40.05], [70.82, 40.06]]}}
+
+
+def test_uploaded_track_is_drawn_and_legend_folds(session: Session, tmp_path: Path) -> None:
+    path = tmp_path / "osh-batken.geojson"
+    path.write_text(json.dumps(TRACK), encoding="utf-8")
+    page = session.page
+    page.get_by_role("tab", name="Measure").click()
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(path))
+    page.get_by_role("button", name="Download the track as GeoJSON").wait_for(timeout=30_000)
+    assert session.wait_count(".leaflet-overlay-pane path[stroke='#6a3d9a']", lambda n: n >= 1) >= 1
+    assert "Your track" in session.frame.inner_text(".geo-legend")
+    assert session.frame.locator(".geo-legend.geo-collapsed").count() == 0  # open on a wide map
+    session.frame.locator(".geo-legend-toggle").click()
+    assert session.frame.locator(".geo-legend.geo-collapsed").count() == 1
+    assert not session.frame.locator(".geo-legend-body").is_visible()
+    assert session.frame.locator(".geo-legend-toggle").get_attribute("aria-expanded") == "false"
+    assert session.errors == []
+    page.get_by_role("heading", name="Central Asia").scroll_into_view_if_needed()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "app-track.png"))
+    page.get_by_role("button", name="Download the track as GeoJSON").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "app-track-measure.png"))
+    session.frame.locator(".geo-legend-toggle").click()
+    assert session.frame.locator(".geo-legend.geo-collapsed").count() == 0
+
+
+def test_basemap_change_keeps_the_view(session: Session) -> None:
+    frame = session.frame
+    frame.evaluate("window.map.setView([42.5, 74.5], 9, {animate: false})")
+    deadline = time.time() + 30
+    while "view=42.5" not in session.page.url and time.time() < deadline:
+        session.page.wait_for_timeout(200)
+    assert "view=42.5" in session.page.url
+
+    def tiles(kind: str) -> bool:
+        try:
+            return bool(session.frame.evaluate(
+                "(k) => Object.values(window.map._layers).some(l => l._url && l._url.indexOf(k) >= 0)", kind))
+        except Exception:  # the frame is being replaced
+            return False
+
+    session.page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").click()
+    session.page.get_by_role("option", name="Light (CARTO Positron)").click()
+    deadline = time.time() + 30
+    while not tiles("cartocdn") and time.time() < deadline:
+        session.page.wait_for_timeout(250)
+    assert tiles("cartocdn")
+    center = session.frame.evaluate("[window.map.getCenter().lat, window.map.getCenter().lng, window.map.getZoom()]")
+    assert abs(center[0] - 42.5) < 0.01 and abs(center[1] - 74.5) < 0.01 and center[2] == 9
+    assert session.frame.evaluate("window.map.getZoom()") == 9  # the same map: never rebuilt
+    deadline = time.time() + 30  # the map re-asserts its view in the address within 1.5 s
+    while "view=42.5" not in session.page.url and time.time() < deadline:
+        session.page.wait_for_timeout(200)
+    assert "basemap=light" in session.page.url and "view=42.5" in session.page.url
+    session.page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").click()
+    session.page.get_by_role("option", name="OpenStreetMap").click()
+    deadline = time.time() + 30
+    while not tiles("tile.openstreetmap.org") and time.time() < deadline:
+        session.page.wait_for_timeout(250)
+    center = session.frame.evaluate("[window.map.getCenter().lat, window.map.getCenter().lng, window.map.getZoom()]")
+    assert abs(center[0] - 42.5) < 0.01 and center[2] == 9
 
 
 def test_bad_link_shows_notice_and_map(browser: Any, server: str) -> None:

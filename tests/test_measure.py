@@ -68,3 +68,12 @@ def test_splitting_preserves_length(points):
 def test_point_to_line_distance():
     line = shapely.LineString([(0, 0), (0, 1)])
     assert point_to_line_km((0.01, 0.5), line) == pytest.approx(1.113, rel=1e-2)
+
+
+def test_split_of_a_line_through_an_enclave_adds_up():
+    host = shapely.box(0, 0, 3, 1).difference(shapely.box(1, 0.2, 2, 0.8))
+    index = CountryIndex({"HO": host, "EN": shapely.box(1, 0.2, 2, 0.8)})
+    line = shapely.LineString([(0.5, 0.5), (2.5, 0.5)])
+    split = index.length_by_country(line)
+    assert sum(split.values()) == pytest.approx(geodesic_km(line), rel=1e-6)
+    assert split["EN"] == pytest.approx(geodesic_km(line) / 2, rel=1e-3)

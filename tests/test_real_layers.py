@@ -19,7 +19,7 @@ from geo import registry, store
 from geo.build import country_index
 from geo.cli import main
 from geo.errors import NoRouteError
-from geo.measure import distance_km, point_to_line_km
+from geo.measure import distance_km, geodesic_km, point_to_line_km
 from geo.routing import RouteEngine, Scenario
 
 REPO = Path(__file__).resolve().parent.parent
@@ -59,6 +59,18 @@ def test_focus_countries_and_named_enclaves_present():
     for row in enclaves.itertuples():
         host = frame.loc[(frame["kind"] == "country") & (frame["country"] == row.surrounded_by)].geometry.iloc[0]
         assert row.geometry.boundary.intersection(host.buffer(0.001)).length > 0.5 * row.geometry.boundary.length
+
+
+def test_countries_do_not_overlap_so_no_km_is_counted_twice():
+    frame, _ = layer("borders")
+    countries = frame[frame["kind"] == "country"].set_index("country").geometry
+    for a, b in [("KG", "UZ"), ("KG", "TJ"), ("TJ", "UZ"), ("KZ", "UZ"), ("KG", "KZ"), ("TM", "UZ")]:
+        assert countries[a].intersection(countries[b]).area < 1e-6, (a, b)
+    index = country_index(frame)
+    through_sokh = shapely.LineString([(70.9, 40.1), (71.1, 40.02), (71.3, 40.0)])
+    split = index.length_by_country(through_sokh)
+    assert sum(split.values()) == pytest.approx(geodesic_km(through_sokh), rel=1e-6)
+    assert split.get("UZ", 0) > 5 and split.get("KG", 0) > 5
 
 
 def test_kg_tj_boundary_is_labelled_pre_treaty():

@@ -243,3 +243,41 @@ def test_missing_values_from_pandas_are_not_shown_as_nan() -> None:
     lines, labels = render.roads_display(layer)
     assert lines["features"][0]["properties"]["kind"] == "other"
     assert "nan" not in json.dumps(lines) and labels["features"] == []
+
+
+def test_legend_is_foldable_and_still_escaped() -> None:
+    html = html_of(collections(crossings=crossings(HOSTILE[0])))
+    legend = html[html.index("geo-legend'"):]
+    assert "geo-legend-toggle" in legend and "aria-expanded" in legend and "geoLegendOpen" in legend
+    assert "textContent = open ? 'Legend" in legend  # the button's label is never HTML
+    assert f">= {render.LEGEND_WIDE_PX}" in legend  # open by default on wide maps only
+    assert ".geo-legend.geo-collapsed .geo-legend-body { display: none; }" in html
+
+
+def test_track_is_drawn_with_an_escaped_tooltip_and_in_the_legend() -> None:
+    geometry = {"type": "LineString", "coordinates": [[69.2, 41.3], [69.6, 40.3]]}
+    measured = {"type": "LineString", "length_km": 118.2, "by_country_km": {"UZ": 60.0, "TJ": 58.2}}
+    display = render.track_display(geometry, HOSTILE[0], measured)
+    tip = display["features"][0]["properties"]["tip"]
+    assert "<img" not in tip and render.text(HOSTILE[0]) in tip and "118.2 km" in tip and "TJ 58.2 km" in tip
+    group = render.track_group(display)
+    assert group is not None
+    m = render.build_map(collections(), render.MapOptions())
+    group.add_to(m)
+    html = render.render_html(m)
+    assert render.TRACK_COLOUR in html and "<img src=x" not in html
+    legend = render.legend_html({}, None, track=HOSTILE[0])
+    assert "Your track" in legend and render.text(HOSTILE[0]) in legend and "<img" not in legend
+    assert "Your track" not in render.legend_html({}, None)
+    assert render.track_group({"type": "FeatureCollection", "features": []}) is None
+
+
+def test_base_map_does_not_depend_on_the_basemap() -> None:
+    def base(basemap: str) -> str:
+        return render.render_html(render.base_map(render.MapOptions(basemap=basemap)))
+
+    first = re.sub(r"_[0-9a-f]{32}", "_X", base("osm"))
+    assert first == re.sub(r"_[0-9a-f]{32}", "_X", base("light")) == re.sub(r"_[0-9a-f]{32}", "_X", base("none"))
+    assert "L.tileLayer" not in first and "OpenStreetMap" in first  # attribution kept without tiles
+    assert render.basemap_group("none") is None
+    assert render.basemap_group("javascript:alert(1)") is not None  # unknown keys: the default basemap

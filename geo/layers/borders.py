@@ -100,7 +100,7 @@ BOUNDARIES_SPEC = LayerSpec(
                 "sources"),
     notes=(
         "Generalised lines run short of official border lengths (river and ridge meanders are lost): e.g. KG–TJ "
-        "measures about 890 km here against 1,006.84 km officially."
+        "measures about 950 km here (enclave outlines included) against 1,006.84 km officially."
     ),
 )
 
@@ -291,6 +291,35 @@ def build_enclaves(countries: gpd.GeoDataFrame, enclaves: list[Enclave]) -> gpd.
         })
     problems.raise_if_any()
     return gpd.GeoDataFrame(records, geometry="geometry", crs=4326)
+
+
+def cut_enclaves(countries: gpd.GeoDataFrame, enclaves: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Cut each enclave out of the country that surrounds it.
+
+    The upstream polygons of a host country cover its enclaves too (Kyrgyzstan's polygon covers Sokh), so
+    without this a line through an enclave would be counted in two countries.
+
+    Parameters
+    ----------
+    countries
+        Output of :func:`build_countries`.
+    enclaves
+        Output of :func:`build_enclaves`.
+
+    Returns
+    -------
+    A copy of ``countries`` whose host polygons have a hole for every enclave, areas recomputed.
+    """
+    out = countries.copy()
+    for enclave in enclaves.itertuples():
+        host = out["country"] == enclave.surrounded_by
+        if not host.any():
+            continue
+        index = out.index[host][0]
+        cut = polygonal_part(shapely.difference(out.at[index, "geometry"], enclave.geometry))
+        out.at[index, "geometry"] = cut
+        out.at[index, "area_km2"] = round(area_km2(cut), 1)
+    return out
 
 
 def build_boundaries(countries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
