@@ -78,11 +78,13 @@ def geometry_from_geojson(obj: Any) -> BaseGeometry:
     """
     if not isinstance(obj, dict):
         raise TrackError("GeoJSON must be an object")
-    crs = obj.get("crs")
-    if crs is not None:
-        name = crs.get("properties", {}).get("name") if isinstance(crs, dict) else None
-        if name not in CRS84:
-            raise TrackError(f"GeoJSON uses CRS {str(name)[:40]!r}; give WGS84 longitude/latitude (RFC 7946)")
+    if "crs" in obj:
+        crs = obj["crs"]
+        props = crs.get("properties") if isinstance(crs, dict) else None
+        name = props.get("name") if isinstance(props, dict) else None
+        if not isinstance(name, str) or name not in CRS84:
+            shown = str(name)[:40] if name is not None else "unreadable"
+            raise TrackError(f"GeoJSON uses CRS {shown!r}; give WGS84 longitude/latitude (RFC 7946)")
     kind = obj.get("type")
     if kind == "FeatureCollection":
         features = obj.get("features")
@@ -166,15 +168,31 @@ def read_track(path: Path) -> BaseGeometry:
         data = path.read_bytes()
     except OSError as exc:
         raise TrackError(f"cannot read {str(path)[:60]}: {exc.strerror or exc}") from None
+    return read_track_bytes(path.name, data)
+
+
+def read_track_bytes(name: str, data: bytes) -> BaseGeometry:
+    """Parse the bytes of a GeoJSON or GPX file named ``name`` into a line or polygon geometry.
+
+    Raises
+    ------
+    TrackError
+        Empty, too large, not GeoJSON or GPX, too deeply nested, or not a measurable geometry.
+    """
+    shown = name[:60]
+    if len(data) > MAX_BYTES:
+        raise TrackError(f"{shown}: file is {len(data):,} bytes; at most {MAX_BYTES:,}")
     if not data.strip():
-        raise TrackError(f"{path.name}: file is empty")
-    if path.suffix.lower() == ".gpx" or data.lstrip()[:5] in (b"<?xml", b"<gpx ", b"<gpx>"):
+        raise TrackError(f"{shown}: file is empty")
+    if name.lower().endswith(".gpx") or data.lstrip()[:1] == b"<":
         return geometry_from_gpx(data)
     try:
-        obj = json.loads(data.decode("utf-8"))
+        obj = json.loads(data.decode("utf-8-sig"))
+        return geometry_from_geojson(obj)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise TrackError(f"{path.name}: not GeoJSON or GPX ({type(exc).__name__})") from None
-    return geometry_from_geojson(obj)
+        raise TrackError(f"{shown}: not GeoJSON or GPX ({type(exc).__name__})") from None
+    except RecursionError:
+        raise TrackError(f"{shown}: JSON nested too deeply") from None
 
 
 def measure(geometry: BaseGeometry, countries: CountryIndex) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geo import registry
-from geo.tracks import TrackError, geometry_from_geojson, geometry_from_gpx
+from geo.tracks import TrackError, read_track_bytes
 
 LOG = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ def read_upload(name: str, data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES) ->
     if not data.strip():
         raise TrackError(f"{label}: file is empty")
     try:
-        return _parse(label, data)
+        return read_track_bytes(label, data)
     except TrackError as exc:
         message = str(exc)
         raise TrackError(message if message.startswith(label) else f"{label}: {message}") from None
@@ -80,17 +80,6 @@ def read_upload(name: str, data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES) ->
     except Exception:  # geo.tracks lets a few malformed shapes through as other errors: never show them raw
         LOG.exception("upload %s could not be read", label)
         raise TrackError(f"{label}: not a GeoJSON or GPX line or polygon that can be read") from None
-
-
-def _parse(label: str, data: bytes) -> BaseGeometry:
-    head = data.lstrip()[:5]
-    if label.lower().endswith(".gpx") or head in (b"<?xml", b"<gpx ", b"<gpx>") or head.startswith(b"<"):
-        return geometry_from_gpx(data)
-    try:
-        obj = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise TrackError(f"not GeoJSON or GPX ({type(exc).__name__})") from None
-    return geometry_from_geojson(obj)
 
 
 def view_of(geometry: BaseGeometry, *, width_px: int = 900, height_px: int = 560) -> tuple[float, float, int]:

@@ -276,7 +276,7 @@ BAD_TRACKS = {
     "latin1.geojson": ('{"type": "LineString", "name": "Ö"}'.encode("latin-1"), "not GeoJSON"),
     "nested.json": (b"[" * 200_000 + b"]" * 200_000, "nested"),
     "crs-list.geojson": (b'{"type": "LineString", "crs": {"properties": {"name": []}}, "coordinates": []}',
-                         "can be read"),  # geo.tracks raises TypeError here: caught by geo.upload
+                         "CRS"),
     "laughs.gpx": (BILLION_LAUGHS, "DOCTYPE"),
     "xxe.gpx": (EXTERNAL_ENTITY, "DOCTYPE"),
     "broken.gpx": (b"<gpx><trk><trkseg><trkpt lat='1' lon='2'>", "malformed GPX"),

@@ -103,3 +103,16 @@ def test_any_coordinate_text_parses_or_raises_track_error(text):
         assert parse_coordinates(text).geom_type == "LineString"
     except TrackError:
         pass
+
+
+@pytest.mark.parametrize("crs", [{"properties": {"name": []}}, {"properties": []}, "EPSG:4326", None, 5])
+def test_malformed_crs_members_are_refused(crs):
+    with pytest.raises(TrackError, match="CRS"):
+        geometry_from_geojson({"type": "LineString", "coordinates": [[1, 2], [2, 3]], "crs": crs})
+
+
+def test_deeply_nested_json_is_refused(tmp_path):
+    path = tmp_path / "deep.geojson"
+    path.write_text("[" * 200_000 + "]" * 200_000)
+    with pytest.raises(TrackError, match="nested too deeply|must be an object"):
+        read_track(path)
