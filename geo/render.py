@@ -553,7 +553,7 @@ _ROUTE_END = JsCode("""function (feature, latlng) {
 
 CSS = """
 <style>
-.geo-tip { font-size: 12px; max-width: 320px; white-space: normal; }
+.geo-tip { font-size: 12px; width: max-content; max-width: 320px; white-space: normal; }
 .geo-popup { font-size: 12px; }
 .geo-popup table { border-collapse: collapse; margin-top: 4px; }
 .geo-popup th { text-align: left; vertical-align: top; padding: 1px 6px 1px 0; color: #555; font-weight: 600; }
