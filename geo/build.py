@@ -20,7 +20,6 @@ from geo.export import dumps, feature_collection, replace_all
 from geo.layers import borders, crossings, pipelines, roads
 from geo.measure import CountryIndex
 from geo.paths import layers_dir, source_dir
-from geo.tables import Problems
 
 Progress = Callable[[str], None]
 
@@ -177,8 +176,3 @@ def write(result: Result, *, as_of: dt.date, folder: Path | None = None) -> list
              for i in registry.ids()]
     replace_all(files)
     return [path for path, _ in files]
-
-
-def check_problems(problems: Problems) -> list[str]:
-    """Format problems for the terminal, one per line."""
-    return [str(p) for p in problems.items]

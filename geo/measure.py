@@ -6,7 +6,7 @@ computed on the geometry as given (full resolution).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 import shapely
 import shapely.ops
@@ -115,32 +115,9 @@ class CountryIndex:
             result[OUTSIDE] = result.get(OUTSIDE, 0.0) + rest
         return dict(sorted(result.items(), key=lambda kv: -kv[1]))
 
-    def country_at(self, point: tuple[float, float]) -> str | None:
-        """Return the code of the polygon containing a point, or ``None``."""
-        p = shapely.Point(point)
-        for index in self.tree.query(p, predicate="intersects"):
-            return self.codes[int(index)]
-        return None
-
-    def distance_to_country_km(self, point: tuple[float, float], code: str) -> float:
-        """Return 0 inside the country, else the geodesic distance to its boundary in km."""
-        geometry = self.geometries[self.codes.index(code)]
-        if geometry.covers(shapely.Point(point)):
-            return 0.0
-        return point_to_line_km(point, geometry.boundary)
-
 
 def _lines_of(geometry: BaseGeometry) -> BaseGeometry:
     """Keep only the linear parts of an intersection result."""
     lines = [p for g in shapely.get_parts(geometry) for p in shapely.get_parts(g)
              if p.geom_type in ("LineString", "LinearRing") and not p.is_empty]
     return shapely.MultiLineString(lines) if lines else shapely.LineString()
-
-
-def sum_by_key(items: Iterable[Mapping[str, float]]) -> dict[str, float]:
-    """Add up several ``code → km`` mappings."""
-    total: dict[str, float] = {}
-    for item in items:
-        for key, value in item.items():
-            total[key] = total.get(key, 0.0) + value
-    return dict(sorted(total.items(), key=lambda kv: -kv[1]))

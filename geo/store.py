@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -52,12 +51,6 @@ def read_layer(layer_id: str, folder: Path | None = None) -> tuple[gpd.GeoDataFr
             frame[column] = None
     frame = frame[[*columns, "geometry"]]
     return frame, dict(collection.get("metadata", {}))
-
-
-@lru_cache(maxsize=32)
-def cached_layer(layer_id: str, folder: str, version: str) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
-    """Read a layer once per data version (callers copy before changing it)."""
-    return read_layer(layer_id, Path(folder))
 
 
 def data_version(folder: Path | None = None) -> str:
