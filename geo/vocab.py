@@ -1,0 +1,96 @@
+"""The project's vocabulary: countries, crossing statuses, traffic and modes, written once.
+
+CLI choices, link validation, widgets, the legend and layer validation derive their lists from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Country:
+    """A country on the map.
+
+    Attributes
+    ----------
+    iso2, iso3
+        ISO 3166-1 alpha-2 and alpha-3 codes.
+    name, name_ru
+        English and Russian short names.
+    focus
+        One of the five Central Asian states the product is about.
+    routable
+        The road network has places in it, so a route can enter it (and a scenario can avoid it).
+    """
+
+    iso2: str
+    iso3: str
+    name: str
+    name_ru: str
+    focus: bool = False
+    routable: bool = False
+
+
+COUNTRIES: tuple[Country, ...] = (
+    Country("KZ", "KAZ", "Kazakhstan", "Казахстан", focus=True, routable=True),
+    Country("KG", "KGZ", "Kyrgyzstan", "Киргизия", focus=True, routable=True),
+    Country("TJ", "TJK", "Tajikistan", "Таджикистан", focus=True, routable=True),
+    Country("UZ", "UZB", "Uzbekistan", "Узбекистан", focus=True, routable=True),
+    Country("TM", "TKM", "Turkmenistan", "Туркменистан", focus=True, routable=True),
+    Country("AF", "AFG", "Afghanistan", "Афганистан", routable=True),
+    Country("CN", "CHN", "China", "Китай", routable=True),
+    Country("RU", "RUS", "Russia", "Россия"),
+    Country("IR", "IRN", "Iran", "Иран"),
+    Country("PK", "PAK", "Pakistan", "Пакистан"),
+    Country("IN", "IND", "India", "Индия"),
+    Country("MN", "MNG", "Mongolia", "Монголия"),
+    Country("AZ", "AZE", "Azerbaijan", "Азербайджан"),
+    Country("AM", "ARM", "Armenia", "Армения"),
+    Country("GE", "GEO", "Georgia", "Грузия"),
+    Country("IQ", "IRQ", "Iraq", "Ирак"),
+)
+"""Every country drawn on the map (the borders layer's extent), focus countries first."""
+
+BY_ISO2: dict[str, Country] = {c.iso2: c for c in COUNTRIES}
+BY_ISO3: dict[str, Country] = {c.iso3: c for c in COUNTRIES}
+FOCUS: tuple[str, ...] = tuple(c.iso2 for c in COUNTRIES if c.focus)
+"""The five Central Asian states, as ISO2 codes."""
+ROUTABLE: tuple[str, ...] = tuple(c.iso2 for c in COUNTRIES if c.routable)
+"""Countries the road network enters: the codes a route scenario may avoid and a segment may lie in."""
+
+STATUSES: tuple[str, ...] = ("open", "restricted", "closed", "unknown")
+"""A crossing's status on a date."""
+PASSABLE: frozenset[str] = frozenset({"open", "restricted", "unknown"})
+"""Statuses a route may pass (unknown only when the scenario allows it)."""
+TRAFFIC: tuple[str, ...] = ("passengers", "freight")
+"""Traffic a crossing handles."""
+CROSSING_MODES: tuple[str, ...] = ("road", "rail", "pedestrian")
+"""How a crossing is crossed."""
+ROUTE_MODES: tuple[str, ...] = ("passenger", "freight")
+"""What a route carries."""
+TRAFFIC_OF_ROUTE_MODE: dict[str, str] = {"passenger": "passengers", "freight": "freight"}
+"""The crossing traffic a route mode needs."""
+
+MAX_ECHO = 60
+"""Longest piece of user input echoed back in a message."""
+
+
+def country_name(code: str) -> str:
+    """Return a country's English name, or the code itself when it is not on the map.
+
+    >>> country_name("TJ"), country_name("XX")
+    ('Tajikistan', 'XX')
+    """
+    country = BY_ISO2.get(code)
+    return country.name if country else code
+
+
+def shorten(text: str, limit: int = MAX_ECHO) -> str:
+    """Cut text to ``limit`` characters with an ellipsis, for echoing user input in one line.
+
+    >>> shorten("Dushanbe"), shorten("x" * 70, 5)
+    ('Dushanbe', 'xxxx…')
+    """
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
