@@ -67,7 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("places", help="list the places routes can start and end at")
     p.add_argument("--json", action="store_true", help="print JSON")
 
-    from geo import routecli
+    from geo.cli import route as routecli
 
     routecli.add_commands(sub)
     return parser
