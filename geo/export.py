@@ -18,6 +18,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
@@ -52,15 +53,28 @@ def rfc7946_geometry(geometry: BaseGeometry) -> dict[str, Any]:
 
 
 def json_value(value: Any) -> Any:
-    """Convert a property value to plain JSON (NaN and NaT → null, numpy scalars → Python, dates → ISO)."""
-    if value is None:
+    """Return ``value`` as plain JSON data (RFC 8259): the one place values become JSON-safe.
+
+    NaN, ±Infinity, ``pandas.NA`` and ``NaT`` become ``None``; numpy scalars and arrays become
+    Python numbers and lists; dates become ISO strings; mappings, lists, tuples and sets are
+    converted item by item (sets sorted); objects with an ``as_dict()`` method are converted through it.
+
+    Examples
+    --------
+    >>> json_value({"a": float("nan"), "b": np.int64(3), "c": (1.5, float("inf")), "d": dt.date(2025, 3, 13)})
+    {'a': None, 'b': 3, 'c': [1.5, None], 'd': '2025-03-13'}
+    """
+    if value is None or value is pd.NA or value is pd.NaT:
         return None
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
     if isinstance(value, float | np.floating):
-        return None if math.isnan(float(value)) else float(value)
+        number = float(value)
+        return number if math.isfinite(number) else None
     if isinstance(value, np.integer):
         return int(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
+    if isinstance(value, int | str):
+        return value
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, np.ndarray):
@@ -69,7 +83,38 @@ def json_value(value: Any) -> Any:
         return {str(k): json_value(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [json_value(v) for v in value]
+    if isinstance(value, set | frozenset):
+        return [json_value(v) for v in sorted(value)]
+    as_dict = getattr(value, "as_dict", None)
+    if callable(as_dict):
+        return json_value(as_dict())
     return value
+
+
+def to_json(value: Any, *, indent: int | None = None, compact: bool = False) -> str:
+    """Serialise ``value`` as strict JSON text (UTF-8 characters kept; NaN and Infinity never written).
+
+    Parameters
+    ----------
+    value
+        Anything :func:`json_value` accepts.
+    indent
+        Pretty-print with this indent.
+    compact
+        No spaces after separators (for files).
+
+    Raises
+    ------
+    ValueError
+        ``value`` holds something JSON cannot express (never a non-finite number: those become null).
+
+    Examples
+    --------
+    >>> to_json({"capital": float("nan"), "km": 1.5})
+    '{"capital": null, "km": 1.5}'
+    """
+    separators = (",", ":") if compact else None
+    return json.dumps(json_value(value), ensure_ascii=False, indent=indent, separators=separators, allow_nan=False)
 
 
 def feature_collection(frame: gpd.GeoDataFrame, metadata: Mapping[str, Any]) -> dict[str, Any]:
@@ -163,7 +208,7 @@ def write_gpkg(frame: gpd.GeoDataFrame, path: Path, layer: str) -> None:
         if column == flat.geometry.name:
             continue
         if flat[column].map(lambda v: isinstance(v, list | dict | tuple)).any():
-            flat[column] = flat[column].map(lambda v: json.dumps(json_value(v), ensure_ascii=False))
+            flat[column] = flat[column].map(to_json)
     target = Path(path)
     temporary = target.with_name(f".{target.name}.tmp.gpkg")
     try:

@@ -2,82 +2,49 @@
 
 Every user error ends in a one-line message and an exit code (1 data, 2 usage, 3 no route);
 no traceback reaches the terminal.
+
+Commands live in modules that define ``add_commands(sub)``; each subcommand names its handler
+with :func:`geo.cli.common.command` (or ``set_defaults(handler=…)``). Adding a module of commands
+is one line in :data:`COMMAND_MODULES`. The modules are imported when the parser is built, and
+they import :mod:`geo.cli.common`, never this package, so there is no import cycle.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
+import importlib
 import os
 import sys
-from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import Any
+from collections.abc import Sequence
 
-from geo import registry
-from geo.errors import DataError, GeoError, UsageError
+from geo import __version__
+from geo.cli.common import Handler, Parser, command, iso_date, today
+from geo.errors import GeoError
+from geo.vocab import shorten
 
-MAX_ECHO = 60
+__all__ = ["COMMAND_MODULES", "Parser", "build_parser", "command", "iso_date", "main", "today"]
 
-
-def shorten(text: str, limit: int = MAX_ECHO) -> str:
-    """Return text safe to echo in a one-line message: printable, at most ``limit`` characters."""
-    clean = "".join(ch if ch.isprintable() else "?" for ch in text)
-    return clean if len(clean) <= limit else clean[: limit - 1] + "…"
-
-
-def iso_date(text: str) -> dt.date:
-    """Parse a ``YYYY-MM-DD`` argument into a real calendar date."""
-    try:
-        if len(text) != 10:
-            raise ValueError
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{shorten(text)!r} is not a real date YYYY-MM-DD") from None
+COMMAND_MODULES: tuple[str, ...] = (
+    "geo.cli.layers",  # layers, export, check, build, places
+    "geo.cli.route",  # route, compare, measure, bench
+)
+"""Modules whose ``add_commands(sub)`` registers subcommands, in the order ``geo --help`` lists them."""
 
 
-class Parser(argparse.ArgumentParser):
-    """An argument parser whose errors exit 2 with one line of usage and one of error."""
-
-    def error(self, message: str) -> Any:  # noqa: D102
-        self.exit(2, f"{self.prog}: error: {shorten(message, 300)}\n")
-
-
-def _parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
+    """Return the parser of every command (each subcommand carries its ``handler``)."""
     parser = Parser(prog="geo", description="Central Asia infrastructure layers: build, check, export, route.")
+    parser.add_argument("--version", action="version", version=f"geo {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
-
-    p = sub.add_parser("layers", help="list the layers with licence, attribution and sources")
-    p.add_argument("--json", action="store_true", help="print JSON")
-
-    p = sub.add_parser("export", help="write a layer as RFC 7946 GeoJSON (or GeoPackage)")
-    p.add_argument("layer", help="layer id (see `geo layers`)")
-    p.add_argument("-o", "--output", type=Path, help="output file (default: standard output for GeoJSON)")
-    p.add_argument("--format", choices=("geojson", "gpkg"), default="geojson")
-    p.add_argument("--as-of", type=iso_date, help="date for status fields (default: today)")
-
-    p = sub.add_parser("check", help="validate the curated files; print file:line: problem")
-    p.add_argument("--as-of", type=iso_date, help=argparse.SUPPRESS)
-
-    p = sub.add_parser("build", help="rebuild the layers in layers/ from the curated files")
-    p.add_argument("--no-upstream", action="store_true",
-                   help="reuse the committed borders instead of rebuilding them from the upstream dataset")
-
-    p = sub.add_parser("places", help="list the places routes can start and end at")
-    p.add_argument("--json", action="store_true", help="print JSON")
-
-    from geo.cli import route as routecli
-
-    routecli.add_commands(sub)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).add_commands(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return the exit code."""
-    parser = _parser()
-    args = parser.parse_args(argv)
-    handler: Callable[[argparse.Namespace], int] = COMMANDS.get(args.command) or args.handler
+    args = build_parser().parse_args(argv)
+    handler: Handler = args.handler
     try:
         return handler(args)
     except GeoError as exc:
@@ -94,129 +61,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"geo {args.command}: internal error ({type(exc).__name__}: {shorten(str(exc), 200)})",
               file=sys.stderr)
         return 70
-
-
-def today() -> dt.date:
-    """Return today's date (the default as-of date)."""
-    return dt.date.today()
-
-
-def cmd_layers(args: argparse.Namespace) -> int:
-    """List the layers."""
-    from geo import store
-
-    rows = []
-    for spec in registry.LAYERS:
-        try:
-            collection = store.read_collection(spec.id)
-            count: int | None = len(collection["features"])
-            sources = collection.get("metadata", {}).get("sources", [])
-        except DataError:
-            count, sources = None, []
-        rows.append({"id": spec.id, "title": spec.title, "geometry_type": spec.geometry_type, "feature_count": count,
-                     "licence": spec.licence, "attribution": spec.attribution,
-                     "upstream": [u.as_dict() for u in spec.upstream], "sources": sources})
-    if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
-        return 0
-    for row in rows:
-        shown = "missing" if row["feature_count"] is None else f"{row['feature_count']} features"
-        print(f"{row['id']:<11} {row['geometry_type']:<16} {shown:<13} {row['licence']:<9} {row['title']}")
-        print(f"{'':<11} attribution: {row['attribution']}")
-        print(f"{'':<11} sources: {len(row['sources'])} URLs cited (see `geo layers --json`)")
-    return 0
-
-
-def cmd_export(args: argparse.Namespace) -> int:
-    """Write one layer."""
-    from geo import build, export, store
-
-    layer = args.layer.strip()
-    spec = registry.get(layer)
-    as_of = args.as_of or today()
-    if args.format == "gpkg" and args.output is None:
-        raise UsageError("--format gpkg needs -o PATH")
-    if args.output is not None:
-        _check_output(args.output)
-    frame, _ = store.read_layer(spec.id)
-    frame = store.redate(frame, as_of)
-    if args.format == "gpkg":
-        export.write_gpkg(frame, args.output, spec.id)
-        print(f"wrote {args.output} ({len(frame)} features)", file=sys.stderr)
-        return 0
-    data = build.encode(spec.id, frame, as_of=as_of, exported=today())
-    if args.output is None:
-        sys.stdout.buffer.write(data)
-        return 0
-    export.write_atomic(args.output, data)
-    print(f"wrote {args.output} ({len(frame)} features, {len(data):,} bytes)", file=sys.stderr)
-    return 0
-
-
-def _check_output(path: Path) -> None:
-    if path.is_dir():
-        raise UsageError(f"-o {shorten(str(path))}: is a folder, give a file name")
-    if not path.parent.exists():
-        raise UsageError(f"-o {shorten(str(path))}: folder {shorten(str(path.parent))} does not exist")
-
-
-def cmd_check(args: argparse.Namespace) -> int:
-    """Validate the curated files."""
-    from geo import build
-
-    result = build.run(as_of=args.as_of or today(), upstream=False)
-    for problem in result.problems:
-        print(problem)
-    if result.problems:
-        print(f"{len(result.problems)} problem(s) found", file=sys.stderr)
-        return 1
-    counts = ", ".join(f"{k} {len(v)}" for k, v in result.frames.items())
-    print(f"all curated files are valid ({counts})", file=sys.stderr)
-    return 0
-
-
-def cmd_build(args: argparse.Namespace) -> int:
-    """Rebuild and write every layer, or none."""
-    from geo import build
-
-    def progress(message: str) -> None:
-        print(message, file=sys.stderr, flush=True)
-
-    as_of = today()
-    result = build.run(as_of=as_of, upstream=not args.no_upstream, progress=progress)
-    for note in result.notes:
-        progress(note)
-    if result.problems:
-        for problem in result.problems:
-            print(problem)
-        print(f"{len(result.problems)} problem(s): nothing written; the built layers are unchanged", file=sys.stderr)
-        return 1
-    for path in build.write(result, as_of=as_of):
-        progress(f"wrote {path}")
-    return 0
-
-
-def cmd_places(args: argparse.Namespace) -> int:
-    """List the places of the road network."""
-    from geo import store
-
-    frame, _ = store.read_layer("places")
-    rows = [{"id": r.id, "name": r.name, "aliases": list(r.aliases or []), "country": r.country, "kind": r.kind,
-             "capital": r.capital, "lon": r.lon, "lat": r.lat} for r in frame.itertuples()]
-    if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=1))
-        return 0
-    for row in sorted(rows, key=lambda r: (r["country"], r["name"])):
-        aliases = ", ".join(row["aliases"][:4])
-        print(f"{row['id']:<28} {row['country']:<6} {row['kind']:<9} {row['name']}" + (f"  ({aliases})" if aliases
-                                                                                          else ""))
-    return 0
-
-
-COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "layers": cmd_layers,
-    "export": cmd_export,
-    "check": cmd_check,
-    "build": cmd_build,
-    "places": cmd_places,
-}

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
+from geo.cli.common import iso_date, print_json, today
 from geo.errors import UsageError
-
-ISO2_AVOIDABLE = ("KZ", "KG", "TJ", "UZ", "TM", "AF", "CN")
+from geo.export import to_json
+from geo.vocab import ROUTABLE, ROUTE_MODES, shorten
 
 
 def add_commands(sub: Any) -> None:
     """Register ``route``, ``compare``, ``measure`` and ``bench``."""
-    from geo.cli import iso_date
-
     p = sub.add_parser("route", help="shortest road route between two places under a scenario")
     _scenario_args(p, iso_date)
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -51,22 +49,22 @@ def _scenario_args(p: argparse.ArgumentParser, iso_date: Any) -> None:
     p.add_argument("--as-of", type=iso_date, help="date for crossing statuses (default: today)")
     p.add_argument("--close", nargs="+", default=[], metavar="ID", help="crossing ids to treat as closed")
     p.add_argument("--open", nargs="+", default=[], metavar="ID", help="crossing ids to treat as open")
-    p.add_argument("--avoid", nargs="+", default=[], metavar="ISO2", help="countries to avoid")
-    p.add_argument("--mode", choices=("passenger", "freight"), default="passenger")
+    p.add_argument("--avoid", nargs="+", default=[], metavar="ISO2",
+                   help=f"countries to avoid ({', '.join(ROUTABLE)})")
+    p.add_argument("--mode", choices=ROUTE_MODES, default=ROUTE_MODES[0])
 
 
 def _avoid(codes: list[str]) -> frozenset[str]:
     out = set()
     for code in codes:
         upper = code.strip().upper()
-        if upper not in ISO2_AVOIDABLE:
-            raise UsageError(f"--avoid {code[:20]!r}: not one of {', '.join(ISO2_AVOIDABLE)}")
+        if upper not in ROUTABLE:
+            raise UsageError(f"--avoid {shorten(code, 20)!r}: not one of {', '.join(ROUTABLE)}")
         out.add(upper)
     return frozenset(out)
 
 
 def _scenario(args: argparse.Namespace, as_of: dt.date | None, close: list[str], open_: list[str]) -> Any:
-    from geo.cli import today
     from geo.routing import Scenario
 
     return Scenario(as_of=as_of or today(), close=frozenset(c.strip() for c in close),
@@ -80,15 +78,15 @@ def cmd_route(args: argparse.Namespace) -> int:
 
     scenario = _scenario(args, args.as_of, args.close, args.open)
     if args.geojson is not None and (args.geojson.is_dir() or not args.geojson.parent.exists()):
-        raise UsageError(f"--geojson {str(args.geojson)[:60]}: not a writable file path")
+        raise UsageError(f"--geojson {shorten(str(args.geojson))}: not a writable file path")
     engine = RouteEngine.load()
     result = engine.route(args.origin, args.destination, scenario).as_dict()
     if args.geojson is not None:
         feature = {"type": "Feature", "properties": {k: v for k, v in result.items() if k != "geometry"},
                    "geometry": result["geometry"]}
-        write_atomic(args.geojson, json.dumps(feature, ensure_ascii=False).encode("utf-8"))
+        write_atomic(args.geojson, to_json(feature).encode("utf-8"))
     if args.json:
-        print(json.dumps(result, ensure_ascii=False))
+        print_json(result)
         return 0
     print(format_route(result, engine))
     return 0
@@ -126,7 +124,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     engine = RouteEngine.load()
     result = engine.compare(args.origin, args.destination, first, second)
     if args.json:
-        print(json.dumps(result, ensure_ascii=False))
+        print_json(result)
         return 0
     for key in ("first", "second"):
         r = result[key]
@@ -148,7 +146,7 @@ def cmd_measure(args: argparse.Namespace) -> int:
     borders, _ = store.read_layer("borders")
     result = tracks.measure(geometry, country_index(borders))
     if args.json:
-        print(json.dumps(result, ensure_ascii=False))
+        print_json(result)
         return 0
     if "area_km2" in result:
         print(f"area {result['area_km2']:,.3f} km², outline {result['length_km']:,.3f} km")
@@ -167,7 +165,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         raise UsageError("--pairs must be between 10 and 100000")
     report = bench.run(pairs=args.pairs)
     if args.json:
-        print(json.dumps(report))
+        print_json(report)
     else:
         print(bench.format_report(report))
     sys.stdout.flush()

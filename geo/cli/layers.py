@@ -1,0 +1,135 @@
+"""Commands on the layers: ``layers``, ``export``, ``check``, ``build``, ``places``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from geo import registry
+from geo.cli.common import check_output, command, iso_date, print_json, progress, today
+from geo.errors import DataError, UsageError
+
+
+def add_commands(sub: Any) -> None:
+    """Register ``layers``, ``export``, ``check``, ``build`` and ``places``."""
+    p = command(sub, "layers", cmd_layers, "list the layers with licence, attribution and sources")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = command(sub, "export", cmd_export, "write a layer as RFC 7946 GeoJSON (or GeoPackage)")
+    p.add_argument("layer", help="layer id (see `geo layers`)")
+    p.add_argument("-o", "--output", type=Path, help="output file (default: standard output for GeoJSON)")
+    p.add_argument("--format", choices=("geojson", "gpkg"), default="geojson")
+    p.add_argument("--as-of", type=iso_date, help="date for status fields (default: today)")
+
+    p = command(sub, "check", cmd_check, "validate the curated files; print file:line: problem")
+    p.add_argument("--as-of", type=iso_date, help=argparse.SUPPRESS)
+
+    p = command(sub, "build", cmd_build, "rebuild the layers in layers/ from the curated files")
+    p.add_argument("--no-upstream", action="store_true",
+                   help="reuse the committed borders instead of rebuilding them from the upstream dataset")
+
+    p = command(sub, "places", cmd_places, "list the places routes can start and end at")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def cmd_layers(args: argparse.Namespace) -> int:
+    """List the layers."""
+    from geo import store
+
+    rows = []
+    for spec in registry.LAYERS:
+        try:
+            collection = store.read_collection(spec.id)
+            count: int | None = len(collection["features"])
+            sources = collection.get("metadata", {}).get("sources", [])
+        except DataError:
+            count, sources = None, []
+        rows.append({"id": spec.id, "title": spec.title, "geometry_type": spec.geometry_type, "feature_count": count,
+                     "licence": spec.licence, "attribution": spec.attribution,
+                     "upstream": [u.as_dict() for u in spec.upstream], "sources": sources})
+    if args.json:
+        print_json(rows, indent=2)
+        return 0
+    for row in rows:
+        shown = "missing" if row["feature_count"] is None else f"{row['feature_count']} features"
+        print(f"{row['id']:<11} {row['geometry_type']:<16} {shown:<13} {row['licence']:<9} {row['title']}")
+        print(f"{'':<11} attribution: {row['attribution']}")
+        print(f"{'':<11} sources: {len(row['sources'])} URLs cited (see `geo layers --json`)")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write one layer."""
+    from geo import build, export, store
+
+    spec = registry.get(args.layer.strip())
+    as_of = args.as_of or today()
+    if args.format == "gpkg" and args.output is None:
+        raise UsageError("--format gpkg needs -o PATH")
+    if args.output is not None:
+        check_output(args.output)
+    frame, _ = store.read_layer(spec.id)
+    frame = store.redate(frame, as_of)
+    if args.format == "gpkg":
+        export.write_gpkg(frame, args.output, spec.id)
+        print(f"wrote {args.output} ({len(frame)} features)", file=sys.stderr)
+        return 0
+    data = build.encode(spec.id, frame, as_of=as_of, exported=today())
+    if args.output is None:
+        sys.stdout.buffer.write(data)
+        return 0
+    export.write_atomic(args.output, data)
+    print(f"wrote {args.output} ({len(frame)} features, {len(data):,} bytes)", file=sys.stderr)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Validate the curated files."""
+    from geo import build
+
+    result = build.run(as_of=args.as_of or today(), upstream=False)
+    for problem in result.problems:
+        print(problem)
+    if result.problems:
+        print(f"{len(result.problems)} problem(s) found", file=sys.stderr)
+        return 1
+    counts = ", ".join(f"{k} {len(v)}" for k, v in result.frames.items())
+    print(f"all curated files are valid ({counts})", file=sys.stderr)
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    """Rebuild and write every layer, or none."""
+    from geo import build
+
+    as_of = today()
+    result = build.run(as_of=as_of, upstream=not args.no_upstream, progress=progress)
+    for note in result.notes:
+        progress(note)
+    if result.problems:
+        for problem in result.problems:
+            print(problem)
+        print(f"{len(result.problems)} problem(s): nothing written; the built layers are unchanged", file=sys.stderr)
+        return 1
+    for path in build.write(result, as_of=as_of):
+        progress(f"wrote {path}")
+    return 0
+
+
+def cmd_places(args: argparse.Namespace) -> int:
+    """List the places of the road network."""
+    from geo import store
+
+    frame, _ = store.read_layer("places")
+    rows = [{"id": r.id, "name": r.name, "aliases": list(r.aliases or []), "country": r.country, "kind": r.kind,
+             "capital": r.capital, "lon": r.lon, "lat": r.lat} for r in frame.itertuples()]
+    if args.json:
+        print_json(rows, indent=1)
+        return 0
+    for row in sorted(rows, key=lambda r: (r["country"], r["name"])):
+        aliases = ", ".join(row["aliases"][:4])
+        print(f"{row['id']:<28} {row['country']:<6} {row['kind']:<9} {row['name']}" + (f"  ({aliases})" if aliases
+                                                                                          else ""))
+    return 0
