@@ -7,6 +7,8 @@ computed on the geometry as given (full resolution).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import shapely
 import shapely.ops
@@ -16,6 +18,49 @@ from shapely.strtree import STRtree
 
 WGS84 = Geod(ellps="WGS84")
 OUTSIDE = "??"
+AREAL = ("Polygon", "MultiPolygon")
+DECIMALS = 3
+"""Decimals of km and km² in :meth:`Measurement.as_dict` (a metre)."""
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """The geodesic measurement of a line or polygon, split by country.
+
+    Attributes
+    ----------
+    geom_type
+        The measured geometry's type (``LineString``, ``MultiPolygon``…).
+    length_km
+        Length of a line, or of a polygon's outline, on the WGS84 ellipsoid.
+    by_country_km
+        Kilometres of that length per country code, largest first; outside every country under ``"??"``.
+    vertices
+        Number of coordinates measured.
+    area_km2
+        Geodesic area of a polygon; ``None`` for a line.
+    """
+
+    geom_type: str
+    length_km: float
+    by_country_km: dict[str, float]
+    vertices: int
+    area_km2: float | None = None
+
+    @property
+    def is_area(self) -> bool:
+        """Whether a polygon was measured (an area and its outline) rather than a line."""
+        return self.area_km2 is not None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return plain JSON data, km rounded to the metre (``area_km2`` only for polygons)."""
+        out: dict[str, Any] = {"type": self.geom_type}
+        if self.area_km2 is not None:
+            out["area_km2"] = round(self.area_km2, DECIMALS)
+        out["length_km"] = round(self.length_km, DECIMALS)
+        out["by_country_km"] = {k: round(v, DECIMALS) for k, v in self.by_country_km.items()}
+        out["vertices"] = self.vertices
+        return out
 
 
 def geodesic_km(geometry: BaseGeometry | None) -> float:
@@ -121,3 +166,35 @@ def _lines_of(geometry: BaseGeometry) -> BaseGeometry:
     lines = [p for g in shapely.get_parts(geometry) for p in shapely.get_parts(g)
              if p.geom_type in ("LineString", "LinearRing") and not p.is_empty]
     return shapely.MultiLineString(lines) if lines else shapely.LineString()
+
+
+def measure_geometry(geometry: BaseGeometry, countries: CountryIndex) -> Measurement:
+    """Measure a line (length, km per country) or a polygon (area, and its outline per country).
+
+    Parameters
+    ----------
+    geometry
+        A (multi)line or (multi)polygon in EPSG:4326.
+    countries
+        The country polygons to split the length by.
+
+    Returns
+    -------
+    The measurement; its ``by_country_km`` adds up to ``length_km``.
+
+    Examples
+    --------
+    >>> index = CountryIndex({"AA": shapely.box(0, 0, 1, 1)})
+    >>> m = measure_geometry(shapely.LineString([(0.5, 0.5), (1.5, 0.5)]), index)
+    >>> m.is_area, round(m.length_km, 3), {k: round(v, 3) for k, v in m.by_country_km.items()}
+    (False, 111.315, {'AA': 55.658, '??': 55.658})
+    """
+    areal = geometry.geom_type in AREAL
+    line = geometry.boundary if areal else geometry
+    return Measurement(
+        geom_type=geometry.geom_type,
+        length_km=geodesic_km(line),
+        by_country_km=countries.length_by_country(line),
+        vertices=int(shapely.get_num_coordinates(geometry)),
+        area_km2=area_km2(geometry) if areal else None,
+    )

@@ -19,12 +19,11 @@ from defusedxml.common import DefusedXmlException
 from shapely.geometry.base import BaseGeometry
 
 from geo.errors import GeoError
-from geo.measure import CountryIndex, area_km2, geodesic_km
+from geo.measure import AREAL, CountryIndex, measure_geometry
 
 MAX_BYTES = 10_000_000
 MAX_VERTICES = 200_000
 LINEAR = ("LineString", "MultiLineString")
-AREAL = ("Polygon", "MultiPolygon")
 CRS84 = {"urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:OGC::CRS84", "EPSG:4326", "urn:ogc:def:crs:EPSG::4326"}
 
 
@@ -196,19 +195,9 @@ def read_track_bytes(name: str, data: bytes) -> BaseGeometry:
 
 
 def measure(geometry: BaseGeometry, countries: CountryIndex) -> dict[str, Any]:
-    """Measure a line (length, km per country) or a polygon (area, perimeter, km of outline per country)."""
-    if geometry.geom_type in AREAL:
-        outline = geometry.boundary
-        return {
-            "type": geometry.geom_type,
-            "area_km2": round(area_km2(geometry), 3),
-            "length_km": round(geodesic_km(outline), 3),
-            "by_country_km": {k: round(v, 3) for k, v in countries.length_by_country(outline).items()},
-            "vertices": int(shapely.get_num_coordinates(geometry)),
-        }
-    return {
-        "type": geometry.geom_type,
-        "length_km": round(geodesic_km(geometry), 3),
-        "by_country_km": {k: round(v, 3) for k, v in countries.length_by_country(geometry).items()},
-        "vertices": int(shapely.get_num_coordinates(geometry)),
-    }
+    """Measure a line or polygon and return the result as JSON data (for ``--json`` and downloads).
+
+    Code that uses the numbers should call :func:`geo.measure.measure_geometry`, which returns a
+    typed :class:`~geo.measure.Measurement`; this is its edge form, ``measure_geometry(…).as_dict()``.
+    """
+    return measure_geometry(geometry, countries).as_dict()

@@ -141,18 +141,19 @@ def cmd_measure(args: argparse.Namespace) -> int:
     """Print the geodesic length of a line per country."""
     from geo import store, tracks
     from geo.build import country_index
+    from geo.measure import measure_geometry
 
     geometry = tracks.parse_coordinates(args.coords) if args.coords else tracks.read_track(args.file)
     borders, _ = store.read_layer("borders")
-    result = tracks.measure(geometry, country_index(borders))
+    result = measure_geometry(geometry, country_index(borders))
     if args.json:
-        print_json(result)
+        print_json(result.as_dict())
         return 0
-    if "area_km2" in result:
-        print(f"area {result['area_km2']:,.3f} km², outline {result['length_km']:,.3f} km")
+    if result.area_km2 is not None:
+        print(f"area {result.area_km2:,.3f} km², outline {result.length_km:,.3f} km")
     else:
-        print(f"length {result['length_km']:,.3f} km (geodesic, WGS84)")
-    for code, km in result["by_country_km"].items():
+        print(f"length {result.length_km:,.3f} km (geodesic, WGS84)")
+    for code, km in result.by_country_km.items():
         print(f"  {code if code != '??' else 'outside any country'}: {km:,.3f} km")
     return 0
 
