@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from rapidfuzz import fuzz, process
 
 from geo.errors import UsageError
+from geo.vocab import shorten
 
 _DROP = re.compile(r"[\s\-\u2010-\u2015\u2018\u2019\u02bb\u02bc\u0060\u00b4'\"().,]+")
 
@@ -74,7 +75,7 @@ class NameIndex:
         UsageError
             Unknown (with the closest match as a suggestion), ambiguous or empty names.
         """
-        shown = _shown(text)
+        shown = shorten(text)
         if text.strip() in self.labels:
             return text.strip()
         key = normalise(text)
@@ -138,7 +139,3 @@ class NameIndex:
         ranked = sorted(scored, key=lambda pid: (-scored[pid], self.labels[pid]))[:limit]
         return [(pid, self.labels[pid]) for pid in ranked]
 
-
-def _shown(text: str) -> str:
-    clean = "".join(ch if ch.isprintable() else "?" for ch in text)
-    return clean if len(clean) <= 60 else clean[:59] + "…"

@@ -20,6 +20,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.errors import GeoError
 from geo.measure import AREAL, CountryIndex, measure_geometry
+from geo.vocab import shorten
 
 MAX_BYTES = 10_000_000
 MAX_VERTICES = 200_000
@@ -50,7 +51,7 @@ def parse_coordinates(text: str) -> shapely.LineString:
             if len(parts) != 2:
                 raise ValueError
         except (ValueError, IndexError):
-            raise TrackError(f"coordinate {i + 1} {pair[:30]!r} is not 'lon,lat'") from None
+            raise TrackError(f"coordinate {i + 1} {shorten(pair, 30)!r} is not 'lon,lat'") from None
         points.append(_checked((lon, lat), i))
     if len(points) < 2:
         raise TrackError("a line needs at least two 'lon,lat' points")
@@ -82,7 +83,7 @@ def geometry_from_geojson(obj: Any) -> BaseGeometry:
         props = crs.get("properties") if isinstance(crs, dict) else None
         name = props.get("name") if isinstance(props, dict) else None
         if not isinstance(name, str) or name not in CRS84:
-            shown = str(name)[:40] if name is not None else "unreadable"
+            shown = shorten(str(name), 40) if name is not None else "unreadable"
             raise TrackError(f"GeoJSON uses CRS {shown!r}; give WGS84 longitude/latitude (RFC 7946)")
     kind = obj.get("type")
     if kind == "FeatureCollection":
@@ -96,7 +97,7 @@ def geometry_from_geojson(obj: Any) -> BaseGeometry:
             raise TrackError("the Feature has no geometry")
         return geometry_from_geojson(obj["geometry"])
     if kind not in LINEAR + AREAL:
-        raise TrackError(f"geometry type {str(kind)[:30]!r} cannot be measured: draw a line or a polygon")
+        raise TrackError(f"geometry type {shorten(str(kind), 30)!r} cannot be measured: draw a line or a polygon")
     try:
         geometry = shapely.geometry.shape(obj)
     except Exception:  # shapely raises several types for malformed coordinates
@@ -137,7 +138,7 @@ def geometry_from_gpx(data: bytes) -> BaseGeometry:
     except DefusedXmlException:
         raise TrackError("GPX with DOCTYPE or ENTITY declarations is refused") from None
     except ParseError as exc:
-        raise TrackError(f"malformed GPX ({str(exc)[:80]})") from None
+        raise TrackError(f"malformed GPX ({shorten(str(exc), 80)})") from None
     lines = []
     for segment in [e for e in root.iter() if _local(e.tag) in ("trkseg", "rte")]:
         points = []
@@ -166,7 +167,7 @@ def read_track(path: Path) -> BaseGeometry:
             raise TrackError(f"{path.name}: file is {size:,} bytes; at most {MAX_BYTES:,}")
         data = path.read_bytes()
     except OSError as exc:
-        raise TrackError(f"cannot read {str(path)[:60]}: {exc.strerror or exc}") from None
+        raise TrackError(f"cannot read {shorten(str(path))}: {exc.strerror or exc}") from None
     return read_track_bytes(path.name, data)
 
 
@@ -178,7 +179,7 @@ def read_track_bytes(name: str, data: bytes) -> BaseGeometry:
     TrackError
         Empty, too large, not GeoJSON or GPX, too deeply nested, or not a measurable geometry.
     """
-    shown = name[:60]
+    shown = shorten(name)
     if len(data) > MAX_BYTES:
         raise TrackError(f"{shown}: file is {len(data):,} bytes; at most {MAX_BYTES:,}")
     if not data.strip():

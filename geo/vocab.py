@@ -87,10 +87,13 @@ def country_name(code: str) -> str:
 
 
 def shorten(text: str, limit: int = MAX_ECHO) -> str:
-    """Cut text to ``limit`` characters with an ellipsis, for echoing user input in one line.
+    r"""Cut text to ``limit`` characters with an ellipsis, for echoing user input in one line.
 
-    >>> shorten("Dushanbe"), shorten("x" * 70, 5)
-    ('Dushanbe', 'xxxx…')
+    Runs of whitespace become one space and other unprintable characters ``?``.
+
+    >>> shorten("Dushanbe"), shorten("x" * 70, 5), shorten("a\x00b\n c")
+    ('Dushanbe', 'xxxx…', 'a?b c')
     """
-    flat = " ".join(str(text).split())
+    printable = "".join(ch if ch.isprintable() or ch.isspace() else "?" for ch in str(text))
+    flat = " ".join(printable.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"

