@@ -1,4 +1,5 @@
-"""Shared fixtures: tiny synthetic layers built in code, and a complete layers folder for the app tests."""
+"""Shared fixtures: tiny synthetic layers and curated workspaces built in code (see tests/common.py), and a
+complete layers folder for the app tests."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import shapely
 
 from geo import registry
 from geo.paths import layers_dir
+from tests.common import CuratedWorkspace
 
 
 @pytest.fixture
@@ -85,3 +87,16 @@ def hostile_layers(app_layers: Path, tmp_path_factory: pytest.TempPathFactory) -
             entry["source"] = "javascript:window.__xss=7"
     crossings.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
     return target
+
+
+@pytest.fixture
+def curated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CuratedWorkspace:
+    """A synthetic layers folder (curated files written in code, borders built in code) used through GEO_LAYERS_DIR.
+
+    Change rows with ``curated.set(…)`` and call ``curated.write()`` again before running a command.
+    """
+    workspace = CuratedWorkspace(tmp_path / "layers").write()
+    monkeypatch.setenv("GEO_LAYERS_DIR", str(workspace.root))
+    monkeypatch.delenv("GEO_SOURCE_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    return workspace

@@ -10,6 +10,7 @@ from typing import Any
 from geo import registry
 from geo.cli.common import check_output, command, iso_date, print_json, progress, today
 from geo.errors import DataError, UsageError
+from geo.vocab import shorten
 
 
 def add_commands(sub: Any) -> None:
@@ -85,10 +86,20 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _curated_files() -> None:
+    """Refuse to check or build where the curated files are not (an installed wheel ships only built layers)."""
+    from geo.paths import source_dir
+
+    if not source_dir().is_dir():
+        raise UsageError(f"no curated files at {shorten(str(source_dir()), 120)}: run this in a checkout of the "
+                         "repository, or set GEO_LAYERS_DIR to a layers folder that has src/")
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     """Validate the curated files."""
     from geo import build
 
+    _curated_files()
     result = build.run(as_of=args.as_of or today(), upstream=False)
     for problem in result.problems:
         print(problem)
@@ -104,6 +115,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     """Rebuild and write every layer, or none."""
     from geo import build
 
+    _curated_files()
     as_of = today()
     result = build.run(as_of=as_of, upstream=not args.no_upstream, progress=progress)
     for note in result.notes:
