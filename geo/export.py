@@ -37,7 +37,9 @@ _FILE_MODE = 0o666 & ~_umask()
 
 
 def rfc7946_geometry(geometry: BaseGeometry) -> dict[str, Any]:
-    """Return a GeoJSON geometry object: rounded to 6 decimals, exterior rings counter-clockwise.
+    """Return a GeoJSON geometry object: 2-D, rounded to 6 decimals, exterior rings counter-clockwise.
+
+    An empty geometry has empty ``coordinates`` (or ``geometries``), which RFC 7946 readers may take as null.
 
     Examples
     --------
@@ -45,6 +47,9 @@ def rfc7946_geometry(geometry: BaseGeometry) -> dict[str, Any]:
     >>> rfc7946_geometry(Polygon([(0, 0), (0, 1), (1, 1), (0, 0)]))["coordinates"][0]
     [[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [0.0, 0.0]]
     """
+    if geometry.is_empty:
+        member = "geometries" if geometry.geom_type == "GeometryCollection" else "coordinates"
+        return {"type": geometry.geom_type, member: []}
     rounded = shapely.transform(geometry, lambda xy: np.round(xy, DECIMALS))
     if rounded.geom_type in ("Polygon", "MultiPolygon"):
         rounded = shapely.orient_polygons(rounded, exterior_cw=False)

@@ -95,11 +95,24 @@ def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
 
 
 def area_km2(geometry: BaseGeometry | None) -> float:
-    """Return the geodesic area of a (multi)polygon in km² (0 for other geometry)."""
+    """Return the geodesic area of the polygons of a geometry in km² (0 for lines, points and empty geometry).
+
+    Examples
+    --------
+    >>> from shapely import LineString, box
+    >>> round(area_km2(box(0, 0, 1, 1)), 1), area_km2(LineString([(0, 0), (1, 0), (1, 1)])), area_km2(None)
+    (12308.8, 0.0, 0.0)
+    """
     if geometry is None or geometry.is_empty:
         return 0.0
-    area, _ = WGS84.geometry_area_perimeter(geometry)
-    return abs(float(area)) / 1e6
+    total = 0.0
+    for part in shapely.get_parts(geometry):  # pyproj would close a line into a ring and give it an area
+        if part.geom_type in AREAL:
+            area, _ = WGS84.geometry_area_perimeter(part)
+            total += abs(float(area))
+        elif part.geom_type == "GeometryCollection":
+            total += area_km2(part) * 1e6
+    return total / 1e6
 
 
 def point_to_line_km(point: tuple[float, float], line: BaseGeometry) -> float:
@@ -141,20 +154,24 @@ class CountryIndex:
         Returns
         -------
         Kilometres per country code, largest first; the part outside every polygon under ``"??"``.
-        The parts add up to :func:`geodesic_km` of the line (to rounding).
+        The parts add up to :func:`geodesic_km` of the line (to a few parts per million: a cut at a
+        border adds a vertex on the straight lon/lat line). A stretch that runs along a shared border
+        counts once, for the country listed first.
         """
         total = geodesic_km(line)
         result: dict[str, float] = {}
         if total == 0.0:
             return result
         inside = 0.0
-        for index in self.tree.query(line):
-            part = shapely.intersection(line, self.geometries[int(index)])
-            km = geodesic_km(_lines_of(part))
+        remaining = line
+        for index in sorted(int(i) for i in self.tree.query(line)):
+            part = _lines_of(shapely.intersection(remaining, self.geometries[index]))
+            km = geodesic_km(part)
             if km > 0:
-                code = self.codes[int(index)]
+                code = self.codes[index]
                 result[code] = result.get(code, 0.0) + km
                 inside += km
+                remaining = shapely.difference(remaining, part)
         rest = total - inside
         if rest > 1e-6:
             result[OUTSIDE] = result.get(OUTSIDE, 0.0) + rest

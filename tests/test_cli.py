@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import argparse
+import ast
+import importlib
+import importlib.metadata
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from geo.cli import main
+import geo
+import geo.cli
+from geo import registry, vocab
+from geo.cli import build_parser, main
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -109,3 +117,134 @@ def test_module_entry_point_runs_without_traceback():
     proc = subprocess.run([sys.executable, "-m", "geo", "export", "nope"], capture_output=True, text=True,
                           timeout=120)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and "unknown layer" in proc.stderr
+
+
+# --- the command package ------------------------------------------------------------------------------------
+
+
+def subcommands() -> dict[str, argparse.ArgumentParser]:
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(sub.choices)
+
+
+def test_every_command_module_registers_commands_with_a_handler():
+    commands = subcommands()
+    assert {"layers", "export", "check", "build", "places", "route", "compare", "measure", "bench"} <= set(commands)
+    for name, parser in commands.items():
+        assert callable(parser.get_default("handler")), name
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0 and capsys.readouterr().out.strip() == f"geo {geo.__version__}"
+
+
+def test_version_matches_the_installed_metadata():
+    try:
+        installed = importlib.metadata.version("central-asia-geo")
+    except importlib.metadata.PackageNotFoundError:
+        pytest.skip("the package is not installed (run `pip install -e .`)")
+    assert installed == geo.__version__
+
+
+def test_command_modules_do_not_import_the_package_back():
+    """``geo.cli`` imports its command modules; they import ``geo.cli.common``, never ``geo.cli`` (no cycle)."""
+    for path in Path(geo.cli.__file__).parent.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        if path.name != "__init__.py":
+            assert "geo.cli" not in imported, path.name
+    for name in geo.cli.COMMAND_MODULES:
+        assert callable(importlib.import_module(name).add_commands)
+
+
+def test_avoid_and_mode_choices_come_from_the_vocabulary(capsys):
+    route = subcommands()["route"]
+    mode = next(a for a in route._actions if a.dest == "mode")
+    assert tuple(mode.choices) == vocab.ROUTE_MODES
+    code, _, err = run(capsys, "route", "Dushanbe", "Almaty", "--avoid", "RU")
+    assert code == 2 and f"not one of {', '.join(vocab.ROUTABLE)}" in err
+
+
+# --- strict JSON ------------------------------------------------------------------------------------------
+
+
+def strict_loads(text: str):
+    def refuse(constant: str):
+        raise ValueError(f"not JSON (RFC 8259): {constant}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+JSON_EXAMPLES = {
+    "layers": ["layers", "--json"],
+    "places": ["places", "--json"],
+    "route": ["route", "Dushanbe", "Almaty", "--as-of", "2023-06-01", "--json"],
+    "compare": ["compare", "Khujand", "Batken", "--as-of", "2023-06-01", "--vs-as-of", "2025-08-01", "--json"],
+    "measure": ["measure", "--coords", "69.24,41.31 68.78,38.56", "--json"],
+    "bench": ["bench", "--pairs", "10", "--json"],
+}
+
+
+def test_strict_parser_refuses_nan():
+    with pytest.raises(ValueError, match="RFC 8259"):
+        strict_loads('{"capital": NaN}')
+
+
+def test_every_json_command_has_an_example():
+    with_json = {name for name, p in subcommands().items() if any("--json" in a.option_strings for a in p._actions)}
+    assert with_json == set(JSON_EXAMPLES)
+
+
+@pytest.mark.parametrize("command", sorted(JSON_EXAMPLES))
+def test_every_json_output_parses_strictly(capsys, command):
+    code, out, _ = run(capsys, *JSON_EXAMPLES[command])
+    assert code == 0
+    strict_loads(out)
+
+
+def test_places_without_a_capital_are_null_not_nan(capsys):
+    _, out, _ = run(capsys, "places", "--json")
+    capitals = [p["capital"] for p in strict_loads(out)]
+    assert None in capitals and "national" in capitals
+
+
+@pytest.mark.parametrize("layer", registry.ids())
+@pytest.mark.parametrize("as_of", [None, "2015-01-01"])
+def test_every_export_parses_strictly(capsys, layer, as_of):
+    code, out, _ = run(capsys, "export", layer, *(["--as-of", as_of] if as_of else []))
+    assert code == 0
+    collection = strict_loads(out)
+    assert collection["type"] == "FeatureCollection" and collection["features"]
+
+
+def test_route_geojson_file_parses_strictly(capsys, tmp_path):
+    target = tmp_path / "route.geojson"
+    assert run(capsys, "route", "Dushanbe", "Almaty", "--geojson", str(target))[0] == 0
+    assert strict_loads(target.read_text(encoding="utf-8"))["type"] == "Feature"
+
+
+# --- the synthetic world (tests/common.py): commands end to end without the real layers -----------------------
+
+
+def test_build_then_route_and_export_in_the_synthetic_world(curated, capsys):
+    assert run(capsys, "build", "--no-upstream")[0] == 0
+    code, out, _ = run(capsys, "route", "Alpha", "Бета", "--as-of", "2021-01-01", "--json")
+    route = strict_loads(out)
+    assert code == 0 and route["from"] == "alpha" and route["to"] == "beta"
+    assert set(route["by_country_km"]) == {"TJ", "KG"} and [c["id"] for c in route["crossings"]] == ["test-pass"]
+    assert route["distance_km"] == pytest.approx(90 + 95, abs=0.2)  # cited TJ segment + calibrated KG run
+    code, _, err = run(capsys, "route", "Alpha", "Beta", "--as-of", "2023-01-01")
+    assert code == 3 and "test-pass" in err
+    code, out, _ = run(capsys, "export", "crossings", "--as-of", "2023-01-01")
+    statuses = {f["id"]: f["properties"]["status"] for f in strict_loads(out)["features"]}
+    assert statuses == {"test-pass": "closed", "rail-halt": "open"}
+
+
+def test_check_and_build_need_the_curated_files(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("GEO_LAYERS_DIR", str(tmp_path))
+    for command in ("check", "build"):
+        code, _, err = run(capsys, command, *(["--no-upstream"] if command == "build" else []))
+        assert code == 2 and "no curated files" in err

@@ -2,11 +2,14 @@ import datetime as dt
 import json
 
 import geopandas as gpd
+import numpy as np
+import pandas as pd
 import pytest
 import shapely
 
 from geo.errors import GeoError
-from geo.export import dumps, feature_collection, replace_all, rfc7946_geometry, write_atomic
+from geo.export import dumps, feature_collection, json_value, replace_all, rfc7946_geometry, to_json, write_atomic
+from tests import common
 
 
 def test_exterior_rings_are_counter_clockwise_and_holes_clockwise():
@@ -50,3 +53,65 @@ def test_atomic_write_leaves_no_partial_file(tmp_path):
 def test_replace_all_writes_every_file(tmp_path):
     replace_all([(tmp_path / "a", b"1"), (tmp_path / "b", b"2")])
     assert (tmp_path / "a").read_bytes() == b"1" and (tmp_path / "b").read_bytes() == b"2"
+
+
+# --- every named geometry (tests/common.py) ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(set(common.GEOMETRIES) - set(common.EMPTY)))
+def test_every_geometry_type_round_trips_flat_within_the_rounding(name):
+    geometry = common.GEOMETRIES[name]
+    written = rfc7946_geometry(geometry)
+    back = shapely.from_geojson(json.dumps(written))
+    assert not back.has_z  # the layers are 2-D; heights are not exported
+    assert shapely.equals_exact(shapely.normalize(back), shapely.normalize(shapely.force_2d(geometry)), 1e-6) or (
+        name == "linear_ring" and back.geom_type == "LineString")
+
+
+@pytest.mark.parametrize("name", sorted(common.AREAL))
+def test_every_polygon_is_written_counter_clockwise(name):
+    written = shapely.from_geojson(json.dumps(rfc7946_geometry(common.GEOMETRIES[name])))
+    for polygon in shapely.get_parts(written):
+        assert polygon.exterior.is_ccw and all(not ring.is_ccw for ring in polygon.interiors)
+
+
+@pytest.mark.parametrize("name", sorted(common.EMPTY))
+def test_empty_geometry_has_empty_coordinates(name):
+    written = rfc7946_geometry(common.EMPTY[name])
+    assert written["type"] == common.EMPTY[name].geom_type
+    assert written.get("coordinates", written.get("geometries")) == []
+
+
+# --- strict JSON: the one place values become JSON-safe ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (float("nan"), None), (float("inf"), None), (-np.inf, None), (np.float32("nan"), None), (pd.NA, None),
+        (pd.NaT, None), (np.int64(7), 7), (np.bool_(True), True), (np.float64(1.5), 1.5),
+        (dt.date(2025, 3, 13), "2025-03-13"), (np.array([1.0, np.nan]), [1.0, None]),
+        ({"a": (1, frozenset({"b", "a"}))}, {"a": [1, ["a", "b"]]}),
+    ],
+)
+def test_json_value_makes_values_json_safe(value, expected):
+    assert json_value(value) == expected
+
+
+def test_to_json_never_writes_nan_or_infinity():
+    text = to_json({"capital": float("nan"), "km": [1.0, float("inf")], "when": pd.NaT})
+    assert json.loads(text, parse_constant=lambda c: pytest.fail(c)) == {"capital": None, "km": [1.0, None],
+                                                                         "when": None}
+
+
+def test_to_json_refuses_what_json_cannot_express():
+    with pytest.raises(TypeError):
+        to_json({"x": object()})
+
+
+def test_a_layer_with_missing_values_dumps_strictly():
+    frame = gpd.GeoDataFrame({"id": ["a", "b"], "capital": [None, "national"], "km": [np.nan, 2.0]},
+                             geometry=[common.point, common.line_string], crs=4326)
+    text = dumps(feature_collection(frame, {"licence": "ODbL-1.0", "x": float("nan")})).decode()
+    parsed = json.loads(text, parse_constant=lambda c: pytest.fail(c))
+    assert [f["properties"]["km"] for f in parsed["features"]] == [None, 2.0] and parsed["metadata"]["x"] is None

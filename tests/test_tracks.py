@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from geo.measure import CountryIndex
 from geo.tracks import TrackError, geometry_from_geojson, geometry_from_gpx, measure, parse_coordinates, read_track
+from tests import common
 
 SQUARES = CountryIndex({"AA": shapely.box(0, 0, 1, 1), "BB": shapely.box(1, 0, 2, 1)})
 GPX = b"""<?xml version="1.0"?><gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>
@@ -116,3 +117,35 @@ def test_deeply_nested_json_is_refused(tmp_path):
     path.write_text("[" * 200_000 + "]" * 200_000)
     with pytest.raises(TrackError, match="nested too deeply|must be an object"):
         read_track(path)
+
+
+# --- every named geometry (tests/common.py) as a user's GeoJSON ---------------------------------------------
+
+
+def as_geojson(geometry) -> dict:
+    return json.loads(shapely.to_geojson(geometry))
+
+
+@pytest.mark.parametrize("name", sorted(common.LINEAR | common.AREAL))
+def test_lines_and_polygons_are_read_flat_and_unchanged(name):
+    geometry = common.GEOMETRIES[name]
+    read = geometry_from_geojson({"type": "Feature", "properties": {}, "geometry": as_geojson(geometry)})
+    assert not read.has_z and read.geom_type == geometry.geom_type
+    assert read.equals(shapely.force_2d(geometry))
+
+
+@pytest.mark.parametrize("name", sorted(set(common.NOT_MEASURABLE) - {"linear_ring"}))
+def test_points_collections_and_empty_geometry_are_refused(name):
+    with pytest.raises(TrackError, match="cannot be measured|empty"):
+        geometry_from_geojson(as_geojson(common.GEOMETRIES[name]))
+
+
+def test_a_ring_arrives_as_a_closed_line():
+    # GeoJSON has no ring type: a LinearRing is written as a LineString and measured as one
+    read = geometry_from_geojson(as_geojson(common.linear_ring))
+    assert read.geom_type == "LineString" and read.is_closed
+
+
+def test_a_three_dimensional_track_measures_as_its_flat_line():
+    world = CountryIndex({"TJ": common.WEST, "KG": common.EAST})
+    assert measure(geometry_from_geojson(as_geojson(common.line_string_z)), world) == measure(common.line_string, world)
