@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Install everything the test suite needs on a fresh Debian machine, then run it.
-# Used by the README's test command and by .ci/run.
+# The README's test command: installs what the test suite needs into the active Python (use a virtual
+# environment: .ci/run makes a new one each time), then runs ruff, mypy (strict) and pytest.
+#   - Debian's chromium for the browser tests, if missing (apt-get, with sudo when not root);
+#   - this package, editable, with its [test] extras: every import the code and tests make is declared there.
+# Arguments go to pytest, e.g. `bash scripts/test.sh -m "not browser"`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+PYTHON="${PYTHON:-python3}"
 
 if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
   echo "installing chromium (browser tests) …"
@@ -11,8 +15,8 @@ if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
 fi
 
-python -m pip install -q --disable-pip-version-check -e ".[test]"
+"$PYTHON" -m pip install -q --disable-pip-version-check -e ".[test]"
 
-python -m ruff check geo ui app.py tests scripts
-python -m mypy
-python -m pytest "$@"
+"$PYTHON" -m ruff check
+"$PYTHON" -m mypy
+"$PYTHON" -m pytest "$@"
