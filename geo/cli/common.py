@@ -27,7 +27,7 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {shorten(message, 300)}\n")
 
 
-def command(sub: Any, name: str, handler: Handler, help: str) -> argparse.ArgumentParser:  # noqa: A002
+def command(sub: Any, name: str, handler: Handler, help: str) -> argparse.ArgumentParser:
     """Add the subcommand ``name`` that runs ``handler``; return its parser for the arguments.
 
     Parameters
