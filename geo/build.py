@@ -17,7 +17,7 @@ import pandas as pd
 from geo import registry, store
 from geo.errors import DataError, Problem
 from geo.export import dumps, feature_collection, replace_all
-from geo.layers import borders, crossings, pipelines, roads
+from geo.layers import borders, crossings, pipelines, roads, speeds
 from geo.measure import CountryIndex
 from geo.paths import layers_dir, source_dir
 
@@ -100,6 +100,8 @@ def run(*, as_of: dt.date, upstream: bool = False, source: Path | None = None, f
     if loaded_crossings is not None:
         result.frames["crossings"] = crossings.build(loaded_crossings, as_of)
         result.problems.extend(crossings.validate(loaded_crossings, frame).items)
+
+    _stage(result, lambda: speeds.load(source))  # road_speeds.csv: checked here, read by the route engine
 
     progress("pipelines: loading and measuring per country …")
     loaded_pipelines = _stage(result, lambda: pipelines.load(source))
