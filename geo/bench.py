@@ -43,8 +43,9 @@ def _time_queries(graph: RoadGraph, nodes: list[str], scenario: Scenario, pairs:
     return _time(lambda a, b: graph.shortest(a, b, scenario), nodes, pairs)
 
 
-def _time_routes(engine: RouteEngine, nodes: list[str], scenario: Scenario, pairs: int) -> dict[str, float]:
-    return _time(lambda a, b: engine.route(a, b, scenario), nodes, pairs)
+def _time_routes(engine: RouteEngine, nodes: list[str], scenario: Scenario, pairs: int,
+                 alternatives: int = 0) -> dict[str, float]:
+    return _time(lambda a, b: engine.route(a, b, scenario, alternatives=alternatives), nodes, pairs)
 
 
 def synthetic_graph(edges: int = 50_000, seed: int = SEED) -> RoadGraph:
@@ -70,7 +71,9 @@ def synthetic_inputs(edges: int = 50_000, seed: int = SEED) -> tuple[
     crossings = {}
     for name in rng.sample(sorted(nodes), len(nodes) // 100):
         history = ({"date": "2015-01-01", "status": rng.choice(["open", "closed"]), "note": "", "source": None},)
-        crossings[name] = CrossingInfo(name, name, "KZ-UZ", ("passengers", "freight"), history)
+        times = tuple({"date": "2015-01-01", "traffic": t, "hours": round(rng.uniform(0.5, 12.0), 1),
+                       "source": "default", "note": ""} for t in ("passengers", "freight"))
+        crossings[name] = CrossingInfo(name, name, "KZ-UZ", ("passengers", "freight"), history, times)
     return nodes, edge_list, crossings
 
 
@@ -87,6 +90,7 @@ def run(pairs: int = 1000) -> dict[str, Any]:
     plain = Scenario(as_of=dt.date(2025, 8, 1))
     closed = Scenario(as_of=dt.date(2023, 6, 1), close=frozenset(list(engine.graph.crossings)[:3]),
                       avoid=frozenset({"TM"}), mode="freight")
+    by_time = Scenario(as_of=dt.date(2025, 8, 1), optimize="time")
     report: dict[str, Any] = {
         "real": {
             "places": len(nodes), "edges": len(engine.graph.edges),
@@ -94,6 +98,8 @@ def run(pairs: int = 1000) -> dict[str, Any]:
             "query_default": _time_queries(engine.graph, nodes, plain, pairs),
             "query_scenario": _time_queries(engine.graph, nodes, closed, pairs),
             "route_full_result_scenario": _time_routes(engine, nodes, closed, pairs),
+            "query_time": _time_queries(engine.graph, nodes, by_time, pairs),
+            "route_time_3_alternatives": _time_routes(engine, nodes, by_time, pairs, alternatives=3),
         }
     }
     inputs = synthetic_inputs()
@@ -107,6 +113,8 @@ def run(pairs: int = 1000) -> dict[str, Any]:
         "query_scenario": _time_queries(synthetic, names, Scenario(as_of=dt.date(2025, 8, 1), mode="freight",
                                                                    close=frozenset(list(synthetic.crossings)[:20])),
                                         max(pairs // 5, 10)),
+        "query_time": _time_queries(synthetic, names, Scenario(as_of=dt.date(2025, 8, 1), optimize="time"),
+                                    max(pairs // 5, 10)),
     }
     report["budgets"] = {"real_p95_ms": 5.0, "synthetic_p95_ms": 20.0, "graph_build_s": 1.0}
     return report
@@ -119,12 +127,13 @@ def format_report(report: dict[str, Any]) -> str:
         f"real network: {real['places']} places, {real['edges']} edges; layers read {real['layer_read_s']} s, "
         f"graph build {real['graph_build_s']} s (budget 1 s)",
     ]
-    for key in ("query_default", "query_scenario", "route_full_result_scenario"):
+    for key in ("query_default", "query_scenario", "route_full_result_scenario", "query_time",
+                "route_time_3_alternatives"):
         q = real[key]
         lines.append(f"  {key:<28} p50 {q['p50_ms']:.3f} ms  p95 {q['p95_ms']:.3f} ms  max {q['max_ms']:.3f} ms "
                      f"(n={q['n']}; budget p95 5 ms)")
     lines.append(f"synthetic: {syn['nodes']} nodes, {syn['edges']} edges; graph build {syn['graph_build_s']} s")
-    for key in ("query_default", "query_scenario"):
+    for key in ("query_default", "query_scenario", "query_time"):
         q = syn[key]
         lines.append(f"  {key:<28} p50 {q['p50_ms']:.3f} ms  p95 {q['p95_ms']:.3f} ms  max {q['max_ms']:.3f} ms "
                      f"(n={q['n']}; budget p95 20 ms)")

@@ -210,6 +210,11 @@ class RoadGraph:
         self._is_gate = np.zeros(n, dtype=bool)
         self._is_gate[self.gate_nodes] = True
         self._scenario_cache: dict[Scenario, tuple[np.ndarray, list[str], dict[str, GateState], np.ndarray]] = {}
+        self._pair_edge: dict[tuple[int, int], tuple[int, bool]] = {}
+        for k, (first, last) in enumerate(self.edge_ends):
+            self._pair_edge[(first, last)] = (k, False)
+            self._pair_edge[(last, first)] = (k, True)
+        self.edge_coords = [np.asarray(e.line.coords, dtype=float) for e in self.edges]
 
     def _add(self, rows: list[int], cols: list[int], u: int, v: int, edge: Edge) -> None:
         self.edges.append(edge)
@@ -327,8 +332,7 @@ class RoadGraph:
             The target cannot be reached; the message names the closed crossings and avoided
             countries that cut it off.
         """
-        paths, cost = self.plan([source, target], scenario)
-        _, blocked = self.weights(scenario, keep=(source, target))
+        paths, cost, blocked = self._plan([source, target], scenario, 0)
         return cost, paths[0], blocked
 
     def plan(self, stops: Sequence[str], scenario: Scenario, alternatives: int = 0) -> tuple[list[list[int]], float]:
@@ -348,6 +352,11 @@ class RoadGraph:
         NoRouteError
             A leg cannot be completed under the scenario.
         """
+        paths, cost, _ = self._plan(stops, scenario, alternatives)
+        return paths, cost
+
+    def _plan(self, stops: Sequence[str], scenario: Scenario,
+              alternatives: int) -> tuple[list[list[int]], float, list[str]]:
         weights, blocked = self.weights(scenario, keep=stops)
         _, _, _, border = self._scenario(scenario)
         matrix = self._matrix(weights)
@@ -363,7 +372,7 @@ class RoadGraph:
         cost = float(sum(leg[2][leg[1]] for leg in legs))
         paths = [best]
         if alternatives <= 0:
-            return paths, cost
+            return paths, cost, blocked
         candidates: list[tuple[float, int, int, np.ndarray]] = []
         for i, (s, t, dist, _, _) in enumerate(legs):
             back, back_pred = dijkstra(matrix, directed=True, indices=t, return_predecessors=True)
@@ -385,7 +394,7 @@ class RoadGraph:
                 continue
             chosen.append(crossing_set)
             paths.append(path)
-        return paths, cost
+        return paths, cost, blocked
 
     def _crossing_set(self, path: list[int]) -> frozenset[int]:
         inner = np.array(path[1:-1], dtype=np.int64)
@@ -411,11 +420,8 @@ class RoadGraph:
 
     def edge_between(self, u: int, v: int) -> tuple[Edge, bool, int]:
         """Return the edge joining two adjacent nodes, whether it is walked backwards, and its index."""
-        start, stop = self.indptr[u], self.indptr[u + 1]
-        hits = np.flatnonzero(self.cols[start:stop] == v)
-        k = int(self.entry_edge[start + int(hits[0])])
-        a, _ = self.edge_ends[k]
-        return self.edges[k], a != u, k
+        k, backwards = self._pair_edge[(u, v)]
+        return self.edges[k], backwards, k
 
 
 def _walk(pred: np.ndarray, s: int, t: int) -> list[int]:
@@ -738,7 +744,7 @@ class RouteEngine:
         a, b = stops[0], stops[-1]
         by_country: dict[str, float] = defaultdict(float)
         roads: list[dict[str, Any]] = []
-        lines: list[list[tuple[float, ...]]] = []
+        lines: list[np.ndarray] = []
         cited = 0.0
         distance = 0.0
         road_h = 0.0
@@ -752,7 +758,7 @@ class RouteEngine:
             road_h += float(hours[k])
             if edge.method in ("cited", "calibrated"):
                 cited += edge.length_km
-            coords = list(edge.line.coords)
+            coords = g.edge_coords[k]
             if edge.id in seen_edges and (g.node_ids[v].startswith("~") or g.node_ids[u].startswith("~")):
                 continue
             lines.append(coords[::-1] if backwards else coords)
@@ -767,9 +773,7 @@ class RouteEngine:
                 if any(word in feature.lower() for word in ("seasonal", "winter", "closed")):
                     warnings.append(f"{edge.name}: {feature}")
         crossings, border_times, unknown = self._crossings(path, scenario, warnings)
-        path_coords: list[tuple[float, ...]] = []
-        for part in lines:
-            path_coords.extend(part if not path_coords else part[1:])
+        path_coords = np.concatenate([lines[0], *(part[1:] for part in lines[1:])]) if lines else np.empty((0, 2))
         geodesic = distance_km(g.coords[a], g.coords[b])
         share = cited / distance if distance > 0 else 0.0
         if share < 0.5:
