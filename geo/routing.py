@@ -30,7 +30,7 @@ from geo.layers import speeds as speed_table
 from geo.layers.crossings import border_time_on
 from geo.measure import distance_km
 from geo.names import NameIndex
-from geo.paths import source_dir
+from geo.paths import REPO_ROOT, source_dir
 from geo.status import status_on
 
 MODES = vocab.ROUTE_MODES
@@ -424,6 +424,17 @@ class RoadGraph:
         return self.edges[k], backwards, k
 
 
+def speeds_folder(layers: Path | None = None) -> Path:
+    """Return the curated folder whose ``road_speeds.csv`` the engine reads.
+
+    The first that has the file: ``<layers>/src`` for an explicit layers folder, the configured
+    curated folder (:func:`geo.paths.source_dir`), then the checkout's own ``layers/src`` (a layers
+    folder holding built layers only, as tests and the app may use, still gets the speeds).
+    """
+    candidates = ([layers / "src"] if layers is not None else []) + [source_dir(), REPO_ROOT / "layers" / "src"]
+    return next((c for c in candidates if (c / "road_speeds.csv").is_file()), candidates[-1])
+
+
 def _walk(pred: np.ndarray, s: int, t: int) -> list[int]:
     """Return the node path s → t from a predecessor array rooted at s."""
     path = [t]
@@ -635,9 +646,9 @@ class RouteEngine:
                     speeds: speed_table.SpeedTable | None = None) -> RouteEngine:
         """Build the engine from the ``roads``, ``places`` and ``crossings`` layers and the speed table.
 
-        ``speeds`` defaults to ``road_speeds.csv`` in the curated files folder.
+        ``speeds`` defaults to the table found by :func:`speeds_folder`.
         """
-        speeds = speeds if speeds is not None else speed_table.load(source_dir())
+        speeds = speeds if speeds is not None else speed_table.load(speeds_folder())
         nodes = {pid: (float(x), float(y)) for pid, x, y in zip(places["id"], places.geometry.x, places.geometry.y)}
         passes = set(places.loc[places["kind"] == "pass", "id"])
         edges = [
@@ -665,7 +676,7 @@ class RouteEngine:
         roads, _ = store.read_layer("roads", folder)
         places, _ = store.read_layer("places", folder)
         crossings, _ = store.read_layer("crossings", folder)
-        return cls.from_frames(roads, places, crossings)
+        return cls.from_frames(roads, places, crossings, speed_table.load(speeds_folder(folder)))
 
     def resolve(self, text: str) -> str:
         """Return the place id for a typed name (see :meth:`NameIndex.resolve`)."""
