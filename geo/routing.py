@@ -45,8 +45,8 @@ UNIFORM_KMH = 60.0
 """Speed of every segment in a graph built without a speed table (synthetic graphs and tests)."""
 KIND_RANK = {"city": 0, "town": 1, "pass": 2, "junction": 3, "crossing": 4}
 """Which place a shared name means first: a city before a crossing named after it."""
-SAME_PAIR_ACCESS = {"international", "bilateral", "other", "unknown"}
 FOREIGN_ACCESS = {"international"}
+"""Transit rules that admit a vehicle registered in neither of a crossing's two countries."""
 
 
 @dataclass(frozen=True)
@@ -412,7 +412,8 @@ class RoadGraph:
                 at_edge.append(cid)
         reasons = []
         if at_edge:
-            reasons.append("closed crossings " + ", ".join(sorted(at_edge)))
+            closed_to = f" (or closed to {scenario.vehicle}-registered vehicles)" if scenario.vehicle else ""
+            reasons.append(f"closed crossings{closed_to} " + ", ".join(sorted(at_edge)))
         if scenario.avoid:
             reasons.append("avoided countries " + ", ".join(sorted(scenario.avoid)))
         why = " and ".join(reasons) if reasons else "the network has no road between them"
