@@ -138,6 +138,9 @@ def layer_metadata(layer_id: str, frame: gpd.GeoDataFrame, *, as_of: dt.date, ex
                 sources.extend(str(v) for v in items if isinstance(v, str) and v)
     if "status_history" in frame.columns:
         sources.extend(e["source"] for h in frame["status_history"] for e in (h or []) if e.get("source"))
+    if "border_times" in frame.columns:  # cited border times and the sources of the pair defaults
+        sources.extend(u for h in frame["border_times"] for e in (h or []) for u in
+                       ([e["source"]] if not e.get("default") else []) + list(e.get("default_sources") or []))
     metadata = spec.metadata()
     metadata.update({
         "geometry_type": spec.geometry_type,

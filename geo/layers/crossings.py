@@ -237,14 +237,14 @@ def _attach_border_times(rows: list[Row], crossings: dict[str, Crossing],
                 problems.add(row, f"source: no default for {crossing.countries} {traffic} in border_time_defaults.csv")
                 continue
             entry = {"date": day.isoformat(), "traffic": traffic, "hours": default["hours"], "source": DEFAULT,
-                     "note": default["basis"], "default": True}
+                     "note": default["basis"], "default": True, "default_sources": default["sources"]}
         else:
             hours = parse_float(row, "hours", problems, low=0.0, high=MAX_BORDER_HOURS)
             urls = parse_urls(row, "source", problems)
             if hours is None or not urls:
                 continue
             entry = {"date": day.isoformat(), "traffic": traffic, "hours": hours, "source": urls[0],
-                     "note": row["note"], "default": False}
+                     "note": row["note"], "default": False, "default_sources": []}
         crossing.border_times.append(entry)
     for crossing in crossings.values():
         crossing.border_times.sort(key=lambda e: (e["traffic"], e["date"]))
