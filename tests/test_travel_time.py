@@ -121,9 +121,11 @@ def test_bishkek_osh_today_by_freight_stays_in_kyrgyzstan():
     result = engine().route("Bishkek", "Osh", by("time", dt.date.today(), mode="freight"))
     assert set(result.by_country_km) == {"KG"}
     assert result.border_h == 0 and not result.crossings
-    # by distance the same trip dips into Uzbekistan: the border hours are what keeps it home
+    # by distance the trip may dip into Uzbekistan (it did on the schematic network): never faster, never longer
     shortest = engine().route("Bishkek", "Osh", by("distance", dt.date.today(), mode="freight"))
-    assert shortest.distance_km < result.distance_km and shortest.duration_h > result.duration_h
+    assert shortest.distance_km <= result.distance_km and shortest.duration_h >= result.duration_h
+    if shortest.crossings:
+        assert shortest.border_h >= 2 * 2.0  # two KG-UZ posts at the freight pair default or a cited figure
 
 
 def test_khujand_batken_2023_and_2025_differ_in_hours_and_km():
