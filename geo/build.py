@@ -17,7 +17,7 @@ import pandas as pd
 from geo import registry, store
 from geo.errors import DataError, Problem
 from geo.export import dumps, feature_collection, replace_all
-from geo.layers import borders, crossings, pipelines, roads
+from geo.layers import borders, crossings, pipelines, roads, speeds
 from geo.measure import CountryIndex
 from geo.paths import layers_dir, source_dir
 
@@ -101,6 +101,8 @@ def run(*, as_of: dt.date, upstream: bool = False, source: Path | None = None, f
         result.frames["crossings"] = crossings.build(loaded_crossings, as_of)
         result.problems.extend(crossings.validate(loaded_crossings, frame).items)
 
+    _stage(result, lambda: speeds.load(source))  # road_speeds.csv: checked here, read by the route engine
+
     progress("pipelines: loading and measuring per country …")
     loaded_pipelines = _stage(result, lambda: pipelines.load(source))
     if loaded_pipelines is not None:
@@ -136,6 +138,9 @@ def layer_metadata(layer_id: str, frame: gpd.GeoDataFrame, *, as_of: dt.date, ex
                 sources.extend(str(v) for v in items if isinstance(v, str) and v)
     if "status_history" in frame.columns:
         sources.extend(e["source"] for h in frame["status_history"] for e in (h or []) if e.get("source"))
+    if "border_times" in frame.columns:  # cited border times and the sources of the pair defaults
+        sources.extend(u for h in frame["border_times"] for e in (h or []) for u in
+                       ([e["source"]] if not e.get("default") else []) + list(e.get("default_sources") or []))
     metadata = spec.metadata()
     metadata.update({
         "geometry_type": spec.geometry_type,

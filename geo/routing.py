@@ -1,8 +1,12 @@
-"""Road routing under dated crossing scenarios.
+"""Road routing under dated crossing scenarios, by travel time or by distance.
 
-The graph is built once per data version (:meth:`RoadGraph.from_frames`) as a compressed sparse
-row matrix whose structure is shared by every query; a :class:`Scenario` only masks edge weights
-(closed crossings, avoided countries, traffic mode), so it never copies the graph.
+The graph is built once per data version (:meth:`RouteEngine.from_frames`) as a compressed sparse
+row matrix whose structure is shared by every query; a :class:`Scenario` only masks and weights
+its entries (closed crossings, avoided countries, traffic mode, transit rules), so it never copies the graph.
+
+Travel time is road time (length over the speed of the segment's country, terrain and traffic) plus
+the border time of every crossing passed. Border time is a node cost: it is added to each directed
+entry *into* a crossing, so a route through a crossing pays it once.
 """
 
 from __future__ import annotations
@@ -20,45 +24,84 @@ import shapely
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from geo import store
+from geo import store, vocab
 from geo.errors import NoRouteError, UsageError
+from geo.layers import speeds as speed_table
+from geo.layers.crossings import border_time_on
 from geo.measure import distance_km
 from geo.names import NameIndex
+from geo.paths import REPO_ROOT, source_dir
 from geo.status import status_on
 
-MODES = ("passenger", "freight")
-TRAFFIC_OF_MODE = {"passenger": "passengers", "freight": "freight"}
+MODES = vocab.ROUTE_MODES
+TRAFFIC_OF_MODE = vocab.TRAFFIC_OF_ROUTE_MODE
 PASSABLE = {"open", "restricted", "unknown"}
+OPTIMIZE: tuple[str, ...] = ("time", "distance")
+"""What a route minimises: travel time (road plus border hours) or road kilometres."""
+UNKNOWN_CHOICES: tuple[str, ...] = ("open", "closed")
+"""How a crossing whose status (or, for a foreign vehicle, whose transit rule) is unknown on the date is treated."""
+MAX_ALTERNATIVES = 3
+UNIFORM_KMH = 60.0
+"""Speed of every segment in a graph built without a speed table (synthetic graphs and tests)."""
 KIND_RANK = {"city": 0, "town": 1, "pass": 2, "junction": 3, "crossing": 4}
 """Which place a shared name means first: a city before a crossing named after it."""
+FOREIGN_ACCESS = {"international"}
+"""Transit rules that admit a vehicle registered in neither of a crossing's two countries."""
 
 
 @dataclass(frozen=True)
 class Scenario:
-    """What is passable: crossings on a date, overrides, avoided countries and the kind of traffic."""
+    """What is passable and what is minimised.
+
+    Crossings on a date, overrides, avoided countries, traffic mode, the objective (``time`` or
+    ``distance``), how unknown statuses count (``open`` or ``closed``) and the ISO2 code of the
+    country the vehicle is registered in (None: no transit rule applies). The objective defaults to
+    ``distance`` here so that callers written before travel times keep their results; the command
+    line defaults to ``time``.
+    """
 
     as_of: dt.date = field(default_factory=dt.date.today)
     close: frozenset[str] = frozenset()
     open: frozenset[str] = frozenset()
     avoid: frozenset[str] = frozenset()
     mode: str = "passenger"
+    optimize: str = "distance"
+    unknown: str = "open"
+    vehicle: str | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
-            raise UsageError(f"mode must be one of {', '.join(MODES)}, not {self.mode[:20]!r}")
+            raise UsageError(f"mode must be one of {', '.join(MODES)}, not {vocab.shorten(self.mode, 20)!r}")
+        if self.optimize not in OPTIMIZE:
+            raise UsageError(f"optimize must be one of {', '.join(OPTIMIZE)}, not {vocab.shorten(self.optimize, 20)!r}")
+        if self.unknown not in UNKNOWN_CHOICES:
+            raise UsageError(f"unknown must be one of {', '.join(UNKNOWN_CHOICES)}, "
+                             f"not {vocab.shorten(self.unknown, 20)!r}")
+        if self.vehicle is not None and self.vehicle not in vocab.BY_ISO2:
+            raise UsageError(f"vehicle {vocab.shorten(self.vehicle, 20)!r}: not a country code on the map "
+                             f"({', '.join(c.iso2 for c in vocab.COUNTRIES)})")
         both = self.close & self.open
         if both:
             raise UsageError(f"crossing(s) both closed and opened: {', '.join(sorted(both))}")
 
+    @property
+    def traffic(self) -> str:
+        """Return the crossing traffic this scenario's mode needs."""
+        return TRAFFIC_OF_MODE[self.mode]
+
     def describe(self) -> str:
         """Return a short human description of the scenario."""
-        parts = [f"as of {self.as_of.isoformat()}", self.mode]
+        parts = [f"as of {self.as_of.isoformat()}", self.mode, f"by {self.optimize}"]
         if self.close:
             parts.append("closed: " + ", ".join(sorted(self.close)))
         if self.open:
             parts.append("opened: " + ", ".join(sorted(self.open)))
         if self.avoid:
             parts.append("avoiding " + ", ".join(sorted(self.avoid)))
+        if self.unknown == "closed":
+            parts.append("unknown statuses closed")
+        if self.vehicle:
+            parts.append(f"{self.vehicle}-registered vehicle")
         return "; ".join(parts)
 
 
@@ -75,6 +118,7 @@ class Edge:
     method: str
     line: shapely.LineString
     features: tuple[str, ...]
+    terrain: str = "trunk"
 
 
 @dataclass(frozen=True)
@@ -86,6 +130,19 @@ class CrossingInfo:
     countries: str
     traffic: tuple[str, ...]
     history: tuple[Mapping[str, Any], ...]
+    border_times: tuple[Mapping[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class GateState:
+    """A crossing under a scenario: passable or not, its status entry, its border time, and what is unknown."""
+
+    passable: bool
+    entry: dict[str, Any]
+    hours: float
+    border: dict[str, Any] | None
+    unknown_status: bool
+    unknown_access: bool
 
 
 class RoadGraph:
@@ -99,10 +156,17 @@ class RoadGraph:
         Road segments with ``from`` and ``to`` place ids.
     crossings
         Crossing records by id (each also a node).
+    speeds
+        Road speeds by country, terrain and traffic; None gives every segment :data:`UNIFORM_KMH`.
+
+    Raises
+    ------
+    KeyError
+        A segment's country and terrain have no speed in ``speeds``.
     """
 
     def __init__(self, nodes: Mapping[str, tuple[float, float]], edges: Sequence[tuple[str, str, Edge]],
-                 crossings: Mapping[str, CrossingInfo]) -> None:
+                 crossings: Mapping[str, CrossingInfo], speeds: speed_table.SpeedTable | None = None) -> None:
         self.node_ids: list[str] = list(nodes)
         self.coords = dict(nodes)
         self.crossings = dict(crossings)
@@ -121,12 +185,12 @@ class RoadGraph:
                 mid = len(self.node_ids)
                 self.node_ids.append(f"~{edge.id}")
                 half = Edge(edge.id, edge.name, edge.soviet_ref, edge.refs, edge.country, edge.length_km / 2,
-                            edge.method, edge.line, edge.features)
-                for x, y, part in ((u, mid, 0), (mid, v, 1)):
-                    self._add(rows, cols, x, y, half, part)
+                            edge.method, edge.line, edge.features, edge.terrain)
+                for x, y in ((u, mid), (mid, v)):
+                    self._add(rows, cols, x, y, half)
                 continue
             seen.add(pair)
-            self._add(rows, cols, u, v, edge, None)
+            self._add(rows, cols, u, v, edge)
         self.index = {pid: i for i, pid in enumerate(self.node_ids)}
         n = len(self.node_ids)
         order = np.lexsort((np.array(cols), np.array(rows))) if rows else np.array([], dtype=int)
@@ -134,19 +198,36 @@ class RoadGraph:
         self.cols = np.array(cols, dtype=np.int32)[order]
         self.entry_edge = np.array(self._entry_edge, dtype=np.int32)[order]
         self.base = np.maximum(np.array([self.edges[e].length_km for e in self.entry_edge], dtype=float), 1e-9)
+        self.edge_hours = {mode: self._edge_hours(speeds, TRAFFIC_OF_MODE[mode]) for mode in MODES}
+        self.base_hours = {mode: np.maximum(hours[self.entry_edge], 1e-9) for mode, hours in self.edge_hours.items()}
         self.indptr = np.searchsorted(self.rows, np.arange(n + 1)).astype(np.int32)
         self.n = n
         self.entry_country = np.array([self.edges[e].country for e in self.entry_edge], dtype=object)
         self._gate_entries = self._entries_by_gate()
+        self._gate_in = {cid: np.flatnonzero(self.cols == self.index[cid]) for cid in self._gate_entries}
         self._country_entries = {c: np.flatnonzero(self.entry_country == c) for c in set(self.entry_country)}
+        self.gate_nodes = np.array(sorted(self.index[c] for c in self._gate_entries), dtype=np.int64)
+        self._is_gate = np.zeros(n, dtype=bool)
+        self._is_gate[self.gate_nodes] = True
+        self._scenario_cache: dict[Scenario, tuple[np.ndarray, list[str], dict[str, GateState], np.ndarray]] = {}
+        self._pair_edge: dict[tuple[int, int], tuple[int, bool]] = {}
+        for k, (first, last) in enumerate(self.edge_ends):
+            self._pair_edge[(first, last)] = (k, False)
+            self._pair_edge[(last, first)] = (k, True)
+        self.edge_coords = [np.asarray(e.line.coords, dtype=float) for e in self.edges]
 
-    def _add(self, rows: list[int], cols: list[int], u: int, v: int, edge: Edge, part: int | None) -> None:
+    def _add(self, rows: list[int], cols: list[int], u: int, v: int, edge: Edge) -> None:
         self.edges.append(edge)
         self.edge_ends.append((u, v))
         k = len(self.edges) - 1
         rows.extend((u, v))
         cols.extend((v, u))
         self._entry_edge.extend((k, k))
+
+    def _edge_hours(self, speeds: speed_table.SpeedTable | None, traffic: str) -> np.ndarray:
+        kmh = [UNIFORM_KMH if speeds is None else speeds.kmh(e.country, e.terrain, traffic) for e in self.edges]
+        lengths = np.array([e.length_km for e in self.edges], dtype=float)
+        return np.asarray(lengths / np.array(kmh, dtype=float), dtype=float)
 
     def _entries_by_gate(self) -> dict[str, np.ndarray]:
         is_gate = np.array([pid in self.crossings for pid in self.node_ids], dtype=bool)
@@ -158,43 +239,92 @@ class RoadGraph:
 
     # --- scenario ---------------------------------------------------------------------------
 
-    def crossing_state(self, cid: str, scenario: Scenario) -> tuple[bool, dict[str, Any]]:
-        """Return whether a crossing is passable under a scenario, and its status entry on the date."""
+    def gate_state(self, cid: str, scenario: Scenario) -> GateState:
+        """Return a crossing's state under a scenario: passable, status entry, border time, unknowns.
+
+        A crossing is impassable when the scenario closes it, when its status on the date is closed (or unknown,
+        with ``unknown="closed"``), when its traffic on the date excludes the scenario's mode, or when the
+        scenario's vehicle is registered in neither of its two countries and its transit rule on the date is
+        bilateral or other restricted (or unknown, with ``unknown="closed"``). Opening it overrides all of these.
+        """
         info = self.crossings[cid]
         entry = status_on([dict(e) for e in info.history], scenario.as_of)
+        border = border_time_on(info.border_times, scenario.traffic, scenario.as_of)
+        if border is None:  # a crossing forced open for traffic it does not handle: its other traffic's time
+            others = [border_time_on(info.border_times, t, scenario.as_of) for t in vocab.TRAFFIC]
+            border = max((o for o in others if o), key=lambda o: float(o["hours"]), default=None)
+        hours = float(border["hours"]) if border else 0.0
+        unknown_status = entry["status"] == "unknown"
+        foreign = scenario.vehicle is not None and scenario.vehicle not in info.countries.split("-")
+        access = entry.get("access") or "unknown"
+        unknown_access = foreign and access == "unknown"
         if cid in scenario.close:
-            return False, {**entry, "override": "closed"}
+            return GateState(False, {**entry, "override": "closed"}, hours, border, unknown_status, unknown_access)
         if cid in scenario.open:
-            return True, {**entry, "override": "opened"}
-        if entry["status"] not in PASSABLE:
-            return False, entry
+            return GateState(True, {**entry, "override": "opened"}, hours, border, False, False)
+        passable = entry["status"] in PASSABLE and not (unknown_status and scenario.unknown == "closed")
         allowed = entry.get("traffic") or info.traffic
-        if allowed and TRAFFIC_OF_MODE[scenario.mode] not in allowed:
-            return False, entry
-        return True, entry
+        if allowed and scenario.traffic not in allowed:
+            passable = False
+        if foreign and access not in FOREIGN_ACCESS and not (access == "unknown" and scenario.unknown == "open"):
+            passable = False
+        return GateState(passable, entry, hours, border, unknown_status, unknown_access)
 
-    def weights(self, scenario: Scenario, keep: Iterable[str] = ()) -> tuple[np.ndarray, list[str]]:
-        """Return the edge weights under a scenario (blocked = inf) and the blocked crossing ids.
+    def crossing_state(self, cid: str, scenario: Scenario) -> tuple[bool, dict[str, Any]]:
+        """Return whether a crossing is passable under a scenario, and its status entry on the date."""
+        state = self.gate_state(cid, scenario)
+        return state.passable, state.entry
 
-        ``keep`` lists nodes never blocked (the route's own ends).
-        """
-        weights = self.base.copy()
-        blocked = []
-        kept = set(keep)
-        for cid in self._gate_entries:
-            if cid in kept:
-                continue
-            passable, _ = self.crossing_state(cid, scenario)
-            if not passable:
-                blocked.append(cid)
-                weights[self._gate_entries[cid]] = np.inf
+    def _scenario(self, scenario: Scenario) -> tuple[np.ndarray, list[str], dict[str, GateState], np.ndarray]:
+        """Return (weights with every gate open, blocked gate ids, gate states, border hours per node), cached."""
+        cached = self._scenario_cache.get(scenario)
+        if cached is not None:
+            return cached
+        by_time = scenario.optimize == "time"
+        weights = (self.base_hours[scenario.mode] if by_time else self.base).copy()
+        states = {cid: self.gate_state(cid, scenario) for cid in self._gate_entries}
+        border = np.zeros(self.n)
+        for cid, state in states.items():
+            if by_time:
+                weights[self._gate_in[cid]] += state.hours
+                border[self.index[cid]] = state.hours
         for code in scenario.avoid:
             if code in self._country_entries:
                 weights[self._country_entries[code]] = np.inf
+        blocked = [cid for cid, state in states.items() if not state.passable]
+        if len(self._scenario_cache) > 64:
+            self._scenario_cache.clear()
+        self._scenario_cache[scenario] = (weights, blocked, states, border)
+        return weights, blocked, states, border
+
+    def states(self, scenario: Scenario) -> dict[str, GateState]:
+        """Return every crossing's state under a scenario."""
+        return self._scenario(scenario)[2]
+
+    def weights(self, scenario: Scenario, keep: Iterable[str] = ()) -> tuple[np.ndarray, list[str]]:
+        """Return the entry weights under a scenario (blocked = inf) and the blocked crossing ids.
+
+        Weights are hours (road time, plus the border time on every entry into a crossing) when the
+        scenario optimises time, kilometres when it optimises distance. ``keep`` lists nodes never
+        blocked (the route's own ends and via places).
+        """
+        unblocked, blocked, _, _ = self._scenario(scenario)
+        weights = unblocked.copy()
+        kept = set(keep)
+        for cid in blocked:
+            if cid not in kept:
+                weights[self._gate_entries[cid]] = np.inf
         return weights, blocked
 
+    def _matrix(self, weights: np.ndarray) -> csr_matrix:
+        finite = np.isfinite(weights)
+        if finite.all():
+            return csr_matrix((weights, self.cols, self.indptr), shape=(self.n, self.n))
+        return csr_matrix((weights[finite], self.cols[finite], _indptr(self.rows[finite], self.n)),
+                          shape=(self.n, self.n))
+
     def shortest(self, source: str, target: str, scenario: Scenario) -> tuple[float, list[int], list[str]]:
-        """Return the distance, the node path and the blocked crossings for one pair.
+        """Return the cost (hours or km), the node path and the blocked crossings for one pair.
 
         Raises
         ------
@@ -202,22 +332,73 @@ class RoadGraph:
             The target cannot be reached; the message names the closed crossings and avoided
             countries that cut it off.
         """
-        s, t = self.index[source], self.index[target]
-        weights, blocked = self.weights(scenario, keep=(source, target))
-        finite = np.isfinite(weights)
-        if finite.all():
-            matrix = csr_matrix((weights, self.cols, self.indptr), shape=(self.n, self.n))
-        else:
-            matrix = csr_matrix((weights[finite], self.cols[finite], _indptr(self.rows[finite], self.n)),
-                                shape=(self.n, self.n))
-        dist, pred = dijkstra(matrix, directed=True, indices=s, return_predecessors=True)
-        if not np.isfinite(dist[t]):
-            raise NoRouteError(self._cut_off_message(source, target, scenario, dist, blocked))
-        path = [t]
-        while path[-1] != s:
-            path.append(int(pred[path[-1]]))
-        path.reverse()
-        return float(dist[t]), path, blocked
+        paths, cost, blocked = self._plan([source, target], scenario, 0)
+        return cost, paths[0], blocked
+
+    def plan(self, stops: Sequence[str], scenario: Scenario, alternatives: int = 0) -> tuple[list[list[int]], float]:
+        """Return the best node path through ``stops`` in order, then up to ``alternatives`` more.
+
+        Each alternative passes a set of crossings different from the best path's and from every other
+        alternative's: for every leg and every crossing, the best path of that leg forced through the
+        crossing is a candidate (two searches per leg, one from each end); candidates that revisit a node
+        or repeat a crossing set already chosen are skipped; the cheapest remaining ones win.
+
+        Returns
+        -------
+        The paths (best first) and the best path's cost.
+
+        Raises
+        ------
+        NoRouteError
+            A leg cannot be completed under the scenario.
+        """
+        paths, cost, _ = self._plan(stops, scenario, alternatives)
+        return paths, cost
+
+    def _plan(self, stops: Sequence[str], scenario: Scenario,
+              alternatives: int) -> tuple[list[list[int]], float, list[str]]:
+        weights, blocked = self.weights(scenario, keep=stops)
+        _, _, _, border = self._scenario(scenario)
+        matrix = self._matrix(weights)
+        legs = []
+        for a, b in zip(stops, stops[1:]):
+            s, t = self.index[a], self.index[b]
+            dist, pred = dijkstra(matrix, directed=True, indices=s, return_predecessors=True)
+            if not np.isfinite(dist[t]):
+                raise NoRouteError(self._cut_off_message(a, b, scenario, dist, blocked))
+            legs.append((s, t, dist, pred, _walk(pred, s, t)))
+        best_legs = [leg[4] for leg in legs]
+        best = _join(best_legs)
+        cost = float(sum(leg[2][leg[1]] for leg in legs))
+        paths = [best]
+        if alternatives <= 0:
+            return paths, cost, blocked
+        candidates: list[tuple[float, int, int, np.ndarray]] = []
+        for i, (s, t, dist, _, _) in enumerate(legs):
+            back, back_pred = dijkstra(matrix, directed=True, indices=t, return_predecessors=True)
+            through = dist[self.gate_nodes] + back[self.gate_nodes] - border[self.gate_nodes] + border[t]
+            for g, extra in zip(self.gate_nodes, through - dist[t]):
+                if np.isfinite(extra) and g not in (s, t):
+                    candidates.append((float(extra), i, int(g), back_pred))
+        chosen = [self._crossing_set(best)]
+        for _, i, g, back_pred in sorted(candidates, key=lambda c: (c[0], c[2])):
+            if len(paths) > alternatives:
+                break
+            s, t, _, pred, _ = legs[i]
+            head, tail = _walk(pred, s, g), _walk_to_root(back_pred, g, t)
+            if set(head[:-1]) & set(tail):
+                continue
+            path = _join(best_legs[:i] + [head + tail[1:]] + best_legs[i + 1:])
+            crossing_set = self._crossing_set(path)
+            if crossing_set in chosen:
+                continue
+            chosen.append(crossing_set)
+            paths.append(path)
+        return paths, cost, blocked
+
+    def _crossing_set(self, path: list[int]) -> frozenset[int]:
+        inner = np.array(path[1:-1], dtype=np.int64)
+        return frozenset(int(x) for x in inner[self._is_gate[inner]]) if len(inner) else frozenset()
 
     def _cut_off_message(self, source: str, target: str, scenario: Scenario, dist: np.ndarray,
                          blocked: list[str]) -> str:
@@ -231,19 +412,53 @@ class RoadGraph:
                 at_edge.append(cid)
         reasons = []
         if at_edge:
-            reasons.append("closed crossings " + ", ".join(sorted(at_edge)))
+            closed_to = f" (or closed to {scenario.vehicle}-registered vehicles)" if scenario.vehicle else ""
+            reasons.append(f"closed crossings{closed_to} " + ", ".join(sorted(at_edge)))
         if scenario.avoid:
             reasons.append("avoided countries " + ", ".join(sorted(scenario.avoid)))
         why = " and ".join(reasons) if reasons else "the network has no road between them"
         return f"no route from {source} to {target} ({scenario.describe()}): cut off by {why}"
 
-    def edge_between(self, u: int, v: int) -> tuple[Edge, bool]:
-        """Return the edge joining two adjacent nodes and whether it is walked backwards."""
-        start, stop = self.indptr[u], self.indptr[u + 1]
-        hits = np.flatnonzero(self.cols[start:stop] == v)
-        k = int(self.entry_edge[start + int(hits[0])])
-        a, _ = self.edge_ends[k]
-        return self.edges[k], a != u
+    def edge_between(self, u: int, v: int) -> tuple[Edge, bool, int]:
+        """Return the edge joining two adjacent nodes, whether it is walked backwards, and its index."""
+        k, backwards = self._pair_edge[(u, v)]
+        return self.edges[k], backwards, k
+
+
+def speeds_folder(layers: Path | None = None) -> Path:
+    """Return the curated folder whose ``road_speeds.csv`` the engine reads.
+
+    The first that has the file: ``<layers>/src`` for an explicit layers folder, the configured
+    curated folder (:func:`geo.paths.source_dir`), then the checkout's own ``layers/src`` (a layers
+    folder holding built layers only, as tests and the app may use, still gets the speeds).
+    """
+    candidates = ([layers / "src"] if layers is not None else []) + [source_dir(), REPO_ROOT / "layers" / "src"]
+    return next((c for c in candidates if (c / "road_speeds.csv").is_file()), candidates[-1])
+
+
+def _walk(pred: np.ndarray, s: int, t: int) -> list[int]:
+    """Return the node path s → t from a predecessor array rooted at s."""
+    path = [t]
+    while path[-1] != s:
+        path.append(int(pred[path[-1]]))
+    path.reverse()
+    return path
+
+
+def _walk_to_root(pred: np.ndarray, g: int, root: int) -> list[int]:
+    """Return the node path g → root from a predecessor array rooted at ``root``."""
+    path = [g]
+    while path[-1] != root:
+        path.append(int(pred[path[-1]]))
+    return path
+
+
+def _join(legs: Sequence[list[int]]) -> list[int]:
+    """Join leg paths that share their end and start nodes."""
+    path: list[int] = []
+    for leg in legs:
+        path.extend(leg if not path else leg[1:])
+    return path
 
 
 def _text(value: Any) -> str | None:
@@ -258,6 +473,29 @@ def _items(value: Any) -> list[Any]:
 
 def _indptr(rows: np.ndarray, n: int) -> np.ndarray:
     return np.searchsorted(rows, np.arange(n + 1)).astype(np.int32)
+
+
+@dataclass(frozen=True)
+class BorderTime:
+    """The time to cross one crossing on a route: cited, or the documented default of its country pair."""
+
+    crossing_id: str
+    name: str
+    traffic: str
+    hours: float
+    source: str
+    since: str | None
+    note: str
+
+    @property
+    def is_default(self) -> bool:
+        """Return whether the hours are the pair default rather than a figure cited for this crossing."""
+        return self.source == "default"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return plain JSON data."""
+        return {"id": self.crossing_id, "name": self.name, "traffic": self.traffic, "hours": round(self.hours, 2),
+                "source": self.source, "since": self.since, "note": self.note}
 
 
 @dataclass
@@ -275,14 +513,34 @@ class Route:
     cited_share: float
     geometry: shapely.LineString
     warnings: list[str]
+    road_h: float = 0.0
+    border_times: list[BorderTime] = field(default_factory=list)
+    via: list[str] = field(default_factory=list)
+    unknown_crossings: list[str] = field(default_factory=list)
+    alternatives: list[Route] = field(default_factory=list)
 
     @property
     def detour_ratio(self) -> float | None:
         """Road distance over straight-line distance."""
         return self.distance_km / self.geodesic_km if self.geodesic_km > 0 else None
 
-    def as_dict(self) -> dict[str, Any]:
-        """Return the route as plain JSON data."""
+    @property
+    def border_h(self) -> float:
+        """Hours spent crossing borders."""
+        return sum(b.hours for b in self.border_times)
+
+    @property
+    def duration_h(self) -> float:
+        """Travel time: road hours plus border hours."""
+        return self.road_h + self.border_h
+
+    @property
+    def crossing_ids(self) -> frozenset[str]:
+        """The crossings the route passes."""
+        return frozenset(c["id"] for c in self.crossings)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the route as plain JSON data (alternatives nested with the same keys)."""
         return {
             "from": self.source,
             "to": self.target,
@@ -300,6 +558,72 @@ class Route:
             "cited_share": round(self.cited_share, 3),
             "geometry": shapely.geometry.mapping(shapely.set_precision(self.geometry, 1e-6)),
             "warnings": self.warnings,
+            "optimize": self.scenario.optimize,
+            "unknown": self.scenario.unknown,
+            "vehicle": self.scenario.vehicle,
+            "duration_h": round(self.duration_h, 2),
+            "road_h": round(self.road_h, 2),
+            "border_h": round(self.border_h, 2),
+            "border_times": [b.to_dict() for b in self.border_times],
+            "via": list(self.via),
+            "unknown_crossings": list(self.unknown_crossings),
+            "alternatives": [a.to_dict() for a in self.alternatives],
+        }
+
+    as_dict = to_dict
+    """Alias kept while the app still calls ``as_dict()``."""
+
+
+@dataclass(frozen=True)
+class RouteFailure:
+    """A scenario under which there is no route, with the reason."""
+
+    source: str
+    target: str
+    scenario: Scenario
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return plain JSON data."""
+        return {"from": self.source, "to": self.target, "as_of": self.scenario.as_of.isoformat(),
+                "mode": self.scenario.mode, "optimize": self.scenario.optimize, "no_route": self.reason}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The same trip under two scenarios and what changes between them."""
+
+    first: Route | RouteFailure
+    second: Route | RouteFailure
+
+    @property
+    def delta_km(self) -> float | None:
+        """Second minus first distance, when both have a route."""
+        if isinstance(self.first, Route) and isinstance(self.second, Route):
+            return self.second.distance_km - self.first.distance_km
+        return None
+
+    @property
+    def delta_h(self) -> float | None:
+        """Second minus first travel time, when both have a route."""
+        if isinstance(self.first, Route) and isinstance(self.second, Route):
+            return self.second.duration_h - self.first.duration_h
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return plain JSON data."""
+        routes = [r if isinstance(r, Route) else None for r in (self.first, self.second)]
+        countries = [set(r.by_country_km) if r else set() for r in routes]
+        crossings = [set(r.crossing_ids) if r else set() for r in routes]
+        return {
+            "first": self.first.to_dict(),
+            "second": self.second.to_dict(),
+            "delta_km": None if self.delta_km is None else round(self.delta_km, 1),
+            "delta_h": None if self.delta_h is None else round(self.delta_h, 2),
+            "countries_added": sorted(countries[1] - countries[0]),
+            "countries_removed": sorted(countries[0] - countries[1]),
+            "crossings_added": sorted(crossings[1] - crossings[0]),
+            "crossings_removed": sorted(crossings[0] - crossings[1]),
         }
 
 
@@ -319,20 +643,29 @@ class RouteEngine:
         self.names = names
 
     @classmethod
-    def from_frames(cls, roads: gpd.GeoDataFrame, places: gpd.GeoDataFrame,
-                    crossings: gpd.GeoDataFrame) -> RouteEngine:
-        """Build the engine from the ``roads``, ``places`` and ``crossings`` layers."""
+    def from_frames(cls, roads: gpd.GeoDataFrame, places: gpd.GeoDataFrame, crossings: gpd.GeoDataFrame,
+                    speeds: speed_table.SpeedTable | None = None) -> RouteEngine:
+        """Build the engine from the ``roads``, ``places`` and ``crossings`` layers and the speed table.
+
+        ``speeds`` defaults to the table found by :func:`speeds_folder`.
+        """
+        speeds = speeds if speeds is not None else speed_table.load(speeds_folder())
         nodes = {pid: (float(x), float(y)) for pid, x, y in zip(places["id"], places.geometry.x, places.geometry.y)}
+        passes = set(places.loc[places["kind"] == "pass", "id"])
         edges = [
-            (r.from_place, r.to_place, Edge(r.id, r.name, _text(r.soviet_ref), tuple(_items(r.refs)), r.country,
-                                            float(r.length_km), r.length_method, r.geometry, tuple(_items(r.features))))
+            (r.from_place, r.to_place,
+             Edge(r.id, r.name, _text(r.soviet_ref), tuple(_items(r.refs)), r.country, float(r.length_km),
+                  r.length_method, r.geometry, tuple(_items(r.features)),
+                  speed_table.terrain_of(_items(r.features), bool({r.from_place, r.to_place} & passes))))
             for r in roads.itertuples()
         ]
+        times = crossings["border_times"] if "border_times" in crossings.columns else [None] * len(crossings)
         infos = {
-            r.id: CrossingInfo(r.id, r.name, r.countries, tuple(_items(r.traffic)), tuple(_items(r.status_history)))
-            for r in crossings.itertuples()
+            r.id: CrossingInfo(r.id, r.name, r.countries, tuple(_items(r.traffic)), tuple(_items(r.status_history)),
+                               tuple(_items(t)))
+            for r, t in zip(crossings.itertuples(), times)
         }
-        graph = RoadGraph(nodes, edges, infos)
+        graph = RoadGraph(nodes, edges, infos, speeds)
         names = NameIndex(((pid, name, _items(aliases)) for pid, name, aliases in
                            zip(places["id"], places["name"], places["aliases"])),
                           ranks={pid: KIND_RANK.get(kind, 9) for pid, kind in zip(places["id"], places["kind"])})
@@ -340,11 +673,11 @@ class RouteEngine:
 
     @classmethod
     def load(cls, folder: Path | None = None) -> RouteEngine:
-        """Build the engine from the built layers in ``layers/``."""
+        """Build the engine from the built layers in ``layers/`` and ``layers/src/road_speeds.csv``."""
         roads, _ = store.read_layer("roads", folder)
         places, _ = store.read_layer("places", folder)
         crossings, _ = store.read_layer("crossings", folder)
-        return cls.from_frames(roads, places, crossings)
+        return cls.from_frames(roads, places, crossings, speed_table.load(speeds_folder(folder)))
 
     def resolve(self, text: str) -> str:
         """Return the place id for a typed name (see :meth:`NameIndex.resolve`)."""
@@ -362,103 +695,156 @@ class RouteEngine:
                 shown = cid if len(cid) <= 40 else cid[:39] + "…"
                 raise UsageError(f"unknown crossing id {shown!r}" + (f" — did you mean {hint}?" if hint else ""))
 
-    def route(self, source: str, target: str, scenario: Scenario | None = None) -> Route:
-        """Return the shortest road route between two places under a scenario.
+    def _stops(self, source: str, target: str, via: Sequence[str]) -> list[str]:
+        a, b = self.resolve(source), self.resolve(target)
+        stops = [a]
+        for text in via:
+            try:
+                pid = self.resolve(text)
+            except UsageError as exc:
+                raise UsageError(f"--via: {exc}") from None
+            if pid in (a, b):
+                raise UsageError(f"--via {vocab.shorten(text)!r} is the route's "
+                                 f"{'start' if pid == a else 'end'} ({self.names.labels[pid]})")
+            if pid == stops[-1]:
+                raise UsageError(f"--via {self.names.labels[pid]} twice in a row")
+            stops.append(pid)
+        if a == b and not via:
+            raise UsageError(f"from and to are the same place ({self.names.labels[a]})")
+        stops.append(b)
+        return stops
+
+    def route(self, source: str, target: str, scenario: Scenario | None = None, via: Sequence[str] = (),
+              alternatives: int = 0) -> Route:
+        """Return the best road route between two places under a scenario.
+
+        Parameters
+        ----------
+        source, target
+            Place names (any script, aliases accepted) or ids.
+        scenario
+            Date, overrides, avoided countries, mode, objective, unknown-status rule, vehicle.
+        via
+            Places to pass in this order.
+        alternatives
+            How many more routes (0 to 3) through other sets of crossings to add to the result.
 
         Raises
         ------
         UsageError
-            Unknown place names or crossing ids, or the same place twice.
+            Unknown place names or crossing ids, the same place twice, a via place equal to an end, or
+            ``alternatives`` out of range.
         NoRouteError
-            The scenario cuts the two places apart.
+            The scenario cuts the places apart.
         """
         scenario = scenario or Scenario()
-        a, b = self.resolve(source), self.resolve(target)
+        if not 0 <= alternatives <= MAX_ALTERNATIVES:
+            raise UsageError(f"--alternatives must be between 0 and {MAX_ALTERNATIVES}, not {alternatives}")
+        stops = self._stops(source, target, via)
         self.check_crossings(scenario.close | scenario.open)
-        unknown_codes = scenario.avoid - set(self.graph._country_entries) - {"AF", "CN", "RU", "IR"}
+        unknown_codes = scenario.avoid - set(self.graph._country_entries) - set(vocab.BY_ISO2)
         if unknown_codes:
             raise UsageError(f"unknown country code(s) to avoid: {', '.join(sorted(unknown_codes))}")
-        if a == b:
-            raise UsageError(f"from and to are the same place ({self.names.labels[a]})")
-        distance, path, _ = self.graph.shortest(a, b, scenario)
-        return self._describe(a, b, scenario, distance, path)
+        paths, _ = self.graph.plan(stops, scenario, alternatives)
+        routes = [self._describe(stops, scenario, path) for path in paths]
+        best = routes[0]
+        best.alternatives = routes[1:]
+        return best
 
-    def _describe(self, a: str, b: str, scenario: Scenario, distance: float, path: list[int]) -> Route:
+    def _describe(self, stops: list[str], scenario: Scenario, path: list[int]) -> Route:
         g = self.graph
+        a, b = stops[0], stops[-1]
         by_country: dict[str, float] = defaultdict(float)
         roads: list[dict[str, Any]] = []
-        lines: list[list[tuple[float, ...]]] = []
+        lines: list[np.ndarray] = []
         cited = 0.0
+        distance = 0.0
+        road_h = 0.0
+        hours = g.edge_hours[scenario.mode]
         warnings: list[str] = []
         seen_edges: set[str] = set()
         for u, v in zip(path, path[1:]):
-            edge, backwards = g.edge_between(u, v)
+            edge, backwards, k = g.edge_between(u, v)
             by_country[edge.country] += edge.length_km
+            distance += edge.length_km
+            road_h += float(hours[k])
             if edge.method in ("cited", "calibrated"):
                 cited += edge.length_km
+            coords = g.edge_coords[k]
+            if edge.id in seen_edges and (g.node_ids[v].startswith("~") or g.node_ids[u].startswith("~")):
+                continue
+            lines.append(coords[::-1] if backwards else coords)
             if edge.id in seen_edges:
                 continue
             seen_edges.add(edge.id)
             full = edge.length_km * (2 if g.node_ids[v].startswith("~") or g.node_ids[u].startswith("~") else 1)
             roads.append({"id": edge.id, "name": edge.name, "soviet_ref": edge.soviet_ref, "refs": list(edge.refs),
-                          "country": edge.country, "length_km": round(full, 1), "length_method": edge.method})
-            coords = list(edge.line.coords)
-            lines.append(coords[::-1] if backwards else coords)
+                          "country": edge.country, "length_km": round(full, 1), "length_method": edge.method,
+                          "terrain": edge.terrain})
             for feature in edge.features:
                 if any(word in feature.lower() for word in ("seasonal", "winter", "closed")):
                     warnings.append(f"{edge.name}: {feature}")
-        crossings = []
-        for node in path:
-            pid = g.node_ids[node]
-            if pid not in g.crossings:
-                continue
-            _, entry = g.crossing_state(pid, scenario)
-            info = g.crossings[pid]
-            crossings.append({"id": pid, "name": info.name, "countries": info.countries, "status": entry["status"],
-                              "status_since": entry.get("date"), "override": entry.get("override"),
-                              "source": entry.get("source")})
-            if entry["status"] == "unknown" and not entry.get("override"):
-                warnings.append(f"crossing {info.name}: status unknown on {scenario.as_of.isoformat()} "
-                                "(treated as passable)")
-            elif entry["status"] == "restricted" and not entry.get("override"):
-                warnings.append(f"crossing {info.name}: restricted on {scenario.as_of.isoformat()} "
-                                f"({entry.get('note') or 'see its status history'})")
-        path_coords: list[tuple[float, ...]] = []
-        for part in lines:
-            path_coords.extend(part if not path_coords else part[1:])
+        crossings, border_times, unknown = self._crossings(path, scenario, warnings)
+        path_coords = np.concatenate([lines[0], *(part[1:] for part in lines[1:])]) if lines else np.empty((0, 2))
         geodesic = distance_km(g.coords[a], g.coords[b])
         share = cited / distance if distance > 0 else 0.0
         if share < 0.5:
             warnings.append(f"only {share:.0%} of this route's km rest on published lengths; the rest is measured "
                             "on schematic geometry and runs short of the real road")
         return Route(a, b, scenario, distance, dict(sorted(by_country.items(), key=lambda kv: -kv[1])), crossings,
-                     roads, geodesic, share, shapely.LineString(path_coords), warnings)
+                     roads, geodesic, share, shapely.LineString(path_coords), warnings, road_h, border_times,
+                     stops[1:-1], unknown)
 
-    def compare(self, source: str, target: str, first: Scenario, second: Scenario) -> dict[str, Any]:
-        """Return the same pair under two scenarios and what changes between them.
+    def _crossings(self, path: list[int], scenario: Scenario,
+                   warnings: list[str]) -> tuple[list[dict[str, Any]], list[BorderTime], list[str]]:
+        """Describe the crossings on a path; border time counts for every crossing passed (not the route's ends)."""
+        g = self.graph
+        states = g.states(scenario)
+        crossings: list[dict[str, Any]] = []
+        border_times: list[BorderTime] = []
+        unknown: list[str] = []
+        day = scenario.as_of.isoformat()
+        for position, node in enumerate(path):
+            pid = g.node_ids[node]
+            if pid not in g.crossings:
+                continue
+            state = states[pid]
+            entry, info = state.entry, g.crossings[pid]
+            crossings.append({"id": pid, "name": info.name, "countries": info.countries, "status": entry["status"],
+                              "status_since": entry.get("date"), "override": entry.get("override"),
+                              "access": entry.get("access") or "unknown", "source": entry.get("source")})
+            if 0 < position < len(path) - 1 and state.border is not None:
+                border = state.border
+                border_times.append(BorderTime(pid, info.name, scenario.traffic, state.hours, str(border["source"]),
+                                               border.get("date"), str(border.get("note") or "")))
+            if state.unknown_status and not entry.get("override"):
+                unknown.append(pid)
+                warnings.append(f"crossing {info.name}: status unknown on {day} (treated as open; "
+                                "--unknown closed avoids it)")
+            elif entry["status"] == "restricted" and not entry.get("override"):
+                warnings.append(f"crossing {info.name}: restricted on {day} "
+                                f"({entry.get('note') or 'see its status history'})")
+            if state.unknown_access and not entry.get("override"):
+                if pid not in unknown:
+                    unknown.append(pid)
+                warnings.append(f"crossing {info.name}: no source says whether it admits {scenario.vehicle}-registered "
+                                f"vehicles on {day} (treated as open; --unknown closed avoids it)")
+        return crossings, border_times, unknown
 
-        A scenario without a route is reported with its reason instead of failing the comparison.
-        """
-        results: list[dict[str, Any]] = []
+    def comparison(self, source: str, target: str, first: Scenario, second: Scenario,
+                   via: Sequence[str] = ()) -> Comparison:
+        """Return the same trip under two scenarios; a scenario without a route becomes a :class:`RouteFailure`."""
+        results: list[Route | RouteFailure] = []
         for scenario in (first, second):
             try:
-                results.append(self.route(source, target, scenario).as_dict())
+                results.append(self.route(source, target, scenario, via))
             except NoRouteError as exc:
-                results.append({"from": self.resolve(source), "to": self.resolve(target),
-                                "as_of": scenario.as_of.isoformat(), "no_route": str(exc)})
-        one, two = results
-        countries = [set(r.get("by_country_km", {})) for r in results]
-        crossings = [{c["id"] for c in r.get("crossings", [])} for r in results]
-        both = "distance_km" in one and "distance_km" in two
-        return {
-            "first": one,
-            "second": two,
-            "delta_km": round(two["distance_km"] - one["distance_km"], 1) if both else None,
-            "countries_added": sorted(countries[1] - countries[0]),
-            "countries_removed": sorted(countries[0] - countries[1]),
-            "crossings_added": sorted(crossings[1] - crossings[0]),
-            "crossings_removed": sorted(crossings[0] - crossings[1]),
-        }
+                results.append(RouteFailure(self.resolve(source), self.resolve(target), scenario, str(exc)))
+        return Comparison(results[0], results[1])
+
+    def compare(self, source: str, target: str, first: Scenario, second: Scenario) -> dict[str, Any]:
+        """Return :meth:`comparison` as plain data (kept for callers that consume dicts)."""
+        return self.comparison(source, target, first, second).to_dict()
 
 
 def measure_geojson(obj: Any, countries: Any) -> dict[str, Any]:

@@ -71,6 +71,9 @@ ROUTE_MODES: tuple[str, ...] = ("passenger", "freight")
 """What a route carries."""
 TRAFFIC_OF_ROUTE_MODE: dict[str, str] = {"passenger": "passengers", "freight": "freight"}
 """The crossing traffic a route mode needs."""
+ACCESS: tuple[str, ...] = ("international", "bilateral", "other", "unknown")
+"""Who a crossing admits on a date: everyone, only its two countries' citizens and vehicles, other restricted
+traffic (e.g. local residents only), or not known."""
 
 MAX_ECHO = 60
 """Longest piece of user input echoed back in a message."""

@@ -18,6 +18,8 @@ import geopandas as gpd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from geo.vocab import ROUTABLE
+
 # --- geometries ------------------------------------------------------------------------------------------
 
 point = shapely.Point(69.0, 40.0)
@@ -99,12 +101,32 @@ def world_files() -> dict[str, list[dict[str, str]]]:
              "notes": ""},
         ),
         "crossing_status.csv": _rows(
-            {"crossing_id": "test-pass", "date": "2020-01-01", "status": "open", "traffic": "", "note": "opened",
-             "source": SOURCE},
+            {"crossing_id": "test-pass", "date": "2020-01-01", "status": "open", "traffic": "",
+             "access": "international", "note": "opened", "source": SOURCE},
             {"crossing_id": "test-pass", "date": "2022-06-01", "status": "closed", "traffic": "",
-             "note": "closed after a dispute", "source": SOURCE},
-            {"crossing_id": "rail-halt", "date": "2019-05-01", "status": "open", "traffic": "freight", "note": "",
+             "access": "unknown", "note": "closed after a dispute", "source": SOURCE},
+            {"crossing_id": "rail-halt", "date": "2019-05-01", "status": "open", "traffic": "freight",
+             "access": "bilateral", "note": "",
              "source": SOURCE},
+        ),
+        "border_times.csv": _rows(
+            {"crossing_id": "test-pass", "date": "2020-01-01", "traffic": "freight", "hours": 6, "source": SOURCE,
+             "note": "synthetic cited figure"},
+            {"crossing_id": "test-pass", "date": "2020-01-01", "traffic": "passengers", "hours": "",
+             "source": "default", "note": "the pair default applies"},
+            {"crossing_id": "rail-halt", "date": "2019-05-01", "traffic": "freight", "hours": "", "source": "default",
+             "note": "the pair default applies"},
+        ),
+        "border_time_defaults.csv": _rows(
+            {"countries": "KG-TJ", "traffic": "freight", "hours": 5, "basis": "synthetic default",
+             "sources": SOURCE},
+            {"countries": "KG-TJ", "traffic": "passengers", "hours": 1, "basis": "synthetic default",
+             "sources": SOURCE},
+        ),
+        "road_speeds.csv": _rows(
+            *({"country": c, "terrain": t, "traffic": tr, "kmh": k, "source": SOURCE, "note": "synthetic"}
+              for c in ROUTABLE for t, k in (("trunk", 60), ("mountain", 35), ("unpaved", 25))
+              for tr in ("passengers", "freight")),
         ),
         "pipelines.csv": _rows(
             {"id": "test-line", "name": "Test Line, with a comma", "operator": "Test Gas", "capacity_bcm_y": 10,
@@ -143,12 +165,14 @@ def world_files() -> dict[str, list[dict[str, str]]]:
 
 def _columns(name: str) -> tuple[str, ...]:
     """Return the columns the loaders read from a curated file (so the workspace follows the schema)."""
-    from geo.layers import borders, crossings, pipelines, roads
+    from geo.layers import borders, crossings, pipelines, roads, speeds
 
     stem = Path(name).name.rsplit("_", 1)[0] if name.startswith("roads/") else Path(name).stem
     return {
         "enclaves": borders.ENCLAVE_COLUMNS, "crossings": crossings.COLUMNS,
-        "crossing_status": crossings.STATUS_COLUMNS, "pipelines": pipelines.COLUMNS,
+        "crossing_status": crossings.STATUS_COLUMNS, "border_times": crossings.TIME_COLUMNS,
+        "border_time_defaults": crossings.DEFAULT_COLUMNS, "road_speeds": speeds.COLUMNS,
+        "pipelines": pipelines.COLUMNS,
         "pipeline_vertices": pipelines.VERTEX_COLUMNS, "pipeline_status": pipelines.STATUS_COLUMNS,
         "places": roads.PLACE_COLUMNS, "runs": roads.RUN_COLUMNS, "segments": roads.SEGMENT_COLUMNS,
     }[stem]

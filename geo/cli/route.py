@@ -11,13 +11,15 @@ from typing import Any
 from geo.cli.common import iso_date, print_json, today
 from geo.errors import UsageError
 from geo.export import to_json
-from geo.vocab import ROUTABLE, ROUTE_MODES, shorten
+from geo.vocab import BY_ISO2, COUNTRIES, ROUTABLE, ROUTE_MODES, shorten
 
 
 def add_commands(sub: Any) -> None:
     """Register ``route``, ``compare``, ``measure`` and ``bench``."""
-    p = sub.add_parser("route", help="shortest road route between two places under a scenario")
+    p = sub.add_parser("route", help="fastest (or shortest) road route between two places under a scenario")
     _scenario_args(p, iso_date)
+    p.add_argument("--alternatives", type=int, default=0, metavar="N",
+                   help="also show up to N (0-3) routes through other sets of border crossings")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--geojson", type=Path, metavar="PATH", help="also write the route as a GeoJSON Feature")
     p.set_defaults(handler=cmd_route)
@@ -52,6 +54,13 @@ def _scenario_args(p: argparse.ArgumentParser, iso_date: Any) -> None:
     p.add_argument("--avoid", nargs="+", default=[], metavar="ISO2",
                    help=f"countries to avoid ({', '.join(ROUTABLE)})")
     p.add_argument("--mode", choices=ROUTE_MODES, default=ROUTE_MODES[0])
+    p.add_argument("--optimize", choices=("time", "distance"), default="time",
+                   help="minimise travel time (road + border hours, default) or road km")
+    p.add_argument("--via", nargs="+", default=[], metavar="PLACE", help="places to pass, in this order")
+    p.add_argument("--unknown", choices=("open", "closed"), default="open",
+                   help="treat crossings of unknown status on the date as open (default, with a warning) or closed")
+    p.add_argument("--vehicle", metavar="ISO2",
+                   help="country the vehicle is registered in: never use a crossing closed to it on the date")
 
 
 def _avoid(codes: list[str]) -> frozenset[str]:
@@ -64,23 +73,37 @@ def _avoid(codes: list[str]) -> frozenset[str]:
     return frozenset(out)
 
 
+def _vehicle(code: str | None) -> str | None:
+    if code is None:
+        return None
+    upper = code.strip().upper()
+    if upper not in BY_ISO2:
+        raise UsageError(f"--vehicle {shorten(code, 20)!r}: not a country code on the map "
+                         f"({', '.join(c.iso2 for c in COUNTRIES)})")
+    return upper
+
+
 def _scenario(args: argparse.Namespace, as_of: dt.date | None, close: list[str], open_: list[str]) -> Any:
     from geo.routing import Scenario
 
     return Scenario(as_of=as_of or today(), close=frozenset(c.strip() for c in close),
-                    open=frozenset(c.strip() for c in open_), avoid=_avoid(args.avoid), mode=args.mode)
+                    open=frozenset(c.strip() for c in open_), avoid=_avoid(args.avoid), mode=args.mode,
+                    optimize=args.optimize, unknown=args.unknown, vehicle=_vehicle(args.vehicle))
 
 
 def cmd_route(args: argparse.Namespace) -> int:
     """Print the route between two places."""
     from geo.export import write_atomic
-    from geo.routing import RouteEngine
+    from geo.routing import MAX_ALTERNATIVES, RouteEngine
 
     scenario = _scenario(args, args.as_of, args.close, args.open)
+    if not 0 <= args.alternatives <= MAX_ALTERNATIVES:
+        raise UsageError(f"--alternatives must be between 0 and {MAX_ALTERNATIVES}, not {args.alternatives}")
     if args.geojson is not None and (args.geojson.is_dir() or not args.geojson.parent.exists()):
         raise UsageError(f"--geojson {shorten(str(args.geojson))}: not a writable file path")
     engine = RouteEngine.load()
-    result = engine.route(args.origin, args.destination, scenario).as_dict()
+    result = engine.route(args.origin, args.destination, scenario, via=args.via,
+                          alternatives=args.alternatives).to_dict()
     if args.geojson is not None:
         feature = {"type": "Feature", "properties": {k: v for k, v in result.items() if k != "geometry"},
                    "geometry": result["geometry"]}
@@ -95,8 +118,14 @@ def cmd_route(args: argparse.Namespace) -> int:
 def format_route(r: dict[str, Any], engine: Any) -> str:
     """Return a human-readable account of a route."""
     label = engine.names.labels
-    lines = [f"{label[r['from']]} → {label[r['to']]}: {r['distance_km']:,.1f} km by road "
-             f"(as of {r['as_of']}, {r['mode']})"]
+    lines = [f"{label[r['from']]} → {label[r['to']]}: {r['distance_km']:,.1f} km by road, {r['duration_h']:,.1f} h "
+             f"(as of {r['as_of']}, {r['mode']}, by {r['optimize']})"]
+    if r["via"]:
+        lines.append("  via: " + " → ".join(label[v] for v in r["via"]))
+    lines.append(f"  travel time: road {r['road_h']:,.1f} h + borders {r['border_h']:,.1f} h"
+                 + (" (" + "; ".join(f"{b['name']} {b['hours']:g} h"
+                                     + (" [pair default]" if b["source"] == "default" else "")
+                                     for b in r["border_times"]) + ")" if r["border_times"] else ""))
     lines.append("  by country: " + ", ".join(f"{k} {v:,.1f} km" for k, v in r["by_country_km"].items()))
     if r["crossings"]:
         lines.append("  crossings: " + "; ".join(f"{c['name']} [{c['countries']}, {c['status']}"
@@ -112,6 +141,13 @@ def format_route(r: dict[str, Any], engine: Any) -> str:
         lines.append(f"    {road['name']} ({refs or 'no number'}) {road['length_km']:,.1f} km [{road['country']}]")
     for warning in r["warnings"]:
         lines.append(f"  warning: {warning}")
+    for number, alt in enumerate(r.get("alternatives", []), 1):
+        names = ", ".join(c["name"] for c in alt["crossings"]) or "no crossing"
+        more_h, more_km = alt["duration_h"] - r["duration_h"], alt["distance_km"] - r["distance_km"]
+        lines.append(f"  alternative {number}: {alt['distance_km']:,.1f} km, {alt['duration_h']:,.1f} h "
+                     f"({more_h:+,.1f} h, {more_km:+,.1f} km)"
+                     f" through {names}; by country: "
+                     + ", ".join(f"{k} {v:,.1f} km" for k, v in alt["by_country_km"].items()))
     return "\n".join(lines)
 
 
@@ -122,7 +158,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     first = _scenario(args, args.as_of, args.close, args.open)
     second = _scenario(args, args.vs_as_of, args.vs_close or args.close, args.vs_open or args.open)
     engine = RouteEngine.load()
-    result = engine.compare(args.origin, args.destination, first, second)
+    result = engine.comparison(args.origin, args.destination, first, second, via=args.via).to_dict()
     if args.json:
         print_json(result)
         return 0
@@ -130,7 +166,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         r = result[key]
         print(f"[{r['as_of']}] " + (format_route(r, engine) if "distance_km" in r else r["no_route"]))
     if result["delta_km"] is not None:
-        print(f"difference: {result['delta_km']:+,.1f} km")
+        print(f"difference: {result['delta_km']:+,.1f} km, {result['delta_h']:+,.1f} h")
     for key in ("countries_added", "countries_removed", "crossings_added", "crossings_removed"):
         if result[key]:
             print(f"{key.replace('_', ' ')}: {', '.join(result[key])}")

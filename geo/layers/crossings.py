@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import geopandas as gpd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from geo import vocab
 from geo.measure import point_to_line_km
 from geo.spec import CURATED, GEO_MAPS, ODBL, ODBL_URL, OSM_ATTRIBUTION, LayerSpec
 from geo.status import last_verified, status_on
@@ -27,6 +29,7 @@ from geo.tables import (
     parse_choice,
     parse_choices,
     parse_date,
+    parse_float,
     parse_list,
     parse_lonlat,
     parse_slug,
@@ -35,11 +38,17 @@ from geo.tables import (
 )
 
 COLUMNS = ("id", "name", "names", "countries", "modes", "traffic", "lon", "lat", "coord_source", "sources", "notes")
-STATUS_COLUMNS = ("crossing_id", "date", "status", "traffic", "note", "source")
-STATUSES = ("open", "restricted", "closed", "unknown")
-MODES = ("road", "rail", "pedestrian")
-TRAFFIC = ("passengers", "freight")
+STATUS_COLUMNS = ("crossing_id", "date", "status", "traffic", "access", "note", "source")
+TIME_COLUMNS = ("crossing_id", "date", "traffic", "hours", "source", "note")
+DEFAULT_COLUMNS = ("countries", "traffic", "hours", "basis", "sources")
+STATUSES = vocab.STATUSES
+MODES = vocab.CROSSING_MODES
+TRAFFIC = vocab.TRAFFIC
+ACCESS = vocab.ACCESS
+DEFAULT = "default"
+"""The ``source`` of a border-time row that takes its country pair's default."""
 MAX_KM_FROM_BORDER = 2.0
+MAX_BORDER_HOURS = 24 * 60.0
 
 SPEC = LayerSpec(
     id="crossings",
@@ -55,10 +64,10 @@ SPEC = LayerSpec(
         "`status` is the latest dated entry on or before the as-of date; `unknown` before the first entry."
     ),
     properties=("id", "name", "names", "countries", "modes", "traffic", "status", "status_since", "status_note",
-                "status_source", "status_traffic", "last_verified", "status_history", "coord_source", "sources",
-                "notes"),
+                "status_source", "status_traffic", "status_access", "last_verified", "status_history", "border_times",
+                "coord_source", "sources", "notes"),
     notes="Many positions are estimates snapped to the border near the road (see coord_source per feature).",
-    curated_files=("crossings.csv", "crossing_status.csv"),
+    curated_files=("crossings.csv", "crossing_status.csv", "border_times.csv", "border_time_defaults.csv"),
 )
 
 
@@ -78,6 +87,7 @@ class Crossing:
     sources: list[str]
     notes: str
     history: list[dict[str, Any]] = field(default_factory=list)
+    border_times: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def pair(self) -> tuple[str, str]:
@@ -98,7 +108,7 @@ def load(source: Path, known_countries: set[str] | None = None) -> list[Crossing
 
     Returns
     -------
-    The crossings, each with its status history in date order.
+    The crossings, each with its status history and its border times in date order.
 
     Raises
     ------
@@ -118,6 +128,9 @@ def load(source: Path, known_countries: set[str] | None = None) -> list[Crossing
     for crossing in crossings.values():
         if not crossing.history:
             problems.add(crossing.row, f"crossing {crossing.id!r} has no dated status in crossing_status.csv")
+    defaults = _pair_defaults(read_table(source / "border_time_defaults.csv", DEFAULT_COLUMNS), problems)
+    _attach_border_times(read_table(source / "border_times.csv", TIME_COLUMNS), crossings, defaults,
+                         {r["id"] for r in rows}, problems)
     problems.raise_if_any()
     return list(crossings.values())
 
@@ -156,17 +169,126 @@ def _attach_history(rows: list[Row], crossings: dict[str, Crossing], ids: set[st
         day = parse_date(row, "date", problems)
         status = parse_choice(row, "status", STATUSES, problems)
         traffic = parse_choices(row, "traffic", TRAFFIC, problems, required=False)
+        access = parse_choice(row, "access", ACCESS, problems)
         source = parse_urls(row, "source", problems)
-        if day is None or status is None or not source:
+        if day is None or status is None or access is None or not source:
             continue
         if cid in last_date and day < last_date[cid]:
             problems.add(row, f"status history of {cid!r} out of date order ({day} after {last_date[cid]})")
         last_date[cid] = max(day, last_date.get(cid, day))
         grouped[cid].append({"date": day.isoformat(), "status": status, "traffic": traffic or None,
-                             "note": row["note"], "source": source[0]})
+                             "access": access, "note": row["note"], "source": source[0]})
     for cid, history in grouped.items():
         if cid in crossings:
             crossings[cid].history = sorted(history, key=lambda e: e["date"])
+
+
+def _pair_defaults(rows: list[Row], problems: Problems) -> dict[tuple[str, str], dict[str, Any]]:
+    """Parse ``border_time_defaults.csv``: one documented default per country pair and traffic."""
+    defaults: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in rows:
+        pair = row["countries"]
+        codes = pair.split("-")
+        if len(codes) != 2 or codes[0] >= codes[1] or not set(codes) <= set(vocab.BY_ISO2):
+            problems.add(row, f"countries: {pair!r} is not two known ISO codes in alphabetical order like 'KG-TJ'")
+            continue
+        traffic = parse_choice(row, "traffic", TRAFFIC, problems)
+        hours = parse_float(row, "hours", problems, low=0.0, high=MAX_BORDER_HOURS)
+        sources = parse_urls(row, "sources", problems, required=False)
+        if not row["basis"]:
+            problems.add(row, "basis: missing (say how the default was derived)")
+        if traffic is None or hours is None:
+            continue
+        if (pair, traffic) in defaults:
+            problems.add(row, f"duplicate default for {pair} {traffic}")
+            continue
+        defaults[(pair, traffic)] = {"hours": hours, "basis": row["basis"], "sources": sources}
+    return defaults
+
+
+def _attach_border_times(rows: list[Row], crossings: dict[str, Crossing],
+                         defaults: dict[tuple[str, str], dict[str, Any]], ids: set[str], problems: Problems) -> None:
+    """Attach dated border times; ``default`` rows take their pair's hours; every traffic must be covered."""
+    last_date: dict[tuple[str, str], dt.date] = {}
+    for row in rows:
+        cid = row["crossing_id"]
+        if cid not in ids:
+            problems.add(row, f"crossing_id: unknown crossing {cid!r}")
+            continue
+        day = parse_date(row, "date", problems)
+        traffic = parse_choice(row, "traffic", TRAFFIC, problems)
+        crossing = crossings.get(cid)
+        if day is None or traffic is None or crossing is None:
+            continue
+        if traffic not in crossing.traffic:
+            problems.add(row, f"traffic: {cid!r} does not handle {traffic} (its traffic: {'|'.join(crossing.traffic)})")
+            continue
+        key = (cid, traffic)
+        if key in last_date and day < last_date[key]:
+            problems.add(row, f"border times of {cid!r} ({traffic}) out of date order ({day} after {last_date[key]})")
+        last_date[key] = max(day, last_date.get(key, day))
+        if row["source"] == DEFAULT:
+            if row["hours"]:
+                problems.add(row, "hours: leave empty on a default row (the pair default in "
+                                  "border_time_defaults.csv applies)")
+                continue
+            default = defaults.get((crossing.countries, traffic))
+            if default is None:
+                problems.add(row, f"source: no default for {crossing.countries} {traffic} in border_time_defaults.csv")
+                continue
+            entry = {"date": day.isoformat(), "traffic": traffic, "hours": default["hours"], "source": DEFAULT,
+                     "note": default["basis"], "default": True, "default_sources": default["sources"]}
+        else:
+            hours = parse_float(row, "hours", problems, low=0.0, high=MAX_BORDER_HOURS)
+            urls = parse_urls(row, "source", problems)
+            if hours is None or not urls:
+                continue
+            entry = {"date": day.isoformat(), "traffic": traffic, "hours": hours, "source": urls[0],
+                     "note": row["note"], "default": False, "default_sources": []}
+        crossing.border_times.append(entry)
+    for crossing in crossings.values():
+        crossing.border_times.sort(key=lambda e: (e["traffic"], e["date"]))
+        covered = {e["traffic"] for e in crossing.border_times}
+        for traffic in crossing.traffic:
+            if traffic not in covered:
+                problems.add(crossing.row, f"crossing {crossing.id!r} has no border time for {traffic} in "
+                                           "border_times.csv (cite one or add a 'default' row)")
+
+
+def border_time_on(times: Sequence[Mapping[str, Any]], traffic: str, day: dt.date) -> dict[str, Any] | None:
+    """Return the border-time entry for a traffic in force on ``day``.
+
+    Parameters
+    ----------
+    times
+        Entries with ``date``, ``traffic`` and ``hours``.
+    traffic
+        ``passengers`` or ``freight``.
+    day
+        The day asked about.
+
+    Returns
+    -------
+    The latest entry dated on or before ``day``; before the first entry, the earliest one (marked
+    ``"before_first": True``); None when the traffic has no entry.
+
+    Examples
+    --------
+    >>> t = [{"date": "2020-01-01", "traffic": "freight", "hours": 8.2},
+    ...      {"date": "2022-01-01", "traffic": "freight", "hours": 2.8}]
+    >>> [border_time_on(t, "freight", dt.date(y, 6, 1))["hours"] for y in (2021, 2025)]
+    [8.2, 2.8]
+    >>> border_time_on(t, "freight", dt.date(2016, 1, 1))["before_first"]
+    True
+    >>> border_time_on(t, "passengers", dt.date(2025, 1, 1)) is None
+    True
+    """
+    own = sorted((e for e in times if e["traffic"] == traffic), key=lambda e: str(e["date"]))
+    if not own:
+        return None
+    key = day.isoformat()
+    current = [e for e in own if str(e["date"]) <= key]
+    return dict(current[-1]) if current else {**own[0], "before_first": True}
 
 
 def build(crossings: list[Crossing], as_of: dt.date) -> gpd.GeoDataFrame:
@@ -179,7 +301,8 @@ def build(crossings: list[Crossing], as_of: dt.date) -> gpd.GeoDataFrame:
             "traffic": c.traffic, "status": current["status"], "status_since": current["date"],
             "status_note": current.get("note"), "status_source": current.get("source"),
             "status_traffic": current.get("traffic") or (c.traffic if current["date"] else None),
-            "last_verified": last_verified(c.history), "status_history": c.history,
+            "status_access": current.get("access", "unknown"),
+            "last_verified": last_verified(c.history), "status_history": c.history, "border_times": c.border_times,
             "coord_source": c.coord_source, "sources": c.sources, "notes": c.notes,
             "geometry": shapely.Point(c.point),
         })
