@@ -90,7 +90,7 @@ def _curated_files() -> None:
     """Refuse to check or build where the curated files are not (an installed wheel ships only built layers)."""
     from geo.paths import source_dir
 
-    if not source_dir().is_dir():
+    if not (source_dir() / "crossings.csv").is_file():  # a wheel ships src/road_speeds.csv alone
         raise UsageError(f"no curated files at {shorten(str(source_dir()), 120)}: run this in a checkout of the "
                          "repository, or set GEO_LAYERS_DIR to a layers folder that has src/")
 
