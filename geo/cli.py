@@ -51,10 +51,13 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("layers", help="list the layers with licence, attribution and sources")
     p.add_argument("--json", action="store_true", help="print JSON")
 
-    p = sub.add_parser("export", help="write a layer as RFC 7946 GeoJSON (or GeoPackage)")
+    from geo import analysiscli, formats
+
+    p = sub.add_parser("export", help="write a layer as GeoJSON, GeoPackage, KML, CSV or FlatGeobuf")
     p.add_argument("layer", help="layer id (see `geo layers`)")
     p.add_argument("-o", "--output", type=Path, help="output file (default: standard output for GeoJSON)")
-    p.add_argument("--format", choices=("geojson", "gpkg"), default="geojson")
+    p.add_argument("--format", choices=formats.FORMATS, help="file format (default: from the -o suffix, else geojson)")
+    analysiscli.add_export_options(p)
     p.add_argument("--as-of", type=iso_date, help="date for status fields (default: today)")
 
     p = sub.add_parser("check", help="validate the curated files; print file:line: problem")
@@ -70,6 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     from geo import routecli
 
     routecli.add_commands(sub)
+    analysiscli.add_commands(sub)
     return parser
 
 
@@ -129,21 +133,17 @@ def cmd_layers(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write one layer."""
-    from geo import build, export, store
+    from geo import analysiscli, build, export, formats, store
 
     layer = args.layer.strip()
     spec = registry.get(layer)
     as_of = args.as_of or today()
-    if args.format == "gpkg" and args.output is None:
-        raise UsageError("--format gpkg needs -o PATH")
+    if (fmt := formats.format_of(args.output, args.format)) != "geojson" or args.history is not None:
+        return analysiscli.export_file(args, fmt, as_of)
     if args.output is not None:
         _check_output(args.output)
     frame, _ = store.read_layer(spec.id)
     frame = store.redate(frame, as_of)
-    if args.format == "gpkg":
-        export.write_gpkg(frame, args.output, spec.id)
-        print(f"wrote {args.output} ({len(frame)} features)", file=sys.stderr)
-        return 0
     data = build.encode(spec.id, frame, as_of=as_of, exported=today())
     if args.output is None:
         sys.stdout.buffer.write(data)
