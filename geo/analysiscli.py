@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -51,8 +52,13 @@ def check_output(path: Path, option: str = "-o") -> None:
     """Refuse an output path whose folder is missing or that is a folder (exit 2)."""
     if path.is_dir():
         raise UsageError(f"{option} {shorten(str(path))}: is a folder, give a file name")
-    if not path.parent.is_dir():
-        raise UsageError(f"{option} {shorten(str(path))}: folder {shorten(str(path.parent))} does not exist")
+    folder = path.parent
+    if not folder.exists():
+        raise UsageError(f"{option} {shorten(str(path))}: folder {shorten(str(folder))} does not exist")
+    if not folder.is_dir():
+        raise UsageError(f"{option} {shorten(str(path))}: {shorten(str(folder))} is not a folder")
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"{option} {shorten(str(path))}: folder {shorten(str(folder))} is not writable")
 
 
 def export_file(args: argparse.Namespace, fmt: str, as_of: dt.date) -> int:

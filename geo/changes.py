@@ -119,8 +119,8 @@ def _text(value: Any) -> str | None:
 
 
 def _traffic(value: Any) -> tuple[str, ...]:
-    if value is None or isinstance(value, float):
-        return ()
+    if value is None or isinstance(value, float | str):
+        return (value,) if isinstance(value, str) and value else ()
     return tuple(sorted(str(v) for v in value))
 
 
@@ -177,7 +177,7 @@ def layer_changes(frame: pd.DataFrame, layer: str, start: dt.date, end: dt.date)
     with_traffic = "traffic" in frame.columns
     for record in frame.to_dict("records"):
         history = list(record.get("status_history") or [])
-        own = list(record["traffic"]) if with_traffic and record["traffic"] is not None else []
+        own = list(_traffic(record["traffic"])) if with_traffic else []
         found = compare_history(history, start, end, own)
         if found is None:
             continue

@@ -103,6 +103,8 @@ class MapData:
     frames: dict[str, gpd.GeoDataFrame]
     route: Route | None = None
     attributions: list[str] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)
+    """Display names of place ids (the route's ends)."""
 
 
 # --- request -------------------------------------------------------------------------------------------------------
@@ -184,6 +186,7 @@ def load(request: FigureRequest, folder: Path | None = None) -> MapData:
 
         engine = RouteEngine.load(folder)
         data.route = engine.route(request.route[0], request.route[1], Scenario(as_of=request.as_of))
+        data.names = {pid: engine.names.labels[pid] for pid in (data.route.source, data.route.target)}
         data.attributions += [registry.get(i).attribution for i in ("roads", "crossings")]
     return data
 
@@ -204,7 +207,8 @@ def extent_of(request: FigureRequest, data: MapData) -> tuple[float, float, floa
         data_box = _data_bounds(data)
         if data_box is not None and not shapely.box(*request.bbox).intersects(shapely.box(*data_box)):
             w, s, e, n = data_box
-            raise UsageError(f"--bbox {request.bbox}: outside the map's data ({w:g}–{e:g}° E, {s:g}–{n:g}° N)")
+            shown = ",".join(f"{v:g}" for v in request.bbox)
+            raise UsageError(f"--bbox {shown}: outside the map's data ({w:g}–{e:g}° E, {s:g}–{n:g}° N)")
         return request.bbox
     if data.route is not None:
         w, s, e, n = data.route.geometry.bounds
@@ -275,7 +279,7 @@ def draw(request: FigureRequest, data: MapData) -> Figure:
     FigureCanvasAgg(fig)
     ax, side = fig.subplots(1, 2, width_ratios=[3.7, 1])
     side.set_axis_off()
-    ax.set_facecolor(WATER)
+    ax.set_facecolor(WATER if "borders" in data.frames else "white")
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     span = max(extent[2] - extent[0], extent[3] - extent[1])
@@ -297,7 +301,7 @@ def draw(request: FigureRequest, data: MapData) -> Figure:
     if "pipelines" in shown and len(shown["pipelines"]):
         handles += _draw_pipelines(ax, shown["pipelines"], visible["pipelines"])
     if data.route is not None:
-        handles.insert(0, _draw_route(ax, data.route, crs, labels))
+        handles.insert(0, _draw_route(ax, data, crs, labels))
     if "places" in shown:
         ends = {data.route.source, data.route.target} if data.route is not None else set()
         handles_places, place_labels = _draw_places(ax, shown["places"][~shown["places"]["id"].isin(ends)], span)
@@ -385,7 +389,7 @@ def _halo() -> list[Any]:
 
 def _without_specks(geometry: Any, min_area: float) -> Any:
     """Drop holes and parts smaller than ``min_area`` (display only: lengths are never measured on this)."""
-    polygons = shapely.get_parts(shapely.make_valid(geometry))
+    polygons = shapely.get_parts(geometry)
     kept = [shapely.Polygon(p.exterior, [r for r in p.interiors if shapely.Polygon(r).area >= min_area])
             for p in polygons if p.geom_type == "Polygon" and p.area >= min_area]
     return shapely.MultiPolygon(kept) if kept else shapely.Polygon()
@@ -399,8 +403,9 @@ def _draw_borders(ax: Axes, borders: gpd.GeoDataFrame, span: float,
     borders["geometry"] = [shapely.simplify(_without_specks(g, min_area), tolerance) for g in borders.geometry]
     borders = borders[~borders.geometry.is_empty]
     focus = borders["country"].isin(FOCUS)
-    borders[~focus].plot(ax=ax, color=LAND_OTHER, edgecolor=BORDER_COLOUR, linewidth=0.5, zorder=1)
-    borders[focus].plot(ax=ax, color=LAND_FOCUS, edgecolor=BORDER_COLOUR, linewidth=0.7, zorder=1)
+    for part, fill, width in ((borders[~focus], LAND_OTHER, 0.5), (borders[focus], LAND_FOCUS, 0.7)):
+        if len(part):
+            part.plot(ax=ax, color=fill, edgecolor=BORDER_COLOUR, linewidth=width, zorder=1)
     enclaves = borders[(borders["kind"] != "country") & ~borders.geometry.is_empty]
     if len(enclaves):
         enclaves.boundary.plot(ax=ax, color="#505050", linewidth=0.8, linestyle=(0, (2, 1)), zorder=1.5)
@@ -448,7 +453,9 @@ def _draw_pipelines(ax: Axes, pipelines: gpd.GeoDataFrame, visible: gpd.GeoDataF
     return handles
 
 
-def _draw_route(ax: Axes, route: Route, crs: pyproj.CRS, labels: list[tuple[float, Any]]) -> Any:
+def _draw_route(ax: Axes, data: MapData, crs: pyproj.CRS, labels: list[tuple[float, Any]]) -> Any:
+    route = data.route
+    assert route is not None
     line = gpd.GeoSeries([route.geometry], crs=4326).to_crs(crs)
     line.plot(ax=ax, color="white", linewidth=6.0, zorder=5)
     line.plot(ax=ax, color=ROUTE_COLOUR, linewidth=3.4, zorder=5.1)
@@ -457,12 +464,8 @@ def _draw_route(ax: Axes, route: Route, crs: pyproj.CRS, labels: list[tuple[floa
     for point, name in zip(ends, (route.source, route.target)):
         ax.scatter([point.x], [point.y], s=90, marker="o", facecolor="white", edgecolor=ROUTE_COLOUR,
                    linewidth=2.4, zorder=8)
-        labels.append((0, _label(ax, point.x, point.y, _place_name(name), 10.5, "bold", "#0b3c5d")))
+        labels.append((0, _label(ax, point.x, point.y, data.names.get(name, name), 10.5, "bold", "#0b3c5d")))
     return _line_handle(ROUTE_COLOUR, "-", 3.4, f"Route, {route.distance_km:,.0f} km by road")
-
-
-def _place_name(place_id: str) -> str:
-    return place_id.replace("-", " ").title() if place_id.islower() else place_id
 
 
 def _label(ax: Axes, x: float, y: float, text: str, size: float, weight: str = "normal",
@@ -537,29 +540,39 @@ def _draw_crossings(ax: Axes, crossings: gpd.GeoDataFrame, visible: gpd.GeoDataF
     return handles, labels
 
 
+def scale_bar_units(crs: pyproj.CRS, lon: float, lat: float, km: float) -> float:
+    """Return how many map units ``km`` kilometres span eastwards from a point, measured on the WGS84 ellipsoid.
+
+    The end point is found with a geodesic (pyproj.Geod) and both ends are projected, so the bar is true at
+    that latitude whatever the projection's scale factor there.
+    """
+    to_map = pyproj.Transformer.from_crs(4326, crs, always_xy=True)
+    end_lon, end_lat, _ = GEOD.fwd(lon, lat, 90.0, km * 1000)
+    (x0, x1), (y0, y1) = to_map.transform([lon, end_lon], [lat, end_lat])
+    return math.hypot(x1 - x0, y1 - y0)
+
+
 def _scale_bar(ax: Axes, crs: pyproj.CRS, extent: tuple[float, float, float, float]) -> Any:
     from matplotlib.patches import Rectangle
 
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     to_geo = pyproj.Transformer.from_crs(crs, 4326, always_xy=True)
-    to_map = pyproj.Transformer.from_crs(4326, crs, always_xy=True)
     start_x, start_y = x0 + 0.04 * (x1 - x0), y0 + 0.05 * (y1 - y0)
     lon, lat = to_geo.transform(start_x, start_y)
     mid = (extent[1] + extent[3]) / 2
     _, _, span_m = GEOD.inv(extent[0], mid, extent[2], mid)
     length_km = nice_length_km(span_m / 1000)
-    end_lon, end_lat, _ = GEOD.fwd(lon, lat, 90.0, length_km * 1000)
-    end_x, end_y = to_map.transform(end_lon, end_lat)
-    bar = math.hypot(end_x - start_x, end_y - start_y)  # map units for length_km at this latitude
+    bar = scale_bar_units(crs, lon, lat, length_km)
     height = 0.012 * (y1 - y0)
     pad = 0.012 * (x1 - x0)
     backdrop = Rectangle((start_x - pad, start_y - 2.2 * height), bar + 2 * pad, 6.2 * height, facecolor="white",
                          edgecolor="none", alpha=0.8, zorder=10)
+    backdrop.set_gid("scale-bar")
     ax.add_patch(backdrop)
     for i in range(2):
         ax.add_patch(Rectangle((start_x + i * bar / 2, start_y), bar / 2, height, zorder=11, linewidth=0.6,
-                               facecolor="black" if i == 0 else "white", edgecolor="black"))
+                               facecolor="black" if i == 0 else "white", edgecolor="black", gid=f"scale-bar-{i}"))
     for fraction in (0, 0.5, 1):
         value = length_km * fraction
         text = f"{value:g}" + (" km" if fraction == 1 else "")
@@ -575,13 +588,16 @@ def _title(ax: Axes, request: FigureRequest, data: MapData, span: float) -> None
     if request.title:
         title = request.title
     elif route is not None:
-        title = f"Road route {_place_name(route.source)} → {_place_name(route.target)}"
+        ends = [data.names.get(pid, pid) for pid in (route.source, route.target)]
+        title = f"Road route {ends[0]} → {ends[1]}"
     elif span > 12:
         title = "Central Asia: regional infrastructure"
     else:
         w, s_, e, n = request.bbox or (0.0, 0.0, 0.0, 0.0)
         title = f"Central Asia: regional infrastructure, {w:g}–{e:g}° E, {s_:g}–{n:g}° N"
-    subtitle = f"Status of crossings and pipelines as of {request.as_of:%-d %B %Y}"
+    dated = [name for name in ("crossings", "pipelines") if name in data.frames]
+    subtitle = (f"Status of {' and '.join(dated)} as of {request.as_of:%-d %B %Y}" if dated
+                else f"As of {request.as_of:%-d %B %Y}")
     if route is not None:
         via = ", ".join(f"{c['name']} ({c['status']})" for c in route.crossings) or "no border crossing"
         subtitle += f". Route: {route.distance_km:,.0f} km by road via {via}"
@@ -609,9 +625,14 @@ def attribution_line(attributions: Sequence[str]) -> str:
 
 
 def _attribution(ax: Axes, data: MapData) -> None:
-    text = ("Data: " + attribution_line(data.attributions) + ". Licence ODbL-1.0 (opendatacommons.org/licenses/odbl). "
-            "Roads and pipelines are schematic; many crossing positions are estimated (see coord_source). "
-            "Lambert conformal conic projection.")
+    notes = []
+    schematic = [name for name in ("roads", "pipelines") if name in data.frames or (name == "roads" and data.route)]
+    if schematic:
+        notes.append(f"{' and '.join(schematic).capitalize()} are schematic.")
+    if "crossings" in data.frames:
+        notes.append("Many crossing positions are estimated (see coord_source).")
+    text = (f"Data: {attribution_line(data.attributions)}. Licence ODbL-1.0 (opendatacommons.org/licenses/odbl). "
+            + " ".join(notes) + " Lambert conformal conic projection.")
     ax.annotate(textwrap.fill(text, 150), (0, 0), xycoords="axes fraction", xytext=(0, -5),
                 textcoords="offset points", va="top", ha="left", fontsize=6.5, color="#333333")
 
