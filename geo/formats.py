@@ -276,8 +276,11 @@ def kml_frame(frame: gpd.GeoDataFrame, spec: LayerSpec) -> gpd.GeoDataFrame:
 # --- writing -------------------------------------------------------------------------------------------------------
 
 
-def write_atomic_with(path: Path, write: Callable[[Path], object]) -> None:
+def write_atomic_with(path: Path, write: Callable[[Path], object], suffix: str | None = None) -> None:
     """Call ``write`` on a temporary path beside ``path``, then rename the result into place.
+
+    The temporary file ends in ``suffix`` (default: the target's), so a driver that checks the extension
+    is satisfied even when the target is named otherwise.
 
     Raises
     ------
@@ -290,7 +293,7 @@ def write_atomic_with(path: Path, write: Callable[[Path], object]) -> None:
     except OSError as exc:
         raise GeoError(f"cannot write {shorten(str(target))}: {exc.strerror or exc}") from None
     try:
-        temporary = Path(folder) / f"out{target.suffix}"
+        temporary = Path(folder) / f"out{suffix if suffix is not None else target.suffix}"
         write(temporary)
         os.chmod(temporary, _file_mode())
         os.replace(temporary, target)
@@ -335,30 +338,30 @@ def write_layer(frame: gpd.GeoDataFrame, layer_id: str, path: Path, fmt: str, *,
         out = as_json_text(ordered)
         options = {"IDENTIFIER": spec.title, "DESCRIPTION": description(spec, sources, as_of)}
         write_atomic_with(path, lambda p: pyogrio.write_dataframe(
-            out, p, layer=spec.id, driver="GPKG", layer_options=options, layer_metadata=items))
+            out, p, layer=spec.id, driver="GPKG", layer_options=options, layer_metadata=items), ".gpkg")
     elif fmt == "fgb":
         out = as_json_text(ordered)
         options = {"TITLE": spec.title, "DESCRIPTION": description(spec, sources, as_of)}
         write_atomic_with(path, lambda p: pyogrio.write_dataframe(
-            out, p, layer=spec.id, driver="FlatGeobuf", layer_options=options, layer_metadata=items))
+            out, p, layer=spec.id, driver="FlatGeobuf", layer_options=options, layer_metadata=items), ".fgb")
     elif fmt == "kml":
         out = kml_frame(ordered, spec)
         write_atomic_with(path, lambda p: pyogrio.write_dataframe(
             out, p, layer=spec.id, driver="KML",
-            dataset_options={"NameField": "Name", "DescriptionField": "Description"}))
+            dataset_options={"NameField": "Name", "DescriptionField": "Description"}), ".kml")
     else:
         out = readable(ordered)
         out["licence"] = spec.licence
         out["attribution"] = spec.attribution
         out = out.set_geometry(rounded(out.geometry))
         write_atomic_with(path, lambda p: pyogrio.write_dataframe(
-            out, p, driver="CSV", layer_options={"GEOMETRY": "AS_WKT"}))
+            out, p, driver="CSV", layer_options={"GEOMETRY": "AS_WKT"}), ".csv")
 
 
 def write_history_csv(frame: pd.DataFrame, path: Path) -> int:
     """Write the status history of a layer as CSV, one row per dated fact; return the number of rows."""
     table = history_table(frame)
-    write_atomic_with(path, lambda p: pyogrio.write_dataframe(table, p, driver="CSV"))
+    write_atomic_with(path, lambda p: pyogrio.write_dataframe(table, p, driver="CSV"), ".csv")
     return len(table)
 
 
@@ -445,10 +448,10 @@ def write_route(line: shapely.LineString, properties: Mapping[str, Any], path: P
     if fmt == "gpx":
         frame = gpd.GeoDataFrame({"name": [name], "desc": [summary], "src": [attribution], "type": ["road"]},
                                  geometry=[line], crs=4326)
-        write_atomic_with(path, lambda p: pyogrio.write_dataframe(frame, p, layer="routes", driver="GPX"))
+        write_atomic_with(path, lambda p: pyogrio.write_dataframe(frame, p, layer="routes", driver="GPX"), ".gpx")
         return
     body = html.escape(summary) + f"<p><i>{html.escape(attribution)}</i></p>"
     frame = gpd.GeoDataFrame({"Name": [name], "Description": [body]}, geometry=[line], crs=4326)
     write_atomic_with(path, lambda p: pyogrio.write_dataframe(
         frame, p, layer="route", driver="KML",
-        dataset_options={"NameField": "Name", "DescriptionField": "Description"}))
+        dataset_options={"NameField": "Name", "DescriptionField": "Description"}), ".kml")

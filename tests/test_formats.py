@@ -216,3 +216,63 @@ def test_real_layers_round_trip_as_csv_and_gpkg(tmp_path: Path, layer_id: str) -
         back = pyogrio.read_dataframe(path)
         assert len(back) == len(frame)
         assert back["id"].tolist() == frame["id"].tolist()
+
+
+# --- geo export ------------------------------------------------------------------------------------------------------
+
+
+def run(argv: list[str]) -> int:
+    from geo.cli import main
+
+    try:
+        return main(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+
+
+def test_export_csv_with_history_from_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out, history = tmp_path / "crossings.csv", tmp_path / "history.csv"
+    assert run(["export", "crossings", "-o", str(out), "--history", str(history), "--as-of", "2023-06-01"]) == 0
+    crossings = pyogrio.read_dataframe(out)
+    facts = pd.read_csv(history, dtype=str, keep_default_na=False)
+    real, _ = store.read_layer("crossings")
+    assert len(crossings) == len(real)
+    assert len(facts) == sum(len(h) for h in real["status_history"])
+    kyzyl_bel = crossings[crossings["id"] == "kyzyl-bel"].iloc[0]
+    assert kyzyl_bel["status"] == "closed"  # on 2023-06-01
+    assert (facts[facts["id"] == "kyzyl-bel"]["date"] == "2025-03-13").any()
+    assert "dated status facts" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("suffix", ["kml", "fgb", "gpkg"])
+def test_export_format_follows_the_suffix(tmp_path: Path, suffix: str) -> None:
+    out = tmp_path / f"pipelines.{suffix}"
+    assert run(["export", "pipelines", "-o", str(out)]) == 0
+    info = pyogrio.read_info(out)
+    assert info["features"] == 4
+    assert info["driver"] in {"kml": ("KML", "LIBKML"), "fgb": ("FlatGeobuf",), "gpkg": ("GPKG",)}[suffix]
+
+
+def test_exported_geopackage_carries_the_real_layer_sources(tmp_path: Path) -> None:
+    out = tmp_path / "x.gpkg"
+    assert run(["export", "crossings", "--format", "gpkg", "-o", str(out)]) == 0
+    metadata = pyogrio.read_info(out)["layer_metadata"]
+    _, layer_metadata = store.read_layer("crossings")
+    assert metadata["SOURCES"].split("\n") == layer_metadata["sources"]
+    assert metadata["LICENCE"] == "ODbL-1.0"
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["export", "roads", "-o", "{t}/r.csv", "--history", "{t}/h.csv"], "has no status history"),
+    (["export", "crossings", "-o", "{t}/c.kml", "--history", "{t}/h.csv"], "--history goes with --format csv"),
+    (["export", "crossings", "--format", "kml"], "needs -o PATH"),
+    (["export", "crossings", "-o", "{t}/missing/c.gpkg"], "does not exist"),
+    (["export", "crossings", "-o", "{t}/c.csv", "--history", "{t}/missing/h.csv"], "does not exist"),
+    (["export", "crossings", "--format", "shp", "-o", "{t}/c.shp"], "invalid choice"),
+])
+def test_bad_export_arguments_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str],
+                                     message: str) -> None:
+    assert run([a.format(t=tmp_path) for a in argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) <= 2
+    assert list(tmp_path.iterdir()) == []
