@@ -276,3 +276,19 @@ def test_bad_export_arguments_exit_2(tmp_path: Path, capsys: pytest.CaptureFixtu
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) <= 2
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("fmt", formats.ROUTE_FORMATS)
+def test_a_real_route_writes_in_every_route_format(tmp_path: Path, fmt: str) -> None:
+    from geo.routing import RouteEngine, Scenario
+
+    route = RouteEngine.load().route("Khujand", "Batken", Scenario(as_of=dt.date(2025, 8, 1)))
+    path = tmp_path / f"route{formats.SUFFIXES[fmt]}"
+    formats.write_route(route.geometry, route.as_dict(), path, fmt)
+    back = pyogrio.read_dataframe(path, layer="routes" if fmt == "gpx" else None)
+    coords = shapely.get_coordinates(back.geometry.iloc[0])
+    assert len(coords) == len(route.geometry.coords)
+    assert coords[0] == pytest.approx(route.geometry.coords[0], abs=1e-6)
+    text = path.read_text(encoding="utf-8")
+    assert f"{route.distance_km:,.1f} km by road as of 2025-08-01" in text
+    assert "Kyzyl-Bel" in text
