@@ -266,7 +266,17 @@ def nice_length_km(span_km: float) -> float:
 
 
 def draw(request: FigureRequest, data: MapData) -> Figure:
-    """Return the map as a matplotlib figure (not yet written)."""
+    """Return the map as a matplotlib figure (not yet written).
+
+    Every text is plain: ``$`` in a title or a place name is shown as typed, never parsed as mathtext.
+    """
+    import matplotlib
+
+    with matplotlib.rc_context({"text.parse_math": False}):
+        return _draw(request, data)
+
+
+def _draw(request: FigureRequest, data: MapData) -> Figure:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 

@@ -194,3 +194,14 @@ def test_real_fergana_figure_on_2023_06_01(tmp_path: Path) -> None:
     assert "Sokh\n(UZ)" in texts or any(t.startswith("Sokh") for t in texts)
     figure.save(fig, req, figure.attribution_line(data.attributions))
     assert req.output.read_bytes().startswith(b"%PDF")
+
+
+def test_titles_and_names_are_plain_text(tmp_path: Path) -> None:
+    data = synthetic()
+    data.frames["crossings"].loc[0, "name"] = "$\\frac{1}{$ <script>alert(1)</script>"
+    req = request(tmp_path, "m.svg", bbox=(69.0, 39.0, 73.0, 41.0), title="Costs $5 and $^{oops")
+    fig = figure.draw(req, data)
+    figure.save(fig, req, OSM)
+    text = req.output.read_text(encoding="utf-8")
+    assert "<script>" not in text  # SVG text is escaped
+    assert "Costs $5 and $^{oops" in all_texts(fig)
