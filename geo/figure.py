@@ -705,18 +705,33 @@ def _place(ax: Axes, label: Any, candidate: tuple[float, float, str, str], ancho
 # --- save ----------------------------------------------------------------------------------------------------------
 
 
+def _metadata(fig: Figure, fmt: str, attribution: str) -> dict[str, str]:
+    title = fig.axes[0].get_title(loc="left") if fig.axes else "map"
+    return {
+        "png": {"Title": title, "Copyright": attribution, "Software": "central-asia-geo (matplotlib)"},
+        "pdf": {"Title": title, "Subject": attribution, "Creator": "central-asia-geo (matplotlib)"},
+        "svg": {"Title": title, "Rights": attribution, "Creator": "central-asia-geo (matplotlib)"},
+    }[fmt]
+
+
 def save(fig: Figure, request: FigureRequest, attribution: str) -> None:
     """Write the figure atomically in the format its file suffix names, with title and rights in its metadata."""
     from geo.formats import write_atomic_with
 
-    title = fig.axes[0].get_title(loc="left") if fig.axes else "map"
-    metadata = {
-        "png": {"Title": title, "Copyright": attribution, "Software": "central-asia-geo (matplotlib)"},
-        "pdf": {"Title": title, "Subject": attribution, "Creator": "central-asia-geo (matplotlib)"},
-        "svg": {"Title": title, "Rights": attribution, "Creator": "central-asia-geo (matplotlib)"},
-    }[request.fmt]
+    metadata = _metadata(fig, request.fmt, attribution)
     write_atomic_with(request.output, lambda p: fig.savefig(p, format=request.fmt, dpi=DPI, metadata=metadata,
                                                             facecolor="white"))
+
+
+def image_bytes(fig: Figure, fmt: str, attribution: str) -> bytes:
+    """Return the figure as PNG, PDF or SVG bytes (for downloads), with the same metadata as :func:`save`."""
+    import io
+
+    if f".{fmt}" not in EXTENSIONS:
+        raise UsageError(f"unknown image format {shorten(fmt)!r}: choose one of {', '.join(EXTENSIONS)}")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=fmt, dpi=DPI, metadata=_metadata(fig, fmt, attribution), facecolor="white")
+    return buffer.getvalue()
 
 
 def make(request: FigureRequest, folder: Path | None = None) -> str:

@@ -358,6 +358,30 @@ def write_layer(frame: gpd.GeoDataFrame, layer_id: str, path: Path, fmt: str, *,
             out, p, driver="CSV", layer_options={"GEOMETRY": "AS_WKT"}), ".csv")
 
 
+def _bytes_via(write: Callable[[Path], object], suffix: str) -> bytes:
+    with tempfile.TemporaryDirectory(prefix="geo-formats-") as folder:
+        path = Path(folder) / f"out{suffix}"
+        write(path)
+        return path.read_bytes()
+
+
+def layer_bytes(frame: gpd.GeoDataFrame, layer_id: str, fmt: str, *, sources: Sequence[str] = (),
+                as_of: dt.date | None = None) -> bytes:
+    """Return a layer file's bytes in one of :data:`FORMATS` (for downloads); same content as :func:`write_layer`."""
+    return _bytes_via(lambda p: write_layer(frame, layer_id, p, fmt, sources=sources, as_of=as_of), SUFFIXES[fmt])
+
+
+def history_csv_bytes(frame: pd.DataFrame) -> bytes:
+    """Return the status-history CSV's bytes (one row per dated fact)."""
+    return _bytes_via(lambda p: write_history_csv(frame, p), ".csv")
+
+
+def route_bytes(line: shapely.LineString, properties: Mapping[str, Any], fmt: str) -> bytes:
+    """Return a route file's bytes in one of :data:`ROUTE_FORMATS` (for downloads)."""
+    _route_check(line, fmt)
+    return _bytes_via(lambda p: write_route(line, properties, p, fmt), SUFFIXES[fmt])
+
+
 def write_history_csv(frame: pd.DataFrame, path: Path) -> int:
     """Write the status history of a layer as CSV, one row per dated fact; return the number of rows."""
     table = history_table(frame)

@@ -205,3 +205,11 @@ def test_titles_and_names_are_plain_text(tmp_path: Path) -> None:
     text = req.output.read_text(encoding="utf-8")
     assert "<script>" not in text  # SVG text is escaped
     assert "Costs $5 and $^{oops" in all_texts(fig)
+
+
+def test_image_bytes_for_downloads(tmp_path: Path) -> None:
+    fig = figure.draw(request(tmp_path), synthetic())
+    assert figure.image_bytes(fig, "png", OSM).startswith(b"\x89PNG")
+    assert figure.image_bytes(fig, "pdf", OSM).startswith(b"%PDF")
+    with pytest.raises(UsageError):
+        figure.image_bytes(fig, "gif", OSM)

@@ -292,3 +292,18 @@ def test_a_real_route_writes_in_every_route_format(tmp_path: Path, fmt: str) -> 
     text = path.read_text(encoding="utf-8")
     assert f"{route.distance_km:,.1f} km by road as of 2025-08-01" in text
     assert "Kyzyl-Bel" in text
+
+
+@pytest.mark.parametrize("fmt", formats.FORMATS)
+def test_layer_bytes_match_the_written_file(tmp_path: Path, fmt: str) -> None:
+    data = formats.layer_bytes(crossings_frame(), "crossings", fmt, as_of=AS_OF)
+    path = tmp_path / f"c{formats.SUFFIXES[fmt]}"
+    path.write_bytes(data)
+    assert len(pyogrio.read_dataframe(path)) == 2
+
+
+def test_route_and_history_bytes() -> None:
+    assert formats.route_bytes(ROUTE, ROUTE_PROPS, "gpx").startswith(b"<?xml")
+    assert formats.history_csv_bytes(crossings_frame()).startswith(b"id,name,countries,date")
+    with pytest.raises(UsageError):
+        formats.route_bytes(ROUTE, ROUTE_PROPS, "shp")
