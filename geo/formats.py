@@ -475,7 +475,9 @@ def write_route(line: shapely.LineString, properties: Mapping[str, Any], path: P
         write_atomic_with(path, lambda p: pyogrio.write_dataframe(frame, p, layer="routes", driver="GPX"), ".gpx")
         return
     body = html.escape(summary) + f"<p><i>{html.escape(attribution)}</i></p>"
-    frame = gpd.GeoDataFrame({"Name": [name], "Description": [body]}, geometry=[line], crs=4326)
+    # OGR_STYLE becomes a KML <LineStyle>: a visible blue line in Google Earth instead of the default thin white
+    frame = gpd.GeoDataFrame({"Name": [name], "Description": [body], "OGR_STYLE": ["PEN(c:#0072B2,w:4px)"]},
+                             geometry=[line], crs=4326)
     write_atomic_with(path, lambda p: pyogrio.write_dataframe(
         frame, p, layer="route", driver="KML",
         dataset_options={"NameField": "Name", "DescriptionField": "Description"}), ".kml")

@@ -180,6 +180,8 @@ def test_route_round_trips_in_every_route_format(tmp_path: Path, fmt: str) -> No
     assert len(coords) == 3 and tuple(coords[-1]) == pytest.approx((70.82, 40.06))
     text = path.read_text(encoding="utf-8")
     assert "Khujand → Batken" in text and "OpenStreetMap" in text and "250.4 km" in text
+    if fmt == "kml":
+        assert "<LineStyle><color>FFB27200</color><width>4</width>" in text  # KML colours are aabbggrr
 
 
 def test_route_geojson_keeps_nested_properties() -> None:
