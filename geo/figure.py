@@ -251,8 +251,8 @@ def nice_length_km(span_km: float) -> float:
 
     Examples
     --------
-    >>> nice_length_km(1900), nice_length_km(430), nice_length_km(70)
-    (500.0, 100.0, 10.0)
+    >>> nice_length_km(2600), nice_length_km(430), nice_length_km(70)
+    (500.0, 50.0, 10.0)
     """
     target = span_km / 5
     power = 10 ** math.floor(math.log10(target))
