@@ -356,7 +356,7 @@ def _legend(side: Axes, request: FigureRequest, status_handles: list[Any], handl
     if handles:
         entries += ([header("")] if entries else []) + [header("Network"), *handles]
     for entry in entries:
-        entry.set_label(textwrap.fill(str(entry.get_label()), 30))
+        entry.set_label(textwrap.fill(str(entry.get_label()), 30, break_on_hyphens=False))
     legend = side.legend(handles=entries, loc="upper left", bbox_to_anchor=(0, 1), frameon=False, fontsize=8.5,
                          handlelength=2.2, borderaxespad=0, labelspacing=0.6)
     for entry, text in zip(entries, legend.get_texts()):

@@ -213,3 +213,18 @@ def test_image_bytes_for_downloads(tmp_path: Path) -> None:
     assert figure.image_bytes(fig, "pdf", OSM).startswith(b"%PDF")
     with pytest.raises(UsageError):
         figure.image_bytes(fig, "gif", OSM)
+
+
+def test_real_region_figure_covers_the_five_states(tmp_path: Path) -> None:
+    req = figure.request_from(output=tmp_path / "region.png", as_of=AS_OF)
+    data = figure.load(req)
+    west, south, east, north = figure.extent_of(req, data)
+    assert west < 47 and east > 87 and south < 35.2 and north > 55  # KZ, KG, TJ, UZ, TM all inside
+    fig = figure.draw(req, data)
+    texts = all_texts(fig)
+    for name in ("KAZAKHSTAN", "UZBEKISTAN", "TURKMENISTAN", "KYRGYZSTAN", "TAJIKISTAN"):
+        assert name in texts
+    for capital in ("Astana", "Bishkek", "Dushanbe", "Tashkent", "Ashgabat"):
+        assert capital in texts
+    flat = [" ".join(t.split()) for t in texts]
+    assert "Gas pipeline, under-construction (Line D)" in flat  # Line D's stage on 2023-06-01
