@@ -204,21 +204,3 @@ def replace_all(files: Iterable[tuple[Path, bytes]]) -> None:
         raise GeoError(f"cannot write layers: {exc.strerror or exc}") from None
     for temporary, target in staged:
         os.replace(temporary, target)
-
-
-def write_gpkg(frame: gpd.GeoDataFrame, path: Path, layer: str) -> None:
-    """Write a layer to a GeoPackage (lists and objects as JSON text), atomically."""
-    flat = frame.copy()
-    for column in flat.columns:
-        if column == flat.geometry.name:
-            continue
-        if flat[column].map(lambda v: isinstance(v, list | dict | tuple)).any():
-            flat[column] = flat[column].map(to_json)
-    target = Path(path)
-    temporary = target.with_name(f".{target.name}.tmp.gpkg")
-    try:
-        flat.to_file(temporary, layer=layer, driver="GPKG", engine="pyogrio")
-        os.replace(temporary, target)
-    except Exception as exc:  # pyogrio raises several types for unwritable paths
-        temporary.unlink(missing_ok=True)
-        raise GeoError(f"cannot write {target}: {exc}") from None

@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from geo import registry
+from geo import formats, registry
+from geo.cli.analysis import add_export_options, export_file
 from geo.cli.common import check_output, command, iso_date, print_json, progress, today
 from geo.errors import DataError, UsageError
 from geo.vocab import shorten
@@ -18,10 +19,11 @@ def add_commands(sub: Any) -> None:
     p = command(sub, "layers", cmd_layers, "list the layers with licence, attribution and sources")
     p.add_argument("--json", action="store_true", help="print JSON")
 
-    p = command(sub, "export", cmd_export, "write a layer as RFC 7946 GeoJSON (or GeoPackage)")
+    p = command(sub, "export", cmd_export, "write a layer as GeoJSON, GeoPackage, KML, CSV or FlatGeobuf")
     p.add_argument("layer", help="layer id (see `geo layers`)")
     p.add_argument("-o", "--output", type=Path, help="output file (default: standard output for GeoJSON)")
-    p.add_argument("--format", choices=("geojson", "gpkg"), default="geojson")
+    p.add_argument("--format", choices=formats.FORMATS, help="file format (default: from the -o suffix, else geojson)")
+    add_export_options(p)
     p.add_argument("--as-of", type=iso_date, help="date for status fields (default: today)")
 
     p = command(sub, "check", cmd_check, "validate the curated files; print file:line: problem")
@@ -67,16 +69,12 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     spec = registry.get(args.layer.strip())
     as_of = args.as_of or today()
-    if args.format == "gpkg" and args.output is None:
-        raise UsageError("--format gpkg needs -o PATH")
+    if (fmt := formats.format_of(args.output, args.format)) != "geojson" or args.history is not None:
+        return export_file(args, fmt, as_of)
     if args.output is not None:
         check_output(args.output)
     frame, _ = store.read_layer(spec.id)
     frame = store.redate(frame, as_of)
-    if args.format == "gpkg":
-        export.write_gpkg(frame, args.output, spec.id)
-        print(f"wrote {args.output} ({len(frame)} features)", file=sys.stderr)
-        return 0
     data = build.encode(spec.id, frame, as_of=as_of, exported=today())
     if args.output is None:
         sys.stdout.buffer.write(data)

@@ -1,0 +1,117 @@
+"""Command-line parts for analysts: ``changes``, ``figure`` and the file formats of ``export``."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from geo.cli.common import iso_date, print_json
+from geo.errors import UsageError
+from geo.vocab import shorten
+
+EXCEL_CELL_LIMIT = 32_767
+"""Longest text a spreadsheet cell holds in Excel; longer WKT is cut when such a CSV is opened there."""
+
+
+def add_commands(sub: Any) -> None:
+    """Register ``changes`` and ``figure``."""
+    p = sub.add_parser("changes", help="crossings and pipelines whose status changed between two dates, with sources")
+    p.add_argument("--from", dest="start", type=iso_date, required=True, metavar="D1", help="first date YYYY-MM-DD")
+    p.add_argument("--to", dest="end", type=iso_date, required=True, metavar="D2", help="second date YYYY-MM-DD")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=cmd_changes)
+
+    from geo.figure import EXTENSIONS
+
+    p = sub.add_parser("figure", help="draw a static map for a report (PNG, PDF or SVG)")
+    p.add_argument("-o", "--output", type=Path, required=True, metavar="PATH",
+                   help=f"output file ({', '.join(EXTENSIONS)})")
+    p.add_argument("--as-of", type=iso_date, help="date for crossing and pipeline statuses (default: today)")
+    p.add_argument("--layers", nargs="+", metavar="LAYER",
+                   help="layers to draw (default: borders roads pipelines crossings places)")
+    p.add_argument("--bbox", metavar="W,S,E,N", help="extent in degrees, e.g. 69,39.6,73.6,41.6 (Fergana Valley)")
+    p.add_argument("--route", nargs=2, metavar=("FROM", "TO"), help="draw the road route between two places")
+    p.add_argument("--title", help="title (default: what is shown and the date)")
+    p.set_defaults(handler=cmd_figure)
+
+
+def add_export_options(p: argparse.ArgumentParser) -> None:
+    """Add the options of ``export`` that belong to the other formats (``--history``)."""
+    p.add_argument("--history", type=Path, metavar="PATH",
+                   help="with --format csv: also write the status history, one row per dated fact "
+                        "(crossings, pipelines)")
+
+
+def check_output(path: Path, option: str = "-o") -> None:
+    """Refuse an output path whose folder is missing or that is a folder (exit 2)."""
+    if path.is_dir():
+        raise UsageError(f"{option} {shorten(str(path))}: is a folder, give a file name")
+    folder = path.parent
+    if not folder.exists():
+        raise UsageError(f"{option} {shorten(str(path))}: folder {shorten(str(folder))} does not exist")
+    if not folder.is_dir():
+        raise UsageError(f"{option} {shorten(str(path))}: {shorten(str(folder))} is not a folder")
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"{option} {shorten(str(path))}: folder {shorten(str(folder))} is not writable")
+
+
+def export_file(args: argparse.Namespace, fmt: str, as_of: dt.date) -> int:
+    """Write a layer as GeoPackage, KML, CSV or FlatGeobuf (``geo export --format``)."""
+    from geo import formats, registry, store
+
+    spec = registry.get(args.layer.strip())
+    if args.output is None:
+        raise UsageError(f"--format {fmt} needs -o PATH")
+    check_output(args.output)
+    history = getattr(args, "history", None)
+    if history is not None:
+        if fmt != "csv":
+            raise UsageError("--history goes with --format csv")
+        check_output(history, "--history")
+    frame, metadata = store.read_layer(spec.id)
+    if history is not None and not formats.has_history(frame):
+        raise UsageError(f"--history: layer {spec.id!r} has no status history (crossings and pipelines have one)")
+    frame = store.redate(frame, as_of)
+    formats.write_layer(frame, spec.id, args.output, fmt, sources=metadata.get("sources", []), as_of=as_of)
+    print(f"wrote {args.output} ({len(frame)} features, {fmt})", file=sys.stderr)
+    if fmt == "csv":
+        long = int(sum(len(g.wkt) > EXCEL_CELL_LIMIT for g in frame.geometry))
+        if long:
+            print(f"note: {long} geometries are longer than a spreadsheet cell holds ({EXCEL_CELL_LIMIT:,} "
+                  "characters); open the CSV in QGIS or use --format gpkg for them", file=sys.stderr)
+    if history is not None:
+        rows = formats.write_history_csv(frame, history)
+        print(f"wrote {history} ({rows} dated status facts)", file=sys.stderr)
+    return 0
+
+
+def cmd_changes(args: argparse.Namespace) -> int:
+    """Print what changed between two dates."""
+    from geo import changes, store
+
+    if args.start > args.end:
+        raise UsageError(f"--from {args.start} is after --to {args.end}")
+    crossings, _ = store.read_layer("crossings")
+    pipelines, _ = store.read_layer("pipelines")
+    result = changes.find_changes(crossings, pipelines, args.start, args.end)
+    if args.json:
+        print_json(result.as_dict())
+    else:
+        print(changes.format_changes(result))
+    return 0
+
+
+def cmd_figure(args: argparse.Namespace) -> int:
+    """Draw a static map."""
+    from geo import figure
+
+    request = figure.request_from(output=args.output, as_of=args.as_of, layers=args.layers, bbox=args.bbox,
+                                  route=args.route, title=args.title)
+    check_output(args.output)
+    result = figure.make(request)
+    print(f"wrote {args.output} ({result})", file=sys.stderr)
+    return 0
