@@ -1,0 +1,193 @@
+"""Cached data: every cache key is a string or a tuple of strings (layer id, data version, band, epoch).
+
+Display layers are prepared once per data version and zoom band (dated overlays once per status epoch, not
+per day or per session) and shared by every session; :func:`warm` prepares the default view in the
+background when the first page is served.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from geo import map as geomap
+from geo import registry
+from geo.errors import GeoError
+from geo.paths import layers_dir
+
+LOG = logging.getLogger("geoapp.data")
+
+
+def folder() -> str:
+    """Return the layers folder (``$GEO_LAYERS_DIR`` or the default)."""
+    return str(layers_dir())
+
+
+def version() -> str:
+    """Return the data version: changes as soon as a layer file changes."""
+    stamp = []
+    for layer_id in registry.ids():
+        path = Path(folder()) / f"{layer_id}.geojson"
+        try:
+            info = path.stat()
+            stamp.append(f"{layer_id}:{info.st_size}:{info.st_mtime_ns}")
+        except OSError:
+            stamp.append(f"{layer_id}:missing")
+    return _version(folder(), "|".join(stamp))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _version(path: str, stamp: str) -> str:
+    from geo import store
+
+    return store.data_version(Path(path))
+
+
+@st.cache_resource(show_spinner=False, max_entries=24)
+def layer(layer_id: str, path: str, data: str) -> Any:
+    """Return a layer's GeoDataFrame (shared: never changed in place)."""
+    from geo import store
+
+    frame, _ = store.read_layer(layer_id, Path(path))
+    return frame
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def epoch(overlay_id: str, path: str, data: str, day: str) -> str:
+    """Return the status epoch of a dated overlay on a day ("" for undated overlays)."""
+    spec = geomap.registry.get(overlay_id)
+    if not spec.dated:
+        return ""
+    histories: list[Any] = []
+    for layer_id in spec.layers:
+        frame = layer(layer_id, path, data)
+        if "status_history" in frame.columns:
+            histories.extend(frame["status_history"])
+    return geomap.status_epoch(histories, dt.date.fromisoformat(day))
+
+
+@st.cache_resource(show_spinner=False, max_entries=96)
+def prepared(overlay_id: str, path: str, data: str, band: int, status_epoch: str) -> geomap.Prepared:
+    """Return an overlay prepared for a zoom band (dated overlays: on their status epoch).
+
+    Raises
+    ------
+    GeoError
+        One of its layers cannot be read (callers leave the overlay out and name the layer).
+    """
+    spec = geomap.registry.get(overlay_id)
+    day = dt.date.fromisoformat(status_epoch) if status_epoch else dt.date.min
+    frames = geomap.dated_frames(spec, lambda layer_id: layer(layer_id, path, data), day)
+    return geomap.prepare(spec, frames, geomap.BANDS[band])
+
+
+def overlays(shown: frozenset[str], day: dt.date, data: str, band: int) -> tuple[list[geomap.Prepared], list[str]]:
+    """Return the shown overlays prepared for a band and day, and the ids of layers that could not be read."""
+    found: list[geomap.Prepared] = []
+    missing: list[str] = []
+    for spec in geomap.OVERLAYS:
+        if spec.id not in shown:
+            continue
+        try:
+            found.append(prepared(spec.id, folder(), data, band, epoch(spec.id, folder(), data, day.isoformat())))
+        except GeoError:
+            missing.extend(_unreadable(spec))
+        except Exception:  # malformed data in a built file: draw the rest of the map without it
+            LOG.exception("overlay %s could not be displayed", spec.id)
+            missing.extend(_unreadable(spec))
+    return found, missing
+
+
+def _unreadable(spec: geomap.OverlaySpec) -> list[str]:
+    bad = []
+    for layer_id in spec.layers:
+        try:
+            layer(layer_id, folder(), version())
+        except Exception:
+            bad.append(layer_id)
+    return bad or list(spec.layers)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def engine(path: str, data: str) -> Any:
+    """Return the route engine of a data version."""
+    from geo.routing import RouteEngine
+
+    return RouteEngine.load(Path(path))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def countries(path: str, data: str) -> Any:
+    """Return the country index used to split measurements by country."""
+    from geo.build import country_index
+
+    return country_index(layer("borders", path, data))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def place_options(path: str, data: str) -> dict[str, str]:
+    """Return place id → label with aliases (type-to-search matches any of them)."""
+    try:
+        frame = layer("places", path, data)
+    except GeoError:
+        return {}
+    labels = {}
+    for row in frame.itertuples(index=False):
+        aliases = [a for a in dict.fromkeys(row.aliases or []) if a and a != row.name]
+        kind = f", {row.kind}" if row.kind in ("crossing", "pass", "junction") else ""
+        labels[row.id] = f"{row.name} ({row.country}{kind})" + (f" — {', '.join(aliases)}" if aliases else "")
+    return dict(sorted(labels.items(), key=lambda kv: kv[1].lower()))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def crossing_options(path: str, data: str) -> dict[str, str]:
+    """Return crossing id → label."""
+    try:
+        frame = layer("crossings", path, data)
+    except GeoError:
+        return {}
+    return dict(sorted(((r.id, f"{r.name} ({r.countries})") for r in frame.itertuples(index=False)),
+                       key=lambda kv: kv[1].lower()))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def layer_bytes(layer_id: str, path: str, data: str, day: str, exported: str) -> bytes:
+    """Return a layer file exactly as ``geo export`` writes it for ``day``."""
+    from geo import bundle
+
+    return bundle.export_layer(layer_id, dt.date.fromisoformat(day), exported=dt.date.fromisoformat(exported),
+                               folder=Path(path))
+
+
+_WARMED: set[str] = set()
+_WARM_LOCK = threading.Lock()
+
+
+def warm(data: str, day: dt.date) -> None:
+    """Prepare, in a background thread, what the next visitors and the first route will need.
+
+    Every band of the default overlays, the route engine and the country index: once per data version and
+    process. The first visitor's own view is prepared by the page itself.
+    """
+    with _WARM_LOCK:
+        if data in _WARMED:
+            return
+        _WARMED.add(data)
+    path = folder()
+
+    def run() -> None:
+        try:
+            for band in geomap.BANDS:
+                for spec in geomap.OVERLAYS:
+                    prepared(spec.id, path, data, band.number, epoch(spec.id, path, data, day.isoformat()))
+            engine(path, data)
+            countries(path, data)
+        except Exception:  # warming is an optimisation: the pages prepare what they need themselves
+            LOG.exception("warming the caches failed")
+
+    threading.Thread(target=run, name="geoapp-warm", daemon=True).start()
