@@ -23,14 +23,17 @@ DRAWING = "_drawing"
 TRACK_TYPES = ["geojson", "json", "gpx"]
 
 
-def drawing_download(features: Sequence[Mapping[str, Any]],
-                     results: Sequence[Measurement | MeasureFailure]) -> bytes | None:
-    """Return the measured drawings as GeoJSON, each with its own measurement (None when none was measured)."""
+def drawing_download(results: Sequence[Measurement | MeasureFailure]) -> bytes | None:
+    """Return the measured drawings as GeoJSON, each with its own geometry and measurement.
+
+    Each :class:`~geoapp.results.Measurement` carries the geometry it measured, so a drawing that failed
+    cannot shift the others (they were once paired by position after the failures were skipped).
+    Returns None when no drawing was measured.
+    """
     measured = [r for r in results if isinstance(r, Measurement)]
     if not measured:
         return None
-    kept = [f for f, _ in zip(features, measured)]
-    return bundle.drawing_geojson(kept, [m.record for m in measured])
+    return bundle.drawing_geojson([{"geometry": m.geometry} for m in measured], [m.record for m in measured])
 
 
 def measure_panel(drawings: Sequence[Mapping[str, Any]], version: str) -> None:
@@ -54,7 +57,7 @@ def measure_panel(drawings: Sequence[Mapping[str, Any]], version: str) -> None:
                      "km per country": by_country})
     if rows:
         st.dataframe(pd.DataFrame(rows), hide_index=True)
-    st.session_state[DRAWING] = drawing_download(drawings, results)
+    st.session_state[DRAWING] = drawing_download(results)
 
 
 def on_track_upload(version: str) -> None:
