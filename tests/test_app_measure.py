@@ -7,7 +7,7 @@ import json
 import pytest
 
 from geoapp.pages.measure import drawing_download
-from geoapp.results import Measurement, MeasureFailure, measure_drawings
+from geoapp.results import MeasureFailure, Measurement, measure_drawings
 
 POINT = {"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [69.0, 40.0]}}
 LINE = {"type": "Feature", "properties": {},
