@@ -1,0 +1,35 @@
+"""geoapp.component: the value the map reports is parsed defensively; the frontend ships in the package."""
+
+from __future__ import annotations
+
+from geo.map.document import ASSETS
+from geoapp.component import MapValue, parse_value
+
+
+def test_value_parsing() -> None:
+    feature = {"type": "Feature", "geometry": {"type": "LineString", "coordinates": [[0, 0], [1, 1]]}}
+    assert parse_value({"drawings": [feature, "x", 3], "band": 2}) == MapValue((feature,), 2)
+    assert parse_value(None) == MapValue()
+    assert parse_value({"drawings": "nope", "band": True}) == MapValue()
+    assert parse_value({"band": 99}).band is None and parse_value({"band": -1}).band is None
+
+
+def test_frontend_files_are_package_data() -> None:
+    for name in ("index.html", "bridge.js", "map.js", "map.css", "page.html", "vendor/leaflet/leaflet.js",
+                 "vendor/leaflet-draw/leaflet.draw.js", "vendor/leaflet.fullscreen/Control.FullScreen.js"):
+        assert (ASSETS / name).is_file(), name
+    index = (ASSETS / "index.html").read_text(encoding="utf-8")
+    assert "bridge.js" in index and "map.js" in index and "http" not in index  # nothing from the internet
+    bridge = (ASSETS / "bridge.js").read_text(encoding="utf-8")
+    assert "streamlit:componentReady" in bridge and "event.source !== window.parent" in bridge
+
+
+def test_no_private_names_of_dependencies() -> None:
+    import pathlib
+    import re
+
+    root = pathlib.Path(__file__).resolve().parent.parent
+    for path in [*root.joinpath("geoapp").rglob("*.py"), *root.joinpath("geo", "map").rglob("*.py")]:
+        source = path.read_text(encoding="utf-8")
+        assert "streamlit_folium" not in source, path
+        assert not re.search(r"\b(?:st|sf|folium|branca|components)\._[a-z]", source), path
