@@ -17,7 +17,8 @@ TODAY = dt.date(2026, 1, 1)
 CROSSINGS = ["kyzyl-bel", "oybek", "dostuk"]
 days = st.dates(min_value=share.FIRST_DAY, max_value=TODAY)
 ids = st.frozensets(st.sampled_from(CROSSINGS))
-comparisons = st.builds(share.Comparison, as_of=days, close=ids, open=ids, avoid=st.frozensets(st.sampled_from(ROUTABLE)))
+codes = st.frozensets(st.sampled_from(ROUTABLE))
+comparisons = st.builds(share.Comparison, as_of=days, close=ids, open=ids, avoid=codes)
 states = st.builds(
     share.AppState, overlays=st.frozensets(st.sampled_from(IDS)), basemap=st.sampled_from(["osm", "light", "none"]),
     as_of=days, view=st.builds(View, st.floats(-80, 80), st.floats(-170, 170), st.integers(3, 18)),
