@@ -8,7 +8,12 @@ background when the first page is served.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
+import json
 import logging
+import os
+import tempfile
 import threading
 from pathlib import Path
 from typing import Any
@@ -18,7 +23,7 @@ import streamlit as st
 from geo import map as geomap
 from geo import registry
 from geo.errors import GeoError
-from geo.paths import layers_dir
+from geo.paths import cache_dir, layers_dir
 
 LOG = logging.getLogger("geoapp.data")
 
@@ -71,9 +76,49 @@ def epoch(overlay_id: str, path: str, data: str, day: str) -> str:
     return geomap.status_epoch(histories, dt.date.fromisoformat(day))
 
 
+@functools.cache
+def code_version() -> str:
+    """Return a digest of the map package's Python sources (prepared overlays depend on them)."""
+    digest = hashlib.sha256()
+    root = Path(geomap.__file__).parent
+    for source in sorted(root.rglob("*.py")):
+        digest.update(source.relative_to(root).as_posix().encode() + b"\0" + source.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _cache_file(overlay_id: str, data: str, band: int, status_epoch: str) -> Path:
+    return cache_dir() / "display" / f"{data}-{code_version()}" / f"{overlay_id}-{band}-{status_epoch or 'all'}.json"
+
+
+def _read_cached(spec: geomap.OverlaySpec, file: Path) -> geomap.Prepared | None:
+    try:
+        stored = json.loads(file.read_text(encoding="utf-8"))
+        group, used = stored["group"], stored["used"]
+        if group is not None and not (isinstance(group, dict) and all(isinstance(group.get(k), str)
+                                                                       for k in ("id", "key", "json"))):
+            return None
+        return geomap.Prepared(spec, group, frozenset(str(k) for k in used))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _write_cached(prepared_overlay: geomap.Prepared, file: Path) -> None:
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=file.parent, suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump({"group": prepared_overlay.group, "used": sorted(prepared_overlay.used)}, out)
+        os.replace(temporary, file)
+    except OSError:  # a read-only or full cache folder only costs speed
+        LOG.warning("could not write the display cache %s", file)
+
+
 @st.cache_resource(show_spinner=False, max_entries=96)
 def prepared(overlay_id: str, path: str, data: str, band: int, status_epoch: str) -> geomap.Prepared:
     """Return an overlay prepared for a zoom band (dated overlays: on their status epoch).
+
+    Prepared once per data version, map code version, band and epoch, and kept in memory and in the cache
+    folder (``geo.paths.cache_dir()/display``), so a restarted server does not prepare it again.
 
     Raises
     ------
@@ -81,9 +126,15 @@ def prepared(overlay_id: str, path: str, data: str, band: int, status_epoch: str
         One of its layers cannot be read (callers leave the overlay out and name the layer).
     """
     spec = geomap.registry.get(overlay_id)
+    file = _cache_file(overlay_id, data, band, status_epoch)
+    cached = _read_cached(spec, file)
+    if cached is not None:
+        return cached
     day = dt.date.fromisoformat(status_epoch) if status_epoch else dt.date.min
     frames = geomap.dated_frames(spec, lambda layer_id: layer(layer_id, path, data), day)
-    return geomap.prepare(spec, frames, geomap.BANDS[band])
+    result = geomap.prepare(spec, frames, geomap.BANDS[band])
+    _write_cached(result, file)
+    return result
 
 
 def overlays(shown: frozenset[str], day: dt.date, data: str, band: int) -> tuple[list[geomap.Prepared], list[str]]:
@@ -168,11 +219,16 @@ _WARMED: set[str] = set()
 _WARM_LOCK = threading.Lock()
 
 
+WARM_AFTER_S = 3.0
+"""Warming starts this long after the first page was sent: the first visitor's map is drawn meanwhile
+(warming holds the interpreter lock and would slow the server's replies)."""
+
+
 def warm(data: str, day: dt.date) -> None:
     """Prepare, in a background thread, what the next visitors and the first route will need.
 
-    Every band of the default overlays, the route engine and the country index: once per data version and
-    process. The first visitor's own view is prepared by the page itself.
+    Every band of every overlay (from the display cache when it has them), the route engine and the country
+    index: once per data version and process. The first visitor's own view is prepared by the page itself.
     """
     with _WARM_LOCK:
         if data in _WARMED:
@@ -190,4 +246,6 @@ def warm(data: str, day: dt.date) -> None:
         except Exception:  # warming is an optimisation: the pages prepare what they need themselves
             LOG.exception("warming the caches failed")
 
-    threading.Thread(target=run, name="geoapp-warm", daemon=True).start()
+    timer = threading.Timer(WARM_AFTER_S, run)
+    timer.name, timer.daemon = "geoapp-warm", True
+    timer.start()

@@ -243,6 +243,7 @@
         create: create,
         update: update,
         ready: function () { return state.map !== null; },
+        groups: function () { return state.groups.map(function (g) { return g.id + ':' + g.key; }); },
         band: function () { return state.band; }
     };
 })();
