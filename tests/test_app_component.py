@@ -33,3 +33,17 @@ def test_no_private_names_of_dependencies() -> None:
         source = path.read_text(encoding="utf-8")
         assert "streamlit_folium" not in source, path
         assert not re.search(r"\b(?:st|sf|folium|branca|components)\._[a-z]", source), path
+
+
+def test_installed_app_runs_with_the_shipped_settings() -> None:
+    import pathlib
+    import tomllib
+
+    from geoapp.__main__ import flags
+
+    root = pathlib.Path(__file__).resolve().parent.parent
+    shipped = (root / "geoapp" / "config.toml").read_text(encoding="utf-8")
+    assert (root / ".streamlit" / "config.toml").read_text(encoding="utf-8") == shipped  # one config, two places
+    given = flags(tomllib.loads(shipped))
+    assert "--client.showErrorDetails=none" in given and "--server.headless=true" in given
+    assert "--server.maxUploadSize=5" in given
