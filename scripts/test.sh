@@ -13,6 +13,6 @@ fi
 
 python -m pip install -q --disable-pip-version-check -e ".[test]"
 
-python -m ruff check geo ui app.py tests scripts
+python -m ruff check geo geoapp app.py tests scripts
 python -m mypy
 python -m pytest "$@"
