@@ -224,8 +224,8 @@ WARM_AFTER_S = 3.0
 (warming holds the interpreter lock and would slow the server's replies)."""
 
 
-def warm(data: str, day: dt.date) -> None:
-    """Prepare, in a background thread, what the next visitors and the first route will need.
+def warm(data: str, day: dt.date, *, after: float = WARM_AFTER_S) -> None:
+    """Prepare, in a background thread started ``after`` seconds from now, what visitors and routes will need.
 
     Every band of every overlay (from the display cache when it has them), the route engine and the country
     index: once per data version and process. The first visitor's own view is prepared by the page itself.
@@ -238,6 +238,8 @@ def warm(data: str, day: dt.date) -> None:
 
     def run() -> None:
         try:
+            place_options(path, data)
+            crossing_options(path, data)
             for band in geomap.BANDS:
                 for spec in geomap.OVERLAYS:
                     prepared(spec.id, path, data, band.number, epoch(spec.id, path, data, day.isoformat()))
@@ -246,6 +248,6 @@ def warm(data: str, day: dt.date) -> None:
         except Exception:  # warming is an optimisation: the pages prepare what they need themselves
             LOG.exception("warming the caches failed")
 
-    timer = threading.Timer(WARM_AFTER_S, run)
+    timer = threading.Timer(after, run)
     timer.name, timer.daemon = "geoapp-warm", True
     timer.start()

@@ -1,6 +1,7 @@
 """Measure the app against its budgets: map payload, rerun time, first map paint, server CPU per visitor.
 
-    python scripts/bench_app.py [--layers DIR] [--reruns 20] [--visitors 4] [--cold-cache] [--no-browser] [--json]
+    python scripts/bench_app.py [--layers DIR] [--reruns 20] [--visitors 4] [--cold-cache] [--launcher app|module]
+                                [--no-browser] [--json]
 
 - payload: bytes of the default view's map document (the component's arguments: JSON of the base map, the
   overlay groups and the legend); budget 1 MB.
@@ -13,7 +14,9 @@
   after the first, from ``/proc``; budget 0.15 s. The first visitor's CPU is printed too.
 
 ``--cold-cache`` starts the server with an empty display cache (``GEO_CACHE_DIR``), as after a data change;
-otherwise the display layers prepared by earlier runs are reused, as after a plain restart.
+otherwise the display layers prepared by earlier runs are reused, as after a plain restart. ``--launcher module``
+starts the server with ``python -m geoapp`` (which warms the caches while the server starts) instead of
+``streamlit run app.py``.
 """
 
 from __future__ import annotations
@@ -92,7 +95,7 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def first_paint(visitors: int, cold_cache: bool) -> dict[str, float]:
+def first_paint(visitors: int, cold_cache: bool, launcher: str = "app") -> dict[str, float]:
     """Return first paint and server CPU of a fresh server's first visitor and of the visitors after it."""
     from playwright.sync_api import sync_playwright
 
@@ -104,8 +107,9 @@ def first_paint(visitors: int, cold_cache: bool) -> dict[str, float]:
     scratch = tempfile.TemporaryDirectory()
     if cold_cache:
         env["GEO_CACHE_DIR"] = scratch.name
+    command = ["-m", "geoapp"] if launcher == "module" else ["-m", "streamlit", "run", "app.py"]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true", f"--server.port={port}",
+        [sys.executable, *command, "--server.headless=true", f"--server.port={port}",
          "--server.address=127.0.0.1", "--server.fileWatcherType=none"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     try:
@@ -150,6 +154,8 @@ def main() -> int:
     parser.add_argument("--reruns", type=int, default=20)
     parser.add_argument("--visitors", type=int, default=4, help="visitors after the first")
     parser.add_argument("--cold-cache", action="store_true", help="start with an empty display cache")
+    parser.add_argument("--launcher", choices=("app", "module"), default="app",
+                        help="streamlit run app.py (default) or python -m geoapp")
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -159,7 +165,7 @@ def main() -> int:
     results.update(payload())
     results.update(reruns(args.reruns))
     if not args.no_browser:
-        results.update(first_paint(args.visitors, args.cold_cache))
+        results.update(first_paint(args.visitors, args.cold_cache, args.launcher))
     if args.json:
         print(json.dumps(results, indent=1))
     else:
