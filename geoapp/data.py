@@ -102,9 +102,27 @@ def _read_cached(spec: geomap.OverlaySpec, file: Path) -> geomap.Prepared | None
         return None
 
 
+KEEP_VERSIONS = 4
+"""Display caches of older data or code versions beyond the newest few are removed."""
+
+
+def _prune(folder: Path) -> None:
+    """Remove all but the :data:`KEEP_VERSIONS` most recently written version folders of the display cache."""
+    try:
+        versions = sorted((p for p in folder.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in versions[KEEP_VERSIONS:]:
+            for child in old.iterdir():
+                child.unlink()
+            old.rmdir()
+    except OSError:  # another server is pruning too, or the folder is not ours to clean
+        return
+
+
 def _write_cached(prepared_overlay: geomap.Prepared, file: Path) -> None:
     try:
-        file.parent.mkdir(parents=True, exist_ok=True)
+        if not file.parent.is_dir():
+            file.parent.mkdir(parents=True, exist_ok=True)
+            _prune(file.parent.parent)
         handle, temporary = tempfile.mkstemp(dir=file.parent, suffix=".tmp")
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             json.dump({"group": prepared_overlay.group, "used": sorted(prepared_overlay.used)}, out)

@@ -47,3 +47,21 @@ def test_installed_app_runs_with_the_shipped_settings() -> None:
     given = flags(tomllib.loads(shipped))
     assert "--client.showErrorDetails=none" in given and "--server.headless=true" in given
     assert "--server.maxUploadSize=5" in given
+
+
+def test_display_cache_round_trip_and_pruning(tmp_path, monkeypatch) -> None:
+    from map_factories import layers
+
+    from geo.map import BANDS, OVERLAYS, prepare
+    from geoapp import data
+
+    monkeypatch.setenv("GEO_CACHE_DIR", str(tmp_path))
+    built = prepare(OVERLAYS[1], layers(), BANDS[0])
+    file = data._cache_file("roads", "v1", 0, "")
+    data._write_cached(built, file)
+    assert data._read_cached(OVERLAYS[1], file) == built
+    file.write_text('{"group": {"id": 1}, "used": []}', encoding="utf-8")  # tampered: ignored, rebuilt
+    assert data._read_cached(OVERLAYS[1], file) is None
+    for number in range(data.KEEP_VERSIONS + 3):
+        data._write_cached(built, data._cache_file("roads", f"old{number}", 0, ""))
+    assert len(list((tmp_path / "display").iterdir())) <= data.KEEP_VERSIONS + 1
