@@ -242,11 +242,13 @@ WARM_AFTER_S = 3.0
 (warming holds the interpreter lock and would slow the server's replies)."""
 
 
-def warm(data: str, day: dt.date, *, after: float = WARM_AFTER_S) -> None:
+def warm(data: str, day: dt.date, *, after: float = WARM_AFTER_S, measuring: bool = False) -> None:
     """Prepare, in a background thread started ``after`` seconds from now, what visitors and routes will need.
 
-    Every band of every overlay (from the display cache when it has them), the route engine and the country
-    index: once per data version and process. The first visitor's own view is prepared by the page itself.
+    Every band of every overlay (from the display cache when it has them) and the route engine, once per data
+    version and process; with ``measuring``, also the country index that measurements need (it reads the full
+    borders layer: seconds of CPU, so only when no visitor is waiting, at server start).
+    The first visitor's own view is prepared by the page itself.
     """
     with _WARM_LOCK:
         if data in _WARMED:
@@ -262,7 +264,8 @@ def warm(data: str, day: dt.date, *, after: float = WARM_AFTER_S) -> None:
                 for spec in geomap.OVERLAYS:
                     prepared(spec.id, path, data, band.number, epoch(spec.id, path, data, day.isoformat()))
             engine(path, data)
-            countries(path, data)
+            if measuring:
+                countries(path, data)
         except Exception:  # warming is an optimisation: the pages prepare what they need themselves
             LOG.exception("warming the caches failed")
 
