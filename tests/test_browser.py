@@ -205,6 +205,8 @@ def test_zooming_in_draws_finer_lines_without_moving(session: Session) -> None:
     assert "roads" in changed and "crossings" not in changed
     lat, lon, zoom = session.view()
     assert abs(lat - 40.3) < 0.01 and zoom == 10
+    session.wait_map("document.querySelectorAll('.road-label').length > 0")  # number labels shown from zoom 6
+    shot(session, "app-zoom10.png")
 
 
 def test_preset_route_is_drawn(session: Session) -> None:
