@@ -1,7 +1,7 @@
 """Measure the app against its budgets: map payload, rerun time, first map paint, server CPU per visitor.
 
     python scripts/bench_app.py [--layers DIR] [--reruns 20] [--visitors 4] [--cold-cache] [--launcher app|module]
-                                [--no-browser] [--json]
+                                [--floor] [--no-browser] [--json]
 
 - payload: bytes of the default view's map document (the component's arguments: JSON of the base map, the
   overlay groups and the legend); budget 1 MB.
@@ -14,7 +14,8 @@
   after the first, from ``/proc``; budget 0.15 s. The first visitor's CPU is printed too.
 
 ``--cold-cache`` starts the server with an empty display cache (``GEO_CACHE_DIR``), as after a data change;
-otherwise the display layers prepared by earlier runs are reused, as after a plain restart. ``--launcher module``
+otherwise the display layers prepared by earlier runs are reused, as after a plain restart. ``--floor`` measures a
+minimal Streamlit page the same way, for comparison (Streamlit's own frontend and session). ``--launcher module``
 starts the server with ``python -m geoapp`` (which warms the caches while the server starts) instead of
 ``streamlit run app.py``.
 """
@@ -95,8 +96,15 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def first_paint(visitors: int, cold_cache: bool, launcher: str = "app") -> dict[str, float]:
-    """Return first paint and server CPU of a fresh server's first visitor and of the visitors after it."""
+FLOOR_APP = 'import streamlit as st\nst.title("floor")\nst.checkbox("a")\n'
+"""A minimal page: what any Streamlit app costs a new visitor (its frontend, the session, one script run)."""
+
+
+def first_paint(visitors: int, cold_cache: bool, launcher: str = "app", floor: bool = False) -> dict[str, float]:
+    """Return first paint and server CPU of a fresh server's first visitor and of the visitors after it.
+
+    With ``floor``, the same for :data:`FLOOR_APP` instead of the map (keys prefixed ``floor_``).
+    """
     from playwright.sync_api import sync_playwright
 
     with socket.socket() as s:
@@ -108,10 +116,14 @@ def first_paint(visitors: int, cold_cache: bool, launcher: str = "app") -> dict[
     if cold_cache:
         env["GEO_CACHE_DIR"] = scratch.name
     command = ["-m", "geoapp"] if launcher == "module" else ["-m", "streamlit", "run", "app.py"]
+    cwd = ROOT
+    if floor:
+        (Path(scratch.name) / "floor.py").write_text(FLOOR_APP, encoding="utf-8")
+        command, cwd = ["-m", "streamlit", "run", "floor.py"], Path(scratch.name)
     proc = subprocess.Popen(
         [sys.executable, *command, "--server.headless=true", f"--server.port={port}",
          "--server.address=127.0.0.1", "--server.fileWatcherType=none"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     try:
         deadline = time.time() + 60
         while True:
@@ -133,14 +145,19 @@ def first_paint(visitors: int, cold_cache: bool, launcher: str = "app") -> dict[
                 before = cpu_seconds(proc.pid)
                 start = time.perf_counter()
                 page.goto(url)
-                page.frame_locator(FRAME).locator(".leaflet-overlay-pane path").first.wait_for(timeout=120_000)
+                if floor:
+                    page.get_by_text("floor", exact=True).wait_for(timeout=120_000)
+                else:
+                    page.frame_locator(FRAME).locator(".leaflet-overlay-pane path").first.wait_for(timeout=120_000)
                 paints.append(time.perf_counter() - start)
                 page.wait_for_timeout(1500)  # the visit's last messages (query parameters, warm-up) reach the server
                 cpus.append(cpu_seconds(proc.pid) - before)
                 page.close()
             browser.close()
-        return {"first_paint_cold_s": paints[0], "first_paint_s": statistics.median(paints[1:]),
-                "server_cpu_first_visitor_s": cpus[0], "server_cpu_per_visitor_s": statistics.median(cpus[1:])}
+        prefix = "floor_" if floor else ""
+        return {f"{prefix}first_paint_cold_s": paints[0], f"{prefix}first_paint_s": statistics.median(paints[1:]),
+                f"{prefix}server_cpu_first_visitor_s": cpus[0],
+                f"{prefix}server_cpu_per_visitor_s": statistics.median(cpus[1:])}
     finally:
         proc.terminate()
         proc.wait()
@@ -156,6 +173,8 @@ def main() -> int:
     parser.add_argument("--cold-cache", action="store_true", help="start with an empty display cache")
     parser.add_argument("--launcher", choices=("app", "module"), default="app",
                         help="streamlit run app.py (default) or python -m geoapp")
+    parser.add_argument("--floor", action="store_true",
+                        help="also measure a minimal Streamlit page the same way (what Streamlit itself costs)")
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -166,6 +185,8 @@ def main() -> int:
     results.update(reruns(args.reruns))
     if not args.no_browser:
         results.update(first_paint(args.visitors, args.cold_cache, args.launcher))
+        if args.floor:
+            results.update(first_paint(args.visitors, False, floor=True))
     if args.json:
         print(json.dumps(results, indent=1))
     else:
@@ -174,7 +195,7 @@ def main() -> int:
             verdict = "" if budget is None else ("  ok" if value <= budget else f"  OVER budget {budget:g}")
             shown = f"{value:,.0f}" if key.endswith("bytes") else f"{value * 1000:,.0f} ms" if key.startswith(
                 "rerun") else f"{value:.2f} s"
-            print(f"{key:<28} {shown:>14}{verdict}")
+            print(f"{key:<34} {shown:>12}{verdict}")
         print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     return 0 if all(results.get(k, 0) <= v for k, v in BUDGETS.items()) else 1
 
