@@ -14,11 +14,12 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from geo.render import BASEMAPS, DEFAULT_BASEMAP, DEFAULT_OVERLAYS, DEFAULT_VIEW, OVERLAYS, View
+from geo.map import BASEMAPS, DEFAULT_BASEMAP, DEFAULT_OVERLAYS, DEFAULT_VIEW, View
+from geo.map import IDS as OVERLAYS
+from geo.vocab import ROUTE_MODES
 
 FIRST_DAY = dt.date(2015, 1, 1)
 """The earliest as-of date the app offers."""
-MODES = ("passenger", "freight")
 MAX_VALUE = 2000
 """Longer parameter values are refused whole."""
 MAX_ITEMS = 40
@@ -51,7 +52,7 @@ class AppState:
     close: frozenset[str] = frozenset()
     open: frozenset[str] = frozenset()
     avoid: frozenset[str] = frozenset()
-    mode: str = "passenger"
+    mode: str = ROUTE_MODES[0]
     compare: Comparison | None = None
 
 
@@ -198,7 +199,7 @@ def parse(params: Mapping[str, Any], known: Known) -> tuple[AppState, list[str]]
             else:
                 state = replace(state, dest=place)
     if "mode" in values:
-        if values["mode"] in MODES:
+        if values["mode"] in ROUTE_MODES:
             state = replace(state, mode=values["mode"])
         else:
             bad("mode")
@@ -264,7 +265,7 @@ def to_params(state: AppState, *, today: dt.date) -> dict[str, str]:
         params["open"] = ",".join(sorted(state.open))
     if state.avoid:
         params["avoid"] = ",".join(sorted(state.avoid))
-    if state.mode != "passenger":
+    if state.mode != ROUTE_MODES[0]:
         params["mode"] = state.mode
     if state.compare is not None:
         params["date2"] = state.compare.as_of.isoformat()

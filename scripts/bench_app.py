@@ -1,14 +1,23 @@
-"""Measure the app against its budgets: map payload, rerun time, first map paint.
+"""Measure the app against its budgets: map payload, rerun time, first map paint, server CPU per visitor.
 
-    python scripts/bench_app.py [--layers DIR] [--reruns 20] [--no-browser] [--json]
+    python scripts/bench_app.py [--layers DIR] [--reruns 20] [--visitors 4] [--cold-cache] [--launcher app|module]
+                                [--floor] [--no-browser] [--json]
 
-- payload: bytes of the default view's map (the standalone HTML page ``geo.render`` builds, and the strings the
-  Streamlit component receives); budget 1.5 MB.
+- payload: bytes of the default view's map document (the component's arguments: JSON of the base map, the
+  overlay groups and the legend); budget 1 MB.
 - rerun: median wall time of ``AppTest.run()`` after changing a widget that does not change the map (the route
   panel's traffic mode with no route chosen); budget 250 ms.
 - first paint: seconds from opening the page in headless Chromium (every non-loopback request blocked) until the
-  map's vector layers are drawn, for the first visitor of a fresh server (cold caches) and for the next one;
-  budget 3 s.
+  map's vector layers are drawn, for the first visitor of a freshly started server (budget 3 s) and for the
+  visitors after it (median; budget 2 s).
+- server CPU per new visitor: CPU seconds (user + system, all threads) the Streamlit server spends per new visitor
+  after the first, from ``/proc``; budget 0.15 s. The first visitor's CPU is printed too.
+
+``--cold-cache`` starts the server with an empty display cache (``GEO_CACHE_DIR``), as after a data change;
+otherwise the display layers prepared by earlier runs are reused, as after a plain restart. ``--floor`` measures a
+minimal Streamlit page the same way, for comparison (Streamlit's own frontend and session). ``--launcher module``
+starts the server with ``python -m geoapp`` (which warms the caches while the server starts) instead of
+``streamlit run app.py``.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -28,31 +38,33 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-BUDGETS = {"payload_bytes": 1_500_000, "rerun_median_s": 0.25, "first_paint_s": 3.0}
+BUDGETS = {"payload_bytes": 1_000_000, "rerun_median_s": 0.25, "first_paint_cold_s": 3.0, "first_paint_s": 2.0,
+           "server_cpu_per_visitor_s": 0.15}
+FRAME = 'iframe[title*="geo_map"]'
 
 
-def payload() -> dict[str, int]:
-    """Return the default view's map size: standalone HTML and the component's strings."""
-    from geo import render, store
-    from ui import folium_component
+def payload() -> dict[str, float]:
+    """Return the default view's document size (the component's arguments) and its standalone page."""
+    from geo import map as geomap
+    from geo import store
 
     day = dt.date.today()
-    collections: dict = {}
-    for overlay in render.DEFAULT_OVERLAYS:
-        for layer_id in render.OVERLAY_LAYERS[overlay]:
-            try:
-                frame, _ = store.read_layer(layer_id)
-            except Exception as exc:  # a layer not built yet is reported, not fatal
-                print(f"  (layer {layer_id} not read: {type(exc).__name__})", file=sys.stderr)
-                continue
-            collections.update(render.display_layer(layer_id, store.redate(frame, day)))
-    options = render.MapOptions(assets="../../app/static/vendor", as_of=day)
-    html = render.render_html(render.build_map(collections, options))
-    args = folium_component.base_args(render.base_map(options), height=620)
-    groups = [folium_component.group_script(g, i) for i, g in enumerate(render.overlay_groups(collections, options))]
-    component = sum(len(str(args[k]).encode()) for k in ("script", "header", "html")) + sum(
-        len(g.encode()) for g in groups)
-    return {"payload_bytes": len(html.encode()), "component_bytes": component}
+
+    def read(layer_id: str):  # noqa: ANN202
+        return store.read_layer(layer_id)[0]
+
+    shown = []
+    for spec in geomap.OVERLAYS:
+        if spec.id not in geomap.DEFAULT_OVERLAYS:
+            continue
+        try:
+            shown.append(geomap.prepare(spec, geomap.dated_frames(spec, read, day),
+                                        geomap.band_of(geomap.DEFAULT_VIEW.zoom)))
+        except Exception as exc:  # a layer not built yet is reported, not fatal
+            print(f"  (overlay {spec.id} not prepared: {type(exc).__name__})", file=sys.stderr)
+    document = geomap.build_document(shown, as_of=day, height=620)
+    return {"payload_bytes": len(json.dumps(document.args()).encode()),
+            "page_bytes": len(geomap.page_html(document).encode())}
 
 
 def reruns(count: int) -> dict[str, float]:
@@ -78,18 +90,40 @@ def reruns(count: int) -> dict[str, float]:
     return {"rerun_median_s": statistics.median(times), "rerun_p90_s": times[int(0.9 * (len(times) - 1))]}
 
 
-def first_paint() -> dict[str, float]:
-    """Return the first paint of a fresh server's first visitor and of the next visitor."""
+def cpu_seconds(pid: int) -> float:
+    """Return the CPU seconds (user + system, every thread) a process has used."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+FLOOR_APP = 'import streamlit as st\nst.title("floor")\nst.checkbox("a")\n'
+"""A minimal page: what any Streamlit app costs a new visitor (its frontend, the session, one script run)."""
+
+
+def first_paint(visitors: int, cold_cache: bool, launcher: str = "app", floor: bool = False) -> dict[str, float]:
+    """Return first paint and server CPU of a fresh server's first visitor and of the visitors after it.
+
+    With ``floor``, the same for :data:`FLOOR_APP` instead of the map (keys prefixed ``floor_``).
+    """
     from playwright.sync_api import sync_playwright
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     url = f"http://127.0.0.1:{port}"
+    env = dict(os.environ)
+    scratch = tempfile.TemporaryDirectory()
+    if cold_cache:
+        env["GEO_CACHE_DIR"] = scratch.name
+    command = ["-m", "geoapp"] if launcher == "module" else ["-m", "streamlit", "run", "app.py"]
+    cwd = ROOT
+    if floor:
+        (Path(scratch.name) / "floor.py").write_text(FLOOR_APP, encoding="utf-8")
+        command, cwd = ["-m", "streamlit", "run", "floor.py"], Path(scratch.name)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true", f"--server.port={port}",
+        [sys.executable, *command, "--server.headless=true", f"--server.port={port}",
          "--server.address=127.0.0.1", "--server.fileWatcherType=none"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ))
+        cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     try:
         deadline = time.time() + 60
         while True:
@@ -100,24 +134,34 @@ def first_paint() -> dict[str, float]:
                 if time.time() > deadline:
                     raise SystemExit("the app did not start") from None
                 time.sleep(0.2)
-        results = {}
+        time.sleep(1.0)  # let the server settle so its start-up CPU is not counted
+        paints, cpus = [], []
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
                 "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"])
-            for name in ("first_paint_cold_s", "first_paint_s"):
+            for _ in range(1 + visitors):
                 page = browser.new_page(viewport={"width": 1400, "height": 1000})
                 page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(url) else r.abort())
+                before = cpu_seconds(proc.pid)
                 start = time.perf_counter()
                 page.goto(url)
-                page.frame_locator('iframe[title="streamlit_folium.st_folium"]').locator(
-                    ".leaflet-overlay-pane path").first.wait_for(timeout=60_000)
-                results[name] = time.perf_counter() - start
+                if floor:
+                    page.get_by_text("floor", exact=True).wait_for(timeout=120_000)
+                else:
+                    page.frame_locator(FRAME).locator(".leaflet-overlay-pane path").first.wait_for(timeout=120_000)
+                paints.append(time.perf_counter() - start)
+                page.wait_for_timeout(1500)  # the visit's last messages (query parameters, warm-up) reach the server
+                cpus.append(cpu_seconds(proc.pid) - before)
                 page.close()
             browser.close()
-        return results
+        prefix = "floor_" if floor else ""
+        return {f"{prefix}first_paint_cold_s": paints[0], f"{prefix}first_paint_s": statistics.median(paints[1:]),
+                f"{prefix}server_cpu_first_visitor_s": cpus[0],
+                f"{prefix}server_cpu_per_visitor_s": statistics.median(cpus[1:])}
     finally:
         proc.terminate()
         proc.wait()
+        scratch.cleanup()
 
 
 def main() -> int:
@@ -125,6 +169,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--layers", help="layers folder (sets GEO_LAYERS_DIR)")
     parser.add_argument("--reruns", type=int, default=20)
+    parser.add_argument("--visitors", type=int, default=4, help="visitors after the first")
+    parser.add_argument("--cold-cache", action="store_true", help="start with an empty display cache")
+    parser.add_argument("--launcher", choices=("app", "module"), default="app",
+                        help="streamlit run app.py (default) or python -m geoapp")
+    parser.add_argument("--floor", action="store_true",
+                        help="also measure a minimal Streamlit page the same way (what Streamlit itself costs)")
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -134,7 +184,9 @@ def main() -> int:
     results.update(payload())
     results.update(reruns(args.reruns))
     if not args.no_browser:
-        results.update(first_paint())
+        results.update(first_paint(args.visitors, args.cold_cache, args.launcher))
+        if args.floor:
+            results.update(first_paint(args.visitors, False, floor=True))
     if args.json:
         print(json.dumps(results, indent=1))
     else:
@@ -143,7 +195,8 @@ def main() -> int:
             verdict = "" if budget is None else ("  ok" if value <= budget else f"  OVER budget {budget:g}")
             shown = f"{value:,.0f}" if key.endswith("bytes") else f"{value * 1000:,.0f} ms" if key.startswith(
                 "rerun") else f"{value:.2f} s"
-            print(f"{key:<22} {shown:>14}{verdict}")
+            print(f"{key:<34} {shown:>12}{verdict}")
+        print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     return 0 if all(results.get(k, 0) <= v for k, v in BUDGETS.items()) else 1
 
 

@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
-# Re-fetch the JavaScript and CSS the map needs from the npm registry into geo/static/vendor/.
+# Re-fetch the JavaScript and CSS the map needs from the npm registry into geo/map/assets/vendor/.
 #
-# folium points at public CDNs; these copies let the map draw with no internet (the app serves them
-# from /app/static/vendor/...). Versions match what folium 0.20 references. Run from anywhere:
+# Local copies let the map draw with no internet (the map component serves geo/map/assets/).
 #   scripts/vendor_assets.sh
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-DEST="$ROOT/geo/static/vendor"
+DEST="$ROOT/geo/map/assets/vendor"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 

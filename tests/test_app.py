@@ -14,6 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo import bundle, share
+from geoapp import component
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -36,8 +37,10 @@ def test_smoke(app: AppTest) -> None:
     app.run()
     assert problems(app) == []
     assert app.title[0].value.startswith("Central Asia")
-    assert [c.label for c in app.sidebar.checkbox][:4] == [
-        "Countries, borders and enclaves", "Soviet-era trunk roads", "Gas pipelines (Line D)", "Border crossings"]
+    assert [c.label for c in app.sidebar.checkbox] == [
+        "Countries, borders and enclaves", "Soviet-era trunk roads", "Gas pipelines (Line D)", "Border crossings",
+        "Towns and passes"]
+    assert [c.value for c in app.sidebar.checkbox] == [True, True, True, True, False]
     assert app.query_params == {} or "view" not in app.query_params
     assert not app.warning
 
@@ -88,8 +91,16 @@ def test_route_selectboxes_and_avoid(app: AppTest, app_layers: Path) -> None:
     app.multiselect(key="r_avoid").set_value(["KG"]).run()
     assert problems(app) == []
     assert app.query_params["avoid"] == "KG"
-    texts = " ".join([m.value for m in app.metric] + [w.value for w in app.warning] + [c.value for c in app.caption])
-    assert first in texts or "No route" in texts or "Road distance" in [m.label for m in app.metric]
+    assert not app.warning  # Dushanbe → Almaty has a route around Kyrgyzstan (through Uzbekistan)
+    avoiding = next(m.value for m in app.metric if m.label == "Road distance")
+
+    def km(value: str) -> float:
+        return float(value.replace(",", "").split()[0])
+
+    assert km(first) <= km(avoiding) <= km(first) * 1.25  # avoiding a country never shortens a route
+    app.multiselect(key="r_avoid").set_value(["KG", "UZ", "KZ"]).run()  # Almaty is in Kazakhstan
+    assert [w.value for w in app.warning][0].startswith("No route")
+    assert "Road distance" not in [m.label for m in app.metric]
 
 
 BAD = {
@@ -159,12 +170,12 @@ def test_unreadable_layer_is_left_out(app_layers: Path, tmp_path: Path, monkeypa
 
 
 def test_failing_panel_does_not_blank_the_page(app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
-    from geo import render
+    from geo.map import legend
 
     def broken(*args: object, **kwargs: object) -> str:
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setattr(render, "legend_html", broken)
+    monkeypatch.setattr(legend, "legend_html", broken)
     app.run()
     assert not app.exception
     errors = [e.value for e in app.error]
@@ -309,16 +320,14 @@ def test_removing_the_upload_clears_the_track(app: AppTest) -> None:
     assert problems(app) == [] and "_track" not in app.session_state
 
 
-# --- the basemap change keeps the view the map reported ------------------------------------------------
+# --- the map component: one browser map per session, changed in place --------------------------------
 
 
 def test_basemap_change_keeps_the_map_and_its_view(app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ui import folium_component
-
     shown: list[dict] = []
-    real = folium_component.show
-    monkeypatch.setattr(folium_component, "show", lambda args, groups, **kw: (shown.append(
-        {"key": args["key"], "groups": "".join(groups)}), real(args, groups, **kw))[1])
+    real = component.show
+    monkeypatch.setattr(component, "show", lambda document, **kw: (shown.append(document.args()),
+                                                                     real(document, **kw))[1])
     app.query_params["view"] = "40.3,70.6,8"
     app.run()
     app.query_params["view"] = "42.8765,74.6,11"  # what the map writes into the address on pan and zoom
@@ -327,8 +336,40 @@ def test_basemap_change_keeps_the_map_and_its_view(app: AppTest, monkeypatch: py
     assert app.query_params["basemap"] == "light" and app.query_params["view"] == "42.8765,74.6,11"
     app.sidebar.selectbox(key="basemap").set_value("none").run()
     assert problems(app) == []
-    # the browser's map (its key) is never rebuilt, so it stays where the user panned; only the tiles change
-    assert len({s["key"] for s in shown}) == 1
-    assert "tile.openstreetmap.org" in shown[0]["groups"] and "cartocdn" in shown[1]["groups"]
-    assert "L.tileLayer" not in shown[2]["groups"]
-    assert app.session_state["map_view"] == (40.3, 70.6, 8)  # the view the map was built with, not reset
+    # the base (and so the browser's map and its view) is the same on every run; only the tiles change
+    assert len({json.dumps(s["base"], sort_keys=True) for s in shown}) == 1
+    assert shown[0]["base"]["view"] == [40.3, 70.6, 8]
+    assert "tile.openstreetmap.org" in shown[0]["basemap"]["url"] and "cartocdn" in shown[1]["basemap"]["url"]
+    assert shown[2]["basemap"] is None
+    assert [g["key"] for g in shown[0]["groups"]] == [g["key"] for g in shown[2]["groups"]]
+    assert app.session_state["map_view"] == (40.3, 70.6, 8)
+
+
+def test_zoom_band_reported_by_the_map_redraws_finer_groups(app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    shown: list[dict] = []
+    real = component.show
+    monkeypatch.setattr(component, "show", lambda document, **kw: (shown.append(document.args()),
+                                                                     real(document, **kw))[1])
+    app.run()
+    app.session_state[component.KEY] = {"drawings": [], "band": 2}  # what the map sends after zooming in
+    app.run()
+    assert problems(app) == []
+    wide = {g["id"]: g for g in shown[0]["groups"]}
+    close = {g["id"]: g for g in shown[-1]["groups"]}
+    assert wide.keys() == close.keys()
+    assert wide["roads"]["key"] != close["roads"]["key"] and len(close["roads"]["json"]) > len(wide["roads"]["json"])
+    assert wide["crossings"]["key"] == close["crossings"]["key"]  # points are the same at every zoom
+
+
+def test_drawings_reported_by_the_map_are_measured(app: AppTest) -> None:
+    app.run()
+    line = {"type": "Feature", "properties": {}, "geometry": {"type": "LineString",
+                                                              "coordinates": [[69.0, 40.0], [72.0, 41.0]]}}
+    point = {"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [69.0, 40.0]}}
+    app.session_state[component.KEY] = {"drawings": [point, line], "band": 0}
+    app.run()
+    assert problems(app) == []
+    assert [w.value for w in app.warning][0].startswith("Drawing 1:")
+    assert any(m.value.startswith("**Drawing 2** (LineString): 277.5 km") for m in app.markdown)
+    drawing = json.loads(app.session_state["_drawing"])
+    assert [f["geometry"] for f in drawing["features"]] == [line["geometry"]]

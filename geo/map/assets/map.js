@@ -1,0 +1,249 @@
+/* Draw a map document (geo/map/document.py) with Leaflet: the standalone page and the app's component share
+   this file. Every string from data arrives HTML-escaped by geo.map.text.text; labels use textContent. */
+(function () {
+    'use strict';
+
+    var KEY = /^[a-z0-9-]+$/;
+    var state = {map: null, el: null, drawn: null, groups: [], basemap: null, basemapKey: null, legend: null,
+                 legendHtml: null, view: null, band: -1, base: null, report: null};
+
+    function keys(feature) {
+        var k = (feature.properties || {}).k;
+        return Array.isArray(k) ? k.filter(function (x) { return KEY.test(x); }) : [];
+    }
+
+    function style(part, feature) {
+        var out = Object.assign({}, part.base);
+        keys(feature).forEach(function (k) { if (part.styles[k]) { Object.assign(out, part.styles[k]); } });
+        return out;
+    }
+
+    window.geoPopup = function (p) {
+        /* p.t, p.r[i][0..1] and p.h[i][0..2] are HTML escaped on the server. */
+        var div = document.createElement('div'), title = document.createElement('b');
+        var table = document.createElement('table');
+        div.className = 'geo-popup';
+        title.innerHTML = p.t;
+        div.appendChild(title);
+        (p.r || []).forEach(function (r) {
+            var tr = table.insertRow(), th = document.createElement('th');
+            th.innerHTML = r[0];
+            tr.appendChild(th);
+            tr.insertCell().innerHTML = r[1];
+        });
+        div.appendChild(table);
+        if (p.h && p.h.length) {
+            var head = document.createElement('div'), history = document.createElement('table');
+            head.className = 'geo-foot';
+            head.textContent = 'Status history';
+            history.className = 'geo-history';
+            p.h.forEach(function (h) {
+                var tr = history.insertRow();
+                h.forEach(function (cell) { tr.insertCell().innerHTML = cell; });
+            });
+            div.appendChild(head);
+            div.appendChild(history);
+        }
+        return div;
+    };
+
+    var MARKERS = {
+        crossing: function () {
+            return function (feature, latlng) {
+                var cls = 'xing ' + keys(feature).map(function (k) { return 'xing-' + k; }).join(' ');
+                return L.marker(latlng, {icon: L.divIcon({className: cls, iconSize: [14, 14]}), riseOnHover: true});
+            };
+        },
+        label: function () {
+            return function (feature, latlng) {
+                var span = document.createElement('span');
+                span.textContent = feature.properties.lbl;
+                return L.marker(latlng, {icon: L.divIcon({className: 'road-label', html: span, iconSize: null}),
+                                         interactive: false, keyboard: false});
+            };
+        },
+        place: function (part) {
+            return function (feature, latlng) { return L.circleMarker(latlng, style(part, feature)); };
+        }
+    };
+    MARKERS.end = MARKERS.place;
+
+    function bind(feature, layer) {
+        var p = feature.properties || {};
+        if (p.tip) { layer.bindTooltip(p.tip, {sticky: true, className: 'geo-tip'}); }
+        if (p.pop) { layer.bindPopup(function () { return window.geoPopup(p.pop); }, {maxWidth: 380, maxHeight: 360}); }
+    }
+
+    function makeGroup(spec) {
+        var data = JSON.parse(spec.json), group = L.featureGroup();
+        data.parts.forEach(function (part) {
+            var options = {style: function (feature) { return style(part, feature); }};
+            if (part.marker !== 'path' && MARKERS[part.marker]) { options.pointToLayer = MARKERS[part.marker](part); }
+            if (part.bind) { options.onEachFeature = bind; }
+            L.geoJSON(part.fc, options).addTo(group);
+        });
+        return group;
+    }
+
+    function setGroups(list) {
+        /* Keep the drawing order: from the first group that changed, remove and re-add everything above it. */
+        var current = state.groups, first = 0;
+        while (first < current.length && first < list.length && current[first].key === list[first].key) { first += 1; }
+        current.slice(first).forEach(function (g) { state.map.removeLayer(g.layer); });
+        var kept = current.slice(0, first);
+        list.slice(first).forEach(function (spec) {
+            var reuse = current.filter(function (g) { return g.key === spec.key; })[0];
+            var layer = reuse ? reuse.layer : makeGroup(spec);
+            layer.addTo(state.map);
+            kept.push({id: spec.id, key: spec.key, layer: layer});
+        });
+        state.groups = kept;
+    }
+
+    function setBasemap(config) {
+        var key = JSON.stringify(config);
+        if (key === state.basemapKey) { return; }
+        if (state.basemap) { state.map.removeLayer(state.basemap); state.basemap = null; }
+        if (config) {
+            state.basemap = L.tileLayer(config.url, {attribution: config.attribution, maxZoom: config.maxZoom,
+                                                     maxNativeZoom: config.maxNativeZoom});
+            state.basemap.addTo(state.map);
+            state.basemap.bringToBack();
+        }
+        state.basemapKey = key;
+    }
+
+    var Legend = L.Control.extend({
+        options: {position: 'bottomright'},
+        onAdd: function (map) {
+            var div = L.DomUtil.create('div', 'geo-legend');
+            var button = L.DomUtil.create('button', 'geo-legend-toggle', div);
+            var body = L.DomUtil.create('div', 'geo-legend-body', div);
+            button.type = 'button';
+            body.innerHTML = this.options.html;
+            function show(open) {
+                div.classList.toggle('geo-collapsed', !open);
+                button.textContent = open ? 'Legend \u25BE' : 'Legend \u25B8';
+                button.title = open ? 'Hide the legend' : 'Show the legend';
+                button.setAttribute('aria-expanded', open ? 'true' : 'false');
+            }
+            if (typeof window.geoLegendOpen !== 'boolean') {
+                var kept = null;
+                try { kept = window.sessionStorage.getItem('geoLegendOpen'); } catch (e) { /* none */ }
+                window.geoLegendOpen = kept === null ? map.getSize().x >= state.base.legendWide : kept === '1';
+            }
+            show(window.geoLegendOpen);
+            L.DomEvent.on(button, 'click', function (e) {
+                L.DomEvent.stop(e);
+                window.geoLegendOpen = !window.geoLegendOpen;
+                try { window.sessionStorage.setItem('geoLegendOpen', window.geoLegendOpen ? '1' : '0'); }
+                catch (err) { /* storage blocked: kept for this map only */ }
+                show(window.geoLegendOpen);
+            });
+            L.DomEvent.disableClickPropagation(div);
+            L.DomEvent.disableScrollPropagation(div);
+            return div;
+        }
+    });
+
+    function setLegend(html) {
+        if (html === state.legendHtml) { return; }
+        if (state.legend) { state.map.removeControl(state.legend); state.legend = null; }
+        if (html) { state.legend = new Legend({html: html}).addTo(state.map); }
+        state.legendHtml = html;
+    }
+
+    function bandOf(zoom) {
+        var bands = state.base.bands;
+        for (var i = 0; i < bands.length; i += 1) { if (zoom <= bands[i]) { return i; } }
+        return bands.length - 1;
+    }
+
+    function report() {
+        if (!state.report) { return; }
+        var drawings = [];
+        state.drawn.eachLayer(function (layer) { drawings.push(layer.toGeoJSON()); });
+        state.report({drawings: drawings, band: state.band});
+    }
+
+    function syncLink() {
+        /* Keep view=lat,lon,zoom in the page address (the app's shareable link) without a rerun. */
+        try {
+            var top = window.parent;
+            if (!top || top === window || !top.history) { return; }
+            var c = state.map.getCenter();
+            var view = c.lat.toFixed(4) + ',' + c.lng.toFixed(4) + ',' + state.map.getZoom();
+            var url = new URL(top.location.href);
+            if (url.searchParams.get('view') === view) { return; }
+            url.searchParams.set('view', view);
+            top.history.replaceState(top.history.state, '', url.toString());
+        } catch (e) { /* another origin or no parent: nothing to keep */ }
+    }
+
+    function create(el, base, onReport) {
+        var style = document.createElement('style');
+        style.textContent = base.css;
+        document.head.appendChild(style);
+        el.classList.add('geo-map');
+        el.style.height = base.height + 'px';
+        var map = L.map(el, {center: [base.view[0], base.view[1]], zoom: base.view[2], minZoom: base.minZoom,
+                             maxZoom: base.maxZoom, worldCopyJump: true});
+        state.map = map;
+        state.el = el;
+        state.base = base;
+        state.view = base.view.join(',');
+        state.report = onReport || null;
+        state.band = bandOf(map.getZoom());
+        window.map = map;
+        map.attributionControl.setPrefix('<a href="https://leafletjs.com" target="_blank" rel="noopener">Leaflet</a>');
+        base.attribution.forEach(function (html) { map.attributionControl.addAttribution(html); });
+        L.control.scale().addTo(map);
+        if (L.control.fullscreen) {
+            L.control.fullscreen({position: 'topleft', title: 'Full screen', titleCancel: 'Exit full screen'}).addTo(map);
+        }
+        state.drawn = L.featureGroup().addTo(map);
+        window.drawnItems = state.drawn;
+        if (base.draw && L.Control.Draw) {
+            var colour = base.drawColour;
+            map.addControl(new L.Control.Draw({
+                position: 'topleft',
+                draw: {polyline: {shapeOptions: {color: colour, weight: 3}},
+                       polygon: {shapeOptions: {color: colour}, allowIntersection: false},
+                       rectangle: false, circle: false, marker: false, circlemarker: false},
+                edit: {featureGroup: state.drawn, edit: false}
+            }));
+            map.on('draw:created', function (e) { state.drawn.addLayer(e.layer); report(); });
+            map.on('draw:deleted', report);
+        }
+        function labels() { el.classList.toggle('geo-labels-off', map.getZoom() < 6); }
+        map.on('zoomend', function () {
+            labels();
+            var band = bandOf(map.getZoom());
+            if (band !== state.band) { state.band = band; report(); }
+        });
+        labels();
+        map.on('moveend', syncLink);
+        setInterval(syncLink, 1500);
+        return map;
+    }
+
+    function update(doc) {
+        /* A new initial view (a preset, an uploaded track) moves the map; otherwise the user's view is kept. */
+        var view = doc.base.view.join(',');
+        if (view !== state.view) {
+            state.view = view;
+            state.map.setView([doc.base.view[0], doc.base.view[1]], doc.base.view[2], {animate: false});
+        }
+        setBasemap(doc.basemap);
+        setGroups(doc.groups);
+        setLegend(doc.legend);
+    }
+
+    window.geoMap = {
+        create: create,
+        update: update,
+        ready: function () { return state.map !== null; },
+        groups: function () { return state.groups.map(function (g) { return g.id + ':' + g.key; }); },
+        band: function () { return state.band; }
+    };
+})();

@@ -1,0 +1,62 @@
+"""What the map draws besides the overlays: routes and an uploaded track."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import shapely
+
+from geo.map import text as t
+from geo.map.geometry import BANDS, Collection, collection, display_geometry, feature
+from geo.map.spec import Part, Swatch
+
+ROUTE = Swatch("route", "route", {"color": "#1f4fd1", "weight": 6, "opacity": 0.85})
+ROUTE2 = Swatch("route2", "comparison", {"color": "#00a6a6", "weight": 4, "opacity": 0.9, "dashArray": "8 6"})
+ROUTE_END = Swatch("end", "", {"radius": 7, "weight": 3, "color": ROUTE.style["color"], "fillColor": "#fff",
+                               "fillOpacity": 1}, shape="none")
+TRACK = Swatch("track", "Your track", {"color": "#6a3d9a", "weight": 4, "opacity": 0.95, "fillColor": "#6a3d9a",
+                                       "fillOpacity": 0.15})
+"""Uploaded tracks, like drawings, are purple."""
+PALETTE = (ROUTE, ROUTE2, ROUTE_END, TRACK)
+DETAIL = BANDS[1]
+"""Routes and tracks are a few features: drawn at the middle band's detail at every zoom."""
+
+
+def route_display(route: Mapping[str, Any], key: str = "route") -> Collection:
+    """Return a route (its GeoJSON ``geometry`` and names) as the line and its two ends."""
+    geometry = shapely.geometry.shape(route["geometry"]) if route.get("geometry") else None
+    line = display_geometry(geometry, DETAIL.tolerance, decimals=DETAIL.decimals)
+    name = f"{route.get('from_name') or route.get('from')} → {route.get('to_name') or route.get('to')}"
+    tip = f"<b>Route</b> {t.text(name)}<br>{t.text(t.km(route.get('distance_km')))} on {t.text(route.get('as_of'))}"
+    features = [feature(line, {"k": [key], "tip": tip})]
+    if key == "route" and geometry is not None and geometry.geom_type == "LineString" and not geometry.is_empty:
+        coords = list(geometry.coords)
+        for point in (coords[0], coords[-1]):
+            features.append(feature(shapely.Point(point[:2]), {"k": ["end"], "tip": tip}))
+    return collection(features)
+
+
+def route_parts(routes: Sequence[Mapping[str, Any]]) -> tuple[Part, ...]:
+    """Return the parts of one or two routes (the second, a comparison, dashed and drawn below the first)."""
+    parts = []
+    for number, route in reversed(list(enumerate(routes))):
+        if route.get("geometry"):
+            parts.append(Part(route_display(route, "route" if number == 0 else "route2"), marker="end"))
+    return tuple(parts)
+
+
+def track_display(geometry: Mapping[str, Any], name: str, measured: Mapping[str, Any]) -> Collection:
+    """Return an uploaded track (GeoJSON geometry, WGS84) with an escaped tooltip."""
+    shape = display_geometry(shapely.geometry.shape(dict(geometry)), DETAIL.tolerance, decimals=DETAIL.decimals)
+    area = measured.get("area_km2")
+    size = t.text(t.km(measured.get("length_km"))) + (f" outline · {t.text(f'{area:,.1f} km²')}"
+                                                       if t.is_number(area) else "")
+    by_country = ", ".join(f"{k} {float(v):,.1f} km" for k, v in (measured.get("by_country_km") or {}).items())
+    tip = f"<b>Your track</b> {t.text(name)}<br>{size}" + (f"<br>{t.text(by_country)}" if by_country else "")
+    return collection([feature(shape, {"k": ["track"], "tip": tip})])
+
+
+def track_parts(display: Mapping[str, Any]) -> tuple[Part, ...]:
+    """Return the part of an uploaded track (from :func:`track_display`), none when it is empty."""
+    return (Part(dict(display)),) if display.get("features") else ()

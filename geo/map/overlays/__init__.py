@@ -1,0 +1,1 @@
+"""One module per overlay: its palette, its display builder and its ``SPEC`` (listed in ``geo.map.registry``)."""

@@ -1,0 +1,14 @@
+"""The Streamlit app of the Central Asia infrastructure map (``streamlit run app.py``).
+
+``geo`` is the pure core and never imports Streamlit; this package is its only Streamlit user.
+
+Layout
+------
+``main``       page config and navigation (``app.py`` calls :func:`geoapp.main.main`)
+``state``      the one adapter between shareable links, :class:`geo.share.AppState` and session keys
+``data``       cached data: layers, prepared overlays (once per data version and zoom band), route engine
+``results``    typed results; the one boundary that turns the core's dicts into them
+``component``  the map component: declared with the static frontend in ``geo/map/assets``
+``ui``         small widgets helpers (Markdown escaping, failing panels)
+``pages/``     one module per page or panel
+"""

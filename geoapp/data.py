@@ -1,0 +1,274 @@
+"""Cached data: every cache key is a string or a tuple of strings (layer id, data version, band, epoch).
+
+Display layers are prepared once per data version and zoom band (dated overlays once per status epoch, not
+per day or per session) and shared by every session; :func:`warm` prepares the default view in the
+background when the first page is served.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from geo import map as geomap
+from geo import registry
+from geo.errors import GeoError
+from geo.paths import cache_dir, layers_dir
+
+LOG = logging.getLogger("geoapp.data")
+
+
+def folder() -> str:
+    """Return the layers folder (``$GEO_LAYERS_DIR`` or the default)."""
+    return str(layers_dir())
+
+
+def version() -> str:
+    """Return the data version: changes as soon as a layer file changes."""
+    stamp = []
+    for layer_id in registry.ids():
+        path = Path(folder()) / f"{layer_id}.geojson"
+        try:
+            info = path.stat()
+            stamp.append(f"{layer_id}:{info.st_size}:{info.st_mtime_ns}")
+        except OSError:
+            stamp.append(f"{layer_id}:missing")
+    return _version(folder(), "|".join(stamp))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _version(path: str, stamp: str) -> str:
+    from geo import store
+
+    return store.data_version(Path(path))
+
+
+@st.cache_resource(show_spinner=False, max_entries=24)
+def layer(layer_id: str, path: str, data: str) -> Any:
+    """Return a layer's GeoDataFrame (shared: never changed in place)."""
+    from geo import store
+
+    frame, _ = store.read_layer(layer_id, Path(path))
+    return frame
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def epoch(overlay_id: str, path: str, data: str, day: str) -> str:
+    """Return the status epoch of a dated overlay on a day ("" for undated overlays)."""
+    spec = geomap.registry.get(overlay_id)
+    if not spec.dated:
+        return ""
+    histories: list[Any] = []
+    for layer_id in spec.layers:
+        frame = layer(layer_id, path, data)
+        if "status_history" in frame.columns:
+            histories.extend(frame["status_history"])
+    return geomap.status_epoch(histories, dt.date.fromisoformat(day))
+
+
+@functools.cache
+def code_version() -> str:
+    """Return a digest of the map package's Python sources (prepared overlays depend on them)."""
+    digest = hashlib.sha256()
+    root = Path(geomap.__file__).parent
+    for source in sorted(root.rglob("*.py")):
+        digest.update(source.relative_to(root).as_posix().encode() + b"\0" + source.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _cache_file(overlay_id: str, data: str, band: int, status_epoch: str) -> Path:
+    return cache_dir() / "display" / f"{data}-{code_version()}" / f"{overlay_id}-{band}-{status_epoch or 'all'}.json"
+
+
+def _read_cached(spec: geomap.OverlaySpec, file: Path) -> geomap.Prepared | None:
+    try:
+        stored = json.loads(file.read_text(encoding="utf-8"))
+        group, used = stored["group"], stored["used"]
+        if group is not None and not (isinstance(group, dict) and all(isinstance(group.get(k), str)
+                                                                       for k in ("id", "key", "json"))):
+            return None
+        return geomap.Prepared(spec, group, frozenset(str(k) for k in used))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+KEEP_VERSIONS = 4
+"""Display caches of older data or code versions beyond the newest few are removed."""
+
+
+def _prune(folder: Path) -> None:
+    """Remove all but the :data:`KEEP_VERSIONS` most recently written version folders of the display cache."""
+    try:
+        versions = sorted((p for p in folder.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in versions[KEEP_VERSIONS:]:
+            for child in old.iterdir():
+                child.unlink()
+            old.rmdir()
+    except OSError:  # another server is pruning too, or the folder is not ours to clean
+        return
+
+
+def _write_cached(prepared_overlay: geomap.Prepared, file: Path) -> None:
+    try:
+        if not file.parent.is_dir():
+            file.parent.mkdir(parents=True, exist_ok=True)
+            _prune(file.parent.parent)
+        handle, temporary = tempfile.mkstemp(dir=file.parent, suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump({"group": prepared_overlay.group, "used": sorted(prepared_overlay.used)}, out)
+        os.replace(temporary, file)
+    except OSError:  # a read-only or full cache folder only costs speed
+        LOG.warning("could not write the display cache %s", file)
+
+
+@st.cache_resource(show_spinner=False, max_entries=96)
+def prepared(overlay_id: str, path: str, data: str, band: int, status_epoch: str) -> geomap.Prepared:
+    """Return an overlay prepared for a zoom band (dated overlays: on their status epoch).
+
+    Prepared once per data version, map code version, band and epoch, and kept in memory and in the cache
+    folder (``geo.paths.cache_dir()/display``), so a restarted server does not prepare it again.
+
+    Raises
+    ------
+    GeoError
+        One of its layers cannot be read (callers leave the overlay out and name the layer).
+    """
+    spec = geomap.registry.get(overlay_id)
+    file = _cache_file(overlay_id, data, band, status_epoch)
+    cached = _read_cached(spec, file)
+    if cached is not None:
+        return cached
+    day = dt.date.fromisoformat(status_epoch) if status_epoch else dt.date.min
+    frames = geomap.dated_frames(spec, lambda layer_id: layer(layer_id, path, data), day)
+    result = geomap.prepare(spec, frames, geomap.BANDS[band])
+    _write_cached(result, file)
+    return result
+
+
+def overlays(shown: frozenset[str], day: dt.date, data: str, band: int) -> tuple[list[geomap.Prepared], list[str]]:
+    """Return the shown overlays prepared for a band and day, and the ids of layers that could not be read."""
+    found: list[geomap.Prepared] = []
+    missing: list[str] = []
+    for spec in geomap.OVERLAYS:
+        if spec.id not in shown:
+            continue
+        try:
+            found.append(prepared(spec.id, folder(), data, band, epoch(spec.id, folder(), data, day.isoformat())))
+        except GeoError:
+            missing.extend(_unreadable(spec))
+        except Exception:  # malformed data in a built file: draw the rest of the map without it
+            LOG.exception("overlay %s could not be displayed", spec.id)
+            missing.extend(_unreadable(spec))
+    return found, missing
+
+
+def _unreadable(spec: geomap.OverlaySpec) -> list[str]:
+    bad = []
+    for layer_id in spec.layers:
+        try:
+            layer(layer_id, folder(), version())
+        except Exception:
+            bad.append(layer_id)
+    return bad or list(spec.layers)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def engine(path: str, data: str) -> Any:
+    """Return the route engine of a data version."""
+    from geo.routing import RouteEngine
+
+    return RouteEngine.load(Path(path))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def countries(path: str, data: str) -> Any:
+    """Return the country index used to split measurements by country."""
+    from geo.build import country_index
+
+    return country_index(layer("borders", path, data))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def place_options(path: str, data: str) -> dict[str, str]:
+    """Return place id → label with aliases (type-to-search matches any of them)."""
+    try:
+        frame = layer("places", path, data)
+    except GeoError:
+        return {}
+    labels = {}
+    for row in frame.itertuples(index=False):
+        aliases = [a for a in dict.fromkeys(row.aliases or []) if a and a != row.name]
+        kind = f", {row.kind}" if row.kind in ("crossing", "pass", "junction") else ""
+        labels[row.id] = f"{row.name} ({row.country}{kind})" + (f" — {', '.join(aliases)}" if aliases else "")
+    return dict(sorted(labels.items(), key=lambda kv: kv[1].lower()))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def crossing_options(path: str, data: str) -> dict[str, str]:
+    """Return crossing id → label."""
+    try:
+        frame = layer("crossings", path, data)
+    except GeoError:
+        return {}
+    return dict(sorted(((r.id, f"{r.name} ({r.countries})") for r in frame.itertuples(index=False)),
+                       key=lambda kv: kv[1].lower()))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def layer_bytes(layer_id: str, path: str, data: str, day: str, exported: str) -> bytes:
+    """Return a layer file exactly as ``geo export`` writes it for ``day``."""
+    from geo import bundle
+
+    return bundle.export_layer(layer_id, dt.date.fromisoformat(day), exported=dt.date.fromisoformat(exported),
+                               folder=Path(path))
+
+
+_WARMED: set[str] = set()
+_WARM_LOCK = threading.Lock()
+
+
+WARM_AFTER_S = 3.0
+"""Warming starts this long after the first page was sent: the first visitor's map is drawn meanwhile
+(warming holds the interpreter lock and would slow the server's replies)."""
+
+
+def warm(data: str, day: dt.date, *, after: float = WARM_AFTER_S, measuring: bool = False) -> None:
+    """Prepare, in a background thread started ``after`` seconds from now, what visitors and routes will need.
+
+    Every band of every overlay (from the display cache when it has them) and the route engine, once per data
+    version and process; with ``measuring``, also the country index that measurements need (it reads the full
+    borders layer: seconds of CPU, so only when no visitor is waiting, at server start).
+    The first visitor's own view is prepared by the page itself.
+    """
+    with _WARM_LOCK:
+        if data in _WARMED:
+            return
+        _WARMED.add(data)
+    path = folder()
+
+    def run() -> None:
+        try:
+            place_options(path, data)
+            crossing_options(path, data)
+            for band in geomap.BANDS:
+                for spec in geomap.OVERLAYS:
+                    prepared(spec.id, path, data, band.number, epoch(spec.id, path, data, day.isoformat()))
+            engine(path, data)
+            if measuring:
+                countries(path, data)
+        except Exception:  # warming is an optimisation: the pages prepare what they need themselves
+            LOG.exception("warming the caches failed")
+
+    timer = threading.Timer(after, run)
+    timer.name, timer.daemon = "geoapp-warm", True
+    timer.start()

@@ -1,0 +1,16 @@
+"""Page configuration and navigation: the map page and the Sources page."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from geoapp.pages.map_page import map_page
+from geoapp.pages.sources import sources_page
+
+
+def main() -> None:
+    """Run the app (one script run)."""
+    st.set_page_config(page_title="Central Asia infrastructure map", page_icon="🗺️", layout="wide")
+    page = st.navigation([st.Page(map_page, title="Map", icon=":material/map:", default=True),
+                          st.Page(sources_page, title="Sources", icon=":material/menu_book:", url_path="sources")])
+    page.run()

@@ -1,0 +1,93 @@
+"""The map page: sidebar (overlays, basemap, date), the map, and the route, measure and download tabs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from geo import map as geomap
+from geo import share
+from geoapp import component, data, state
+from geoapp.pages import downloads, measure, route
+from geoapp.results import Outcome, routes_of
+from geoapp.ui import panel, today
+
+MAP_HEIGHT = 620
+
+
+def sidebar(version: str, missing: list[str]) -> None:
+    """Draw the overlay, basemap and date controls."""
+    with st.sidebar:
+        st.header("Map")
+        for spec in geomap.OVERLAYS:
+            st.checkbox(spec.title, key=state.OVERLAY.format(spec.id))
+        st.selectbox("Basemap", list(geomap.BASEMAPS), key="basemap", format_func=lambda k: geomap.BASEMAPS[k].title)
+        st.date_input("As of", key="as_of", min_value=share.FIRST_DAY, max_value=today(), format="YYYY-MM-DD",
+                      help="Crossing and pipeline statuses, and routes, as they were on this day.")
+        if missing:
+            st.info("Not shown (missing or unreadable): " + ", ".join(sorted(set(missing)))
+                    + ". Run `python -m geo build` to rebuild the layers.")
+        st.caption(f"Data version `{version}`. Pan and zoom never reload the page; the address always holds a link "
+                   "to what you see.")
+
+
+def band(app_state: share.AppState) -> int:
+    """Return the zoom band to draw: the one the map reported, else the one of the state's view."""
+    reported = component.current_value(st.session_state.to_dict()).band
+    if reported is not None and reported < len(geomap.BANDS):
+        return reported
+    return geomap.band_of(app_state.view.zoom).number
+
+
+def map_document(app_state: share.AppState, version: str, outcome: Outcome | None) -> geomap.Document:
+    """Return the document of the map the state shows (overlays prepared once per data version and band)."""
+    shown, _ = data.overlays(app_state.overlays, app_state.as_of, version, band(app_state))
+    track = st.session_state.get(measure.TRACK) or {}
+    basemap = app_state.basemap if app_state.basemap in geomap.BASEMAPS else geomap.DEFAULT_BASEMAP
+    return geomap.build_document(
+        shown, as_of=app_state.as_of, view=app_state.view, basemap=basemap, routes=routes_of(outcome),
+        track=(track.get("name", ""), track["display"]) if track.get("display") else None, height=MAP_HEIGHT)
+
+
+def map_page() -> None:
+    """Draw the map page: sidebar, map and the route, measure and download panels."""
+    version = data.version()
+    places = data.place_options(data.folder(), version)
+    crossings = data.crossing_options(data.folder(), version)
+
+    def place(value: str) -> str | None:
+        if value in places:
+            return value
+        try:
+            return str(data.engine(data.folder(), version).resolve(value[:100]))
+        except Exception:  # an unknown name, or no routing data: the link's value is ignored
+            return None
+
+    state.init(state.known(place, crossings, today()))
+    for notice in st.session_state.get(state.NOTICES, []):
+        st.warning(notice)
+    current = state.current(today())
+    _, missing = data.overlays(current.overlays, current.as_of, version, band(current))
+    with panel("sidebar"):
+        sidebar(version, missing)
+    current = state.current(today())
+    st.title("Central Asia: borders, roads, pipelines and crossings")
+    outcome: Outcome | None = None
+    with panel("route"):
+        outcome = route.outcome(current, version)
+    drawings: tuple[Any, ...] = ()
+    with panel("map"):
+        drawings = component.show(map_document(current, version, outcome)).drawings
+    tab_route, tab_measure, tab_download = st.tabs(["Route", "Measure", "Download"])
+    with tab_route, panel("route"):
+        route.route_panel(current, outcome, places, crossings)
+    with tab_measure, panel("measure"):
+        measure.measure_panel(drawings, version)
+    with tab_measure, panel("track"):
+        measure.track_panel(version)
+    with tab_download, panel("download"):
+        downloads.downloads_panel(state.current(today()), version, outcome)
+    with panel("link"):
+        state.write_link(state.current(today()), today())
+    data.warm(version, today())

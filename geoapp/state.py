@@ -1,0 +1,118 @@
+"""The one adapter between a shareable link, the app's state and the widgets' session keys.
+
+link (query parameters) --:func:`geo.share.parse`--> :class:`~geo.share.AppState` --:func:`to_session`-->
+session keys --:func:`from_session`--> AppState --:func:`geo.share.to_params`--> link.
+
+:func:`to_session` and :func:`from_session` are pure and inverse to each other (tested); the functions below
+them apply them to ``st.session_state`` and ``st.query_params``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, MutableMapping
+from typing import Any
+
+import streamlit as st
+
+from geo import share
+from geo.map import DEFAULT_BASEMAP, DEFAULT_VIEW, IDS, View
+from geo.vocab import ROUTABLE, ROUTE_MODES
+
+READY = "_ready"
+NOTICES = "_notices"
+VIEW = "map_view"
+OVERLAY = "ov_{}"
+"""Session key of an overlay's checkbox."""
+ROUTE_KEYS = {"origin": "r_from", "dest": "r_to", "close": "r_close", "open": "r_open", "avoid": "r_avoid",
+              "mode": "r_mode", "compare": "r_compare"}
+SECOND_KEYS = {"as_of": "r_date2", "close": "r_close2", "open": "r_open2", "avoid": "r_avoid2"}
+
+
+def to_session(state: share.AppState) -> dict[str, Any]:
+    """Return the session values (widget keys) that show a state."""
+    second = state.compare or share.Comparison(as_of=state.as_of)
+    values: dict[str, Any] = {OVERLAY.format(o): o in state.overlays for o in IDS}
+    values.update({
+        "basemap": state.basemap, "as_of": state.as_of, VIEW: (state.view.lat, state.view.lon, state.view.zoom),
+        ROUTE_KEYS["origin"]: state.origin, ROUTE_KEYS["dest"]: state.dest,
+        ROUTE_KEYS["close"]: sorted(state.close), ROUTE_KEYS["open"]: sorted(state.open),
+        ROUTE_KEYS["avoid"]: sorted(state.avoid), ROUTE_KEYS["mode"]: state.mode,
+        ROUTE_KEYS["compare"]: state.compare is not None,
+        SECOND_KEYS["as_of"]: second.as_of, SECOND_KEYS["close"]: sorted(second.close),
+        SECOND_KEYS["open"]: sorted(second.open), SECOND_KEYS["avoid"]: sorted(second.avoid),
+    })
+    return values
+
+
+def _set(values: Mapping[str, Any], key: str) -> frozenset[str]:
+    return frozenset(values.get(key) or [])
+
+
+def from_session(values: Mapping[str, Any], today: dt.date) -> share.AppState:
+    """Return the state the session values show (missing keys give the defaults)."""
+    second = None
+    if values.get(ROUTE_KEYS["compare"]):
+        close2 = _set(values, SECOND_KEYS["close"])
+        second = share.Comparison(as_of=values.get(SECOND_KEYS["as_of"]) or today, close=close2,
+                                  open=_set(values, SECOND_KEYS["open"]) - close2,
+                                  avoid=_set(values, SECOND_KEYS["avoid"]))
+    close = _set(values, ROUTE_KEYS["close"])
+    view = values.get(VIEW) or (DEFAULT_VIEW.lat, DEFAULT_VIEW.lon, DEFAULT_VIEW.zoom)
+    mode = values.get(ROUTE_KEYS["mode"])
+    return share.AppState(
+        overlays=frozenset(o for o in IDS if values.get(OVERLAY.format(o))),
+        basemap=values.get("basemap") or DEFAULT_BASEMAP, as_of=values.get("as_of") or today, view=View(*view),
+        origin=values.get(ROUTE_KEYS["origin"]), dest=values.get(ROUTE_KEYS["dest"]), close=close,
+        open=_set(values, ROUTE_KEYS["open"]) - close, avoid=_set(values, ROUTE_KEYS["avoid"]),
+        mode=mode if mode in ROUTE_MODES else ROUTE_MODES[0], compare=second,
+    )
+
+
+def load(state: share.AppState, session: MutableMapping[str, Any] | None = None) -> None:
+    """Put a state into the session (before the widgets are drawn, or in a callback)."""
+    for key, value in to_session(state).items():
+        if session is None:
+            st.session_state[key] = value
+        else:
+            session[key] = value
+
+
+def current(today: dt.date) -> share.AppState:
+    """Return the state the widgets show."""
+    return from_session(st.session_state.to_dict(), today)
+
+
+def known(place: Any, crossings: Mapping[str, str], today: dt.date) -> share.Known:
+    """Return what a link's values may refer to (``place`` resolves an id or name, or returns None)."""
+    return share.Known(place=place, crossings=set(crossings), countries=set(ROUTABLE), today=today)
+
+
+def init(known_values: share.Known) -> None:
+    """Fill the widgets' state from the link, once per session."""
+    if READY in st.session_state:
+        return
+    try:
+        params = st.query_params.to_dict()
+    except Exception:
+        params = {}
+    state, notices = share.parse(params, known_values)
+    load(state)
+    st.session_state[NOTICES] = notices
+    st.session_state[READY] = True
+
+
+def write_link(state: share.AppState, today: dt.date) -> None:
+    """Keep the address bar's query parameters equal to the state (``view`` is kept by the map)."""
+    params = share.to_params(state, today=today)
+    current_params = st.query_params.to_dict()
+    view = current_params.get("view")
+    if isinstance(view, str) and share.parse_view(view) is not None:
+        params["view"] = view
+    if current_params != params:
+        st.query_params.from_dict(params)
+
+
+def on_preset(number: int, today: dt.date) -> None:
+    """Load a preset route (callback: runs before the widgets are drawn)."""
+    load(share.apply_preset(current(today), share.PRESETS[number], today=today))

@@ -1,0 +1,67 @@
+"""geoapp.component: the value the map reports is parsed defensively; the frontend ships in the package."""
+
+from __future__ import annotations
+
+from geo.map.document import ASSETS
+from geoapp.component import MapValue, parse_value
+
+
+def test_value_parsing() -> None:
+    feature = {"type": "Feature", "geometry": {"type": "LineString", "coordinates": [[0, 0], [1, 1]]}}
+    assert parse_value({"drawings": [feature, "x", 3], "band": 2}) == MapValue((feature,), 2)
+    assert parse_value(None) == MapValue()
+    assert parse_value({"drawings": "nope", "band": True}) == MapValue()
+    assert parse_value({"band": 99}).band is None and parse_value({"band": -1}).band is None
+
+
+def test_frontend_files_are_package_data() -> None:
+    for name in ("index.html", "bridge.js", "map.js", "map.css", "page.html", "vendor/leaflet/leaflet.js",
+                 "vendor/leaflet-draw/leaflet.draw.js", "vendor/leaflet.fullscreen/Control.FullScreen.js"):
+        assert (ASSETS / name).is_file(), name
+    index = (ASSETS / "index.html").read_text(encoding="utf-8")
+    assert "bridge.js" in index and "map.js" in index and "http" not in index  # nothing from the internet
+    bridge = (ASSETS / "bridge.js").read_text(encoding="utf-8")
+    assert "streamlit:componentReady" in bridge and "event.source !== window.parent" in bridge
+
+
+def test_no_private_names_of_dependencies() -> None:
+    import pathlib
+    import re
+
+    root = pathlib.Path(__file__).resolve().parent.parent
+    for path in [*root.joinpath("geoapp").rglob("*.py"), *root.joinpath("geo", "map").rglob("*.py")]:
+        source = path.read_text(encoding="utf-8")
+        assert "streamlit_folium" not in source, path
+        assert not re.search(r"\b(?:st|sf|folium|branca|components)\._[a-z]", source), path
+
+
+def test_installed_app_runs_with_the_shipped_settings() -> None:
+    import pathlib
+    import tomllib
+
+    from geoapp.__main__ import flags
+
+    root = pathlib.Path(__file__).resolve().parent.parent
+    shipped = (root / "geoapp" / "config.toml").read_text(encoding="utf-8")
+    assert (root / ".streamlit" / "config.toml").read_text(encoding="utf-8") == shipped  # one config, two places
+    given = flags(tomllib.loads(shipped))
+    assert "--client.showErrorDetails=none" in given and "--server.headless=true" in given
+    assert "--server.maxUploadSize=5" in given
+
+
+def test_display_cache_round_trip_and_pruning(tmp_path, monkeypatch) -> None:
+    from map_factories import layers
+
+    from geo.map import BANDS, OVERLAYS, prepare
+    from geoapp import data
+
+    monkeypatch.setenv("GEO_CACHE_DIR", str(tmp_path))
+    built = prepare(OVERLAYS[1], layers(), BANDS[0])
+    file = data._cache_file("roads", "v1", 0, "")
+    data._write_cached(built, file)
+    assert data._read_cached(OVERLAYS[1], file) == built
+    file.write_text('{"group": {"id": 1}, "used": []}', encoding="utf-8")  # tampered: ignored, rebuilt
+    assert data._read_cached(OVERLAYS[1], file) is None
+    for number in range(data.KEEP_VERSIONS + 3):
+        data._write_cached(built, data._cache_file("roads", f"old{number}", 0, ""))
+    assert len(list((tmp_path / "display").iterdir())) <= data.KEEP_VERSIONS + 1

@@ -1,0 +1,43 @@
+"""geoapp.pages.measure: drawings are measured one by one and downloaded each with its own numbers."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from geoapp.pages.measure import drawing_download
+from geoapp.results import MeasureFailure, Measurement, measure_drawings
+
+POINT = {"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [69.0, 40.0]}}
+LINE = {"type": "Feature", "properties": {},
+        "geometry": {"type": "LineString", "coordinates": [[69.0, 40.0], [72.0, 41.0]]}}
+SHORT = {"type": "Feature", "properties": {},
+         "geometry": {"type": "LineString", "coordinates": [[70.0, 40.0], [70.1, 40.0]]}}
+
+
+@pytest.fixture(scope="module")
+def countries(app_layers):
+    from geo import store
+    from geo.build import country_index
+
+    frame, _ = store.read_layer("borders", app_layers)
+    return country_index(frame)
+
+
+def test_a_failed_drawing_does_not_shift_the_others(countries) -> None:
+    drawings = [POINT, LINE, SHORT]
+    results = measure_drawings(drawings, countries)
+    assert [type(r) for r in results] == [MeasureFailure, Measurement, Measurement]
+    assert [r.number for r in results] == [1, 2, 3]
+    data = json.loads(drawing_download(results))
+    features = data["features"]
+    assert [f["geometry"] for f in features] == [LINE["geometry"], SHORT["geometry"]]
+    assert features[0]["properties"]["length_km"] > 250 > 10 > features[1]["properties"]["length_km"]
+
+
+def test_nothing_measured_gives_no_download(countries) -> None:
+    results = measure_drawings([POINT], countries)
+    assert isinstance(results[0], MeasureFailure) and results[0].message
+    assert drawing_download(results) is None
+    assert measure_drawings([{"geometry": "junk"}, 3], countries) == []  # type: ignore[list-item]

@@ -1,0 +1,72 @@
+"""geoapp.state: a link's state, the session keys and back (pure round trips, no Streamlit run)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from geo import share
+from geo.map import IDS, View
+from geo.vocab import ROUTABLE, ROUTE_MODES
+from geoapp import state
+
+TODAY = dt.date(2026, 1, 1)
+CROSSINGS = ["kyzyl-bel", "oybek", "dostuk"]
+days = st.dates(min_value=share.FIRST_DAY, max_value=TODAY)
+ids = st.frozensets(st.sampled_from(CROSSINGS))
+codes = st.frozensets(st.sampled_from(ROUTABLE))
+comparisons = st.builds(share.Comparison, as_of=days, close=ids, open=ids, avoid=codes)
+states = st.builds(
+    share.AppState, overlays=st.frozensets(st.sampled_from(IDS)), basemap=st.sampled_from(["osm", "light", "none"]),
+    as_of=days, view=st.builds(View, st.floats(-80, 80), st.floats(-170, 170), st.integers(3, 18)),
+    origin=st.sampled_from([None, "khujand"]), dest=st.sampled_from([None, "batken"]), close=ids, open=ids,
+    avoid=st.frozensets(st.sampled_from(ROUTABLE)), mode=st.sampled_from(ROUTE_MODES),
+    compare=st.none() | comparisons)
+
+
+def normalised(s: share.AppState) -> share.AppState:
+    """What a state looks like once it went through the widgets: a crossing cannot be closed and opened."""
+    compare = s.compare and share.Comparison(s.compare.as_of, s.compare.close, s.compare.open - s.compare.close,
+                                             s.compare.avoid)
+    return share.AppState(s.overlays, s.basemap, s.as_of, s.view, s.origin, s.dest, s.close, s.open - s.close,
+                          s.avoid, s.mode, compare)
+
+
+@given(states)
+def test_session_round_trip(s: share.AppState) -> None:
+    assert state.from_session(state.to_session(s), TODAY) == normalised(s)
+
+
+@given(states)
+def test_link_round_trip_through_the_session(s: share.AppState) -> None:
+    known = share.Known(place=lambda v: v if v in {"khujand", "batken"} else None, crossings=set(CROSSINGS),
+                        countries=set(ROUTABLE), today=TODAY)
+    through = state.from_session(state.to_session(s), TODAY)
+    parsed, notices = share.parse(share.to_params(through, today=TODAY), known)
+    assert notices == []
+    assert parsed == share.AppState(**{**through.__dict__, "view": parsed.view})
+
+
+def test_every_widget_key_is_written_and_defaults_fill_gaps() -> None:
+    values = state.to_session(share.AppState(as_of=TODAY))
+    assert {state.OVERLAY.format(o) for o in IDS} <= set(values)
+    assert set(state.ROUTE_KEYS.values()) <= set(values) and set(state.SECOND_KEYS.values()) <= set(values)
+    empty = state.from_session({}, TODAY)
+    assert empty.overlays == frozenset() and empty.as_of == TODAY and empty.mode == ROUTE_MODES[0]
+    assert state.from_session({state.ROUTE_KEYS["mode"]: "rocket"}, TODAY).mode == ROUTE_MODES[0]
+
+
+def test_load_into_a_plain_mapping() -> None:
+    session: dict = {}
+    state.load(share.AppState(as_of=TODAY, origin="khujand"), session)
+    assert session["r_from"] == "khujand" and session["as_of"] == TODAY
+
+
+@pytest.mark.parametrize("code", ["RU", "IR", "ZZ"])
+def test_only_routable_countries_can_be_avoided_in_a_link(code: str) -> None:
+    known = state.known(lambda v: None, {}, TODAY)
+    parsed, notices = share.parse({"avoid": code}, known)
+    assert parsed.avoid == frozenset() and len(notices) == 1

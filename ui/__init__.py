@@ -1,1 +1,0 @@
-"""Streamlit glue for ``app.py`` (the only code besides app.py that imports Streamlit)."""
