@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import shapely
 import shapely.ops
 from pyproj import Geod
@@ -171,7 +172,8 @@ class CountryIndex:
                 code = self.codes[index]
                 result[code] = result.get(code, 0.0) + km
                 inside += km
-                remaining = shapely.difference(remaining, part)
+                with np.errstate(divide="ignore", invalid="ignore"):  # GEOS on near-zero coordinates
+                    remaining = shapely.difference(remaining, part)
         rest = total - inside
         if rest > 1e-6:
             result[OUTSIDE] = result.get(OUTSIDE, 0.0) + rest
