@@ -70,6 +70,8 @@ def _parser() -> argparse.ArgumentParser:
     from geo import routecli
 
     routecli.add_commands(sub)
+    from geo import reportcli
+    reportcli.add_commands(sub)
     return parser
 
 
