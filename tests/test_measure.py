@@ -59,7 +59,8 @@ SQUARES = CountryIndex({"AA": shapely.box(0, 0, 1, 1), "BB": shapely.box(1, 0, 2
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.floats(-0.5, 2.5, allow_subnormal=False), st.floats(-0.5, 1.5, allow_subnormal=False)), min_size=2, max_size=8))
+@given(st.lists(st.tuples(st.floats(-0.5, 2.5, allow_subnormal=False), st.floats(-0.5, 1.5, allow_subnormal=False)),
+                min_size=2, max_size=8))
 def test_splitting_preserves_length(points):
     index = SQUARES
     line = shapely.LineString(points)

@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "geo.cli.layers",  # layers, export, check, build, places
     "geo.cli.route",  # route, compare, measure, bench
     "geo.cli.analysis",  # figure, changes
+    "geo.cli.report",  # report coverage, report roads
 )
 """Modules whose ``add_commands(sub)`` registers subcommands, in the order ``geo --help`` lists them."""
 

@@ -1,0 +1,102 @@
+"""Command-line reports: ``report coverage`` (reference trunk roads the network lacks)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from geo.errors import GeoError
+from geo.paths import REPO_ROOT
+
+REFERENCE_NAME = "central-asia-major-roads-osm2017-z7.geojson.gz"
+DEFAULT_REFERENCE = REPO_ROOT.parent / "shared" / "data" / "osm-roads" / REFERENCE_NAME
+"""The 2017 zoom-7 OpenStreetMap road network of the whole region (the only reference that covers Kazakhstan)."""
+
+
+def add_commands(sub: Any) -> None:
+    """Register ``report`` and its reports."""
+    report = sub.add_parser("report", help="reports on the data (e.g. `report coverage`)")
+    reports = report.add_subparsers(dest="report", required=True, parser_class=type(report))
+    p = reports.add_parser("coverage", help="km of reference motorway/trunk road the network lacks, per country")
+    p.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE, metavar="PATH",
+                   help="reference road lines with a `class` column (default: ../shared/data/osm-roads/"
+                        f"{REFERENCE_NAME})")
+    p.add_argument("--classes", nargs="+", default=["motorway", "trunk"], metavar="CLASS",
+                   help="reference classes to compare (default: motorway trunk)")
+    p.add_argument("--buffer-km", type=_positive, default=5.0,
+                   help="a reference road this close to a segment counts as covered (default 5)")
+    p.add_argument("--min-km", type=_positive, default=20.0,
+                   help="list missing stretches at least this long (default 20)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=cmd_coverage)
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a number") from None
+    if not 0 < value < 1000:
+        raise argparse.ArgumentTypeError(f"{value:g} is not between 0 and 1000")
+    return value
+
+
+def read_reference(path: Path) -> Any:
+    """Read a reference road network (any format GDAL reads; ``.gz`` through ``/vsigzip/``).
+
+    Raises
+    ------
+    GeoError
+        When the file is missing (saying that ``../shared`` is absent for the default path), unreadable, or has no
+        ``class`` column.
+    """
+    import geopandas as gpd
+    import pyogrio
+
+    if not path.exists():
+        if path == DEFAULT_REFERENCE:
+            message = (f"the reference road network is not here: {path} (../shared/data is absent from this checkout; "
+                       "give --reference PATH to a line file with a `class` column)")
+        else:
+            message = f"no such file: {path}"
+        raise GeoError(message)
+    source = f"/vsigzip/{path}" if path.suffix == ".gz" else str(path)
+    try:
+        frame = gpd.read_file(source, engine="pyogrio")
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise GeoError(f"{path}: cannot read it as a line dataset ({str(exc)[:120]})") from None
+    if "class" not in frame.columns:
+        raise GeoError(f"{path}: has no `class` column (motorway, trunk, primary …)")
+    if frame.crs is not None and frame.crs.to_epsg() != 4326:
+        frame = frame.to_crs(4326)
+    return frame
+
+
+def cmd_coverage(args: argparse.Namespace) -> int:
+    """Print the km of reference road the network lacks, per country, and the long missing stretches."""
+    from geo import store
+    from geo.build import country_index
+    from geo.coverage import coverage
+
+    reference = read_reference(args.reference)
+    roads, _ = store.read_layer("roads")
+    places, _ = store.read_layer("places")
+    borders, _ = store.read_layer("borders")
+    result = coverage(reference, roads, country_index(borders), classes=args.classes, buffer_km=args.buffer_km,
+                      min_stretch_km=args.min_km, places=places)
+    if args.json:
+        print(json.dumps({"reference": str(args.reference), **result.as_dict()}, ensure_ascii=False, indent=1))
+        return 0
+    print(f"Reference {', '.join(result.classes)} roads farther than {result.buffer_km:g} km from the network "
+          f"({args.reference.name})")
+    print(f"{'country':<8}{'reference km':>14}{'missing km':>12}{'missing %':>11}")
+    for code, total in result.reference_km.items():
+        print(f"{code:<8}{total:>14,.0f}{result.missing_km[code]:>12,.0f}{100 * result.missing_share(code):>10.1f}%")
+    print(f"\nMissing stretches of at least {result.min_stretch_km:g} km: {len(result.stretches)}")
+    for s in result.stretches:
+        near = " … ".join(s.near)
+        print(f"  {s.country} {s.km:7.1f} km  near {near:<40} ({s.start[0]:.3f} {s.start[1]:.3f} → "
+              f"{s.end[0]:.3f} {s.end[1]:.3f})")
+    return 0
