@@ -6,15 +6,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 
-from geo import registry, store
+from geo import reference, registry, store, trace
 from geo.errors import DataError, Problem
 from geo.export import dumps, feature_collection, replace_all
 from geo.layers import borders, crossings, pipelines, roads
@@ -66,8 +67,44 @@ def build_borders(source: Path, folder: Path, *, upstream: bool, progress: Progr
     return frame, borders.build_boundaries(countries), f"borders: rebuilt from {path}"
 
 
+def trace_roads(network: roads.Network, source: Path, folder: Path, references: Sequence[reference.Dataset],
+                countries: CountryIndex, progress: Progress) -> tuple[dict[str, trace.Trace], list[str]]:
+    """Trace every segment on the reference networks, or reuse the committed traces when there is none.
+
+    Returns
+    -------
+    The traces by segment id, and notes on what was read, joined and bridged.
+    """
+    schematic = {s.id: roads.segment_line(s, network.places) for s in network.segments}
+    exceptions = trace.load_exceptions(source / "roads" / "trace_exceptions.csv", set(schematic))
+    if not references:
+        committed, _ = store.read_layer("roads", folder)
+        reason = "no reference road network found (see README: rebuilding the traced roads)"
+        return trace.from_committed(committed, schematic, reason), [
+            "roads: no reference road network found; kept the committed traces"]
+    notes = []
+    graphs = []
+    for dataset in references:
+        progress(f"roads: reading {dataset.path} …")
+        graph = reference.load_graph(dataset)
+        notes.append("roads: " + graph.summary())
+        graphs.append(graph)
+    progress("roads: tracing each segment …")
+    segments = {s.id: s for s in network.segments}
+    codes = {s.country for s in network.segments}
+    areas = {code: shapely.buffer(countries.geometries[countries.codes.index(code)], trace.MARGIN_KM / 111.0)
+             for code in codes if code in countries.codes}
+
+    def check(sid: str, line: shapely.LineString) -> str | None:
+        return roads.trace_problem(segments[sid], line, countries)
+
+    traces = trace.trace_all(schematic, {s.id: s.country for s in network.segments}, graphs, exceptions, check,
+                             areas)
+    return traces, notes
+
+
 def run(*, as_of: dt.date, upstream: bool = False, source: Path | None = None, folder: Path | None = None,
-        progress: Progress = quiet) -> Result:
+        references: Sequence[reference.Dataset] | None = None, progress: Progress = quiet) -> Result:
     """Load, build and validate every layer; collect problems instead of stopping at the first.
 
     Parameters
@@ -79,6 +116,9 @@ def run(*, as_of: dt.date, upstream: bool = False, source: Path | None = None, f
         the committed borders layer.
     source, folder
         Curated files and built layers (defaults: ``layers/src`` and ``layers``).
+    references
+        Reference road files to trace the roads on, in order of preference (default: those found in
+        ``../shared/data/osm-roads``); none means keeping the traces of the committed roads layer.
     progress
         Receives one-line progress messages.
     """
@@ -110,8 +150,13 @@ def run(*, as_of: dt.date, upstream: bool = False, source: Path | None = None, f
     progress("roads: loading, measuring and checking the network …")
     if loaded_crossings is not None:
         network = _stage(result, lambda: roads.load(source, loaded_crossings))
-        if network is not None:
-            result.frames["roads"], result.frames["places"] = roads.build(network)
+        refs = reference.default_datasets() if references is None else list(references)
+        traced = (_stage(result, lambda: trace_roads(network, source, folder, refs, index, progress))
+                  if network else None)
+        if network is not None and traced is not None:
+            traces, notes = traced
+            result.notes.extend(notes)
+            result.frames["roads"], result.frames["places"] = roads.build(network, traces)
             result.problems.extend(roads.validate(network, result.frames["roads"], index).items)
             result.problems.extend(roads.unjoined_crossings(network, loaded_crossings).items)
     return result
