@@ -347,3 +347,100 @@ def from_committed(committed: gpd.GeoDataFrame, schematic: Mapping[str, shapely.
             continue
         result[sid] = Trace(shapely.LineString(geometry.coords), row.geometry_source)
     return result
+
+
+CROSSING_CORRIDORS_KM = (5.0, 10.0)
+"""Corridors for the road through a crossing: narrow, so that it is this crossing's road and not a neighbour's."""
+MOVE_KM = 12.0
+"""A crossing moves onto its road's border crossing only when that is at most this far from its old position."""
+NEAR_ROAD_KM = 5.0
+"""Without a traced road through a crossing, the nearest road crossing the border within this distance is used."""
+
+
+@dataclass(frozen=True)
+class CrossingPosition:
+    """Where a crossing's road crosses the shared border, found on a reference network."""
+
+    point: tuple[float, float] | None
+    moved_km: float
+    source: str | None
+    how: str
+
+
+def locate_crossing(graphs: Sequence[RoadGraph], old: tuple[float, float], through: shapely.LineString,
+                    outlines: tuple[BaseGeometry, BaseGeometry], area: BaseGeometry | None,
+                    covered: Callable[[RoadGraph], bool]) -> CrossingPosition:
+    """Find where the road through a crossing crosses the border of its two countries.
+
+    Parameters
+    ----------
+    graphs
+        Reference networks in order of preference.
+    old
+        The crossing's current position.
+    through
+        The schematic line through the crossing: from the place before it on one side to the place after it on
+        the other (or from one place to the crossing when only one side is on the network).
+    outlines
+        The boundaries (EPSG:4326) of the two countries.
+    area
+        Where the road may run (both countries with a margin), in EPSG:4326.
+    covered
+        Whether a reference covers the crossing's countries.
+
+    Returns
+    -------
+    The border point of the traced road nearest to ``old`` (None if there is none within :data:`MOVE_KM`), how
+    far it is from ``old`` and which reference it came from.
+    """
+    from geo.measure import distance_km, point_to_line_km
+
+    metric_area = shapely.transform(area, to_metric) if area is not None else None
+    notes = []
+    for graph in graphs:
+        if not covered(graph):
+            continue
+        options: list[tuple[float, tuple[float, float], str]] = []
+        trace = None
+        for corridor in CROSSING_CORRIDORS_KM if through.length > 0 else ():
+            trace = trace_segment(graph, through, corridor_km=corridor, area=metric_area)
+            if trace.line is not None:
+                break
+        if trace is not None and trace.line is not None:
+            coords = np.asarray(trace.line.coords)
+            road = shapely.LineString(coords[1:-1]) if len(coords) > 3 else trace.line
+            hits = [(float(h[0]), float(h[1])) for h in shapely.get_coordinates(shapely.intersection(road, outlines[0]))]
+            options += [(distance_km(old, h), h, "where the traced road crosses the border") for h in hits
+                        if point_to_line_km(h, outlines[1]) <= 2.0]
+        elif trace is not None:
+            notes.append(trace.reason or "")
+        nearer = nearest_road_crossing(graph, old, outlines)
+        if nearer is not None:
+            options.append((distance_km(old, nearer), nearer, "where the nearest reference road crosses the border"))
+        options = [o for o in options if o[0] <= MOVE_KM]
+        if options:
+            km, best, how = min(options)
+            point = (round(best[0], 5), round(best[1], 5))
+            return CrossingPosition(point, km, graph.dataset.source, how)
+        notes.append(f"{graph.dataset.source}: no road crosses the border within {MOVE_KM:g} km on the trace or "
+                     f"within {NEAR_ROAD_KM:g} km of the crossing")
+    return CrossingPosition(None, 0.0, None, "; ".join(n for n in notes if n) or "no reference covers it")
+
+
+def nearest_road_crossing(graph: RoadGraph, old: tuple[float, float],
+                          outlines: tuple[BaseGeometry, BaseGeometry]) -> tuple[float, float] | None:
+    """Return the point nearest to ``old`` where a reference edge crosses the border, within :data:`NEAR_ROAD_KM`."""
+    from geo.measure import distance_km, point_to_line_km
+
+    xy = to_metric(np.array([old]))[0]
+    nodes = graph.node_tree().query(shapely.points(xy), predicate="dwithin", distance=NEAR_ROAD_KM * 2000.0)
+    chosen = np.zeros(len(graph.xy), dtype=bool)
+    chosen[nodes] = True
+    edges = np.flatnonzero(chosen[graph.u] & chosen[graph.v] & (graph.cls >= 0))
+    if not len(edges):
+        return None
+    lines = shapely.linestrings(np.stack([graph.lonlat[graph.u[edges]], graph.lonlat[graph.v[edges]]], axis=1))
+    hits = shapely.get_coordinates(shapely.intersection(lines, outlines[0]))
+    candidates = [(float(h[0]), float(h[1])) for h in hits if point_to_line_km((h[0], h[1]), outlines[1]) <= 2.0]
+    candidates = [c for c in candidates if distance_km(old, c) <= NEAR_ROAD_KM]
+    return min(candidates, key=lambda c: distance_km(old, c)) if candidates else None
