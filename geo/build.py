@@ -103,8 +103,28 @@ def trace_roads(network: roads.Network, source: Path, folder: Path, references: 
     return traces, notes
 
 
+def pipeline_trace(folder: Path, path: Path | None) -> tuple[shapely.LineString | None, str | None, str]:
+    """Return the traced route of Lines A/B/C: from ``path`` if it exists, else from the committed layer.
+
+    Returns
+    -------
+    The line (None if neither exists), its ``geometry_source`` and a note on where it came from.
+    """
+    if path is not None and path.is_file():
+        source = f"OpenStreetMap relation 8165751 via Global Energy Monitor P1124 ({path.name}, 2024-05-20)"
+        return pipelines.read_trace(path), source, f"pipelines: Lines A/B/C traced from {path}"
+    committed, _ = store.read_layer("pipelines", folder)
+    rows = committed[committed["id"].isin(pipelines.TRACED_LINES) & (committed["geometry_accuracy"] == "traced")]
+    if rows.empty:
+        return None, None, "pipelines: no trace of Lines A/B/C found; drawn from their vertices"
+    first = rows.iloc[0]
+    return (shapely.LineString(first.geometry.coords), first["geometry_source"],
+            "pipelines: trace file not found; kept the committed trace of Lines A/B/C")
+
+
 def run(*, as_of: dt.date, upstream: bool = False, source: Path | None = None, folder: Path | None = None,
-        references: Sequence[reference.Dataset] | None = None, progress: Progress = quiet) -> Result:
+        references: Sequence[reference.Dataset] | None = None, pipeline_path: Path | None = None,
+        progress: Progress = quiet) -> Result:
     """Load, build and validate every layer; collect problems instead of stopping at the first.
 
     Parameters
@@ -119,11 +139,15 @@ def run(*, as_of: dt.date, upstream: bool = False, source: Path | None = None, f
     references
         Reference road files to trace the roads on, in order of preference (default: those found in
         ``../shared/data/osm-roads``); none means keeping the traces of the committed roads layer.
+    pipeline_path
+        The traced route of Lines A/B/C (default: ``../shared/data/pipelines/``); where it is missing the
+        committed trace is kept.
     progress
         Receives one-line progress messages.
     """
     source = source or source_dir()
     folder = folder or layers_dir()
+    pipeline_path = pipelines.trace_path() if pipeline_path is None else pipeline_path
     result = Result()
     try:
         frame, bounds, note = build_borders(source, folder, upstream=upstream, progress=progress)
@@ -143,8 +167,11 @@ def run(*, as_of: dt.date, upstream: bool = False, source: Path | None = None, f
 
     progress("pipelines: loading and measuring per country …")
     loaded_pipelines = _stage(result, lambda: pipelines.load(source))
-    if loaded_pipelines is not None:
-        result.frames["pipelines"] = pipelines.build(loaded_pipelines, index, as_of)
+    pipe_trace = _stage(result, lambda: pipeline_trace(folder, pipeline_path))
+    if loaded_pipelines is not None and pipe_trace is not None:
+        line, where, note = pipe_trace
+        result.notes.append(note)
+        result.frames["pipelines"] = pipelines.build(loaded_pipelines, index, as_of, line, where)
         result.problems.extend(pipelines.validate(loaded_pipelines, result.frames["pipelines"]).items)
 
     progress("roads: loading, measuring and checking the network …")

@@ -63,6 +63,12 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build", help="rebuild the layers in layers/ from the curated files")
     p.add_argument("--no-upstream", action="store_true",
                    help="reuse the committed borders instead of rebuilding them from the upstream dataset")
+    p.add_argument("--roads-from", type=Path, action="append", metavar="PATH",
+                   help="trace the roads on this OpenStreetMap extract (.osm.pbf/.osm) or line file instead of "
+                        "../shared/data/osm-roads (repeat for several, most preferred first)")
+
+    p = sub.add_parser("report", help="print a report on a built layer (roads: traced share, mismatches, schematic)")
+    p.add_argument("layer", choices=("roads",))
 
     p = sub.add_parser("places", help="list the places routes can start and end at")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -182,8 +188,11 @@ def cmd_build(args: argparse.Namespace) -> int:
     def progress(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
+    from geo import reference
+
     as_of = today()
-    result = build.run(as_of=as_of, upstream=not args.no_upstream, progress=progress)
+    references = [reference.extract_dataset(p) for p in args.roads_from] if args.roads_from else None
+    result = build.run(as_of=as_of, upstream=not args.no_upstream, references=references, progress=progress)
     for note in result.notes:
         progress(note)
     if result.problems:
@@ -193,6 +202,16 @@ def cmd_build(args: argparse.Namespace) -> int:
         return 1
     for path in build.write(result, as_of=as_of):
         progress(f"wrote {path}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Print the report on a built layer."""
+    from geo import report, store
+
+    roads, _ = store.read_layer("roads")
+    places, _ = store.read_layer("places")
+    print("\n".join(report.roads_report(roads, places)))
     return 0
 
 
@@ -219,4 +238,5 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "check": cmd_check,
     "build": cmd_build,
     "places": cmd_places,
+    "report": cmd_report,
 }

@@ -23,7 +23,7 @@ import shapely
 from numpy.typing import NDArray
 from pyproj import Transformer
 from scipy.sparse import coo_array
-from scipy.sparse.csgraph import connected_components
+from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
 from geo.errors import DataError, Problem
@@ -201,6 +201,7 @@ class RoadGraph:
     components: int = 0
     _tree: shapely.STRtree | None = None
     _points: NDArray[np.object_] | None = None
+    _edge_tree: shapely.STRtree | None = None
 
     @property
     def total_km(self) -> float:
@@ -218,6 +219,13 @@ class RoadGraph:
         if self._tree is None:
             self._tree = shapely.STRtree(self.node_points())
         return self._tree
+
+    def edge_tree(self) -> shapely.STRtree:
+        """Return a spatial index over the edges as straight segments (metric coordinates)."""
+        if self._edge_tree is None:
+            segments = shapely.linestrings(np.stack([self.xy[self.u], self.xy[self.v]], axis=1))
+            self._edge_tree = shapely.STRtree(np.asarray(segments, dtype=object))
+        return self._edge_tree
 
     def summary(self) -> str:
         """Return one line on how the graph was made: joins, splits, bridges."""
@@ -359,43 +367,43 @@ def _cut_edges(all_xy: NDArray[np.float64], edge_a: NDArray[np.int64], edge_b: N
 
 
 def _bridge(graph: RoadGraph, bridge_km: float) -> None:
-    """Link each dead end to the nearest node of another connected part within ``bridge_km``; record each."""
+    """Link each dead end to the nearest node within ``bridge_km`` that the roads do not already join closely.
+
+    A node counts as already joined when the network path to it is at most twice the straight distance plus
+    1 km; anything else is a gap (a tile edge, a missing piece of road) and gets a straight link. Every link is
+    recorded in ``graph.bridges``.
+    """
     n = len(graph.lonlat)
-    matrix = coo_array((np.ones(len(graph.u)), (graph.u, graph.v)), shape=(n, n))
-    count, label = connected_components(matrix, directed=False)
+    matrix = coo_array((graph.km, (graph.u, graph.v)), shape=(n, n)).tocsr()
     degree = np.bincount(np.concatenate([graph.u, graph.v]), minlength=n)
-    dead = [int(d) for d in np.flatnonzero(degree == 1)]
-    root = list(range(int(count)))
-
-    def find(c: int) -> int:
-        while root[c] != c:
-            root[c] = root[root[c]]
-            c = root[c]
-        return c
-
+    dead = np.flatnonzero(degree == 1)
     tree = cKDTree(graph.xy)
-    candidates: list[tuple[float, int, int]] = []
-    for end in dead:
-        for node in tree.query_ball_point(graph.xy[end], bridge_km * 1000.0):
-            if label[node] != label[end]:
-                candidates.append((float(np.hypot(*(graph.xy[node] - graph.xy[end]))), int(end), int(node)))
-    links: list[tuple[int, int]] = []
-    for _, end, node in sorted(candidates):
-        a, b = find(int(label[end])), find(int(label[node]))
-        if a == b:
+    links: dict[tuple[int, int], float] = {}
+    limit = 2 * bridge_km + 1.0
+    for chunk in np.array_split(dead, max(1, len(dead) // 200)):
+        if not len(chunk):
             continue
-        root[a] = b
-        links.append((end, node))
+        reach = dijkstra(matrix, directed=False, indices=chunk, limit=limit)
+        for row, end in enumerate(chunk):
+            near = [int(k) for k in tree.query_ball_point(graph.xy[end], bridge_km * 1000.0) if int(k) != int(end)]
+            gaps = sorted((float(np.hypot(*(graph.xy[k] - graph.xy[end]))) / 1000.0, k) for k in near)
+            for straight, node in gaps:
+                if reach[row, node] > 2 * straight + 1.0:
+                    key = (min(int(end), node), max(int(end), node))
+                    links.setdefault(key, straight)
+                    break
     if links:
-        ends = np.array(links, dtype=np.int64)
+        ends = np.array(sorted(links), dtype=np.int64)
         km = geodesic_edge_km(graph.lonlat[ends[:, 0]], graph.lonlat[ends[:, 1]])
         graph.u = np.concatenate([graph.u, ends[:, 0]])
         graph.v = np.concatenate([graph.v, ends[:, 1]])
         graph.km = np.concatenate([graph.km, km])
-        graph.cls = np.concatenate([graph.cls, np.full(len(links), -1, dtype=np.int64)])
-        graph.bridges = [Bridge(tuple(graph.lonlat[a]), tuple(graph.lonlat[b]), float(k))  # type: ignore[arg-type]
-                         for (a, b), k in zip(links, km)]
-    graph.components = len({find(c) for c in range(count)})
+        graph.cls = np.concatenate([graph.cls, np.full(len(ends), -1, dtype=np.int64)])
+        graph.bridges = [Bridge((float(graph.lonlat[a, 0]), float(graph.lonlat[a, 1])),
+                                (float(graph.lonlat[b, 0]), float(graph.lonlat[b, 1])), float(k))
+                         for (a, b), k in zip(ends, km)]
+    full = coo_array((np.ones(len(graph.u)), (graph.u, graph.v)), shape=(n, n))
+    graph.components = int(connected_components(full, directed=False)[0])
 
 
 def load_graph(dataset: Dataset) -> RoadGraph:

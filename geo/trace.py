@@ -32,6 +32,10 @@ CORRIDORS_KM = (10.0, 20.0, 35.0)
 CORRIDOR_KM = CORRIDORS_KM[0]
 CORRIDOR_FREE_KM = 2.0
 """Within this distance of the schematic line a road costs its length; farther out it costs more."""
+DETOUR = 1.08
+"""A preferred reference's trace is set aside when it is this much longer than another reference's trace."""
+BRIDGE_COST = 3.0
+"""A straight link bridging a gap in the reference costs this many times its length (a road is preferred)."""
 OUTER = 1.5
 """A long edge (sparse vertices on straight roads) may reach this multiple of the corridor if one end is inside."""
 PENALTY = 1.5
@@ -44,7 +48,7 @@ END_COST = 3.0
 """A connector from a place to a road costs this many times its length, so the nearest road wins."""
 END_CANDIDATES = 4
 """Number of nearby reference edges a place may join."""
-RATIO = (0.9, 1.6)
+RATIO = (0.9, 1.8)
 """Accepted range of traced length / schematic length."""
 MARGIN_KM = 2.0
 """A segment's trace may use roads this far outside its country (generalised border lines, border rivers)."""
@@ -153,6 +157,7 @@ def trace_segment(graph: RoadGraph, schematic: shapely.LineString, *, corridor_k
         return Trace(None, None, f"{label}: no road within the {corridor_km:g} km corridor")
     free = min(CORRIDOR_FREE_KM, corridor_km / 2)
     factor = 1.0 + PENALTY * np.clip((far[edges] - free) / (corridor_km - free), 0.0, 1.0)
+    factor[graph.cls[edges] < 0] *= BRIDGE_COST
     local = _LocalGraph(graph, edges, graph.km[edges] * factor)
     start = local.attach(ends[0])
     end = local.attach(ends[1])
@@ -162,10 +167,10 @@ def trace_segment(graph: RoadGraph, schematic: shapely.LineString, *, corridor_k
     path = local.shortest_path(start, end)
     if path is None:
         return Trace(None, None, f"{label}: no connected road between the ends inside the {corridor_km:g} km corridor")
-    coords = _dedupe(np.round(local.lonlat_of(path), ROUND))
-    line = shapely.LineString(coords)
+    full = np.round(local.lonlat_of(path), ROUND)
+    line = shapely.LineString(_dedupe(full))
     traced, drawn = geodesic_km(line), geodesic_km(schematic)
-    gaps = (geodesic_km(shapely.LineString(coords[:2])), geodesic_km(shapely.LineString(coords[-2:])))
+    gaps = (geodesic_km(shapely.LineString(full[:2])), geodesic_km(shapely.LineString(full[-2:])))
     if sum(gaps) > max(2.0, CONNECTOR_SHARE * traced):
         return Trace(None, None, f"{label}: the places lie {gaps[0]:.1f} and {gaps[1]:.1f} km from the nearest "
                                  f"reference road (more than {CONNECTOR_SHARE:.0%} of the {traced:.0f} km trace)",
@@ -301,25 +306,39 @@ def trace_all(schematic: Mapping[str, shapely.LineString], countries: Mapping[st
         corridors = (fixed,) if fixed else CORRIDORS_KM
         only = next((r.value for r in rules if r.action == "reference"), None)
         reasons = []
-        trace = None
+        accepted: list[Trace] = []
         for graph in graphs:
             if only and not graph.dataset.label.startswith(only):
                 continue
             if not graph.dataset.covers(countries[sid]):
                 continue
+            attempt = Trace(None, None, graph.dataset.source)
             for corridor in corridors:
                 attempt = trace_segment(graph, line, corridor_km=corridor, area=metric_areas.get(countries[sid]))
                 problem = check(sid, attempt.line) if check and attempt.line is not None else None
                 if problem:
                     attempt = Trace(None, None, f"{graph.dataset.source}: {problem}")
                 if attempt.traced:
-                    trace = attempt
                     break
-            if trace is not None:
-                break
-            reasons.append(attempt.reason or "")
+            if attempt.traced:
+                accepted.append(attempt)
+            else:
+                reasons.append(attempt.reason or "")
+        trace = _preferred(accepted)
         result[sid] = trace or Trace(None, None, "; ".join(reasons) or "no reference covers the segment")
     return result
+
+
+def _preferred(accepted: list[Trace]) -> Trace | None:
+    """Return the first (most preferred) accepted trace, unless it detours: longer than another by :data:`DETOUR`.
+
+    A more detailed reference with a gap makes the path go round it; the coarser reference then has the road.
+    """
+    if not accepted:
+        return None
+    lengths = [geodesic_km(t.line) for t in accepted]
+    shortest = min(lengths)
+    return next(t for t, km in zip(accepted, lengths) if km <= DETOUR * shortest)
 
 
 def from_committed(committed: gpd.GeoDataFrame, schematic: Mapping[str, shapely.LineString],
@@ -409,7 +428,8 @@ def locate_crossing(graphs: Sequence[RoadGraph], old: tuple[float, float], throu
         if trace is not None and trace.line is not None:
             coords = np.asarray(trace.line.coords)
             road = shapely.LineString(coords[1:-1]) if len(coords) > 3 else trace.line
-            hits = [(float(h[0]), float(h[1])) for h in shapely.get_coordinates(shapely.intersection(road, outlines[0]))]
+            crossing = shapely.get_coordinates(shapely.intersection(road, outlines[0]))
+            hits = [(float(h[0]), float(h[1])) for h in crossing]
             options += [(distance_km(old, h), h, "where the traced road crosses the border") for h in hits
                         if point_to_line_km(h, outlines[1]) <= 2.0]
         elif trace is not None:
@@ -433,10 +453,8 @@ def nearest_road_crossing(graph: RoadGraph, old: tuple[float, float],
     from geo.measure import distance_km, point_to_line_km
 
     xy = to_metric(np.array([old]))[0]
-    nodes = graph.node_tree().query(shapely.points(xy), predicate="dwithin", distance=NEAR_ROAD_KM * 2000.0)
-    chosen = np.zeros(len(graph.xy), dtype=bool)
-    chosen[nodes] = True
-    edges = np.flatnonzero(chosen[graph.u] & chosen[graph.v] & (graph.cls >= 0))
+    edges = graph.edge_tree().query(shapely.points(xy), predicate="dwithin", distance=NEAR_ROAD_KM * 1000.0)
+    edges = edges[graph.cls[edges] >= 0]
     if not len(edges):
         return None
     lines = shapely.linestrings(np.stack([graph.lonlat[graph.u[edges]], graph.lonlat[graph.v[edges]]], axis=1))
