@@ -406,9 +406,18 @@ def _bridge(graph: RoadGraph, bridge_km: float) -> None:
     graph.components = int(connected_components(full, directed=False)[0])
 
 
+_GRAPHS: dict[tuple[Dataset, int, float], RoadGraph] = {}
+
+
 def load_graph(dataset: Dataset) -> RoadGraph:
-    """Read a reference file and build its graph."""
-    return build_graph(read_lines(dataset.path), dataset)
+    """Read a reference file and build its graph (kept in memory while the file is unchanged)."""
+    stat = dataset.path.stat()
+    key = (dataset, stat.st_size, stat.st_mtime)
+    if key not in _GRAPHS:
+        if len(_GRAPHS) >= 4:
+            _GRAPHS.clear()
+        _GRAPHS[key] = build_graph(read_lines(dataset.path), dataset)
+    return _GRAPHS[key]
 
 
 def load_graphs(datasets: Sequence[Dataset]) -> list[RoadGraph]:

@@ -56,7 +56,7 @@ ROUND = 6
 """Decimals of traced coordinates (about 0.1 m), so a rebuilt trace and its committed copy measure the same."""
 
 EXCEPTION_COLUMNS = ("segment", "action", "value", "reason", "source")
-ACTIONS = ("schematic", "corridor_km", "reference")
+ACTIONS = ("schematic", "corridor_km", "reference", "max_ratio")
 
 
 @dataclass(frozen=True)
@@ -94,8 +94,9 @@ def load_exceptions(path: Path, segment_ids: set[str]) -> dict[str, list[Excepti
     """Read the per-segment tracing instructions; raise :class:`~geo.errors.DataError` listing every problem.
 
     Actions: ``schematic`` (the road was built or renumbered since the reference: keep the schematic line; a
-    source is required), ``corridor_km`` (a wider or narrower corridor, ``value`` in km) and ``reference``
-    (only use the reference whose label starts with ``value``).
+    source is required), ``corridor_km`` (a wider or narrower corridor, ``value`` in km), ``reference``
+    (only use the reference whose label starts with ``value``) and ``max_ratio`` (the schematic line is known to
+    cut a corner the road goes round: accept a trace up to ``value`` times its length).
     """
     problems = Problems()
     result: dict[str, list[Exception_]] = {}
@@ -108,6 +109,8 @@ def load_exceptions(path: Path, segment_ids: set[str]) -> dict[str, list[Excepti
         action = parse_choice(row, "action", ACTIONS, problems)
         if action == "corridor_km":
             parse_float(row, "value", problems, low=1, high=60)
+        if action == "max_ratio":
+            parse_float(row, "value", problems, low=1, high=5)
         if action == "reference" and not row["value"]:
             problems.add(row, "value: name the reference (e.g. 'osm-roads 2017')")
         if not row["reason"]:
@@ -121,7 +124,7 @@ def load_exceptions(path: Path, segment_ids: set[str]) -> dict[str, list[Excepti
 
 
 def trace_segment(graph: RoadGraph, schematic: shapely.LineString, *, corridor_km: float = CORRIDOR_KM,
-                  area: BaseGeometry | None = None) -> Trace:
+                  area: BaseGeometry | None = None, max_ratio: float = RATIO[1]) -> Trace:
     """Trace one schematic line on a reference graph.
 
     Parameters
@@ -134,6 +137,8 @@ def trace_segment(graph: RoadGraph, schematic: shapely.LineString, *, corridor_k
         Half-width of the corridor around ``schematic``.
     area
         Where the road may run, in :data:`~geo.reference.METRIC` metres (the segment's country with a margin).
+    max_ratio
+        Longest accepted trace, as a multiple of the schematic line's length.
 
     Returns
     -------
@@ -176,7 +181,7 @@ def trace_segment(graph: RoadGraph, schematic: shapely.LineString, *, corridor_k
                                  f"reference road (more than {CONNECTOR_SHARE:.0%} of the {traced:.0f} km trace)",
                      gaps)
     ratio = traced / drawn if drawn else float("inf")
-    low, high = RATIO
+    low, high = RATIO[0], max_ratio
     if not low <= ratio <= high:
         return Trace(None, None, f"{label}: traced {traced:.0f} km is {ratio:.2f}× the schematic {drawn:.0f} km "
                                  f"(accepted {low}–{high})")
@@ -305,6 +310,7 @@ def trace_all(schematic: Mapping[str, shapely.LineString], countries: Mapping[st
         fixed = next((float(r.value) for r in rules if r.action == "corridor_km"), None)
         corridors = (fixed,) if fixed else CORRIDORS_KM
         only = next((r.value for r in rules if r.action == "reference"), None)
+        max_ratio = next((float(r.value) for r in rules if r.action == "max_ratio"), RATIO[1])
         reasons = []
         accepted: list[Trace] = []
         for graph in graphs:
@@ -314,7 +320,8 @@ def trace_all(schematic: Mapping[str, shapely.LineString], countries: Mapping[st
                 continue
             attempt = Trace(None, None, graph.dataset.source)
             for corridor in corridors:
-                attempt = trace_segment(graph, line, corridor_km=corridor, area=metric_areas.get(countries[sid]))
+                attempt = trace_segment(graph, line, corridor_km=corridor, area=metric_areas.get(countries[sid]),
+                                        max_ratio=max_ratio)
                 problem = check(sid, attempt.line) if check and attempt.line is not None else None
                 if problem:
                     attempt = Trace(None, None, f"{graph.dataset.source}: {problem}")

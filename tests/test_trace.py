@@ -79,6 +79,12 @@ def test_exceptions_keep_a_segment_schematic_and_are_validated(tmp_path):
         trace.load_exceptions(path, {"s"})
     assert "unknown segment" in str(info.value) and len(info.value.problems) == 2
     assert trace.load_exceptions(tmp_path / "absent.csv", {"s"}) == {}
+    teeth = [(70.0 + 0.1 * i, 40.005 + 0.15 * (i % 2)) for i in range(11)]  # a zigzag road 2.2× the straight line
+    loop = shapely.LineString(teeth)
+    path.write_text("segment,action,value,reason,source\ns,max_ratio,2.5,goes round a lake,\n", encoding="utf-8")
+    straight = {"s": shapely.LineString([A, B])}
+    assert not trace.trace_all(straight, {"s": "KG"}, [graph_of([loop])], {})["s"].traced
+    assert trace.trace_all(straight, {"s": "KG"}, [graph_of([loop])], trace.load_exceptions(path, {"s"}))["s"].traced
 
 
 def test_committed_traces_are_reused_only_while_they_end_at_their_places():

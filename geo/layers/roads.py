@@ -49,8 +49,9 @@ COUNTRIES = ("KZ", "KG", "TJ", "UZ", "TM", "AF", "CN")
 ACCURACY = ("schematic", "traced")
 MAX_KM_OUTSIDE = 3.0
 """A segment may stray this far outside its country (schematic lines near borders and crossings)."""
-MAX_SHARE_OUTSIDE_TRACED = 0.05
-"""A traced segment along a border river may stray this share of its length abroad (generalised border lines)."""
+MAX_SHARE_OUTSIDE_TRACED = 0.15
+"""A traced segment may stray this share of its length abroad: the trace keeps within 2 km of its country, so this
+is a border river or a generalised border line, not another road."""
 MAX_WATER_SHARE = 0.25
 """Land polygons leave out lakes and reservoirs: a shore road may cut across water, but not for long."""
 RUN_SCALE = (0.97, 1.6)
