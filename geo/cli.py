@@ -208,10 +208,14 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     """Print the report on a built layer."""
     from geo import report, store
+    from geo.layers import crossings
+    from geo.layers import roads as road_layer
+    from geo.paths import source_dir
 
     roads, _ = store.read_layer("roads")
     places, _ = store.read_layer("places")
-    print("\n".join(report.roads_report(roads, places)))
+    network = road_layer.load(source_dir(), crossings.load(source_dir()))
+    print("\n".join(report.roads_report(roads, places, road_layer.run_checks(network, roads))))
     return 0
 
 

@@ -6,10 +6,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 
 import geopandas as gpd
 import shapely
 
+from geo.layers.roads import RunCheck
 from geo.measure import point_to_line_km
 
 MISMATCH = 0.10
@@ -53,7 +55,8 @@ def places_off_the_road(roads: gpd.GeoDataFrame, places: gpd.GeoDataFrame) -> li
     return sorted(far, key=lambda item: -item[2])
 
 
-def roads_report(roads: gpd.GeoDataFrame, places: gpd.GeoDataFrame) -> list[str]:
+def roads_report(roads: gpd.GeoDataFrame, places: gpd.GeoDataFrame,
+                 runs: Sequence[RunCheck] = ()) -> list[str]:
     """Return the lines of the roads report.
 
     It gives the traced share per country and Soviet route, traced lengths that disagree with published ones,
@@ -76,6 +79,12 @@ def roads_report(roads: gpd.GeoDataFrame, places: gpd.GeoDataFrame) -> list[str]
     for row in off.itertuples():
         lines.append(f"  {row.id}: traced {row.length_km:,.1f} km, published {row.published_km:,.1f} km "
                      f"(×{row.traced_to_published:.2f}) {row.length_source or ''}")
+    if runs:
+        lines.append("Published run lengths against the network (traced + schematic km):")
+        for run in runs:
+            lines.append(f"  {run.id}: published {run.published_km:,.0f} km, network "
+                         f"{run.traced_km + run.schematic_km:,.0f} km (×{run.ratio:.2f}; "
+                         f"{run.traced_km:,.0f} km traced)")
     far = places_off_the_road(roads, places)
     lines.append(f"Places more than {PLACE_KM:g} km from the traced roads they join: {len(far)}")
     lines.extend(f"  {pid} ({kind}): {km:.1f} km" for pid, kind, km in far)

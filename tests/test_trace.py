@@ -111,3 +111,24 @@ def test_a_crossing_moves_to_where_its_road_crosses_the_border():
                                   shapely.union(aa, bb), lambda g: True)
     assert found.point == pytest.approx((70.5, 40.05), abs=1e-4)
     assert 2.0 < found.moved_km < 3.0
+
+
+def test_the_roads_report_lists_shares_mismatches_and_schematic_segments():
+    from geo.layers.roads import RunCheck
+    from geo.report import roads_report
+
+    line = trace.trace_segment(graph_of([NORTH]), SCHEMATIC, corridor_km=10).line
+    roads = gpd.GeoDataFrame({
+        "id": ["s", "t"], "country": ["KG", "KG"], "soviet_ref": ["M41", None], "from_place": ["a", "b"],
+        "to_place": ["b", "c"], "length_km": [geodesic_km(line), 50.0], "length_method": ["traced", "geodesic"],
+        "geometry_accuracy": ["traced", "schematic"], "published_km": [80.0, None],
+        "traced_to_published": [geodesic_km(line) / 80.0, None], "length_source": ["https://example.org", None],
+        "trace_note": [None, "no road within 15 km"]}, geometry=[line, SCHEMATIC], crs=4326)
+    places = gpd.GeoDataFrame({"id": ["a", "b"], "kind": ["town", "town"], "lon": [70.0, 71.3],
+                               "lat": [40.0, 40.0]}, geometry=gpd.points_from_xy([70.0, 71.3], [40.0, 40.0]), crs=4326)
+    text = "\n".join(roads_report(roads, places, [RunCheck("r", 100.0, 95.0, 0.0)]))
+    assert "KG" in text and "M41" in text
+    assert "s: traced" in text and "published 80.0 km" in text  # 92 km against 80: more than 10 % apart
+    assert "b (town)" in text  # 25 km from the traced road
+    assert "t [KG, 50 km, geodesic]: no road within 15 km" in text
+    assert "r: published 100 km, network 95 km (×0.95" in text

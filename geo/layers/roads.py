@@ -377,24 +377,32 @@ def run_scales(network: Network, drawn: dict[str, float], traced: dict[str, floa
     return {rid: (network.runs[rid].length_km - fixed[rid]) / total for rid, total in schematic.items() if total > 0}
 
 
-def run_checks(network: Network, roads: gpd.GeoDataFrame) -> list[dict[str, object]]:
-    """Compare each run's published length with the network's km along it (traced, calibrated or drawn).
+@dataclass(frozen=True)
+class RunCheck:
+    """A run's published length beside the network's km along it."""
 
-    Returns
-    -------
-    One record per run: id, published km, network km, traced km and their ratio.
-    """
+    id: str
+    published_km: float
+    traced_km: float
+    schematic_km: float
+
+    @property
+    def ratio(self) -> float:
+        """Return network km / published km."""
+        return (self.traced_km + self.schematic_km) / self.published_km
+
+
+def run_checks(network: Network, roads: gpd.GeoDataFrame) -> list[RunCheck]:
+    """Compare each run's published length with the network's km along it (traced, calibrated or drawn)."""
     km = dict(zip(roads["id"], roads["length_km"]))
     method = dict(zip(roads["id"], roads["length_method"]))
-    rows = []
+    checks = []
     for rid, run in network.runs.items():
         members = [s.id for s in network.segments if s.run == rid]
         traced = sum(km[m] for m in members if method[m] == "traced")
         drawn = sum(km[m] for m in members if method[m] != "traced")
-        rows.append({"id": rid, "published_km": run.length_km, "traced_km": round(traced, 1),
-                     "schematic_km": round(drawn, 1), "fully_traced": drawn == 0,
-                     "ratio": round((traced + drawn) / run.length_km, 3)})
-    return rows
+        checks.append(RunCheck(rid, run.length_km, round(traced, 1), round(drawn, 1)))
+    return checks
 
 
 def validate(network: Network, roads: gpd.GeoDataFrame, countries: CountryIndex) -> Problems:
