@@ -377,6 +377,24 @@ def run_scales(network: Network, drawn: dict[str, float], traced: dict[str, floa
     return {rid: (network.runs[rid].length_km - fixed[rid]) / total for rid, total in schematic.items() if total > 0}
 
 
+DISPLAY_TOLERANCE = 0.002
+"""Simplification for display only (degrees, about 200 m): never used for measuring."""
+
+
+def display_copy(roads: gpd.GeoDataFrame, tolerance: float = DISPLAY_TOLERANCE) -> gpd.GeoDataFrame:
+    """Return a copy of the roads layer with simplified lines for drawing a map (ends kept; lengths unchanged).
+
+    Examples
+    --------
+    >>> frame = gpd.GeoDataFrame({"id": ["a"]}, geometry=[shapely.LineString([(0, 0), (0.5, 0.0001), (1, 0)])])
+    >>> list(display_copy(frame).geometry.iloc[0].coords)
+    [(0.0, 0.0), (1.0, 0.0)]
+    """
+    out = roads.copy()
+    out["geometry"] = shapely.simplify(roads.geometry.to_numpy(), tolerance, preserve_topology=True)
+    return out
+
+
 @dataclass(frozen=True)
 class RunCheck:
     """A run's published length beside the network's km along it."""
