@@ -48,7 +48,7 @@ END_COST = 3.0
 """A connector from a place to a road costs this many times its length, so the nearest road wins."""
 END_CANDIDATES = 4
 """Number of nearby reference edges a place may join."""
-RATIO = (0.9, 1.8)
+RATIO = (0.8, 1.8)
 """Accepted range of traced length / schematic length."""
 MARGIN_KM = 2.0
 """A segment's trace may use roads this far outside its country (generalised border lines, border rivers)."""
