@@ -6,15 +6,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 
-from geo import registry, store
+from geo import reference, registry, store, trace
 from geo.errors import DataError, Problem
 from geo.export import dumps, feature_collection, replace_all
 from geo.layers import borders, crossings, pipelines, roads, speeds
@@ -66,7 +67,63 @@ def build_borders(source: Path, folder: Path, *, upstream: bool, progress: Progr
     return frame, borders.build_boundaries(countries), f"borders: rebuilt from {path}"
 
 
+def trace_roads(network: roads.Network, source: Path, folder: Path, references: Sequence[reference.Dataset],
+                countries: CountryIndex, progress: Progress) -> tuple[dict[str, trace.Trace], list[str]]:
+    """Trace every segment on the reference networks, or reuse the committed traces when there is none.
+
+    Returns
+    -------
+    The traces by segment id, and notes on what was read, joined and bridged.
+    """
+    schematic = {s.id: roads.segment_line(s, network.places) for s in network.segments}
+    exceptions = trace.load_exceptions(source / "roads" / "trace_exceptions.csv", set(schematic))
+    if not references:
+        committed, _ = store.read_layer("roads", folder)
+        reason = "no reference road network found (see README: rebuilding the traced roads)"
+        return trace.from_committed(committed, schematic, reason), [
+            "roads: no reference road network found; kept the committed traces"]
+    notes = []
+    graphs = []
+    for dataset in references:
+        progress(f"roads: reading {dataset.path} …")
+        graph = reference.load_graph(dataset)
+        notes.append("roads: " + graph.summary())
+        graphs.append(graph)
+    progress("roads: tracing each segment …")
+    segments = {s.id: s for s in network.segments}
+    codes = {s.country for s in network.segments}
+    areas = {code: shapely.buffer(countries.geometries[countries.codes.index(code)], trace.MARGIN_KM / 111.0)
+             for code in codes if code in countries.codes}
+
+    def check(sid: str, line: shapely.LineString) -> str | None:
+        return roads.trace_problem(segments[sid], line, countries)
+
+    traces = trace.trace_all(schematic, {s.id: s.country for s in network.segments}, graphs, exceptions, check,
+                             areas)
+    return traces, notes
+
+
+def pipeline_trace(folder: Path, path: Path | None) -> tuple[shapely.LineString | None, str | None, str]:
+    """Return the traced route of Lines A/B/C: from ``path`` if it exists, else from the committed layer.
+
+    Returns
+    -------
+    The line (None if neither exists), its ``geometry_source`` and a note on where it came from.
+    """
+    if path is not None and path.is_file():
+        source = f"OpenStreetMap relation 8165751 via Global Energy Monitor P1124 ({path.name}, 2024-05-20)"
+        return pipelines.read_trace(path), source, f"pipelines: Lines A/B/C traced from {path}"
+    committed, _ = store.read_layer("pipelines", folder)
+    rows = committed[committed["id"].isin(pipelines.TRACED_LINES) & (committed["geometry_accuracy"] == "traced")]
+    if rows.empty:
+        return None, None, "pipelines: no trace of Lines A/B/C found; drawn from their vertices"
+    first = rows.iloc[0]
+    return (shapely.LineString(first.geometry.coords), first["geometry_source"],
+            "pipelines: trace file not found; kept the committed trace of Lines A/B/C")
+
+
 def run(*, as_of: dt.date, upstream: bool = False, source: Path | None = None, folder: Path | None = None,
+        references: Sequence[reference.Dataset] | None = None, pipeline_path: Path | None = None,
         progress: Progress = quiet) -> Result:
     """Load, build and validate every layer; collect problems instead of stopping at the first.
 
@@ -79,11 +136,18 @@ def run(*, as_of: dt.date, upstream: bool = False, source: Path | None = None, f
         the committed borders layer.
     source, folder
         Curated files and built layers (defaults: ``layers/src`` and ``layers``).
+    references
+        Reference road files to trace the roads on, in order of preference (default: those found in
+        ``../shared/data/osm-roads``); none means keeping the traces of the committed roads layer.
+    pipeline_path
+        The traced route of Lines A/B/C (default: ``../shared/data/pipelines/``); where it is missing the
+        committed trace is kept.
     progress
         Receives one-line progress messages.
     """
     source = source or source_dir()
     folder = folder or layers_dir()
+    pipeline_path = pipelines.trace_path() if pipeline_path is None else pipeline_path
     result = Result()
     try:
         frame, bounds, note = build_borders(source, folder, upstream=upstream, progress=progress)
@@ -105,15 +169,23 @@ def run(*, as_of: dt.date, upstream: bool = False, source: Path | None = None, f
 
     progress("pipelines: loading and measuring per country …")
     loaded_pipelines = _stage(result, lambda: pipelines.load(source))
-    if loaded_pipelines is not None:
-        result.frames["pipelines"] = pipelines.build(loaded_pipelines, index, as_of)
+    pipe_trace = _stage(result, lambda: pipeline_trace(folder, pipeline_path))
+    if loaded_pipelines is not None and pipe_trace is not None:
+        line, where, note = pipe_trace
+        result.notes.append(note)
+        result.frames["pipelines"] = pipelines.build(loaded_pipelines, index, as_of, line, where)
         result.problems.extend(pipelines.validate(loaded_pipelines, result.frames["pipelines"]).items)
 
     progress("roads: loading, measuring and checking the network …")
     if loaded_crossings is not None:
         network = _stage(result, lambda: roads.load(source, loaded_crossings))
-        if network is not None:
-            result.frames["roads"], result.frames["places"] = roads.build(network)
+        refs = reference.default_datasets() if references is None else list(references)
+        traced = (_stage(result, lambda: trace_roads(network, source, folder, refs, index, progress))
+                  if network else None)
+        if network is not None and traced is not None:
+            traces, notes = traced
+            result.notes.extend(notes)
+            result.frames["roads"], result.frames["places"] = roads.build(network, traces)
             result.problems.extend(roads.validate(network, result.frames["roads"], index).items)
             result.problems.extend(roads.unjoined_crossings(network, loaded_crossings).items)
     return result

@@ -32,6 +32,9 @@ def add_commands(sub: Any) -> None:
     p = command(sub, "build", cmd_build, "rebuild the layers in layers/ from the curated files")
     p.add_argument("--no-upstream", action="store_true",
                    help="reuse the committed borders instead of rebuilding them from the upstream dataset")
+    p.add_argument("--roads-from", type=Path, action="append", metavar="PATH",
+                   help="trace the roads on this OpenStreetMap extract (.osm.pbf/.osm) or line file instead of "
+                        "../shared/data/osm-roads (repeat for several, most preferred first)")
 
     p = command(sub, "places", cmd_places, "list the places routes can start and end at")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -111,11 +114,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     """Rebuild and write every layer, or none."""
-    from geo import build
+    from geo import build, reference
 
     _curated_files()
     as_of = today()
-    result = build.run(as_of=as_of, upstream=not args.no_upstream, progress=progress)
+    references = [reference.extract_dataset(p) for p in args.roads_from] if args.roads_from else None
+    result = build.run(as_of=as_of, upstream=not args.no_upstream, references=references, progress=progress)
     for note in result.notes:
         progress(note)
     if result.problems:

@@ -1,4 +1,8 @@
-"""Command-line reports: ``report coverage`` (reference trunk roads the network lacks)."""
+"""Command-line reports on the data: ``report roads`` and ``report coverage``.
+
+``report roads``: traced share, traced vs published, schematic segments; ``report coverage``: reference trunk
+roads the network lacks.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +22,11 @@ DEFAULT_REFERENCE = REPO_ROOT.parent / "shared" / "data" / "osm-roads" / REFEREN
 def add_commands(sub: Any) -> None:
     """Register ``report`` and its reports."""
     report = sub.add_parser("report", help="reports on the data (e.g. `report coverage`)")
+    report.set_defaults(handler=lambda _: report.print_help() or 2)
     reports = report.add_subparsers(dest="report", required=True, parser_class=type(report))
+    p = reports.add_parser("roads", help="traced share per country and Soviet route, traced vs published > 10 %, "
+                                         "places off the traced roads, and every schematic segment with its reason")
+    p.set_defaults(handler=cmd_roads)
     p = reports.add_parser("coverage", help="km of reference motorway/trunk road the network lacks, per country")
     p.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE, metavar="PATH",
                    help="reference road lines with a `class` column (default: ../shared/data/osm-roads/"
@@ -99,4 +107,18 @@ def cmd_coverage(args: argparse.Namespace) -> int:
         near = " … ".join(s.near)
         print(f"  {s.country} {s.km:7.1f} km  near {near:<40} ({s.start[0]:.3f} {s.start[1]:.3f} → "
               f"{s.end[0]:.3f} {s.end[1]:.3f})")
+    return 0
+
+
+def cmd_roads(args: argparse.Namespace) -> int:
+    """Print the report on the built roads layer."""
+    from geo import report, store
+    from geo.layers import crossings
+    from geo.layers import roads as road_layer
+    from geo.paths import source_dir
+
+    roads, _ = store.read_layer("roads")
+    places, _ = store.read_layer("places")
+    network = road_layer.load(source_dir(), crossings.load(source_dir()))
+    print("\n".join(report.roads_report(roads, places, road_layer.run_checks(network, roads))))
     return 0

@@ -56,7 +56,8 @@ SPEC = LayerSpec(
     geometry_type="Point",
     licence=ODBL,
     licence_url=ODBL_URL,
-    attribution=OSM_ATTRIBUTION + " (border positions, via geo-maps); facts from the sources cited per feature",
+    attribution=OSM_ATTRIBUTION + " (border positions via geo-maps; road positions on OpenStreetMap roads); facts from "
+                                  "the sources cited per feature",
     upstream=(CURATED, GEO_MAPS),
     method=(
         "Curated from cited reports (layers/src/crossings.csv, crossing_status.csv). Each point is checked to lie "
@@ -66,7 +67,9 @@ SPEC = LayerSpec(
     properties=("id", "name", "names", "countries", "modes", "traffic", "status", "status_since", "status_note",
                 "status_source", "status_traffic", "status_access", "last_verified", "status_history", "border_times",
                 "coord_source", "sources", "notes"),
-    notes="Many positions are estimates snapped to the border near the road (see coord_source per feature).",
+    notes=("Road crossings sit where their OpenStreetMap road crosses the border of the borders layer where a "
+           "reference road was found (scripts/place_crossings.py); the rest are estimates snapped to the border "
+           "near the road. coord_source says which, and keeps any earlier position."),
     curated_files=("crossings.csv", "crossing_status.csv", "border_times.csv", "border_time_defaults.csv"),
 )
 

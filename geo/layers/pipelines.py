@@ -13,10 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
+import pyogrio
 import shapely
 
+from geo.errors import DataError, Problem
 from geo.measure import CountryIndex, geodesic_km
-from geo.spec import CURATED, GEO_MAPS, ODBL, ODBL_URL, OSM_ATTRIBUTION, LayerSpec
+from geo.reference import shared_dir
+from geo.spec import CURATED, GEO_MAPS, ODBL, ODBL_URL, OSM_ATTRIBUTION, OSM_COPYRIGHT_URL, LayerSpec, Upstream
 from geo.status import last_verified, status_on
 from geo.tables import (
     Problems,
@@ -43,30 +47,72 @@ LENGTH_CHECKED = ("cagp-line-d",)
 """Lines drawn to reproduce their official per-country lengths (within ``TOLERANCE``). The other lines are
 context sketches: their measured lengths are published next to the official ones, not held to them."""
 
+TRACE_FILE = "gem-P1124-cagp-lines-abc-osm.geojson"
+TRACED_LINES = ("cagp-line-a", "cagp-line-b", "cagp-line-c")
+"""Lines drawn with the one OpenStreetMap trace of the three parallel lines, when it is at hand."""
+TRACED_TOLERANCE = 0.05
+"""A traced line's per-country length must be within this share of the official figure."""
+GEM_CAGP = Upstream(
+    name="Central Asia–China Gas Pipeline Lines A/B/C route (Global Energy Monitor P1124, from OpenStreetMap relation "
+         "8165751; shared/data/pipelines/" + TRACE_FILE + ")",
+    version="OpenStreetMap 2024-05-20 (GitHub GlobalEnergyMonitor/GOIT-GGIT-pipeline-routes @ 6bfab45)",
+    url=OSM_COPYRIGHT_URL,
+    licence="ODbL-1.0; " + OSM_ATTRIBUTION,
+)
+
 SPEC = LayerSpec(
     id="pipelines",
     title="Central Asia – China Gas Pipeline: Line D, with Lines A, B and C",
     geometry_type="LineString",
     licence=ODBL,
     licence_url=ODBL_URL,
-    attribution=OSM_ATTRIBUTION + " (borders used for per-country lengths); facts from the sources cited per feature",
-    upstream=(CURATED, GEO_MAPS),
+    attribution=OSM_ATTRIBUTION + " (Lines A/B/C route via Global Energy Monitor; borders used for per-country "
+                                  "lengths); facts from the sources cited per feature",
+    upstream=(CURATED, GEM_CAGP, GEO_MAPS),
     method=(
-        "Schematic lines drawn through the towns the sources name (layers/src/pipeline_vertices.csv). length_km and "
+        "Lines A, B and C follow the OpenStreetMap trace of the pipeline (one line for the three parallel lines, "
+        "from shared/data/pipelines/; the build keeps the committed trace when that file is absent). Line D is a "
+        "schematic line through the towns the sources name (layers/src/pipeline_vertices.csv). length_km and "
         "length_by_country_km are geodesic on WGS84 (pyproj.Geod) on the full line, split by the country polygons "
-        "of the borders layer; official lengths are quoted from the sources where cited."
+        "of the borders layer; official lengths are quoted from the sources where cited, and "
+        "length_in_official_scope_km adds up the measured km of the countries the official figures cover."
     ),
     properties=("id", "name", "operator", "status", "status_since", "status_note", "last_verified",
                 "status_history", "capacity_bcm_y", "length_km", "length_by_country_km", "official_length_km",
-                "official_length_by_country_km", "geometry_accuracy", "places", "sources", "notes"),
+                "official_length_by_country_km", "length_in_official_scope_km", "official_comparison",
+                "geometry_accuracy", "geometry_source", "places", "sources", "notes"),
     notes=(
-        "Geometry is schematic: it follows the named towns and valleys, not a surveyed route. Line D is drawn so "
-        "that each country's measured length is within 15 % of the official one; Lines A, B and C are context "
-        "sketches whose measured lengths run short of the official ones (about 1,100 km in Kazakhstan against "
-        "1,300 km)."
+        "Lines A, B and C are traced (OpenStreetMap, 2024); each country's measured length is within 5 % of the "
+        "official one. Line D is schematic (no public trace exists): it follows the named towns and valleys, drawn "
+        "so that each country's measured length is within 15 % of the official one; its Turkmen stretch from the "
+        "Galkynysh field lies outside the official 966 km (UZ 205, TJ 391, KG 215, CN 155 km), so it is compared "
+        "without that stretch."
     ),
     curated_files=("pipelines.csv", "pipeline_vertices.csv", "pipeline_status.csv"),
 )
+
+
+def trace_path() -> Path:
+    """Return where the traced route of Lines A/B/C is looked for."""
+    return shared_dir() / "data" / "pipelines" / TRACE_FILE
+
+
+def read_trace(path: Path) -> shapely.LineString:
+    """Read the traced route of Lines A/B/C (one LineString), rounded to 6 decimals.
+
+    Raises
+    ------
+    DataError
+        The file cannot be read or holds no single line.
+    """
+    try:
+        frame = pyogrio.read_dataframe(path)
+    except (pyogrio.errors.DataSourceError, OSError) as exc:
+        raise DataError([Problem(str(path), 0, f"cannot read the pipeline trace ({type(exc).__name__})")]) from None
+    lines = [g for g in frame.geometry if g is not None and g.geom_type == "LineString"]
+    if len(lines) != 1:
+        raise DataError([Problem(str(path), 0, f"expected one LineString, found {len(lines)}")])
+    return shapely.LineString(np.round(np.asarray(lines[0].coords)[:, :2], 6))
 
 
 @dataclass
@@ -180,36 +226,81 @@ def _attach_history(rows: list[Row], pipelines: dict[str, Pipeline], problems: P
         p.history.sort(key=lambda e: e["date"])
 
 
-def build(pipelines: list[Pipeline], countries: CountryIndex, as_of: dt.date) -> gpd.GeoDataFrame:
-    """Return the pipelines layer with computed lengths and the status on ``as_of``."""
+def build(pipelines: list[Pipeline], countries: CountryIndex, as_of: dt.date,
+          traced: shapely.LineString | None = None, source: str | None = None) -> gpd.GeoDataFrame:
+    """Return the pipelines layer with computed lengths and the status on ``as_of``.
+
+    Parameters
+    ----------
+    pipelines
+        The curated lines.
+    countries
+        Country polygons for the per-country lengths.
+    as_of
+        The day statuses are evaluated on.
+    traced
+        The traced route of Lines A/B/C (see :data:`TRACED_LINES`); without it they are drawn from their vertices.
+    source
+        Where ``traced`` came from (written to ``geometry_source``).
+    """
     records = []
     for p in pipelines:
-        line = shapely.LineString(p.vertices)
+        use_trace = traced is not None and p.id in TRACED_LINES
+        line = traced if use_trace and traced is not None else shapely.LineString(p.vertices)
         by_country = {k: round(v, 1) for k, v in countries.length_by_country(line).items()}
         current = status_on(p.history, as_of)
+        scope = sum(by_country.get(code, 0.0) for code in p.official_by_country)
         records.append({
             "id": p.id, "name": p.name, "operator": p.operator or None, "status": current["status"],
             "status_since": current["date"], "status_note": current.get("note"),
             "last_verified": last_verified(p.history), "status_history": p.history,
             "capacity_bcm_y": p.capacity, "length_km": round(geodesic_km(line), 1),
             "length_by_country_km": by_country, "official_length_km": p.official_km,
-            "official_length_by_country_km": p.official_by_country or None, "geometry_accuracy": p.accuracy,
+            "official_length_by_country_km": p.official_by_country or None,
+            "length_in_official_scope_km": round(scope, 1) if p.official_by_country else None,
+            "official_comparison": comparison(p, by_country),
+            "geometry_accuracy": "traced" if use_trace else "schematic",
+            "geometry_source": source if use_trace else None,
             "places": p.places, "sources": p.sources, "notes": p.notes, "geometry": line,
         })
     return gpd.GeoDataFrame(records, geometry="geometry", crs=4326)
 
 
+def comparison(pipeline: Pipeline, by_country: dict[str, float]) -> str | None:
+    """Say how the measured lengths compare with the official ones, and what the official figures leave out."""
+    if not pipeline.official_by_country:
+        return None
+    parts = [f"{code} {by_country.get(code, 0.0):,.0f} km measured / {km:,.0f} official"
+             for code, km in pipeline.official_by_country.items()]
+    outside = {("outside every land polygon" if code == "??" else code): km for code, km in by_country.items()
+               if code not in pipeline.official_by_country and km >= 0.05}
+    text = "; ".join(parts)
+    scope = sum(by_country.get(code, 0.0) for code in pipeline.official_by_country)
+    total = sum(pipeline.official_by_country.values())
+    if pipeline.official_km and abs(total - pipeline.official_km) < 1:
+        text += f"; {scope:,.0f} km measured in these countries against the official {pipeline.official_km:,.0f} km"
+    if outside:
+        rest = ", ".join(f"{code} {km:,.1f} km" for code, km in outside.items())
+        text += f" (not covered by the official figures, left out of the comparison: {rest})"
+    return text
+
+
 def validate(pipelines: list[Pipeline], layer: gpd.GeoDataFrame) -> Problems:
-    """Check each cited per-country length of the lines in ``LENGTH_CHECKED`` (within 15 %)."""
+    """Check each cited per-country length of the schematic lines in ``LENGTH_CHECKED`` and of traced lines.
+
+    Schematic lines must be within 15 % of the official figure, traced lines within 5 %.
+    """
     problems = Problems()
     computed = dict(zip(layer["id"], layer["length_by_country_km"]))
+    accuracy = dict(zip(layer["id"], layer["geometry_accuracy"]))
     for p in pipelines:
-        if p.id not in LENGTH_CHECKED:
+        tolerance = TRACED_TOLERANCE if accuracy.get(p.id) == "traced" else TOLERANCE
+        if p.id not in LENGTH_CHECKED and accuracy.get(p.id) != "traced":
             continue
         measured = computed.get(p.id, {})
         for code, official in p.official_by_country.items():
             km = measured.get(code, 0.0)
-            if abs(km - official) > TOLERANCE * official:
+            if abs(km - official) > tolerance * official:
                 problems.add(p.row, f"{p.id}: {km:.0f} km in {code} against the official {official:g} km "
-                                    f"(more than {TOLERANCE:.0%} apart)")
+                                    f"(more than {tolerance:.0%} apart)")
     return problems

@@ -16,11 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
-import rustworkx as rx
+import numpy as np
 import shapely
+from scipy.sparse import coo_array
+from scipy.sparse.csgraph import connected_components
 
 from geo.layers.crossings import Crossing
 from geo.measure import OUTSIDE, CountryIndex, distance_km, geodesic_km
+from geo.reference import OSM_ROADS_2017, OSM_ROADS_2021
 from geo.spec import CURATED, GEO_MAPS, GEONAMES, ODBL, ODBL_URL, OSM_ATTRIBUTION, LayerSpec
 from geo.tables import (
     Problems,
@@ -34,6 +37,7 @@ from geo.tables import (
     parse_urls,
     read_table,
 )
+from geo.trace import CORRIDORS_KM, RATIO, Trace
 
 PLACE_COLUMNS = ("id", "name", "aliases", "country", "kind", "capital", "lon", "lat", "elevation_m", "coord_source",
                  "sources")
@@ -45,6 +49,9 @@ COUNTRIES = ("KZ", "KG", "TJ", "UZ", "TM", "AF", "CN")
 ACCURACY = ("schematic", "traced")
 MAX_KM_OUTSIDE = 3.0
 """A segment may stray this far outside its country (schematic lines near borders and crossings)."""
+MAX_SHARE_OUTSIDE_TRACED = 0.15
+"""A traced segment may stray this share of its length abroad: the trace keeps within 2 km of its country, so this
+is a border river or a generalised border line, not another road."""
 MAX_WATER_SHARE = 0.25
 """Land polygons leave out lakes and reservoirs: a shore road may cut across water, but not for long."""
 RUN_SCALE = (0.97, 1.6)
@@ -68,22 +75,31 @@ SPEC = LayerSpec(
     geometry_type="LineString",
     licence=ODBL,
     licence_url=ODBL_URL,
-    attribution=OSM_ATTRIBUTION + " (borders); © GeoNames (CC BY 4.0) town positions; facts from the cited sources",
-    upstream=(CURATED, GEONAMES, GEO_MAPS),
+    attribution=(OSM_ATTRIBUTION + " (traced road geometry, borders); © OpenMapTiles (segments traced on the 2017 "
+                 "tiles); © GeoNames (CC BY 4.0) town positions; facts from the cited sources"),
+    upstream=(CURATED, OSM_ROADS_2021, OSM_ROADS_2017, GEONAMES, GEO_MAPS),
     method=(
-        "Curated corridor network (layers/src/roads/): each segment is drawn from place to place through hand-placed "
-        "points along the valleys and passes the road uses. length_km is `cited` (a published length of the segment), "
-        "`calibrated` (the geodesic lengths of a run of segments scaled to the run's published length) or "
-        "`geodesic` (the drawn line measured on WGS84 with pyproj.Geod)."
+        "Curated network (layers/src/roads/): each segment joins two places and has a schematic line through "
+        "hand-placed `via` points. The build traces each segment on OpenStreetMap's road network (the 2021 zoom-10 "
+        "roads of TJ/KG/UZ/TM where they give a trace, the 2017 zoom-7 roads elsewhere, or a user's extract given "
+        "with `geo build --roads-from`): the shortest road between the two places inside a corridor of "
+        f"{'/'.join(f'{c:g}' for c in CORRIDORS_KM)} km around the schematic line, roads far from it costing more; "
+        f"accepted when its length is {RATIO[0]}–{RATIO[1]}× the schematic line's. Traced segments start and end "
+        "exactly at their places (a straight connector joins a place to the road). length_km is `traced` (geodesic "
+        "on WGS84 on the full-resolution trace, pyproj.Geod); for segments left schematic it is `cited` (a published "
+        "length), `calibrated` (the schematic segments of a run scaled so that the run matches its published length "
+        "after its traced segments are counted) or `geodesic` (the schematic line). published_km and "
+        "traced_to_published compare a traced length with the published one where a source gives it."
     ),
     properties=("id", "name", "soviet_ref", "refs", "from_place", "to_place", "country", "length_km",
-                "drawn_length_km", "length_method", "length_source", "run", "features", "geometry_accuracy",
-                "sources", "notes"),
+                "drawn_length_km", "length_method", "length_source", "published_km", "traced_to_published", "run",
+                "features", "geometry_accuracy", "geometry_source", "trace_note", "sources", "notes"),
     notes=(
-        "Geometry is schematic (drawn through towns and passes, not traced from imagery): use it for corridors and "
-        "distances, not for navigation."
+        "Traced segments follow OpenStreetMap roads as they were mapped in 2017 or 2021 (geometry_source); roads "
+        "built or renumbered since stay schematic. Schematic segments (geometry_accuracy = schematic, reason in "
+        "trace_note) are drawn through towns and passes: use them for corridors and distances, not for navigation."
     ),
-    curated_files=("roads/places_*.csv", "roads/segments_*.csv", "roads/runs_*.csv"),
+    curated_files=("roads/places_*.csv", "roads/segments_*.csv", "roads/runs_*.csv", "roads/trace_exceptions.csv"),
 )
 
 PLACES_SPEC = LayerSpec(
@@ -284,29 +300,53 @@ def segment_line(segment: Segment, places: dict[str, Place]) -> shapely.LineStri
     return shapely.LineString([places[segment.from_place].point, *segment.via, places[segment.to_place].point])
 
 
-def build(network: Network) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+def build(network: Network, traces: dict[str, Trace] | None = None) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Return the ``roads`` and ``places`` layers.
 
-    Lengths: a cited ``length_km`` wins; else the segment's drawn length times its run's scale
-    (published run length / drawn run length); else the drawn geodesic length.
+    Parameters
+    ----------
+    network
+        The loaded network.
+    traces
+        Segment id → outcome of tracing (see :mod:`geo.trace`); a segment without an accepted trace keeps its
+        schematic line.
+
+    Notes
+    -----
+    Lengths: a traced segment measures its trace. Otherwise a cited ``length_km`` wins; else the schematic length
+    times its run's scale (what the run's published length leaves after its traced segments, over the schematic
+    length of the rest); else the schematic geodesic length.
     """
+    traces = traces or {}
     drawn = {s.id: geodesic_km(segment_line(s, network.places)) for s in network.segments}
-    scale = run_scales(network, drawn)
+    traced = {sid: geodesic_km(t.line) for sid, t in traces.items() if t.line is not None}
+    low, high = RUN_SCALE
+    scale = {rid: f for rid, f in run_scales(network, drawn, traced).items() if low <= f <= high}
     records = []
     for s in network.segments:
-        if s.cited_km is not None:
-            km, method, source = s.cited_km, "cited", s.length_source
+        trace = traces.get(s.id)
+        published = s.cited_km
+        if s.id in traced and trace is not None:
+            km, method, source, line = traced[s.id], "traced", s.length_source, trace.line
+        elif s.cited_km is not None:
+            km, method, source, line = s.cited_km, "cited", s.length_source, segment_line(s, network.places)
         elif s.run and s.run in scale:
             run = network.runs[s.run]
             km, method, source = drawn[s.id] * scale[s.run], "calibrated", run.source
+            line = segment_line(s, network.places)
         else:
-            km, method, source = drawn[s.id], "geodesic", None
+            km, method, source, line = drawn[s.id], "geodesic", None, segment_line(s, network.places)
         records.append({
             "id": s.id, "name": s.name, "soviet_ref": s.soviet_ref, "refs": s.refs, "from_place": s.from_place,
             "to_place": s.to_place, "country": s.country, "length_km": round(km, 2),
             "drawn_length_km": round(drawn[s.id], 2), "length_method": method, "length_source": source,
-            "run": s.run, "features": s.features, "geometry_accuracy": s.accuracy, "sources": s.sources,
-            "notes": s.notes, "geometry": segment_line(s, network.places),
+            "published_km": published,
+            "traced_to_published": round(km / published, 3) if published and method == "traced" else None,
+            "run": s.run, "features": s.features,
+            "geometry_accuracy": "traced" if method == "traced" else "schematic",
+            "geometry_source": trace.source if method == "traced" and trace else None,
+            "trace_note": None if method == "traced" else (trace.reason if trace else "not traced"),
+            "sources": s.sources, "notes": s.notes, "geometry": line,
         })
     roads = gpd.GeoDataFrame(records, geometry="geometry", crs=4326)
     places = gpd.GeoDataFrame([
@@ -318,13 +358,69 @@ def build(network: Network) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     return roads, places
 
 
-def run_scales(network: Network, drawn: dict[str, float]) -> dict[str, float]:
-    """Return, per run, the factor from drawn length to published length."""
-    totals: dict[str, float] = defaultdict(float)
+def run_scales(network: Network, drawn: dict[str, float], traced: dict[str, float] | None = None) -> dict[str, float]:
+    """Return, per run, the factor from schematic length to published length for its untraced segments.
+
+    A run's traced segments keep their traced length; what the published length leaves is shared among the
+    others in proportion to their schematic length. Runs whose segments are all traced have no factor.
+    """
+    traced = traced or {}
+    schematic: dict[str, float] = defaultdict(float)
+    fixed: dict[str, float] = defaultdict(float)
     for s in network.segments:
-        if s.run:
-            totals[s.run] += drawn[s.id]
-    return {rid: network.runs[rid].length_km / total for rid, total in totals.items() if total > 0}
+        if not s.run:
+            continue
+        if s.id in traced:
+            fixed[s.run] += traced[s.id]
+        else:
+            schematic[s.run] += drawn[s.id]
+    return {rid: (network.runs[rid].length_km - fixed[rid]) / total for rid, total in schematic.items() if total > 0}
+
+
+DISPLAY_TOLERANCE = 0.002
+"""Simplification for display only (degrees, about 200 m): never used for measuring."""
+
+
+def display_copy(roads: gpd.GeoDataFrame, tolerance: float = DISPLAY_TOLERANCE) -> gpd.GeoDataFrame:
+    """Return a copy of the roads layer with simplified lines for drawing a map (ends kept; lengths unchanged).
+
+    Examples
+    --------
+    >>> frame = gpd.GeoDataFrame({"id": ["a"]}, geometry=[shapely.LineString([(0, 0), (0.5, 0.0001), (1, 0)])])
+    >>> list(display_copy(frame).geometry.iloc[0].coords)
+    [(0.0, 0.0), (1.0, 0.0)]
+    """
+    out = roads.copy()
+    out["geometry"] = shapely.simplify(roads.geometry.to_numpy(), tolerance, preserve_topology=True)
+    return out
+
+
+@dataclass(frozen=True)
+class RunCheck:
+    """A run's published length beside the network's km along it."""
+
+    id: str
+    published_km: float
+    traced_km: float
+    schematic_km: float
+
+    @property
+    def ratio(self) -> float:
+        """Return network km / published km."""
+        return (self.traced_km + self.schematic_km) / self.published_km
+
+
+def run_checks(network: Network, roads: gpd.GeoDataFrame) -> list[RunCheck]:
+    """Compare each run's published length with the network's km along it (traced, calibrated or drawn)."""
+    km = dict(zip(roads["id"], roads["length_km"]))
+    method = dict(zip(roads["id"], roads["length_method"]))
+    checks = []
+    for rid, run in network.runs.items():
+        members = [s.id for s in network.segments if s.run == rid]
+        traced = sum(km[m] for m in members if method[m] == "traced")
+        drawn = sum(km[m] for m in members if method[m] != "traced")
+        checks.append(RunCheck(rid, run.length_km, round(traced, 1), round(drawn, 1)))
+    return checks
 
 
 def validate(network: Network, roads: gpd.GeoDataFrame, countries: CountryIndex) -> Problems:
@@ -333,19 +429,22 @@ def validate(network: Network, roads: gpd.GeoDataFrame, countries: CountryIndex)
     places = network.places
     lengths = dict(zip(roads["id"], roads["length_km"]))
     drawn = dict(zip(roads["id"], roads["drawn_length_km"]))
+    lines = dict(zip(roads["id"], roads.geometry))
+    traced = {sid: km for sid, km, m in zip(roads["id"], roads["length_km"], roads["length_method"])
+              if m == "traced"}
     for s in network.segments:
         a, b = places[s.from_place], places[s.to_place]
         for end in (a, b):
             if s.country not in end.countries():
                 problems.add(s.row, f"{s.id}: lies in {s.country} but ends at {end.id} in {end.country}")
-        line = segment_line(s, places)
+        line = lines[s.id]
         split = countries.length_by_country(line)
         foreign = {code: km for code, km in split.items() if code not in (s.country, OUTSIDE)}
-        if sum(foreign.values()) > MAX_KM_OUTSIDE:
+        if sum(foreign.values()) > km_abroad_allowed(lengths[s.id], s.id in traced):
             where = ", ".join(f"{km:.1f} km in {code}" for code, km in foreign.items())
             problems.add(s.row, f"{s.id}: line in {s.country} strays abroad ({where})")
         water = split.get(OUTSIDE, 0.0)
-        if water > max(MAX_KM_OUTSIDE, MAX_WATER_SHARE * drawn[s.id]):
+        if water > max(MAX_KM_OUTSIDE, MAX_WATER_SHARE * lengths[s.id]):
             problems.add(s.row, f"{s.id}: {water:.1f} km of the line lie outside every land polygon (in a lake or "
                                 "the sea?)")
         straight = distance_km(a.point, b.point)
@@ -354,13 +453,13 @@ def validate(network: Network, roads: gpd.GeoDataFrame, countries: CountryIndex)
                                 f"{straight:.1f} km between its ends")
         if a.id == b.id:
             problems.add(s.row, f"{s.id}: starts and ends at the same place")
-    for rid, factor in run_scales(network, drawn).items():
+    with_traces = {s.run for s in network.segments if s.run and s.id in traced}
+    for rid, factor in run_scales(network, drawn, traced).items():
         low, high = RUN_SCALE
-        if not low <= factor <= high:
-            problems.add(network.runs[rid].row, f"run {rid}: drawn segments measure "
-                                                f"{network.runs[rid].length_km / factor:.1f} km against the published "
-                                                f"{network.runs[rid].length_km:g} km (scale {factor:.2f} outside "
-                                                f"{low}–{high})")
+        if rid not in with_traces and not low <= factor <= high:
+            problems.add(network.runs[rid].row, f"run {rid}: its schematic segments would be scaled by "
+                                                f"{factor:.2f} (outside {low}–{high}) to match the published "
+                                                f"{network.runs[rid].length_km:g} km")
     used = {s.run for s in network.segments if s.run}
     for rid, run in network.runs.items():
         if rid not in used:
@@ -369,17 +468,38 @@ def validate(network: Network, roads: gpd.GeoDataFrame, countries: CountryIndex)
     return problems
 
 
+def km_abroad_allowed(length_km: float, traced: bool) -> float:
+    """Return how many km of a segment may lie outside its country."""
+    return max(MAX_KM_OUTSIDE, MAX_SHARE_OUTSIDE_TRACED * length_km) if traced else MAX_KM_OUTSIDE
+
+
+def trace_problem(segment: Segment, line: shapely.LineString, countries: CountryIndex) -> str | None:
+    """Return why a trace cannot stand for a segment (abroad or in water beyond the limits), or None."""
+    km = geodesic_km(line)
+    split = countries.length_by_country(line)
+    foreign = {code: v for code, v in split.items() if code not in (segment.country, OUTSIDE)}
+    if sum(foreign.values()) > km_abroad_allowed(km, True):
+        where = ", ".join(f"{v:.1f} km in {code}" for code, v in foreign.items())
+        return f"the trace strays abroad ({where})"
+    if split.get(OUTSIDE, 0.0) > max(MAX_KM_OUTSIDE, MAX_WATER_SHARE * km):
+        return f"{split[OUTSIDE]:.1f} km of the trace lie outside every land polygon"
+    return None
+
+
 def _connectivity(network: Network) -> Problems:
     problems = Problems()
-    graph = rx.PyGraph()
-    index = {pid: graph.add_node(pid) for pid in network.places}
-    for s in network.segments:
-        graph.add_edge(index[s.from_place], index[s.to_place], s.id)
+    ids = list(network.places)
+    index = {pid: i for i, pid in enumerate(ids)}
+    ends = np.array([(index[s.from_place], index[s.to_place]) for s in network.segments], dtype=np.int64).reshape(-1, 2)
+    matrix = coo_array((np.ones(len(ends)), (ends[:, 0], ends[:, 1])), shape=(len(ids), len(ids)))
+    _, label = connected_components(matrix, directed=False)
     road_places = {s.from_place for s in network.segments} | {s.to_place for s in network.segments}
-    components = sorted(rx.connected_components(graph), key=len, reverse=True)
-    components = [c for c in components if any(graph[n] in road_places for n in c)]
+    members: dict[int, list[str]] = defaultdict(list)
+    for pid in road_places:
+        members[int(label[index[pid]])].append(pid)
+    components = sorted(members.values(), key=len, reverse=True)
     for component in components[1:]:
-        names = sorted(graph[n] for n in component)
+        names = sorted(component)
         first = next(s for s in network.segments if s.from_place in names or s.to_place in names)
         problems.add(first.row, f"network is not connected: {len(names)} place(s) cut off ({', '.join(names[:6])}"
                                 f"{'…' if len(names) > 6 else ''})")
