@@ -67,6 +67,14 @@ def build_borders(source: Path, folder: Path, *, upstream: bool, progress: Progr
     return frame, borders.build_boundaries(countries), f"borders: rebuilt from {path}"
 
 
+def _committed(layer_id: str, folder: Path) -> gpd.GeoDataFrame:
+    """Return the committed built layer, or an empty frame where none was ever built (a new layers folder)."""
+    if not (folder / f"{layer_id}.geojson").is_file():
+        return gpd.GeoDataFrame(geometry=[], crs=4326)
+    frame, _ = store.read_layer(layer_id, folder)
+    return frame
+
+
 def trace_roads(network: roads.Network, source: Path, folder: Path, references: Sequence[reference.Dataset],
                 countries: CountryIndex, progress: Progress) -> tuple[dict[str, trace.Trace], list[str]]:
     """Trace every segment on the reference networks, or reuse the committed traces when there is none.
@@ -78,7 +86,7 @@ def trace_roads(network: roads.Network, source: Path, folder: Path, references: 
     schematic = {s.id: roads.segment_line(s, network.places) for s in network.segments}
     exceptions = trace.load_exceptions(source / "roads" / "trace_exceptions.csv", set(schematic))
     if not references:
-        committed, _ = store.read_layer("roads", folder)
+        committed = _committed("roads", folder)
         reason = "no reference road network found (see README: rebuilding the traced roads)"
         return trace.from_committed(committed, schematic, reason), [
             "roads: no reference road network found; kept the committed traces"]
@@ -113,7 +121,9 @@ def pipeline_trace(folder: Path, path: Path | None) -> tuple[shapely.LineString 
     if path is not None and path.is_file():
         source = f"OpenStreetMap relation 8165751 via Global Energy Monitor P1124 ({path.name}, 2024-05-20)"
         return pipelines.read_trace(path), source, f"pipelines: Lines A/B/C traced from {path}"
-    committed, _ = store.read_layer("pipelines", folder)
+    committed = _committed("pipelines", folder)
+    if committed.empty:
+        return None, None, "pipelines: no trace of Lines A/B/C found; drawn from their vertices"
     rows = committed[committed["id"].isin(pipelines.TRACED_LINES) & (committed["geometry_accuracy"] == "traced")]
     if rows.empty:
         return None, None, "pipelines: no trace of Lines A/B/C found; drawn from their vertices"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from geo.errors import UsageError
 from geo.layers import borders, crossings, pipelines, roads
 from geo.spec import LayerSpec
+from geo.vocab import shorten
 
 LAYERS: tuple[LayerSpec, ...] = (
     borders.SPEC,
@@ -32,5 +33,4 @@ def get(layer_id: str) -> LayerSpec:
     for spec in LAYERS:
         if spec.id == layer_id:
             return spec
-    shown = layer_id if len(layer_id) <= 40 else layer_id[:40] + "…"
-    raise UsageError(f"unknown layer {shown!r}: choose one of {', '.join(ids())}")
+    raise UsageError(f"unknown layer {shorten(layer_id, 40)!r}: choose one of {', '.join(ids())}")

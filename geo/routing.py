@@ -35,7 +35,7 @@ from geo.status import status_on
 
 MODES = vocab.ROUTE_MODES
 TRAFFIC_OF_MODE = vocab.TRAFFIC_OF_ROUTE_MODE
-PASSABLE = {"open", "restricted", "unknown"}
+PASSABLE = vocab.PASSABLE
 OPTIMIZE: tuple[str, ...] = ("time", "distance")
 """What a route minimises: travel time (road plus border hours) or road kilometres."""
 UNKNOWN_CHOICES: tuple[str, ...] = ("open", "closed")

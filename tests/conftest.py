@@ -98,5 +98,6 @@ def curated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CuratedWorkspace
     workspace = CuratedWorkspace(tmp_path / "layers").write()
     monkeypatch.setenv("GEO_LAYERS_DIR", str(workspace.root))
     monkeypatch.delenv("GEO_SOURCE_DIR", raising=False)
+    monkeypatch.setenv("GEO_SHARED_DIR", str(tmp_path / "no-shared"))  # synthetic roads stay schematic
     monkeypatch.chdir(tmp_path)
     return workspace

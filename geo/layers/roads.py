@@ -21,6 +21,7 @@ import shapely
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
+from geo import vocab
 from geo.layers.crossings import Crossing
 from geo.measure import OUTSIDE, CountryIndex, distance_km, geodesic_km
 from geo.reference import OSM_ROADS_2017, OSM_ROADS_2021
@@ -45,7 +46,7 @@ SEGMENT_COLUMNS = ("id", "name", "soviet_ref", "refs", "from_place", "to_place",
                    "length_source", "features", "geometry_accuracy", "sources", "notes")
 RUN_COLUMNS = ("id", "name", "length_km", "source", "notes")
 KINDS = ("city", "town", "junction", "pass")
-COUNTRIES = ("KZ", "KG", "TJ", "UZ", "TM", "AF", "CN")
+COUNTRIES = vocab.ROUTABLE
 ACCURACY = ("schematic", "traced")
 MAX_KM_OUTSIDE = 3.0
 """A segment may stray this far outside its country (schematic lines near borders and crossings)."""
@@ -516,7 +517,7 @@ def unjoined_crossings(network: Network, crossings: list[Crossing]) -> Problems:
     for s in network.segments:
         for end in (s.from_place, s.to_place):
             sides[end].add(s.country)
-    focus = {"KZ", "KG", "TJ", "UZ", "TM"}
+    focus = set(vocab.FOCUS)
     for c in crossings:
         if "road" not in c.modes:
             continue

@@ -8,6 +8,7 @@ from __future__ import annotations
 from geo.errors import UsageError
 from geo.map.overlays import countries, crossings, pipelines, places, roads
 from geo.map.spec import OverlaySpec
+from geo.vocab import shorten
 
 OVERLAYS: tuple[OverlaySpec, ...] = (
     countries.SPEC,
@@ -35,4 +36,4 @@ def get(overlay_id: str) -> OverlaySpec:
     for spec in OVERLAYS:
         if spec.id == overlay_id:
             return spec
-    raise UsageError(f"unknown overlay {overlay_id[:40]!r}: choose one of {', '.join(IDS)}")
+    raise UsageError(f"unknown overlay {shorten(overlay_id, 40)!r}: choose one of {', '.join(IDS)}")
