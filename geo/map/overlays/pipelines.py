@@ -44,7 +44,7 @@ def build(frames: Frames, band: Band) -> tuple[Part, ...]:
             t.row("Official length", t.text(t.km(r.official_length_km)) if t.is_number(r.official_length_km) else ""),
             t.row("Official by country", t.text(", ".join(f"{k} {float(v):,.0f} km" for k, v in official.items()))),
             t.row("Geometry", t.text("schematic: drawn through the named places, not surveyed" if schematic
-                                     else r.geometry_accuracy)),
+                                     else f"{r.geometry_accuracy}: {r.geometry_source or 'source unknown'}")),
             t.row("Through", t.text(", ".join(map(str, t.as_list(r.places))))),
             t.row("Notes", t.text(r.notes)),
             t.row("Sources", t.sources(r.sources)),
@@ -58,5 +58,5 @@ def build(frames: Frames, band: Band) -> tuple[Part, ...]:
 
 SPEC = OverlaySpec(
     id="pipelines", title="Gas pipelines (Line D)", layers=("pipelines",), build=build, palette=PALETTE,
-    legend_title="Gas pipelines", dated=True, note="all lines schematic",
+    legend_title="Gas pipelines", dated=True, note="Line D schematic (no public trace); Lines A, B, C traced on OpenStreetMap",
 )
