@@ -1,54 +1,169 @@
-"""The download tab: every layer (as ``geo export`` writes it), the route, the drawing and a zip of everything."""
+"""The download tab: layers in every format, status history, report figure, interactive map, route and zip.
+
+Every layer in every format of ``geo.formats.FORMATS`` (as ``geo export`` writes it), the crossings' status
+history, a report figure of the current view (PNG, PDF), an interactive map (HTML), the route, the drawing
+and a zip of everything.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
 
 from geo import bundle, registry, share
+from geo import map as geomap
+from geo.errors import GeoError
+from geo.formats import FORMATS, MEDIA_TYPES, SUFFIXES
+from geo.vocab import shorten
 from geoapp import data
 from geoapp.pages.measure import DRAWING
-from geoapp.results import Outcome, download_record
+from geoapp.results import Outcome, download_record, routes_of
 from geoapp.ui import today
 
+FORMAT_LABELS = {"geojson": "GeoJSON", "gpkg": "GeoPackage (QGIS)", "kml": "KML (Google Earth)",
+                 "csv": "CSV (spreadsheets, WKT)", "fgb": "FlatGeobuf"}
+"""How each of ``geo.formats.FORMATS`` is named in the format choice."""
+FORMAT_KEY = "dl_format"
+FIGURE_KEY = "_figure_drawn"
+"""Session key: the figure request (view, layers, day, route) last drawn in this session."""
+FIGURE_LAYERS = ("borders", "roads", "pipelines", "crossings", "places")
+"""Layers the report figure draws for the shown overlays (the countries overlay draws ``borders``)."""
+VIEW_WIDTH_PX, VIEW_HEIGHT_PX = 1000, 620
+"""The map's size on a laptop screen in the wide layout: the figure's extent around the view's centre."""
+HISTORY_LAYER = "crossings"
 
-def _deferred(layer_id: str, version: str, day: str, exported: str) -> Callable[[], bytes]:
+
+def view_bbox(view: geomap.View, width_px: int = VIEW_WIDTH_PX, height_px: int = VIEW_HEIGHT_PX
+              ) -> tuple[float, float, float, float]:
+    """Return the extent (W, S, E, N, degrees) a Web Mercator map of this size shows around a view.
+
+    Examples
+    --------
+    >>> [round(v, 2) for v in view_bbox(geomap.View(0.0, 0.0, 3), 256, 256)]
+    [-22.5, -21.94, 22.5, 21.94]
+    """
+    world_px = 256 * 2 ** view.zoom
+    half_lon = width_px / 2 * 360 / world_px
+    y = math.log(math.tan(math.pi / 4 + math.radians(view.lat) / 2))
+    half_y = height_px / 2 * 2 * math.pi / world_px
+
+    def lat(value: float) -> float:
+        return math.degrees(2 * math.atan(math.exp(value)) - math.pi / 2)
+
+    return (max(-180.0, view.lon - half_lon), max(-85.0, lat(y - half_y)), min(180.0, view.lon + half_lon),
+            min(85.0, lat(y + half_y)))
+
+
+def current_view(app_state: share.AppState) -> geomap.View:
+    """Return the view the map shows: the one it wrote into the link (panning never reruns), else the state's."""
+    try:
+        value = st.query_params.get("view")
+    except Exception:  # no browser session (tests, bare mode)
+        value = None
+    shown = share.parse_view(value) if isinstance(value, str) else None
+    return shown or app_state.view
+
+
+def figure_layers(overlays: frozenset[str]) -> tuple[str, ...]:
+    """Return the layers (``geo figure --layers``) of the shown overlays, in drawing order."""
+    return tuple(dict.fromkeys(layer for spec in geomap.OVERLAYS if spec.id in overlays
+                               for layer in spec.layers if layer in FIGURE_LAYERS))
+
+
+def route_key(app_state: share.AppState, outcome: Outcome | None) -> data.RouteKey | None:
+    """Return the shown route's scenario (the first of a comparison), or None when no route is drawn."""
+    if not (app_state.origin and app_state.dest and routes_of(outcome)):
+        return None
+    return (app_state.origin, app_state.dest, tuple(sorted(app_state.close)), tuple(sorted(app_state.open)),
+            tuple(sorted(app_state.avoid)), app_state.mode)
+
+
+def _deferred(layer_id: str, fmt: str, version: str, day: str, exported: str) -> Callable[[], bytes]:
     path = data.folder()
-    return lambda: data.layer_bytes(layer_id, path, version, day, exported)
+    return lambda: data.layer_file(layer_id, fmt, path, version, day, exported)
+
+
+def layers_section(app_state: share.AppState, version: str, outcome: Outcome | None) -> None:
+    """Offer every layer in the chosen format, the status history and the zip of everything."""
+    day, exported = app_state.as_of.isoformat(), today().isoformat()
+    fmt = st.segmented_control("Format", FORMATS, key=FORMAT_KEY, format_func=lambda f: FORMAT_LABELS[f]) or FORMATS[0]
+    suffix = SUFFIXES[fmt]
+    option = "" if fmt == "geojson" else f" --format {fmt} -o LAYER{suffix}"
+    st.caption(f"Statuses as of {day}: the same bytes as `python -m geo export LAYER{option} --as-of {day}`. "
+               "Licences and sources are in each file's metadata and on the Sources page.")
+    cols = st.columns(3)
+    available: list[str] = []
+    for layer_id in registry.ids():
+        if not (Path(data.folder()) / f"{layer_id}.geojson").is_file():
+            continue
+        cols[len(available) % 3].download_button(
+            f"{layer_id}{suffix}", data=_deferred(layer_id, fmt, version, day, exported),
+            file_name=f"{layer_id}{suffix}", mime=MEDIA_TYPES[fmt], key=f"dl_{layer_id}", on_click="ignore",
+            use_container_width=True)
+        available.append(layer_id)
+    path = data.folder()
+    history = HISTORY_LAYER in available
+    a, b, c = st.columns(3)
+    if history:
+        a.download_button("Crossings status history (.csv)", data=lambda: data.history_file(HISTORY_LAYER, path,
+                                                                                            version, day),
+                          file_name=bundle.HISTORY_FILE, mime="text/csv", key="dl_history", on_click="ignore",
+                          use_container_width=True, help="One row per dated status fact, with its source.")
+    record = download_record(outcome)
+    route = bundle.route_geojson(record) if record is not None else None
+    drawing = st.session_state.get(DRAWING)
+    if route is not None:
+        b.download_button("route.geojson", data=route, file_name="route.geojson", mime="application/geo+json",
+                          key="dl_route", on_click="ignore", use_container_width=True)
+    if drawing is not None:
+        c.download_button("drawing.geojson", data=drawing, file_name="drawing.geojson",
+                          mime="application/geo+json", key="dl_drawing", on_click="ignore", use_container_width=True)
+
+    def everything() -> bytes:
+        layers = {i: data.layer_file(i, fmt, path, version, day, exported) for i in available}
+        return bundle.zip_all(layers, as_of=app_state.as_of, exported=today(), route=route, drawing=drawing,
+                              folder=Path(path), fmt=fmt,
+                              history=data.history_file(HISTORY_LAYER, path, version, day) if history else None)
+
+    st.download_button(f"Every layer as {FORMAT_LABELS[fmt]} (.zip)", data=everything,
+                       file_name=f"central-asia-{day}-{fmt}.zip", mime="application/zip", key="dl_zip",
+                       on_click="ignore")
+
+
+def figure_section(app_state: share.AppState, version: str, outcome: Outcome | None) -> None:
+    """Offer the report figure of the current view: drawn on demand, then PNG and PDF downloads."""
+    st.markdown("**Report figure** of the current view: legend, scale bar, date and attribution.")
+    layers = figure_layers(app_state.overlays)
+    if not layers:
+        st.caption("Show at least one overlay to draw a figure.")
+        return
+    west, south, east, north = (round(v, 2) for v in view_bbox(current_view(app_state)))
+    bbox = (west, south, east, north)
+    request = (bbox, layers, app_state.as_of.isoformat(), route_key(app_state, outcome))
+    if st.button("Draw the current view", key="fig_draw", help="Takes a few seconds; redraw after moving the map."):
+        try:
+            with st.spinner("Drawing the figure…"):
+                data.figure_images(data.folder(), version, *request)
+            st.session_state[FIGURE_KEY] = request
+        except GeoError as exc:
+            st.error(f"The figure could not be drawn: {shorten(str(exc), 200)}")
+            return
+    if st.session_state.get(FIGURE_KEY) != request:
+        return
+    images = data.figure_images(data.folder(), version, *request)
+    name = f"central-asia-map-{app_state.as_of.isoformat()}"
+    a, b, _ = st.columns(3)
+    a.download_button("Figure (.png)", data=images["png"], file_name=f"{name}.png", mime="image/png",
+                      key="dl_fig_png", on_click="ignore", use_container_width=True)
+    b.download_button("Figure (.pdf)", data=images["pdf"], file_name=f"{name}.pdf", mime="application/pdf",
+                      key="dl_fig_pdf", on_click="ignore", use_container_width=True)
 
 
 def downloads_panel(app_state: share.AppState, version: str, outcome: Outcome | None) -> None:
     """Offer the downloads of the state's day."""
-    day, exported = app_state.as_of.isoformat(), today().isoformat()
-    st.caption(f"Layers are RFC 7946 GeoJSON dated {day}: the same bytes as `python -m geo export LAYER "
-               f"--as-of {day}`. Licences and sources are in each file's metadata and on the Sources page.")
-    cols = st.columns(3)
-    available = []
-    for number, layer_id in enumerate(registry.ids()):
-        if not (Path(data.folder()) / f"{layer_id}.geojson").is_file():
-            continue
-        available.append(layer_id)
-        cols[number % 3].download_button(
-            f"{layer_id}.geojson", data=_deferred(layer_id, version, day, exported), file_name=f"{layer_id}.geojson",
-            mime="application/geo+json", key=f"dl_{layer_id}", on_click="ignore", use_container_width=True)
-    record = download_record(outcome)
-    route = bundle.route_geojson(record) if record is not None else None
-    drawing = st.session_state.get(DRAWING)
-    a, b, c = st.columns(3)
-    if route is not None:
-        a.download_button("route.geojson", data=route, file_name="route.geojson", mime="application/geo+json",
-                          key="dl_route", on_click="ignore", use_container_width=True)
-    if drawing is not None:
-        b.download_button("drawing.geojson", data=drawing, file_name="drawing.geojson",
-                          mime="application/geo+json", key="dl_drawing", on_click="ignore", use_container_width=True)
-    path = data.folder()
-
-    def everything() -> bytes:
-        layers = {i: data.layer_bytes(i, path, version, day, exported) for i in available}
-        return bundle.zip_all(layers, as_of=app_state.as_of, exported=today(), route=route, drawing=drawing,
-                              folder=Path(path))
-
-    c.download_button("Everything (.zip)", data=everything, file_name=f"central-asia-{day}.zip",
-                      mime="application/zip", key="dl_zip", on_click="ignore", use_container_width=True)
+    layers_section(app_state, version, outcome)
+    st.divider()
+    figure_section(app_state, version, outcome)
