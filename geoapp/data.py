@@ -332,3 +332,17 @@ def figure_images(path: str, data: str, bbox: tuple[float, float, float, float],
     fig = figure.draw(request, drawn)
     attribution = figure.attribution_line(drawn.attributions)
     return {fmt: figure.image_bytes(fig, fmt, attribution) for fmt in ("png", "pdf")}
+
+
+@st.cache_data(show_spinner=False, max_entries=12)
+def map_html(path: str, data: str, overlays: tuple[str, ...], day: str, view: tuple[float, float, int], basemap: str,
+             routes: tuple[Any, ...] = ()) -> bytes:
+    """Return the interactive map (folium HTML) of some overlays on a day, opening at a view, with the routes.
+
+    Cached per overlays, day, view, basemap and routes, shared by every session.
+    """
+    from geo.map.html_export import map_html as page
+
+    html = page(lambda layer_id: layer(layer_id, path, data), overlays, as_of=dt.date.fromisoformat(day),
+                view=geomap.View(*view), basemap=basemap, routes=list(routes))
+    return html.encode("utf-8")

@@ -89,7 +89,8 @@ def _deferred(layer_id: str, fmt: str, version: str, day: str, exported: str) ->
 def layers_section(app_state: share.AppState, version: str, outcome: Outcome | None) -> None:
     """Offer every layer in the chosen format, the status history and the zip of everything."""
     day, exported = app_state.as_of.isoformat(), today().isoformat()
-    fmt = st.segmented_control("Format", FORMATS, key=FORMAT_KEY, format_func=lambda f: FORMAT_LABELS[f]) or FORMATS[0]
+    fmt = st.segmented_control("Format", FORMATS, key=FORMAT_KEY, default=FORMATS[0],
+                               format_func=lambda f: FORMAT_LABELS[f]) or FORMATS[0]
     suffix = SUFFIXES[fmt]
     option = "" if fmt == "geojson" else f" --format {fmt} -o LAYER{suffix}"
     st.caption(f"Statuses as of {day}: the same bytes as `python -m geo export LAYER{option} --as-of {day}`. "
@@ -162,8 +163,23 @@ def figure_section(app_state: share.AppState, version: str, outcome: Outcome | N
                       key="dl_fig_pdf", on_click="ignore", use_container_width=True)
 
 
+def html_section(app_state: share.AppState, version: str, outcome: Outcome | None) -> None:
+    """Offer the interactive map of the shown overlays and date as one HTML file (made when clicked)."""
+    overlays = tuple(i for i in geomap.IDS if i in app_state.overlays)
+    view = current_view(app_state)
+    basemap = app_state.basemap if app_state.basemap in geomap.BASEMAPS else geomap.DEFAULT_BASEMAP
+    routes = tuple(routes_of(outcome))
+    path, day = data.folder(), app_state.as_of.isoformat()
+    st.download_button("Interactive map (HTML)", data=lambda: data.map_html(
+        path, version, overlays, day, (view.lat, view.lon, view.zoom), basemap, routes),
+        file_name=f"central-asia-map-{day}.html", mime="text/html", key="dl_html", on_click="ignore",
+        disabled=not overlays, help="The shown overlays, route and legend as one web page (opens in any browser; "
+        "Leaflet and the basemap load from the internet).")
+
+
 def downloads_panel(app_state: share.AppState, version: str, outcome: Outcome | None) -> None:
     """Offer the downloads of the state's day."""
     layers_section(app_state, version, outcome)
     st.divider()
     figure_section(app_state, version, outcome)
+    html_section(app_state, version, outcome)
