@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pyogrio
 import pytest
-from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1 import AppTest  # noqa: TID251 (an app test)
 
 from geo import bundle
 from geo.formats import FORMATS, SUFFIXES
@@ -128,12 +128,13 @@ def test_view_bbox_and_figure_layers() -> None:
 def test_report_figure_of_the_view(app: AppTest, layers_env: Path) -> None:
     if not {"borders", "crossings"} <= set(layer_ids(layers_env)):
         pytest.skip("borders and crossings needed")
-    app.query_params["view"] = "40.6,71.4,8"
     app.query_params["date"] = DAY.isoformat()
     app.run()
     assert not app.exception
     assert "Figure (.png)" not in labels(app)
-    app.button(key="fig_draw").click().run()
+    # the button reports the view the map shows (the page address), as the browser does when it is clicked
+    app.session_state[downloads.FIGURE_BUTTON] = {"view": "40.6,71.4,8", "clicked": 1}
+    app.run()
     assert not app.exception and not app.error
     assert {"Figure (.png)", "Figure (.pdf)"} <= set(labels(app))
     shown = app.session_state[downloads.FIGURE_KEY]
@@ -143,8 +144,10 @@ def test_report_figure_of_the_view(app: AppTest, layers_env: Path) -> None:
     images = data.figure_images(str(layers_env), data.version(), *shown)
     assert images["png"].startswith(PNG_MAGIC)
     assert images["pdf"].startswith(b"%PDF-")
-    app.run()  # a rerun keeps the figure while the view, overlays, date and route stay the same
+    app.run()  # a rerun keeps the figure while the overlays, date and route stay the same
     assert "Figure (.pdf)" in labels(app)
+    app.sidebar.date_input[0].set_value(dt.date(2025, 8, 1)).run()  # another date: draw again
+    assert "Figure (.pdf)" not in labels(app)
 
 
 def test_interactive_map_download(layers_env: Path) -> None:

@@ -8,10 +8,12 @@ and a zip of everything.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
+import streamlit.components.v1 as components
 
 from geo import bundle, registry, share
 from geo import map as geomap
@@ -34,6 +36,13 @@ FIGURE_LAYERS = ("borders", "roads", "pipelines", "crossings", "places")
 VIEW_WIDTH_PX, VIEW_HEIGHT_PX = 1000, 620
 """The map's size on a laptop screen in the wide layout: the figure's extent around the view's centre."""
 HISTORY_LAYER = "crossings"
+FIGURE_BUTTON = "fig_draw"
+"""Widget key of the button that draws the figure (its value: the view the map showed when clicked)."""
+FIGURE_HANDLED = "_figure_click"
+"""Session key: the last click of the figure button already drawn."""
+
+_view_button = components.declare_component("geo_view_button", path=str(Path(__file__).resolve().parent.parent
+                                                                           / "view_button"))
 
 
 def view_bbox(view: geomap.View, width_px: int = VIEW_WIDTH_PX, height_px: int = VIEW_HEIGHT_PX
@@ -57,14 +66,20 @@ def view_bbox(view: geomap.View, width_px: int = VIEW_WIDTH_PX, height_px: int =
             min(85.0, lat(y + half_y)))
 
 
-def current_view(app_state: share.AppState) -> geomap.View:
-    """Return the view the map shows: the one it wrote into the link (panning never reruns), else the state's."""
-    try:
-        value = st.query_params.get("view")
-    except Exception:  # no browser session (tests, bare mode)
-        value = None
-    shown = share.parse_view(value) if isinstance(value, str) else None
-    return shown or app_state.view
+def clicked_view(value: Any, handled: Any) -> tuple[geomap.View | None, Any] | None:
+    """Return the view reported by a new click of the figure button and the click's stamp (None: no new click).
+
+    The view is None when the page address held no valid view (the map has not moved since the link loaded).
+
+    >>> clicked_view({"view": "40.6,71.4,8", "clicked": 5}, 4)
+    (View(lat=40.6, lon=71.4, zoom=8), 5)
+    >>> clicked_view({"view": "40.6,71.4,8", "clicked": 5}, 5) is None, clicked_view("junk", None) is None
+    (True, True)
+    """
+    if not isinstance(value, Mapping) or value.get("clicked") in (None, handled):
+        return None
+    view = value.get("view")
+    return (share.parse_view(view) if isinstance(view, str) else None), value.get("clicked")
 
 
 def figure_layers(overlays: frozenset[str]) -> tuple[str, ...]:
@@ -135,16 +150,21 @@ def layers_section(app_state: share.AppState, version: str, outcome: Outcome | N
 
 
 def figure_section(app_state: share.AppState, version: str, outcome: Outcome | None) -> None:
-    """Offer the report figure of the current view: drawn on demand, then PNG and PDF downloads."""
-    st.markdown("**Report figure** of the current view: legend, scale bar, date and attribution.")
+    """Offer the report figure of the view the map shows: drawn on demand, then PNG and PDF downloads."""
+    st.markdown("**Report figure** of the map as you see it: the shown overlays, route and date, with legend, "
+                "scale bar and attribution.")
     layers = figure_layers(app_state.overlays)
     if not layers:
         st.caption("Show at least one overlay to draw a figure.")
         return
-    west, south, east, north = (round(v, 2) for v in view_bbox(current_view(app_state)))
-    bbox = (west, south, east, north)
-    request = (bbox, layers, app_state.as_of.isoformat(), route_key(app_state, outcome))
-    if st.button("Draw the current view", key="fig_draw", help="Takes a few seconds; redraw after moving the map."):
+    content = (layers, app_state.as_of.isoformat(), route_key(app_state, outcome))
+    value = _view_button(label="Draw the current view", help="Takes a few seconds; draw again after moving the map.",
+                         key=FIGURE_BUTTON, default=None)
+    click = clicked_view(value, st.session_state.get(FIGURE_HANDLED))
+    if click is not None:
+        st.session_state[FIGURE_HANDLED] = click[1]
+        west, south, east, north = (round(v, 2) for v in view_bbox(click[0] or app_state.view))
+        request = ((west, south, east, north), *content)
         try:
             with st.spinner("Drawing the figure…"):
                 data.figure_images(data.folder(), version, *request)
@@ -152,9 +172,13 @@ def figure_section(app_state: share.AppState, version: str, outcome: Outcome | N
         except GeoError as exc:
             st.error(f"The figure could not be drawn: {shorten(str(exc), 200)}")
             return
-    if st.session_state.get(FIGURE_KEY) != request:
+    drawn = st.session_state.get(FIGURE_KEY)
+    if drawn is None or tuple(drawn[1:]) != content:
         return
-    images = data.figure_images(data.folder(), version, *request)
+    images = data.figure_images(data.folder(), version, *drawn)
+    w, s_, e, n = drawn[0]
+    st.caption(f"Drawn for {w:g}–{e:g}° E, {s_:g}–{n:g}° N on {app_state.as_of.isoformat()}; draw again after "
+               "moving the map.")
     name = f"central-asia-map-{app_state.as_of.isoformat()}"
     a, b, _ = st.columns(3)
     a.download_button("Figure (.png)", data=images["png"], file_name=f"{name}.png", mime="image/png",
@@ -166,7 +190,7 @@ def figure_section(app_state: share.AppState, version: str, outcome: Outcome | N
 def html_section(app_state: share.AppState, version: str, outcome: Outcome | None) -> None:
     """Offer the interactive map of the shown overlays and date as one HTML file (made when clicked)."""
     overlays = tuple(i for i in geomap.IDS if i in app_state.overlays)
-    view = current_view(app_state)
+    view = app_state.view
     basemap = app_state.basemap if app_state.basemap in geomap.BASEMAPS else geomap.DEFAULT_BASEMAP
     routes = tuple(routes_of(outcome))
     path, day = data.folder(), app_state.as_of.isoformat()
