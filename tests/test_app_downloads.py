@@ -156,3 +156,17 @@ def test_interactive_map_download(layers_env: Path) -> None:
     assert page.startswith("<!DOCTYPE html>")
     assert "© OpenStreetMap contributors" in page and "Statuses as of 2023-06-01" in page
     assert "Border crossings" in page and "Soviet-era trunk roads" not in page
+
+
+def test_export_map_command(layers_env: Path, tmp_path: Path) -> None:
+    target = tmp_path / "map.html"
+    result = subprocess.run([sys.executable, "-m", "geo", "export-map", "-o", str(target), "--as-of", DAY.isoformat(),
+                             "--overlays", "crossings"], capture_output=True, text=True,
+                            env=dict(os.environ, GEO_LAYERS_DIR=str(layers_env)), cwd=Path(APP).parent)
+    assert result.returncode == 0, result.stderr
+    page = target.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "Border crossings" in page and "Statuses as of 2023-06-01" in page
+    bad = subprocess.run([sys.executable, "-m", "geo", "export-map", "-o", str(tmp_path / "no" / "map.html")],
+                         capture_output=True, text=True, env=dict(os.environ, GEO_LAYERS_DIR=str(layers_env)),
+                         cwd=Path(APP).parent)
+    assert bad.returncode == 2 and "does not exist" in bad.stderr and len(bad.stderr.splitlines()) == 1
