@@ -170,3 +170,14 @@ def test_export_map_command(layers_env: Path, tmp_path: Path) -> None:
                          capture_output=True, text=True, env=dict(os.environ, GEO_LAYERS_DIR=str(layers_env)),
                          cwd=Path(APP).parent)
     assert bad.returncode == 2 and "does not exist" in bad.stderr and len(bad.stderr.splitlines()) == 1
+
+
+def test_figure_of_a_view_without_data_explains(app: AppTest) -> None:
+    app.run()
+    app.session_state[downloads.FIGURE_BUTTON] = {"view": "-30.0,-60.0,8", "clicked": 7}  # the South Atlantic
+    app.run()
+    assert not app.exception
+    errors = [e.value for e in app.error]
+    assert len(errors) == 1 and "\n" not in errors[0]
+    assert errors[0].startswith("The figure could not be drawn: outside the map's data")
+    assert "Figure (.png)" not in labels(app)

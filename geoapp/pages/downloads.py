@@ -169,8 +169,9 @@ def figure_section(app_state: share.AppState, version: str, outcome: Outcome | N
             with st.spinner("Drawing the figure…"):
                 data.figure_images(data.folder(), version, *request)
             st.session_state[FIGURE_KEY] = request
-        except GeoError as exc:
-            st.error(f"The figure could not be drawn: {shorten(str(exc), 200)}")
+        except GeoError as exc:  # the command line's option names mean nothing here: keep the reason
+            reason = str(exc).split(": ", 1)[1] if str(exc).startswith("--bbox") else str(exc)
+            st.error(f"The figure could not be drawn: {shorten(reason, 200)}. Move the map and draw again.")
             return
     drawn = st.session_state.get(FIGURE_KEY)
     if drawn is None or tuple(drawn[1:]) != content:
