@@ -146,6 +146,9 @@ def test_report_figure_of_the_view(app: AppTest, layers_env: Path) -> None:
     assert images["pdf"].startswith(b"%PDF-")
     app.run()  # a rerun keeps the figure while the overlays, date and route stay the same
     assert "Figure (.pdf)" in labels(app)
+    app.session_state[downloads.FIGURE_BUTTON] = {"bounds": [70.123, 40.0, 72.0, 41.0], "view": "1,1,8", "clicked": 2}
+    app.run()  # the map's own bounds win over the view
+    assert app.session_state[downloads.FIGURE_KEY][0] == (70.12, 40.0, 72.0, 41.0)
     app.sidebar.date_input[0].set_value(dt.date(2025, 8, 1)).run()  # another date: draw again
     assert "Figure (.pdf)" not in labels(app)
 

@@ -21,6 +21,7 @@ def test_figure_of_the_panned_view(browser: Any, server: str, tmp_path: Path) ->
     session.open("?view=40.6,71.4,8&date=2023-06-01")
     session.frame.evaluate("map.setView([41.0, 69.75], 8, {animate: false})")
     session.wait_url("view=41.0")
+    bounds = session.frame.evaluate("[map.getBounds().getWest(), map.getBounds().getEast()]")
     page = session.page
     page.get_by_role("tab", name="Download").click()
     page.frame_locator('iframe[src*="view_button"]').get_by_role("button", name="Draw the current view").click()
@@ -35,4 +36,5 @@ def test_figure_of_the_panned_view(browser: Any, server: str, tmp_path: Path) ->
     title = Image.open(io.BytesIO(data)).info["Title"]
     west, east = (float(v) for v in re.search(r"([\d.]+)–([\d.]+)° E", title).groups())  # type: ignore[union-attr]
     assert (west + east) / 2 == pytest.approx(69.75, abs=0.05)  # the panned view, not the link's 71.4
+    assert [west, east] == pytest.approx(bounds, abs=0.006)  # exactly what the map shows
     assert session.errors == []

@@ -66,20 +66,44 @@ def view_bbox(view: geomap.View, width_px: int = VIEW_WIDTH_PX, height_px: int =
             min(85.0, lat(y + half_y)))
 
 
-def clicked_view(value: Any, handled: Any) -> tuple[geomap.View | None, Any] | None:
-    """Return the view reported by a new click of the figure button and the click's stamp (None: no new click).
+def bounds_of(value: Any) -> tuple[float, float, float, float] | None:
+    """Return W, S, E, N degrees reported by the browser, or None unless four finite numbers in range, W < E, S < N.
 
-    The view is None when the page address held no valid view (the map has not moved since the link loaded).
+    >>> bounds_of([68.6, 39.3, 74.1, 41.9]), bounds_of([1, 2, 3]), bounds_of([-190, 0, 10, 5])
+    ((68.6, 39.3, 74.1, 41.9), None, None)
+    """
+    if not isinstance(value, list) or len(value) != 4:
+        return None
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in value):
+        return None
+    west, south, east, north = (float(v) for v in value)
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        return None
+    return west, south, east, north
 
-    >>> clicked_view({"view": "40.6,71.4,8", "clicked": 5}, 4)
-    (View(lat=40.6, lon=71.4, zoom=8), 5)
-    >>> clicked_view({"view": "40.6,71.4,8", "clicked": 5}, 5) is None, clicked_view("junk", None) is None
-    (True, True)
+
+Extent = tuple[float, float, float, float]
+"""West, south, east, north in degrees."""
+
+
+def clicked_extent(value: Any, handled: Any, fallback: geomap.View) -> tuple[Extent, Any] | None:
+    """Return the extent of a new click of the figure button and the click's stamp (None: no new click).
+
+    The extent is the one the map showed (its bounds), else the one around the view in the page address, else
+    around ``fallback`` (the state's view).
+
+    >>> clicked_extent({"bounds": [68.6, 39.3, 74.1, 41.9], "clicked": 5}, 4, geomap.DEFAULT_VIEW)
+    ((68.6, 39.3, 74.1, 41.9), 5)
+    >>> clicked_extent({"view": "40.6,71.4,8", "clicked": 5}, 5, geomap.DEFAULT_VIEW) is None
+    True
     """
     if not isinstance(value, Mapping) or value.get("clicked") in (None, handled):
         return None
-    view = value.get("view")
-    return (share.parse_view(view) if isinstance(view, str) else None), value.get("clicked")
+    bounds = bounds_of(value.get("bounds"))
+    if bounds is None:
+        view = share.parse_view(value["view"]) if isinstance(value.get("view"), str) else None
+        bounds = view_bbox(view or fallback)
+    return bounds, value.get("clicked")
 
 
 def figure_layers(overlays: frozenset[str]) -> tuple[str, ...]:
@@ -160,10 +184,10 @@ def figure_section(app_state: share.AppState, version: str, outcome: Outcome | N
     content = (layers, app_state.as_of.isoformat(), route_key(app_state, outcome))
     value = _view_button(label="Draw the current view", help="Takes a few seconds; draw again after moving the map.",
                          key=FIGURE_BUTTON, default=None)
-    click = clicked_view(value, st.session_state.get(FIGURE_HANDLED))
+    click = clicked_extent(value, st.session_state.get(FIGURE_HANDLED), app_state.view)
     if click is not None:
         st.session_state[FIGURE_HANDLED] = click[1]
-        west, south, east, north = (round(v, 2) for v in view_bbox(click[0] or app_state.view))
+        west, south, east, north = (round(v, 2) for v in click[0])
         request = ((west, south, east, north), *content)
         try:
             with st.spinner("Drawing the figure…"):
