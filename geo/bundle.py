@@ -94,23 +94,36 @@ def sources(folder: Path | None = None) -> list[dict[str, Any]]:
     return records
 
 
+FORMAT_NOTES = {
+    "geojson": "RFC 7946 GeoJSON; each file's `metadata` member repeats its licence, attribution, method and every "
+               "cited URL",
+    "gpkg": "GeoPackage; licence, attribution and sources are in each layer's metadata (QGIS: Layer Properties → "
+            "Metadata)",
+    "kml": "KML for Google Earth and My Maps; each placemark's description holds its facts, sources and licence",
+    "csv": "CSV, one row per feature, geometry as WKT, lists and status histories flattened into readable columns",
+    "fgb": "FlatGeobuf; licence, attribution and sources are in each file's header metadata",
+}
+
+
 def readme(records: Sequence[Mapping[str, Any]], *, as_of: dt.date, exported: dt.date,
-           extra: Sequence[str] = ()) -> str:
+           extra: Sequence[str] = (), fmt: str = "geojson") -> str:
     """Return the README of the download zip: files, sources, licences and the citation policy."""
+    from geo.formats import SUFFIXES
+
     lines = [
         "# Central Asia infrastructure map — data download",
         "",
         f"Statuses are those in force on {as_of.isoformat()}; exported on {exported.isoformat()}.",
-        "Layers are RFC 7946 GeoJSON, byte for byte what `python -m geo export LAYER --as-of "
-        f"{as_of.isoformat()}` writes that day; each file's `metadata` member repeats its licence, attribution, "
-        "method and every cited URL.",
+        f"Layers are {FORMAT_NOTES.get(fmt, fmt)}: byte for byte what `python -m geo export LAYER "
+        + ("" if fmt == "geojson" else f"--format {fmt} -o LAYER{SUFFIXES[fmt]} ")
+        + f"--as-of {as_of.isoformat()}` writes that day.",
         "",
         "## Files",
         "",
     ]
     for record in records:
         if record.get("feature_count") is not None:
-            lines.append(f"- `{record['id']}.geojson` — {record['title']} ({record['feature_count']} features)")
+            lines.append(f"- `{record['id']}{SUFFIXES[fmt]}` — {record['title']} ({record['feature_count']} features)")
     lines.extend(f"- {item}" for item in extra)
     lines += ["", "## Sources and licences", ""]
     for record in records:
@@ -132,19 +145,34 @@ def readme(records: Sequence[Mapping[str, Any]], *, as_of: dt.date, exported: dt
     return "\n".join(lines)
 
 
+HISTORY_FILE = "crossings-status-history.csv"
+"""Name of the crossings' status history (one row per dated fact) in downloads."""
+
+
 def zip_all(layers: Mapping[str, bytes], *, as_of: dt.date, exported: dt.date, route: bytes | None = None,
-            drawing: bytes | None = None, folder: Path | None = None) -> bytes:
-    """Return one zip with every layer, the route and the drawing (when given) and a README."""
+            drawing: bytes | None = None, folder: Path | None = None, fmt: str = "geojson",
+            history: bytes | None = None) -> bytes:
+    """Return one zip with every layer and a README.
+
+    Layers are in ``fmt`` (one of :data:`geo.formats.FORMATS`); the route, the drawing and the crossings' status
+    history are added when given.
+    """
+    from geo.formats import SUFFIXES
+
     extra = []
+    if history is not None:
+        extra.append(f"`{HISTORY_FILE}` — the crossings' status history, one row per dated fact with its source")
     if route is not None:
         extra.append("`route.geojson` — the route (and its comparison) shown in the app")
     if drawing is not None:
         extra.append("`drawing.geojson` — the lines and polygons drawn on the map, with geodesic measurements")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("README.md", readme(sources(folder), as_of=as_of, exported=exported, extra=extra))
+        archive.writestr("README.md", readme(sources(folder), as_of=as_of, exported=exported, extra=extra, fmt=fmt))
         for layer_id, data in layers.items():
-            archive.writestr(f"{layer_id}.geojson", data)
+            archive.writestr(f"{layer_id}{SUFFIXES[fmt]}", data)
+        if history is not None:
+            archive.writestr(HISTORY_FILE, history)
         if route is not None:
             archive.writestr("route.geojson", route)
         if drawing is not None:

@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -303,8 +304,21 @@ def write_atomic_with(path: Path, write: Callable[[Path], object], suffix: str |
         shutil.rmtree(folder, ignore_errors=True)
 
 
+_GDAL_DATE_LOCK = threading.Lock()
+
+
+def _with_gdal_date(day: dt.date, write: Callable[[], object]) -> None:
+    """Run a GDAL write with the GeoPackage ``last_change`` stamp set to ``day`` (same day, same bytes)."""
+    with _GDAL_DATE_LOCK:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": f"{day.isoformat()}T00:00:00.000Z"})
+        try:
+            write()
+        finally:
+            pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": None})
+
+
 def write_layer(frame: gpd.GeoDataFrame, layer_id: str, path: Path, fmt: str, *,
-                sources: Sequence[str] = (), as_of: dt.date | None = None) -> None:
+                sources: Sequence[str] = (), as_of: dt.date | None = None, exported: dt.date | None = None) -> None:
     """Write a layer in one of :data:`FORMATS`.
 
     Parameters
@@ -321,8 +335,12 @@ def write_layer(frame: gpd.GeoDataFrame, layer_id: str, path: Path, fmt: str, *,
         The layer's cited source URLs (the ``sources`` of its GeoJSON metadata).
     as_of
         The date its statuses are for.
+    exported
+        The export date written into the metadata (default: today); the same layer, date and export date
+        give the same bytes in every format.
     """
     spec = registry.get(layer_id)
+    exported = exported or dt.date.today()
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {shorten(fmt)!r}: choose one of {', '.join(FORMATS)}")
     ordered = frame[[*(c for c in spec.properties if c in frame.columns), frame.geometry.name]]
@@ -330,15 +348,15 @@ def write_layer(frame: gpd.GeoDataFrame, layer_id: str, path: Path, fmt: str, *,
         from geo.build import encode
 
         day = as_of or dt.date.today()
-        data = encode(layer_id, ordered, as_of=day, exported=dt.date.today())
+        data = encode(layer_id, ordered, as_of=day, exported=exported)
         write_atomic_with(path, lambda p: p.write_bytes(data))
         return
-    items = metadata_items(spec, sources, as_of)
+    items = metadata_items(spec, sources, as_of, exported)
     if fmt == "gpkg":
         out = as_json_text(ordered)
         options = {"IDENTIFIER": spec.title, "DESCRIPTION": description(spec, sources, as_of)}
-        write_atomic_with(path, lambda p: pyogrio.write_dataframe(
-            out, p, layer=spec.id, driver="GPKG", layer_options=options, layer_metadata=items), ".gpkg")
+        write_atomic_with(path, lambda p: _with_gdal_date(exported, lambda: pyogrio.write_dataframe(
+            out, p, layer=spec.id, driver="GPKG", layer_options=options, layer_metadata=items)), ".gpkg")
     elif fmt == "fgb":
         out = as_json_text(ordered)
         options = {"TITLE": spec.title, "DESCRIPTION": description(spec, sources, as_of)}
@@ -366,9 +384,10 @@ def _bytes_via(write: Callable[[Path], object], suffix: str) -> bytes:
 
 
 def layer_bytes(frame: gpd.GeoDataFrame, layer_id: str, fmt: str, *, sources: Sequence[str] = (),
-                as_of: dt.date | None = None) -> bytes:
-    """Return a layer file's bytes in one of :data:`FORMATS` (for downloads); same content as :func:`write_layer`."""
-    return _bytes_via(lambda p: write_layer(frame, layer_id, p, fmt, sources=sources, as_of=as_of), SUFFIXES[fmt])
+                as_of: dt.date | None = None, exported: dt.date | None = None) -> bytes:
+    """Return a layer file's bytes in one of :data:`FORMATS` (for downloads); same bytes as :func:`write_layer`."""
+    return _bytes_via(lambda p: write_layer(frame, layer_id, p, fmt, sources=sources, as_of=as_of,
+                                            exported=exported), SUFFIXES[fmt])
 
 
 def history_csv_bytes(frame: pd.DataFrame) -> bytes:

@@ -272,3 +272,77 @@ def warm(data: str, day: dt.date, *, after: float = WARM_AFTER_S, measuring: boo
     timer = threading.Timer(after, run)
     timer.name, timer.daemon = "geoapp-warm", True
     timer.start()
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def layer_file(layer_id: str, fmt: str, path: str, data: str, day: str, exported: str) -> bytes:
+    """Return a layer in one of ``geo.formats.FORMATS``: the bytes ``geo export LAYER --format FMT`` writes.
+
+    Cached per layer, format, data version, day and export date, shared by every session.
+    """
+    if fmt == "geojson":
+        return layer_bytes(layer_id, path, data, day, exported)
+    from geo import formats, store
+
+    frame, metadata = store.read_layer(layer_id, Path(path))
+    as_of = dt.date.fromisoformat(day)
+    return formats.layer_bytes(store.redate(frame, as_of), layer_id, fmt, sources=metadata.get("sources", []),
+                               as_of=as_of, exported=dt.date.fromisoformat(exported))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def history_file(layer_id: str, path: str, data: str, day: str) -> bytes:
+    """Return a layer's status history as CSV, one row per dated fact (``geo export … --history``)."""
+    from geo import formats, store
+
+    frame, _ = store.read_layer(layer_id, Path(path))
+    return formats.history_csv_bytes(store.redate(frame, dt.date.fromisoformat(day)))
+
+
+RouteKey = tuple[str, str, tuple[str, ...], tuple[str, ...], tuple[str, ...], str]
+"""A route scenario as plain values: from, to, closed, opened, avoided countries, mode."""
+
+
+@st.cache_data(show_spinner=False, max_entries=12)
+def figure_images(path: str, data: str, bbox: tuple[float, float, float, float], layers: tuple[str, ...], day: str,
+                  route: RouteKey | None) -> dict[str, bytes]:
+    """Return the report figure of a view as PNG and PDF bytes (drawn once; seconds of CPU, so on demand).
+
+    Cached per extent, layers, day and route scenario, shared by every session.
+
+    Raises
+    ------
+    GeoError
+        The extent shows none of the data, or the route is cut on that day.
+    """
+    from geo import figure
+    from geo.routing import Scenario as CoreScenario
+
+    as_of = dt.date.fromisoformat(day)
+    request = figure.FigureRequest(Path("view.png"), as_of, layers, bbox)
+    drawn = figure.load(request, Path(path))
+    if route is not None:
+        origin, dest, close, opened, avoid, mode = route
+        road_engine = engine(path, data)
+        drawn.route = road_engine.route(origin, dest, CoreScenario(as_of=as_of, close=frozenset(close),
+                                                                   open=frozenset(opened), avoid=frozenset(avoid),
+                                                                   mode=mode))
+        drawn.names = {pid: road_engine.names.labels[pid] for pid in (drawn.route.source, drawn.route.target)}
+        drawn.attributions += [registry.get(i).attribution for i in ("roads", "crossings")]
+    fig = figure.draw(request, drawn)
+    attribution = figure.attribution_line(drawn.attributions)
+    return {fmt: figure.image_bytes(fig, fmt, attribution) for fmt in ("png", "pdf")}
+
+
+@st.cache_data(show_spinner=False, max_entries=12)
+def map_html(path: str, data: str, overlays: tuple[str, ...], day: str, view: tuple[float, float, int], basemap: str,
+             routes: tuple[Any, ...] = ()) -> bytes:
+    """Return the interactive map (folium HTML) of some overlays on a day, opening at a view, with the routes.
+
+    Cached per overlays, day, view, basemap and routes, shared by every session.
+    """
+    from geo.map.html_export import map_html as page
+
+    html = page(lambda layer_id: layer(layer_id, path, data), overlays, as_of=dt.date.fromisoformat(day),
+                view=geomap.View(*view), basemap=basemap, routes=list(routes))
+    return html.encode("utf-8")

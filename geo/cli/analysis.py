@@ -38,6 +38,15 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--title", help="title (default: what is shown and the date)")
     p.set_defaults(handler=cmd_figure)
 
+    from geo.map import IDS
+
+    p = sub.add_parser("export-map", help="write the interactive map as one HTML file (folium)")
+    p.add_argument("-o", "--output", type=Path, required=True, metavar="PATH.html", help="output file")
+    p.add_argument("--as-of", type=iso_date, help="date for crossing and pipeline statuses (default: today)")
+    p.add_argument("--overlays", nargs="+", choices=IDS, metavar="OVERLAY",
+                   help=f"overlays to draw (default: the map's default ones; choose from {', '.join(IDS)})")
+    p.set_defaults(handler=cmd_export_map)
+
 
 def add_export_options(p: argparse.ArgumentParser) -> None:
     """Add the options of ``export`` that belong to the other formats (``--history``)."""
@@ -114,4 +123,19 @@ def cmd_figure(args: argparse.Namespace) -> int:
     check_output(args.output)
     result = figure.make(request)
     print(f"wrote {args.output} ({result})", file=sys.stderr)
+    return 0
+
+
+def cmd_export_map(args: argparse.Namespace) -> int:
+    """Write the interactive map (the app's "interactive map (HTML)" download)."""
+    from geo import store
+    from geo.export import write_atomic
+    from geo.map import DEFAULT_OVERLAYS
+    from geo.map.html_export import map_html
+
+    check_output(args.output)
+    overlays = args.overlays or sorted(DEFAULT_OVERLAYS)
+    page = map_html(lambda layer: store.read_layer(layer)[0], overlays, as_of=args.as_of or dt.date.today())
+    write_atomic(args.output, page.encode("utf-8"))
+    print(f"wrote {args.output} ({len(page):,} characters; overlays {', '.join(overlays)})", file=sys.stderr)
     return 0

@@ -1,54 +1,234 @@
-"""The download tab: every layer (as ``geo export`` writes it), the route, the drawing and a zip of everything."""
+"""The download tab: layers in every format, status history, report figure, interactive map, route and zip.
+
+Every layer in every format of ``geo.formats.FORMATS`` (as ``geo export`` writes it), the crossings' status
+history, a report figure of the current view (PNG, PDF), an interactive map (HTML), the route, the drawing
+and a zip of everything.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
+import streamlit.components.v1 as components
 
 from geo import bundle, registry, share
+from geo import map as geomap
+from geo.errors import GeoError
+from geo.formats import FORMATS, MEDIA_TYPES, SUFFIXES
+from geo.vocab import shorten
 from geoapp import data
 from geoapp.pages.measure import DRAWING
-from geoapp.results import Outcome, download_record
+from geoapp.results import Outcome, download_record, routes_of
 from geoapp.ui import today
 
+FORMAT_LABELS = {"geojson": "GeoJSON", "gpkg": "GeoPackage (QGIS)", "kml": "KML (Google Earth)",
+                 "csv": "CSV (spreadsheets, WKT)", "fgb": "FlatGeobuf"}
+"""How each of ``geo.formats.FORMATS`` is named in the format choice."""
+FORMAT_KEY = "dl_format"
+FIGURE_KEY = "_figure_drawn"
+"""Session key: the figure request (view, layers, day, route) last drawn in this session."""
+FIGURE_LAYERS = ("borders", "roads", "pipelines", "crossings", "places")
+"""Layers the report figure draws for the shown overlays (the countries overlay draws ``borders``)."""
+VIEW_WIDTH_PX, VIEW_HEIGHT_PX = 1000, 620
+"""The map's size on a laptop screen in the wide layout: the figure's extent around the view's centre."""
+HISTORY_LAYER = "crossings"
+FIGURE_BUTTON = "fig_draw"
+"""Widget key of the button that draws the figure (its value: the view the map showed when clicked)."""
+FIGURE_HANDLED = "_figure_click"
+"""Session key: the last click of the figure button already drawn."""
 
-def _deferred(layer_id: str, version: str, day: str, exported: str) -> Callable[[], bytes]:
+_view_button = components.declare_component("geo_view_button", path=str(Path(__file__).resolve().parent.parent
+                                                                           / "view_button"))
+
+
+def view_bbox(view: geomap.View, width_px: int = VIEW_WIDTH_PX, height_px: int = VIEW_HEIGHT_PX
+              ) -> tuple[float, float, float, float]:
+    """Return the extent (W, S, E, N, degrees) a Web Mercator map of this size shows around a view.
+
+    Examples
+    --------
+    >>> [round(v, 2) for v in view_bbox(geomap.View(0.0, 0.0, 3), 256, 256)]
+    [-22.5, -21.94, 22.5, 21.94]
+    """
+    world_px = 256 * 2 ** view.zoom
+    half_lon = width_px / 2 * 360 / world_px
+    y = math.log(math.tan(math.pi / 4 + math.radians(view.lat) / 2))
+    half_y = height_px / 2 * 2 * math.pi / world_px
+
+    def lat(value: float) -> float:
+        return math.degrees(2 * math.atan(math.exp(value)) - math.pi / 2)
+
+    return (max(-180.0, view.lon - half_lon), max(-85.0, lat(y - half_y)), min(180.0, view.lon + half_lon),
+            min(85.0, lat(y + half_y)))
+
+
+def bounds_of(value: Any) -> tuple[float, float, float, float] | None:
+    """Return W, S, E, N degrees reported by the browser, or None unless four finite numbers in range, W < E, S < N.
+
+    >>> bounds_of([68.6, 39.3, 74.1, 41.9]), bounds_of([1, 2, 3]), bounds_of([-190, 0, 10, 5])
+    ((68.6, 39.3, 74.1, 41.9), None, None)
+    """
+    if not isinstance(value, list) or len(value) != 4:
+        return None
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in value):
+        return None
+    west, south, east, north = (float(v) for v in value)
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        return None
+    return west, south, east, north
+
+
+Extent = tuple[float, float, float, float]
+"""West, south, east, north in degrees."""
+
+
+def clicked_extent(value: Any, handled: Any, fallback: geomap.View) -> tuple[Extent, Any] | None:
+    """Return the extent of a new click of the figure button and the click's stamp (None: no new click).
+
+    The extent is the one the map showed (its bounds), else the one around the view in the page address, else
+    around ``fallback`` (the state's view).
+
+    >>> clicked_extent({"bounds": [68.6, 39.3, 74.1, 41.9], "clicked": 5}, 4, geomap.DEFAULT_VIEW)
+    ((68.6, 39.3, 74.1, 41.9), 5)
+    >>> clicked_extent({"view": "40.6,71.4,8", "clicked": 5}, 5, geomap.DEFAULT_VIEW) is None
+    True
+    """
+    if not isinstance(value, Mapping) or value.get("clicked") in (None, handled):
+        return None
+    bounds = bounds_of(value.get("bounds"))
+    if bounds is None:
+        view = share.parse_view(value["view"]) if isinstance(value.get("view"), str) else None
+        bounds = view_bbox(view or fallback)
+    return bounds, value.get("clicked")
+
+
+def figure_layers(overlays: frozenset[str]) -> tuple[str, ...]:
+    """Return the layers (``geo figure --layers``) of the shown overlays, in drawing order."""
+    return tuple(dict.fromkeys(layer for spec in geomap.OVERLAYS if spec.id in overlays
+                               for layer in spec.layers if layer in FIGURE_LAYERS))
+
+
+def route_key(app_state: share.AppState, outcome: Outcome | None) -> data.RouteKey | None:
+    """Return the shown route's scenario (the first of a comparison), or None when no route is drawn."""
+    if not (app_state.origin and app_state.dest and routes_of(outcome)):
+        return None
+    return (app_state.origin, app_state.dest, tuple(sorted(app_state.close)), tuple(sorted(app_state.open)),
+            tuple(sorted(app_state.avoid)), app_state.mode)
+
+
+def _deferred(layer_id: str, fmt: str, version: str, day: str, exported: str) -> Callable[[], bytes]:
     path = data.folder()
-    return lambda: data.layer_bytes(layer_id, path, version, day, exported)
+    return lambda: data.layer_file(layer_id, fmt, path, version, day, exported)
+
+
+def layers_section(app_state: share.AppState, version: str, outcome: Outcome | None) -> None:
+    """Offer every layer in the chosen format, the status history and the zip of everything."""
+    day, exported = app_state.as_of.isoformat(), today().isoformat()
+    fmt = st.segmented_control("Format", FORMATS, key=FORMAT_KEY, default=FORMATS[0],
+                               format_func=lambda f: FORMAT_LABELS[f]) or FORMATS[0]
+    suffix = SUFFIXES[fmt]
+    option = "" if fmt == "geojson" else f" --format {fmt} -o LAYER{suffix}"
+    st.caption(f"Statuses as of {day}: the same bytes as `python -m geo export LAYER{option} --as-of {day}`. "
+               "Licences and sources are in each file's metadata and on the Sources page.")
+    cols = st.columns(3)
+    available: list[str] = []
+    for layer_id in registry.ids():
+        if not (Path(data.folder()) / f"{layer_id}.geojson").is_file():
+            continue
+        cols[len(available) % 3].download_button(
+            f"{layer_id}{suffix}", data=_deferred(layer_id, fmt, version, day, exported),
+            file_name=f"{layer_id}{suffix}", mime=MEDIA_TYPES[fmt], key=f"dl_{layer_id}", on_click="ignore",
+            use_container_width=True)
+        available.append(layer_id)
+    path = data.folder()
+    history = HISTORY_LAYER in available
+    a, b, c = st.columns(3)
+    if history:
+        a.download_button("Crossings status history (.csv)", data=lambda: data.history_file(HISTORY_LAYER, path,
+                                                                                            version, day),
+                          file_name=bundle.HISTORY_FILE, mime="text/csv", key="dl_history", on_click="ignore",
+                          use_container_width=True, help="One row per dated status fact, with its source.")
+    record = download_record(outcome)
+    route = bundle.route_geojson(record) if record is not None else None
+    drawing = st.session_state.get(DRAWING)
+    if route is not None:
+        b.download_button("route.geojson", data=route, file_name="route.geojson", mime="application/geo+json",
+                          key="dl_route", on_click="ignore", use_container_width=True)
+    if drawing is not None:
+        c.download_button("drawing.geojson", data=drawing, file_name="drawing.geojson",
+                          mime="application/geo+json", key="dl_drawing", on_click="ignore", use_container_width=True)
+
+    def everything() -> bytes:
+        layers = {i: data.layer_file(i, fmt, path, version, day, exported) for i in available}
+        return bundle.zip_all(layers, as_of=app_state.as_of, exported=today(), route=route, drawing=drawing,
+                              folder=Path(path), fmt=fmt,
+                              history=data.history_file(HISTORY_LAYER, path, version, day) if history else None)
+
+    st.download_button(f"Every layer as {FORMAT_LABELS[fmt]} (.zip)", data=everything,
+                       file_name=f"central-asia-{day}-{fmt}.zip", mime="application/zip", key="dl_zip",
+                       on_click="ignore")
+
+
+def figure_section(app_state: share.AppState, version: str, outcome: Outcome | None) -> None:
+    """Offer the report figure of the view the map shows: drawn on demand, then PNG and PDF downloads."""
+    st.markdown("**Report figure** of the map as you see it: the shown overlays, route and date, with legend, "
+                "scale bar and attribution.")
+    layers = figure_layers(app_state.overlays)
+    if not layers:
+        st.caption("Show at least one overlay to draw a figure.")
+        return
+    content = (layers, app_state.as_of.isoformat(), route_key(app_state, outcome))
+    value = _view_button(label="Draw the current view", help="Takes a few seconds; draw again after moving the map.",
+                         key=FIGURE_BUTTON, default=None)
+    click = clicked_extent(value, st.session_state.get(FIGURE_HANDLED), app_state.view)
+    if click is not None:
+        st.session_state[FIGURE_HANDLED] = click[1]
+        west, south, east, north = (round(v, 2) for v in click[0])
+        request = ((west, south, east, north), *content)
+        try:
+            with st.spinner("Drawing the figure…"):
+                data.figure_images(data.folder(), version, *request)
+            st.session_state[FIGURE_KEY] = request
+        except GeoError as exc:  # the command line's option names mean nothing here: keep the reason
+            reason = str(exc).split(": ", 1)[1] if str(exc).startswith("--bbox") else str(exc)
+            st.error(f"The figure could not be drawn: {shorten(reason, 200)}. Move the map and draw again.")
+            return
+    drawn = st.session_state.get(FIGURE_KEY)
+    if drawn is None or tuple(drawn[1:]) != content:
+        return
+    images = data.figure_images(data.folder(), version, *drawn)
+    w, s_, e, n = drawn[0]
+    st.caption(f"Drawn for {w:g}–{e:g}° E, {s_:g}–{n:g}° N on {app_state.as_of.isoformat()}; draw again after "
+               "moving the map.")
+    name = f"central-asia-map-{app_state.as_of.isoformat()}"
+    a, b, _ = st.columns(3)
+    a.download_button("Figure (.png)", data=images["png"], file_name=f"{name}.png", mime="image/png",
+                      key="dl_fig_png", on_click="ignore", use_container_width=True)
+    b.download_button("Figure (.pdf)", data=images["pdf"], file_name=f"{name}.pdf", mime="application/pdf",
+                      key="dl_fig_pdf", on_click="ignore", use_container_width=True)
+
+
+def html_section(app_state: share.AppState, version: str, outcome: Outcome | None) -> None:
+    """Offer the interactive map of the shown overlays and date as one HTML file (made when clicked)."""
+    overlays = tuple(i for i in geomap.IDS if i in app_state.overlays)
+    view = app_state.view
+    basemap = app_state.basemap if app_state.basemap in geomap.BASEMAPS else geomap.DEFAULT_BASEMAP
+    routes = tuple(routes_of(outcome))
+    path, day = data.folder(), app_state.as_of.isoformat()
+    st.download_button("Interactive map (HTML)", data=lambda: data.map_html(
+        path, version, overlays, day, (view.lat, view.lon, view.zoom), basemap, routes),
+        file_name=f"central-asia-map-{day}.html", mime="text/html", key="dl_html", on_click="ignore",
+        disabled=not overlays, help="The shown overlays, route and legend as one web page (opens in any browser; "
+        "Leaflet and the basemap load from the internet).")
 
 
 def downloads_panel(app_state: share.AppState, version: str, outcome: Outcome | None) -> None:
     """Offer the downloads of the state's day."""
-    day, exported = app_state.as_of.isoformat(), today().isoformat()
-    st.caption(f"Layers are RFC 7946 GeoJSON dated {day}: the same bytes as `python -m geo export LAYER "
-               f"--as-of {day}`. Licences and sources are in each file's metadata and on the Sources page.")
-    cols = st.columns(3)
-    available = []
-    for number, layer_id in enumerate(registry.ids()):
-        if not (Path(data.folder()) / f"{layer_id}.geojson").is_file():
-            continue
-        available.append(layer_id)
-        cols[number % 3].download_button(
-            f"{layer_id}.geojson", data=_deferred(layer_id, version, day, exported), file_name=f"{layer_id}.geojson",
-            mime="application/geo+json", key=f"dl_{layer_id}", on_click="ignore", use_container_width=True)
-    record = download_record(outcome)
-    route = bundle.route_geojson(record) if record is not None else None
-    drawing = st.session_state.get(DRAWING)
-    a, b, c = st.columns(3)
-    if route is not None:
-        a.download_button("route.geojson", data=route, file_name="route.geojson", mime="application/geo+json",
-                          key="dl_route", on_click="ignore", use_container_width=True)
-    if drawing is not None:
-        b.download_button("drawing.geojson", data=drawing, file_name="drawing.geojson",
-                          mime="application/geo+json", key="dl_drawing", on_click="ignore", use_container_width=True)
-    path = data.folder()
-
-    def everything() -> bytes:
-        layers = {i: data.layer_bytes(i, path, version, day, exported) for i in available}
-        return bundle.zip_all(layers, as_of=app_state.as_of, exported=today(), route=route, drawing=drawing,
-                              folder=Path(path))
-
-    c.download_button("Everything (.zip)", data=everything, file_name=f"central-asia-{day}.zip",
-                      mime="application/zip", key="dl_zip", on_click="ignore", use_container_width=True)
+    layers_section(app_state, version, outcome)
+    st.divider()
+    figure_section(app_state, version, outcome)
+    html_section(app_state, version, outcome)
