@@ -307,7 +307,7 @@ def _draw(request: FigureRequest, data: MapData) -> Figure:
     if "roads" in shown and len(shown["roads"]):
         width = 0.55 if span > 12 else 1.0
         shown["roads"].plot(ax=ax, color=ROAD_COLOUR, linewidth=width, zorder=3)
-        handles.append(_line_handle(ROAD_COLOUR, "-", width + 0.3, "Trunk road (schematic)"))
+        handles.append(_line_handle(ROAD_COLOUR, "-", width + 0.3, "Trunk road"))
     if "pipelines" in shown and len(shown["pipelines"]):
         handles += _draw_pipelines(ax, shown["pipelines"], visible["pipelines"])
     if data.route is not None:
@@ -636,9 +636,10 @@ def attribution_line(attributions: Sequence[str]) -> str:
 
 def _attribution(ax: Axes, data: MapData) -> None:
     notes = []
-    schematic = [name for name in ("roads", "pipelines") if name in data.frames or (name == "roads" and data.route)]
-    if schematic:
-        notes.append(f"{' and '.join(schematic).capitalize()} are schematic.")
+    if "roads" in data.frames or data.route:
+        notes.append("Roads traced on OpenStreetMap where a reference road exists, else schematic.")
+    if "pipelines" in data.frames:
+        notes.append("Lines A/B/C traced on OpenStreetMap; Line D schematic.")
     if "crossings" in data.frames:
         notes.append("Many crossing positions are estimated (see coord_source).")
     text = (f"Data: {attribution_line(data.attributions)}. Licence ODbL-1.0 (opendatacommons.org/licenses/odbl). "

@@ -58,5 +58,6 @@ def build(frames: Frames, band: Band) -> tuple[Part, ...]:
 
 SPEC = OverlaySpec(
     id="pipelines", title="Gas pipelines (Line D)", layers=("pipelines",), build=build, palette=PALETTE,
-    legend_title="Gas pipelines", dated=True, note="Line D schematic (no public trace); Lines A, B, C traced on OpenStreetMap",
+    legend_title="Gas pipelines", dated=True,
+    note="Line D schematic (no public trace); Lines A, B, C traced on OpenStreetMap",
 )
