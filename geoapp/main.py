@@ -6,11 +6,13 @@ import streamlit as st
 
 from geoapp.pages.map_page import map_page
 from geoapp.pages.sources import sources_page
+from geoapp.pages.table import table_page
 
 
 def main() -> None:
     """Run the app (one script run)."""
     st.set_page_config(page_title="Central Asia infrastructure map", page_icon="🗺️", layout="wide")
     page = st.navigation([st.Page(map_page, title="Map", icon=":material/map:", default=True),
+                          st.Page(table_page, title="Tables", icon=":material/table:", url_path="tables"),
                           st.Page(sources_page, title="Sources", icon=":material/menu_book:", url_path="sources")])
     page.run()
