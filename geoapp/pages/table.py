@@ -146,7 +146,7 @@ def timeline(periods: pd.DataFrame) -> alt.Chart:
     """Return the status timeline: one bar per period, on the row of its status, in the status colour."""
     colours = alt.Scale(domain=list(STATUSES), range=[STATUS_STYLES[s].colour for s in STATUSES])
     chart: alt.Chart = alt.Chart(periods).mark_bar(height=16, stroke="#222", strokeWidth=0.5).encode(
-        x=alt.X("from:T", title=None), x2="to:T",
+        x=alt.X("from:T", title=None, axis=alt.Axis(format="%Y", tickCount="year")), x2="to:T",
         y=alt.Y("status:N", sort=list(STATUSES), title=None, scale=alt.Scale(domain=list(STATUSES))),
         color=alt.Color("status:N", scale=colours, legend=None),
         tooltip=[alt.Tooltip("from:T", title="from"), alt.Tooltip("to:T", title="until"), "status:N", "note:N"],
