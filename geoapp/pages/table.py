@@ -118,7 +118,7 @@ def filtered(table: pd.DataFrame, *, text: str = "", countries: Iterable[str] = 
     keep = pd.Series(True, index=table.index)
     needle = text.strip().casefold()
     if needle:
-        joined = table.astype(str).agg(" ".join, axis=1).str.casefold()
+        joined = table.astype(object).where(table.notna(), "").astype(str).agg(" ".join, axis=1).str.casefold()
         keep &= joined.str.contains(needle, regex=False)
     wanted = set(countries)
     if wanted:
