@@ -82,6 +82,19 @@ def load(state: share.AppState, session: MutableMapping[str, Any] | None = None)
             session[key] = value
 
 
+def keep(today: dt.date) -> None:
+    """Keep the state's widget values across a page switch (call before the page runs).
+
+    Streamlit drops the value of a widget that the page being run does not draw (and the same key on another
+    page is another widget); assigning the values again makes them plain session values that survive.
+    """
+    if READY not in st.session_state:
+        return
+    for key in to_session(share.AppState(as_of=today)):
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
 def current(today: dt.date) -> share.AppState:
     """Return the state the widgets show."""
     return from_session(st.session_state.to_dict(), today)
