@@ -15,6 +15,7 @@ from geo import store
 from geo.palette import CHANGED_RING
 from geoapp import component
 from geoapp.pages import table
+from geoapp.ui import md
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -98,7 +99,7 @@ def test_choosing_a_row_centres_the_map_and_shows_the_history(tables: AppTest, m
     expected = (rows.iloc[2]["lat"], rows.iloc[2]["lon"], table.ZOOM["crossings"])
     assert tables.session_state["map_view"] == expected
     assert shown[-1]["base"]["view"] == list(expected)  # the map moves when its view changes
-    assert any(m.value == f"**Status history: {rows.iloc[2]['name']}**" for m in tables.markdown)
+    assert any(m.value == f"**Status history: {md(rows.iloc[2]['name'])}**" for m in tables.markdown)
     history = tables.dataframe[1].value
     assert list(history.columns) == ["from", "to", "status", "note", "source"] and len(history) >= 1
 
@@ -180,3 +181,16 @@ def test_unknown_search_gives_one_line_with_a_suggestion(app: AppTest) -> None:
 def test_filtered_keeps_rows_matching_every_filter() -> None:
     t = pd.DataFrame({"name": ["A", "B", "C"], "country": ["KG", "KZ", None], "kind": ["x", "y", "x"]})
     assert list(table.filtered(t, countries=["KG", "KZ"], values={"kind": ["x"]})["name"]) == ["A"]
+
+
+def test_hostile_names_are_escaped_in_the_history_heading(hostile_layers: Path, monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    monkeypatch.setenv("GEO_LAYERS_DIR", str(hostile_layers))
+    at = AppTest.from_function(table_script, default_timeout=120)
+    at.run()
+    for row in range(3):
+        at.session_state["tbl_crossings"] = {"selection": {"rows": [row], "columns": []}}
+        at.run()
+        assert problems(at) == []
+        heading = [m.value for m in at.markdown if m.value.startswith("**Status history")]
+        assert len(heading) == 1 and "<" not in heading[0] and "`" not in heading[0].replace("\\`", "")

@@ -21,7 +21,7 @@ from geo.store import redate
 from geo.vocab import STATUSES
 from geoapp import component, data, state
 from geoapp.pages import changes, map_page, search
-from geoapp.ui import panel, today
+from geoapp.ui import md, panel, today
 
 KINDS = {"crossings": "Crossings", "roads": "Roads", "places": "Places"}
 TABLE_KEY = "tbl_{}"
@@ -160,7 +160,7 @@ def crossing_details(row: pd.Series, frame: pd.DataFrame, day: dt.date) -> None:
     if found.empty:
         return
     periods = history_frame(found.iloc[0]["status_history"], day)
-    st.markdown(f"**Status history: {row['name']}**")
+    st.markdown(f"**Status history: {md(row['name'])}**")
     if periods.empty:
         st.caption("No dated status fact.")
         return
