@@ -195,3 +195,19 @@ def test_hostile_names_are_escaped_in_the_history_heading(hostile_layers: Path, 
         assert problems(at) == []
         heading = [m.value for m in at.markdown if m.value.startswith("**Status history")]
         assert len(heading) == 1 and re.search(r"(?<!\\)[<>`\[\]]", heading[0]) is None  # every special escaped
+
+
+def test_choosing_a_road_centres_the_map_on_its_midpoint(tables: AppTest, app_layers: Path) -> None:
+    tables.run()
+    tables.radio(key="tbl_kind").set_value("roads").run()
+    tables.multiselect(key="tbl_r_country").set_value(["KG"]).run()
+    rows = tables.dataframe[0].value
+    assert set(rows["country"]) == {"KG"}
+    tables.session_state["tbl_roads"] = {"selection": {"rows": [0], "columns": []}}
+    tables.run()
+    assert problems(tables) == []
+    roads, _ = store.read_layer("roads", app_layers)
+    line = roads.set_index("id").geometry[rows.iloc[0]["id"]]
+    mid = line.interpolate(0.5, normalized=True)
+    lat, lon, zoom = tables.session_state["map_view"]
+    assert (lat, lon) == pytest.approx((mid.y, mid.x), abs=1e-4) and zoom == table.ZOOM["roads"]
