@@ -26,6 +26,7 @@ from shapely.ops import polylabel
 
 from geo import registry
 from geo.errors import UsageError
+from geo.palette import STATUS_STYLES
 from geo.vocab import FOCUS, shorten
 
 if TYPE_CHECKING:
@@ -43,23 +44,6 @@ WIDTH_IN = 11.0
 GEOD = pyproj.Geod(ellps="WGS84")
 
 
-@dataclass(frozen=True)
-class StatusStyle:
-    """How one crossing status is drawn: colour and marker shape, so that neither alone carries the meaning."""
-
-    colour: str
-    marker: str
-    size: float
-
-
-# Okabe & Ito (2008) colour-blind-safe palette; shapes differ too (circle, diamond, cross, square).
-STATUS_STYLES: dict[str, StatusStyle] = {
-    "open": StatusStyle("#009E73", "o", 34),
-    "restricted": StatusStyle("#E69F00", "D", 30),
-    "closed": StatusStyle("#D55E00", "X", 52),
-    "unknown": StatusStyle("#999999", "s", 26),
-}
-"""Crossing status → style (one place for the figure's colours; the app's legend can import it)."""
 STAGE_LINESTYLES: dict[str, Any] = {
     "operating": "-", "under-construction": (0, (5, 2)), "stalled": (0, (1, 1.5)), "planned": (0, (6, 2, 1, 2)),
     "unknown": (0, (1, 3)),

@@ -54,6 +54,8 @@ class AppState:
     avoid: frozenset[str] = frozenset()
     mode: str = ROUTE_MODES[0]
     compare: Comparison | None = None
+    changes: dt.date | None = None
+    """The second date of "what changed" (crossings whose status differs from the as-of date); None: off."""
 
 
 @dataclass(frozen=True)
@@ -154,7 +156,7 @@ def parse(params: Mapping[str, Any], known: Known) -> tuple[AppState, list[str]]
     notices: list[str] = []
     values: dict[str, str] = {}
     for key in ("layers", "basemap", "date", "view", "from", "to", "close", "open", "avoid", "mode",
-                "date2", "close2", "open2", "avoid2"):
+                "date2", "close2", "open2", "avoid2", "changes"):
         raw = _first(params, key)
         if raw is None:
             continue
@@ -216,6 +218,12 @@ def parse(params: Mapping[str, Any], known: Known) -> tuple[AppState, list[str]]
             state = replace(state, compare=Comparison(
                 as_of=day, close=close2, open=_ids(values, "open2", known.crossings, notices) - close2,
                 avoid=_codes(values, "avoid2", known.countries, notices)))
+    if "changes" in values:
+        day = parse_date(values["changes"], known.today)
+        if day is None:
+            bad("changes")
+        else:
+            state = replace(state, changes=day)
     return state, notices
 
 
@@ -275,6 +283,8 @@ def to_params(state: AppState, *, today: dt.date) -> dict[str, str]:
             params["open2"] = ",".join(sorted(state.compare.open))
         if state.compare.avoid:
             params["avoid2"] = ",".join(sorted(state.compare.avoid))
+    if state.changes is not None:
+        params["changes"] = state.changes.isoformat()
     return params
 
 

@@ -27,6 +27,8 @@ OVERLAY = "ov_{}"
 ROUTE_KEYS = {"origin": "r_from", "dest": "r_to", "close": "r_close", "open": "r_open", "avoid": "r_avoid",
               "mode": "r_mode", "compare": "r_compare"}
 SECOND_KEYS = {"as_of": "r_date2", "close": "r_close2", "open": "r_open2", "avoid": "r_avoid2"}
+CHANGES_KEYS = {"on": "chg_on", "date": "chg_date"}
+"""What changed: the checkbox and the second date."""
 
 
 def to_session(state: share.AppState) -> dict[str, Any]:
@@ -41,6 +43,7 @@ def to_session(state: share.AppState) -> dict[str, Any]:
         ROUTE_KEYS["compare"]: state.compare is not None,
         SECOND_KEYS["as_of"]: second.as_of, SECOND_KEYS["close"]: sorted(second.close),
         SECOND_KEYS["open"]: sorted(second.open), SECOND_KEYS["avoid"]: sorted(second.avoid),
+        CHANGES_KEYS["on"]: state.changes is not None, CHANGES_KEYS["date"]: state.changes or share.FIRST_DAY,
     })
     return values
 
@@ -66,6 +69,7 @@ def from_session(values: Mapping[str, Any], today: dt.date) -> share.AppState:
         origin=values.get(ROUTE_KEYS["origin"]), dest=values.get(ROUTE_KEYS["dest"]), close=close,
         open=_set(values, ROUTE_KEYS["open"]) - close, avoid=_set(values, ROUTE_KEYS["avoid"]),
         mode=mode if mode in ROUTE_MODES else ROUTE_MODES[0], compare=second,
+        changes=(values.get(CHANGES_KEYS["date"]) or share.FIRST_DAY) if values.get(CHANGES_KEYS["on"]) else None,
     )
 
 
@@ -76,6 +80,19 @@ def load(state: share.AppState, session: MutableMapping[str, Any] | None = None)
             st.session_state[key] = value
         else:
             session[key] = value
+
+
+def keep(today: dt.date) -> None:
+    """Keep the state's widget values across a page switch (call before the page runs).
+
+    Streamlit drops the value of a widget that the page being run does not draw (and the same key on another
+    page is another widget); assigning the values again makes them plain session values that survive.
+    """
+    if READY not in st.session_state:
+        return
+    for key in to_session(share.AppState(as_of=today)):
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
 
 
 def current(today: dt.date) -> share.AppState:

@@ -39,8 +39,8 @@ def test_smoke(app: AppTest) -> None:
     assert app.title[0].value.startswith("Central Asia")
     assert [c.label for c in app.sidebar.checkbox] == [
         "Countries, borders and enclaves", "Soviet-era trunk roads", "Gas pipelines (Line D)", "Border crossings",
-        "Towns and passes"]
-    assert [c.value for c in app.sidebar.checkbox] == [True, True, True, True, False]
+        "Towns and passes", "Show what changed"]
+    assert [c.value for c in app.sidebar.checkbox] == [True, True, True, True, False, False]
     assert app.query_params == {} or "view" not in app.query_params
     assert not app.warning
 

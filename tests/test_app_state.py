@@ -24,7 +24,7 @@ states = st.builds(
     as_of=days, view=st.builds(View, st.floats(-80, 80), st.floats(-170, 170), st.integers(3, 18)),
     origin=st.sampled_from([None, "khujand"]), dest=st.sampled_from([None, "batken"]), close=ids, open=ids,
     avoid=st.frozensets(st.sampled_from(ROUTABLE)), mode=st.sampled_from(ROUTE_MODES),
-    compare=st.none() | comparisons)
+    compare=st.none() | comparisons, changes=st.none() | days)
 
 
 def normalised(s: share.AppState) -> share.AppState:
@@ -32,7 +32,7 @@ def normalised(s: share.AppState) -> share.AppState:
     compare = s.compare and share.Comparison(s.compare.as_of, s.compare.close, s.compare.open - s.compare.close,
                                              s.compare.avoid)
     return share.AppState(s.overlays, s.basemap, s.as_of, s.view, s.origin, s.dest, s.close, s.open - s.close,
-                          s.avoid, s.mode, compare)
+                          s.avoid, s.mode, compare, s.changes)
 
 
 @given(states)
@@ -54,6 +54,7 @@ def test_every_widget_key_is_written_and_defaults_fill_gaps() -> None:
     values = state.to_session(share.AppState(as_of=TODAY))
     assert {state.OVERLAY.format(o) for o in IDS} <= set(values)
     assert set(state.ROUTE_KEYS.values()) <= set(values) and set(state.SECOND_KEYS.values()) <= set(values)
+    assert set(state.CHANGES_KEYS.values()) <= set(values) and empty_changes(values) is None
     empty = state.from_session({}, TODAY)
     assert empty.overlays == frozenset() and empty.as_of == TODAY and empty.mode == ROUTE_MODES[0]
     assert state.from_session({state.ROUTE_KEYS["mode"]: "rocket"}, TODAY).mode == ROUTE_MODES[0]
@@ -70,3 +71,23 @@ def test_only_routable_countries_can_be_avoided_in_a_link(code: str) -> None:
     known = state.known(lambda v: None, {}, TODAY)
     parsed, notices = share.parse({"avoid": code}, known)
     assert parsed.avoid == frozenset() and len(notices) == 1
+
+
+def empty_changes(values: dict) -> dt.date | None:
+    return state.from_session(values, TODAY).changes
+
+
+@pytest.mark.parametrize("value", ["2021-13-01", "1999-01-01", "2030-01-01", "yesterday", "2021-01-01<script>"])
+def test_bad_second_date_in_a_link_is_ignored_with_a_notice(value: str) -> None:
+    parsed, notices = share.parse({"changes": value}, state.known(lambda v: None, {}, TODAY))
+    assert parsed.changes is None
+    assert notices == ["The link's `changes` value was not valid and was ignored (the default is used)."]
+
+
+def test_second_date_round_trips_through_link_and_session() -> None:
+    parsed, notices = share.parse({"changes": "2021-01-01", "date": "2025-08-01"},
+                                  state.known(lambda v: None, {}, TODAY))
+    assert notices == [] and parsed.changes == dt.date(2021, 1, 1)
+    session = state.to_session(parsed)
+    assert session[state.CHANGES_KEYS["on"]] is True and session[state.CHANGES_KEYS["date"]] == dt.date(2021, 1, 1)
+    assert share.to_params(state.from_session(session, TODAY), today=TODAY)["changes"] == "2021-01-01"

@@ -7,7 +7,7 @@ import pytest
 import shapely
 from matplotlib.colors import to_hex
 
-from geo import figure
+from geo import figure, palette
 from geo.cli import main
 from geo.errors import UsageError
 from geo.figure import FigureRequest, MapData
@@ -82,7 +82,7 @@ def test_attribution_line_names_each_holder_once() -> None:
 
 
 def test_status_is_shown_by_shape_and_colour_blind_safe_colour(tmp_path: Path) -> None:
-    styles = figure.STATUS_STYLES
+    styles = palette.STATUS_STYLES
     assert len({s.marker for s in styles.values()}) == len(styles)  # shapes differ, not only colours
     okabe_ito = {"#e69f00", "#56b4e9", "#009e73", "#f0e442", "#0072b2", "#d55e00", "#cc79a7", "#000000", "#999999"}
     assert {to_hex(s.colour) for s in styles.values()} <= okabe_ito
@@ -228,3 +228,12 @@ def test_real_region_figure_covers_the_five_states(tmp_path: Path) -> None:
         assert capital in texts
     flat = [" ".join(t.split()) for t in texts]
     assert "Gas pipeline, under-construction (Line D)" in flat  # Line D's stage on 2023-06-01
+
+
+def test_one_status_palette_for_the_figure_and_the_map() -> None:
+    from geo.map.overlays import crossings
+    from geo.vocab import STATUSES
+
+    assert figure.STATUS_STYLES is palette.STATUS_STYLES and set(palette.STATUS_STYLES) == set(STATUSES)
+    assert crossings.COLOURS == {s: palette.STATUS_STYLES[s].colour for s in STATUSES}
+    assert len({s.glyph for s in palette.STATUS_STYLES.values()}) == len(STATUSES)  # text/shape, not colour only

@@ -75,7 +75,7 @@ def test_base_map_does_not_depend_on_basemap_or_overlays() -> None:
     assert base["view"] == [41.0, 66.5, 5] and base["draw"] and base["bands"] == [b.max_zoom for b in BANDS]
     assert "OpenStreetMap" in base["attribution"][0]
     assert any("GeoNames" in a for a in base["attribution"])  # from the places and roads layer specs
-    assert ".xing-open { background: #1a9850; }" in base["css"]
+    assert ".xing-open { background: #009E73; --glyph: '✓'; }" in base["css"]
     assert doc.basemap_config("none") is None
     assert "cartocdn" in doc.basemap_config("light")["url"]
     assert doc.basemap_config("javascript:alert(1)") == doc.basemap_config("osm")

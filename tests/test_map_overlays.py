@@ -50,7 +50,7 @@ def test_crossing_keys_follow_status_and_mode() -> None:
     assert feature["properties"]["k"] == ["closed", "square"]
     odd = crossings_overlay.build({"crossings": crossings(status="<b>")}, BANDS[0])[0].features["features"][0]
     assert odd["properties"]["k"] == ["unknown", "square"]
-    assert crossings_overlay.SPEC.css().count("background: #d7191c") == 1  # the colour of "closed", from the palette
+    assert crossings_overlay.SPEC.css().count("background: #D55E00") == 1  # the colour of "closed", from the palette
 
 
 def test_popup_has_names_history_lengths_and_sources() -> None:

@@ -5,7 +5,7 @@ Layout
 ``spec``      OverlaySpec (id, title, source layers, builder, palette, legend), Swatch, Part, Basemap, View
 ``registry``  OVERLAYS in drawing order (beside ``geo.registry``'s layers)
 ``overlays/`` one module per overlay: palette + display builder + SPEC
-``extras``    routes and uploaded tracks
+``extras``    routes, uploaded tracks and the rings of changed crossings
 ``text``      escaping and popup helpers; ``geometry``: display copies simplified per zoom band
 ``legend``    the legend from the palettes of what is drawn
 ``document``  the protocol: base map, basemap, groups, legend; the standalone page

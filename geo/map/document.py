@@ -133,6 +133,11 @@ def track_group(display: Mapping[str, Any]) -> Group | None:
     return group("track", extras.track_parts(display), {s.key: s.style for s in extras.PALETTE})
 
 
+def changes_group(display: Mapping[str, Any]) -> Group | None:
+    """Return the group of the changed crossings' rings (from :func:`geo.map.extras.changes_display`)."""
+    return group("changes", extras.changes_parts(display), {s.key: s.style for s in extras.PALETTE})
+
+
 @dataclass(frozen=True)
 class Document:
     """Everything one map shows (see the module docstring)."""

@@ -1,4 +1,4 @@
-"""What the map draws besides the overlays: routes and an uploaded track."""
+"""What the map draws besides the overlays: routes, an uploaded track and the rings of changed crossings."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import shapely
 from geo.map import text as t
 from geo.map.geometry import BANDS, Collection, collection, display_geometry, feature
 from geo.map.spec import Part, Swatch
+from geo.palette import CHANGED_RING
 
 ROUTE = Swatch("route", "route", {"color": "#1f4fd1", "weight": 6, "opacity": 0.85})
 ROUTE2 = Swatch("route2", "comparison", {"color": "#00a6a6", "weight": 4, "opacity": 0.9, "dashArray": "8 6"})
@@ -18,7 +19,10 @@ ROUTE_END = Swatch("end", "", {"radius": 7, "weight": 3, "color": ROUTE.style["c
 TRACK = Swatch("track", "Your track", {"color": "#6a3d9a", "weight": 4, "opacity": 0.95, "fillColor": "#6a3d9a",
                                        "fillOpacity": 0.15})
 """Uploaded tracks, like drawings, are purple."""
-PALETTE = (ROUTE, ROUTE2, ROUTE_END, TRACK)
+CHANGED = Swatch("changed", "changed", {"radius": 13, "weight": 4, "color": CHANGED_RING, "opacity": 1,
+                                       "fill": False}, shape="none")
+"""A ring around each crossing whose status or traffic changed between two dates (drawn under its marker)."""
+PALETTE = (ROUTE, ROUTE2, ROUTE_END, TRACK, CHANGED)
 DETAIL = BANDS[1]
 """Routes and tracks are a few features: drawn at the middle band's detail at every zoom."""
 
@@ -60,3 +64,23 @@ def track_display(geometry: Mapping[str, Any], name: str, measured: Mapping[str,
 def track_parts(display: Mapping[str, Any]) -> tuple[Part, ...]:
     """Return the part of an uploaded track (from :func:`track_display`), none when it is empty."""
     return (Part(dict(display)),) if display.get("features") else ()
+
+
+def changes_display(changed: Sequence[tuple[Any, str, str, str]]) -> Collection:
+    """Return the rings of changed crossings.
+
+    Parameters
+    ----------
+    changed
+        ``(point, name, before, after)`` per crossing: a shapely point (None: not drawn) and the status text on
+        the first and the second date.
+    """
+    return collection(feature(point if point is not None and not point.is_empty else None,
+                              {"k": ["changed"], "tip": f"<b>{t.text(name)}</b><br>changed: {t.text(before)} → "
+                                                        f"{t.text(after)}"})
+                      for point, name, before, after in changed)
+
+
+def changes_parts(display: Mapping[str, Any]) -> tuple[Part, ...]:
+    """Return the part of the changed crossings' rings (none when there are none)."""
+    return (Part(dict(display), marker="end"),) if display.get("features") else ()

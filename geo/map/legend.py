@@ -42,7 +42,8 @@ def section(spec: OverlaySpec, used: Iterable[str], as_of: dt.date | None) -> st
     return f"<b>{text(spec.heading(as_of))}</b>" + "".join(lines) + note
 
 
-def legend_html(sections: Iterable[str], routes: Sequence[str] = (), track: str | None = None) -> str:
+def legend_html(sections: Iterable[str], routes: Sequence[str] = (), track: str | None = None,
+                changed: str | None = None) -> str:
     """Return the whole legend (empty string when nothing is shown).
 
     Parameters
@@ -53,8 +54,13 @@ def legend_html(sections: Iterable[str], routes: Sequence[str] = (), track: str 
         The as-of date of each drawn route (the second is a comparison).
     track
         The name of an uploaded track drawn on the map (None when there is none).
+    changed
+        The label of the rings around changed crossings (None when none is drawn).
     """
     parts = [s for s in sections if s]
+    if changed is not None:
+        ring = f"border: 3px solid {extras.CHANGED.style['color']}; border-radius: 50%"
+        parts.append(f"<b>What changed</b><div><span class='mk' style='{text(ring)}'></span>{text(changed)}</div>")
     if routes:
         parts.append("<b>Route</b>")
         first = extras.ROUTE

@@ -58,8 +58,8 @@ def dated_frames(spec: OverlaySpec, read: Callable[[str], gpd.GeoDataFrame], day
 
 def build_document(prepared: Sequence[Prepared], *, as_of: dt.date | None, view: View = doc.DEFAULT_VIEW,
                    basemap: str = doc.DEFAULT_BASEMAP, routes: Sequence[Mapping[str, Any]] = (),
-                   track: tuple[str, Mapping[str, Any]] | None = None, height: int = 640, draw: bool = True
-                   ) -> doc.Document:
+                   track: tuple[str, Mapping[str, Any]] | None = None, height: int = 640, draw: bool = True,
+                   changes: tuple[str, Mapping[str, Any]] | None = None) -> doc.Document:
     """Return the document of a map: overlays in registry order, then routes, the track and the legend.
 
     Parameters
@@ -70,15 +70,19 @@ def build_document(prepared: Sequence[Prepared], *, as_of: dt.date | None, view:
         Routes with a GeoJSON ``geometry`` (the second is a comparison).
     track
         An uploaded track's name and display collection.
+    changes
+        The legend label and rings (:func:`geo.map.extras.changes_display`) of crossings changed between two dates.
     """
     order = {s.id: n for n, s in enumerate(OVERLAYS)}
     shown = sorted(prepared, key=lambda p: order.get(p.spec.id, len(order)))
     groups = [p.group for p in shown if p.group is not None]
     drawn = [r for r in routes if r.get("geometry")]
-    extra = [doc.routes_group(drawn) if drawn else None, doc.track_group(track[1]) if track else None]
+    extra = [doc.changes_group(changes[1]) if changes else None, doc.routes_group(drawn) if drawn else None,
+             doc.track_group(track[1]) if track else None]
     groups += [g for g in extra if g is not None]
     track_name = track[0] if track and doc.track_group(track[1]) is not None else None
     markup = legend.legend_html((legend.section(p.spec, p.used, as_of) for p in shown if p.group is not None),
-                                routes=[str(r.get("as_of")) for r in drawn], track=track_name)
+                                routes=[str(r.get("as_of")) for r in drawn], track=track_name,
+                                changed=changes[0] if changes and doc.changes_group(changes[1]) else None)
     return doc.Document(doc.base_config(view, height=height, draw=draw), doc.basemap_config(basemap), groups,
                         markup, as_of)

@@ -9,7 +9,7 @@ import streamlit as st
 from geo import map as geomap
 from geo import share
 from geoapp import component, data, state
-from geoapp.pages import downloads, measure, route
+from geoapp.pages import changes, downloads, measure, route, search
 from geoapp.results import Outcome, routes_of
 from geoapp.ui import panel, today
 
@@ -25,6 +25,7 @@ def sidebar(version: str, missing: list[str]) -> None:
         st.selectbox("Basemap", list(geomap.BASEMAPS), key="basemap", format_func=lambda k: geomap.BASEMAPS[k].title)
         st.date_input("As of", key="as_of", min_value=share.FIRST_DAY, max_value=today(), format="YYYY-MM-DD",
                       help="Crossing and pipeline statuses, and routes, as they were on this day.")
+        changes.controls()
         if missing:
             st.info("Not shown (missing or unreadable): " + ", ".join(sorted(set(missing)))
                     + ". Run `python -m geo build` to rebuild the layers.")
@@ -45,13 +46,18 @@ def map_document(app_state: share.AppState, version: str, outcome: Outcome | Non
     shown, _ = data.overlays(app_state.overlays, app_state.as_of, version, band(app_state))
     track = st.session_state.get(measure.TRACK) or {}
     basemap = app_state.basemap if app_state.basemap in geomap.BASEMAPS else geomap.DEFAULT_BASEMAP
+    found = changes.result(app_state, version)
     return geomap.build_document(
         shown, as_of=app_state.as_of, view=app_state.view, basemap=basemap, routes=routes_of(outcome),
-        track=(track.get("name", ""), track["display"]) if track.get("display") else None, height=MAP_HEIGHT)
+        track=(track.get("name", ""), track["display"]) if track.get("display") else None, height=MAP_HEIGHT,
+        changes=changes.rings(found, version) if found is not None else None)
 
 
-def map_page() -> None:
-    """Draw the map page: sidebar, map and the route, measure and download panels."""
+def start() -> tuple[str, share.AppState]:
+    """Fill the state from the link once, show its notices and the sidebar; return the data version and state.
+
+    Every page that shows the map calls it first, so the sidebar's widgets (and so the state) live on every page.
+    """
     version = data.version()
     places = data.place_options(data.folder(), version)
     crossings = data.crossing_options(data.folder(), version)
@@ -71,14 +77,27 @@ def map_page() -> None:
     _, missing = data.overlays(current.overlays, current.as_of, version, band(current))
     with panel("sidebar"):
         sidebar(version, missing)
-    current = state.current(today())
+    return version, state.current(today())
+
+
+def map_page() -> None:
+    """Draw the map page: sidebar, map and the route, measure and download panels."""
+    version, current = start()
+    places = data.place_options(data.folder(), version)
+    crossings = data.crossing_options(data.folder(), version)
     st.title("Central Asia: borders, roads, pipelines and crossings")
+    with panel("search"):
+        search.search_box(version)
     outcome: Outcome | None = None
     with panel("route"):
         outcome = route.outcome(current, version)
     drawings: tuple[Any, ...] = ()
     with panel("map"):
         drawings = component.show(map_document(current, version, outcome)).drawings
+    with panel("what changed"):
+        found = changes.result(current, version)
+        if found is not None:
+            changes.changes_list(found)
     tab_route, tab_measure, tab_download = st.tabs(["Route", "Measure", "Download"])
     with tab_route, panel("route"):
         route.route_panel(current, outcome, places, crossings)

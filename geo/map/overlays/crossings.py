@@ -1,4 +1,7 @@
-"""Border crossings: a marker coloured by the status on the as-of date, shaped by the crossing's mode."""
+"""Border crossings: a marker coloured and marked (glyph) by the status on the as-of date, shaped by the mode.
+
+Status colours and glyphs come from :mod:`geo.palette`, which the report figures use as well.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +10,15 @@ from typing import Any
 from geo.map import text as t
 from geo.map.geometry import Band, collection, feature, rows
 from geo.map.spec import Frames, OverlaySpec, Part, Swatch
+from geo.palette import STATUS_STYLES
 from geo.vocab import STATUSES
 
-COLOURS = {"open": "#1a9850", "restricted": "#f39c12", "closed": "#d7191c", "unknown": "#8c8c8c"}
+COLOURS = {s: STATUS_STYLES[s].colour for s in STATUSES}
 SHAPES = {"road": "circle", "rail": "square", "pedestrian": "diamond"}
 """Marker shape per crossing mode (rail wins over road, road over pedestrian)."""
 PALETTE = (
-    *(Swatch(s, s, shape="marker", css=f"background: {COLOURS[s]};", legend_class=f"xing xing-circle xing-{s}")
+    *(Swatch(s, s, shape="marker", css=f"background: {COLOURS[s]}; --glyph: '{STATUS_STYLES[s].glyph}';",
+             legend_class=f"xing xing-circle xing-{s}")
       for s in STATUSES),
     *(Swatch(shape, mode, shape="marker", legend_class=f"xing xing-{shape} xing-blank")
       for mode, shape in SHAPES.items()),
@@ -43,7 +48,8 @@ def build(frames: Frames, band: Band) -> tuple[Part, ...]:
         status = status if status in COLOURS else "unknown"
         since = f" since {r.status_since}" if r.status_since else ""
         modes = ", ".join(map(str, t.as_list(r.modes)))
-        tip = f"<b>{t.text(r.name)}</b> ({t.text(r.countries)})<br>{t.text(status)}{t.text(since)} · {t.text(modes)}"
+        tip = (f"<b>{t.text(r.name)}</b> ({t.text(r.countries)})<br>"
+               f"{t.text(STATUS_STYLES[status].glyph)} {t.text(status)}{t.text(since)} · {t.text(modes)}")
         traffic = ", ".join(map(str, t.as_list(r.status_traffic) or t.as_list(r.traffic)))
         details = [
             t.row("Names", t.names(r.names)),

@@ -1,0 +1,65 @@
+"""Search on the map: a place or crossing typed in any script or under an old name centres the map on it.
+
+Names resolve exactly as the route fields resolve them (:meth:`geo.routing.RouteEngine.resolve`, built on
+:class:`geo.names.NameIndex`); unknown text gives one line with the closest name as a suggestion.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from geo.errors import GeoError
+from geo.vocab import shorten
+from geoapp import data, state
+from geoapp.ui import md
+
+KEY = "find"
+MESSAGE = "_find_message"
+ZOOM = 11
+"""Zoom of the map centred on a found place."""
+
+
+def centre(lat: float, lon: float, zoom: int) -> None:
+    """Centre the map (and the link's view) on a point: the map moves when its document's view changes."""
+    st.session_state[state.VIEW] = (round(float(lat), 5), round(float(lon), 5), int(zoom))
+
+
+def place_point(place_id: str, version: str) -> tuple[float, float] | None:
+    """Return a place's ``(lat, lon)`` from the places layer (None when it has no position)."""
+    frame = data.layer("places", data.folder(), version)
+    found = frame[frame["id"] == place_id]
+    if found.empty or found.geometry.iloc[0] is None or found.geometry.iloc[0].is_empty:
+        return None
+    point = found.geometry.iloc[0]
+    return float(point.y), float(point.x)
+
+
+def find(text: str, version: str) -> str | None:
+    """Centre the map on the place or crossing a text names; return a one-line message when it cannot."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        place_id = str(data.engine(data.folder(), version).resolve(text[:100]))
+    except GeoError as exc:
+        return str(exc).replace("place", "place or crossing", 1)
+    except Exception:  # no routing data: no names to search
+        return "Search is not available: the places layer could not be read."
+    point = place_point(place_id, version)
+    if point is None:
+        return f"{shorten(text)!r} has no position on the map."
+    centre(point[0], point[1], ZOOM)
+    return None
+
+
+def search_box(version: str) -> None:
+    """Draw the search field; pressing Enter centres the map on what it names."""
+
+    def on_enter() -> None:
+        st.session_state[MESSAGE] = find(str(st.session_state.get(KEY) or ""), version)
+
+    st.text_input("Find on the map", key=KEY, on_change=on_enter, placeholder="Place or crossing, e.g. Ходжент, Frunze",
+                  help="Any script, old names and aliases, as the route fields accept them.")
+    message = st.session_state.get(MESSAGE)
+    if message:
+        st.caption(f"⚠️ {md(message)}")

@@ -1,0 +1,268 @@
+"""The table view: crossings, roads and places as sortable, filterable tables beside the map.
+
+Choosing a row centres the map beside the table on it (and, since the view lives in the app's state, the Map
+page opens there too). Choosing a crossing also shows its status history as a timeline with the sources.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from geo.map.geometry import rows as records
+from geo.map.text import safe_url
+from geo.palette import STATUS_STYLES
+from geo.store import redate
+from geo.vocab import STATUSES
+from geoapp import component, data, state
+from geoapp.pages import changes, map_page, search
+from geoapp.ui import md, panel, today
+
+KINDS = {"crossings": "Crossings", "roads": "Roads", "places": "Places"}
+TABLE_KEY = "tbl_{}"
+"""Session key of a table's row selection."""
+ZOOM = {"crossings": 11, "roads": 9, "places": 11}
+"""Zoom of the map centred on a chosen row."""
+
+
+def _items(value: Any) -> list[str]:
+    if value is None or isinstance(value, float):
+        return []
+    if isinstance(value, str):
+        return [value] if value else []
+    return [str(v) for v in value]
+
+
+def _text(value: Any) -> str:
+    return ", ".join(_items(value))
+
+
+def status_label(status: Any) -> str:
+    """Return a status as text with its glyph (the map's marker glyph), e.g. ``✕ closed``.
+
+    >>> status_label("closed"), status_label(None)
+    ('✕ closed', '? unknown')
+    """
+    key = str(status) if status in STATUS_STYLES else "unknown"
+    return f"{STATUS_STYLES[key].glyph} {key}"
+
+
+def crossings_table(frame: pd.DataFrame, day: dt.date) -> pd.DataFrame:
+    """Return one row per crossing: names, country pair, status on ``day`` with its date, traffic, mode, access."""
+    dated = redate(frame, day)
+    rows = []
+    for r in records(dated):
+        point = r.geometry
+        rows.append({
+            "id": r.id, "name": r.name, "countries": r.countries, "status": status_label(r.status),
+            "since": r.status_since if isinstance(r.status_since, str) else None,
+            "traffic": _text(r.status_traffic) or _text(r.traffic), "mode": _text(r.modes),
+            "access": r.status_access if isinstance(r.status_access, str) else None,
+            "lat": None if point is None or point.is_empty else round(float(point.y), 5),
+            "lon": None if point is None or point.is_empty else round(float(point.x), 5),
+        })
+    return pd.DataFrame(rows, columns=["id", "name", "countries", "status", "since", "traffic", "mode", "access",
+                                       "lat", "lon"])
+
+
+def roads_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return one row per road segment: designations, Soviet reference, country, length, geometry accuracy.
+
+    ``lat``/``lon`` is the segment's midpoint along its line (where the map centres).
+    """
+    rows = []
+    for r in records(frame):
+        line = r.geometry
+        mid = None if line is None or line.is_empty else line.interpolate(0.5, normalized=True)
+        rows.append({
+            "id": r.id, "name": r.name, "designation": _text(r.refs), "soviet_ref": r.soviet_ref or None,
+            "country": r.country, "length_km": None if r.length_km is None else round(float(r.length_km), 1),
+            "geometry_accuracy": r.geometry_accuracy,
+            "lat": None if mid is None else round(float(mid.y), 5),
+            "lon": None if mid is None else round(float(mid.x), 5),
+        })
+    return pd.DataFrame(rows, columns=["id", "name", "designation", "soviet_ref", "country", "length_km",
+                                       "geometry_accuracy", "lat", "lon"])
+
+
+def places_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return one row per place: name, other names, kind and country."""
+    rows = [{"id": r.id, "name": r.name, "other names": _text(r.aliases), "kind": r.kind, "country": r.country,
+             "lat": round(float(r.geometry.y), 5), "lon": round(float(r.geometry.x), 5)}
+            for r in records(frame) if r.geometry is not None and not r.geometry.is_empty]
+    return pd.DataFrame(rows, columns=["id", "name", "other names", "kind", "country", "lat", "lon"])
+
+
+def countries_of(table: pd.DataFrame, column: str) -> list[str]:
+    """Return the country codes a table's column holds (``KG-TJ`` pairs split), sorted."""
+    return sorted({code for value in table[column].dropna() for code in str(value).split("-") if code})
+
+
+def filtered(table: pd.DataFrame, *, text: str = "", countries: Iterable[str] = (), column: str = "country",
+             values: dict[str, Sequence[str]] | None = None) -> pd.DataFrame:
+    """Return the rows matching every filter: text in any column, any of the countries, chosen column values.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"name": ["Oybek", "Dostuk"], "countries": ["TJ-UZ", "KG-UZ"], "kind": ["a", "b"]})
+    >>> list(filtered(t, countries=["KG"], column="countries")["name"])
+    ['Dostuk']
+    >>> list(filtered(t, text="oyb")["name"]), list(filtered(t, values={"kind": ["a"]})["name"])
+    (['Oybek'], ['Oybek'])
+    """
+    keep = pd.Series(True, index=table.index)
+    needle = text.strip().casefold()
+    if needle:
+        joined = table.astype(object).where(table.notna(), "").astype(str).agg(" ".join, axis=1).str.casefold()
+        keep &= joined.str.contains(needle, regex=False)
+    wanted = set(countries)
+    if wanted:
+        keep &= table[column].fillna("").astype(str).map(lambda v: bool(wanted & set(v.split("-"))))
+    for name, chosen in (values or {}).items():
+        if chosen:
+            keep &= table[name].isin(list(chosen))
+    return table[keep]
+
+
+def history_frame(history: Any, day: dt.date) -> pd.DataFrame:
+    """Return a crossing's status history as periods: start, end (the next fact or ``day``), status, note, source."""
+    entries = sorted((dict(e) for e in (history if history is not None else [])), key=lambda e: str(e.get("date")))
+    rows = []
+    for number, entry in enumerate(entries):
+        start = dt.date.fromisoformat(str(entry["date"])[:10])
+        end = dt.date.fromisoformat(str(entries[number + 1]["date"])[:10]) if number + 1 < len(entries) else day
+        status = str(entry.get("status")) if entry.get("status") in STATUS_STYLES else "unknown"
+        rows.append({"from": start, "to": max(end, start), "status": status, "note": str(entry.get("note") or ""),
+                     "source": safe_url(entry.get("source"))})
+    return pd.DataFrame(rows, columns=["from", "to", "status", "note", "source"])
+
+
+def timeline(periods: pd.DataFrame) -> alt.Chart:
+    """Return the status timeline: one bar per period, on the row of its status, in the status colour."""
+    colours = alt.Scale(domain=list(STATUSES), range=[STATUS_STYLES[s].colour for s in STATUSES])
+    chart: alt.Chart = alt.Chart(periods).mark_bar(height=16, stroke="#222", strokeWidth=0.5).encode(
+        x=alt.X("from:T", title=None, axis=alt.Axis(format="%Y", tickCount="year")), x2="to:T",
+        y=alt.Y("status:N", sort=list(STATUSES), title=None, scale=alt.Scale(domain=list(STATUSES))),
+        color=alt.Color("status:N", scale=colours, legend=None),
+        tooltip=[alt.Tooltip("from:T", title="from"), alt.Tooltip("to:T", title="until"), "status:N", "note:N"],
+    ).properties(height=150)
+    return chart
+
+
+def crossing_details(row: pd.Series, frame: pd.DataFrame, day: dt.date) -> None:
+    """Show a chosen crossing's status history: the timeline and the dated facts with their sources."""
+    found = frame[frame["id"] == row["id"]]
+    if found.empty:
+        return
+    periods = history_frame(found.iloc[0]["status_history"], day)
+    st.markdown(f"**Status history: {md(row['name'])}**")
+    if periods.empty:
+        st.caption("No dated status fact.")
+        return
+    st.altair_chart(timeline(periods), width="stretch")
+    st.dataframe(periods, hide_index=True, width="stretch",
+                 column_config={"source": st.column_config.LinkColumn("source", display_text="source")})
+
+
+def chosen(table: pd.DataFrame, key: str) -> pd.Series | None:
+    """Return the row a table's selection points at (None when nothing is selected)."""
+    selection = st.session_state.get(key)
+    rows = []
+    try:
+        rows = list(selection["selection"]["rows"]) if selection else []
+    except (KeyError, TypeError):
+        rows = []
+    if not rows or not 0 <= int(rows[0]) < len(table):
+        return None
+    return table.iloc[int(rows[0])]
+
+
+def show_table(kind: str, table: pd.DataFrame) -> pd.Series | None:
+    """Draw a table with row selection; return the chosen row after centring the map on it."""
+    key = TABLE_KEY.format(kind)
+    config = {"lat": None, "lon": None, "id": None}
+    st.dataframe(table, key=key, on_select="rerun", selection_mode="single-row", hide_index=True,
+                 width="stretch", height=420, column_config=config)  # type: ignore[arg-type]
+    row = chosen(table, key)
+    if row is not None and pd.notna(row["lat"]) and pd.notna(row["lon"]):
+        current = st.session_state.get(state.VIEW)
+        target = (round(float(row["lat"]), 5), round(float(row["lon"]), 5), ZOOM[kind])
+        if current != target:
+            search.centre(*target)
+    return row
+
+
+def crossings_tab(version: str, day: dt.date) -> None:
+    """Draw the crossings table with its filters and the chosen crossing's history."""
+    frame = data.layer("crossings", data.folder(), version)
+    table = crossings_table(frame, day)
+    left, middle, right = st.columns(3)
+    text = left.text_input("Filter crossings", key="tbl_x_text", placeholder="name, traffic, access…")
+    countries = middle.multiselect("Country", countries_of(table, "countries"), key="tbl_x_country")
+    statuses = right.multiselect(f"Status on {day}", [status_label(s) for s in STATUSES], key="tbl_x_status")
+    shown = filtered(table, text=text, countries=countries, column="countries", values={"status": statuses})
+    st.caption(f"{len(shown)} of {len(table)} crossings; status on {day} (the sidebar's date). "
+               "Click a column to sort, a row to centre the map on it.")
+    row = show_table("crossings", shown.reset_index(drop=True))
+    if row is not None:
+        crossing_details(row, frame, day)
+
+
+def roads_tab(version: str) -> None:
+    """Draw the roads table with its filters."""
+    table = roads_table(data.layer("roads", data.folder(), version))
+    left, middle, right = st.columns(3)
+    text = left.text_input("Filter roads", key="tbl_r_text", placeholder="M41, E40, Osh…")
+    countries = middle.multiselect("Country", countries_of(table, "country"), key="tbl_r_country")
+    accuracy = right.multiselect("Geometry accuracy", sorted(table["geometry_accuracy"].dropna().unique()),
+                                 key="tbl_r_accuracy")
+    shown = filtered(table, text=text, countries=countries, values={"geometry_accuracy": accuracy})
+    st.caption(f"{len(shown)} of {len(table)} road segments; lengths in km. Click a row to centre the map on it.")
+    show_table("roads", shown.reset_index(drop=True))
+
+
+def places_tab(version: str) -> None:
+    """Draw the places table with its filters."""
+    table = places_table(data.layer("places", data.folder(), version))
+    left, middle, right = st.columns(3)
+    text = left.text_input("Filter places", key="tbl_p_text", placeholder="any name or alias")
+    countries = middle.multiselect("Country", countries_of(table, "country"), key="tbl_p_country")
+    kinds = right.multiselect("Kind", sorted(table["kind"].dropna().unique()), key="tbl_p_kind")
+    shown = filtered(table, text=text, countries=countries, values={"kind": kinds})
+    st.caption(f"{len(shown)} of {len(table)} places. Click a row to centre the map on it.")
+    show_table("places", shown.reset_index(drop=True))
+
+
+def table_page() -> None:
+    """Draw the table view: sidebar, the tables on the left and the map on the right."""
+    version, current = map_page.start()
+    st.title("Tables: crossings, roads and places")
+    left, right = st.columns([3, 2], gap="medium")
+    with left:
+        kind = st.radio("Table", list(KINDS), key="tbl_kind", horizontal=True, format_func=KINDS.__getitem__,
+                        label_visibility="collapsed")
+        with panel(f"{kind} table"):
+            if kind == "crossings":
+                crossings_tab(version, current.as_of)
+            elif kind == "roads":
+                roads_tab(version)
+            else:
+                places_tab(version)
+    current = state.current(today())
+    with right:
+        with panel("search"):
+            search.search_box(version)
+        with panel("map"):
+            component.show(map_page.map_document(current, version, None))
+        with panel("what changed"):
+            found = changes.result(current, version)
+            if found is not None:
+                changes.changes_list(found)
+    with panel("link"):
+        state.write_link(state.current(today()), today())
+
