@@ -18,7 +18,17 @@ ROUTE_END = Swatch("end", "", {"radius": 7, "weight": 3, "color": ROUTE.style["c
 TRACK = Swatch("track", "Your track", {"color": "#6a3d9a", "weight": 4, "opacity": 0.95, "fillColor": "#6a3d9a",
                                        "fillOpacity": 0.15})
 """Uploaded tracks, like drawings, are purple."""
-PALETTE = (ROUTE, ROUTE2, ROUTE_END, TRACK)
+ALTERNATIVES = (
+    Swatch("alt1", "alternative 1", {"color": "#111111", "weight": 4, "opacity": 0.85, "dashArray": "14 8"}),
+    Swatch("alt2", "alternative 2", {"color": "#e6ab02", "weight": 5, "opacity": 0.95, "dashArray": "2 8",
+                                     "lineCap": "round"}),
+    Swatch("alt3", "alternative 3", {"color": "#d7301f", "weight": 4, "opacity": 0.85, "dashArray": "16 6 3 6"}),
+)
+"""Alternative routes (through other sets of border crossings): each a colour and a dash of its own."""
+LOOKS = {"route": "blue, solid", "route2": "teal, dashed", "alt1": "black, long dashes", "alt2": "gold, dotted",
+         "alt3": "red, dash-dot"}
+"""How each route line looks, in words (tables that list the lines next to the map)."""
+PALETTE = (ROUTE, ROUTE2, ROUTE_END, TRACK, *ALTERNATIVES)
 DETAIL = BANDS[1]
 """Routes and tracks are a few features: drawn at the middle band's detail at every zoom."""
 
@@ -28,7 +38,10 @@ def route_display(route: Mapping[str, Any], key: str = "route") -> Collection:
     geometry = shapely.geometry.shape(route["geometry"]) if route.get("geometry") else None
     line = display_geometry(geometry, DETAIL.tolerance, decimals=DETAIL.decimals)
     name = f"{route.get('from_name') or route.get('from')} → {route.get('to_name') or route.get('to')}"
-    tip = f"<b>Route</b> {t.text(name)}<br>{t.text(t.km(route.get('distance_km')))} on {t.text(route.get('as_of'))}"
+    title = next((s.label.capitalize() for s in ALTERNATIVES if s.key == key), "Route")
+    hours = f" · {float(route['duration_h']):,.1f} h" if t.is_number(route.get("duration_h")) else ""
+    tip = (f"<b>{t.text(title)}</b> {t.text(name)}<br>{t.text(t.km(route.get('distance_km')))}{t.text(hours)} "
+           f"on {t.text(route.get('as_of'))}")
     features = [feature(line, {"k": [key], "tip": tip})]
     if key == "route" and geometry is not None and geometry.geom_type == "LineString" and not geometry.is_empty:
         coords = list(geometry.coords)
@@ -37,9 +50,20 @@ def route_display(route: Mapping[str, Any], key: str = "route") -> Collection:
     return collection(features)
 
 
+def drawn_alternatives(routes: Sequence[Mapping[str, Any]]) -> list[tuple[Swatch, Mapping[str, Any]]]:
+    """Return the first route's alternatives that have a line, each with its swatch (at most three)."""
+    alternatives = [a for a in (routes[0].get("alternatives") or []) if a.get("geometry")] if routes else []
+    return list(zip(ALTERNATIVES, alternatives))
+
+
 def route_parts(routes: Sequence[Mapping[str, Any]]) -> tuple[Part, ...]:
-    """Return the parts of one or two routes (the second, a comparison, dashed and drawn below the first)."""
-    parts = []
+    """Return the parts of one or two routes and the first one's alternatives, all drawn below the first route.
+
+    The second route (a comparison) is dashed; the first route's ``alternatives`` (at most
+    ``len(ALTERNATIVES)``) each get a swatch of :data:`ALTERNATIVES`.
+    """
+    parts = [Part(route_display(alternative, swatch.key))
+             for swatch, alternative in reversed(drawn_alternatives(routes))]
     for number, route in reversed(list(enumerate(routes))):
         if route.get("geometry"):
             parts.append(Part(route_display(route, "route" if number == 0 else "route2"), marker="end"))

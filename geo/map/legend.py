@@ -42,7 +42,8 @@ def section(spec: OverlaySpec, used: Iterable[str], as_of: dt.date | None) -> st
     return f"<b>{text(spec.heading(as_of))}</b>" + "".join(lines) + note
 
 
-def legend_html(sections: Iterable[str], routes: Sequence[str] = (), track: str | None = None) -> str:
+def legend_html(sections: Iterable[str], routes: Sequence[str] = (), track: str | None = None,
+                alternatives: int = 0) -> str:
     """Return the whole legend (empty string when nothing is shown).
 
     Parameters
@@ -53,6 +54,8 @@ def legend_html(sections: Iterable[str], routes: Sequence[str] = (), track: str 
         The as-of date of each drawn route (the second is a comparison).
     track
         The name of an uploaded track drawn on the map (None when there is none).
+    alternatives
+        How many alternatives of the first route are drawn.
     """
     parts = [s for s in sections if s]
     if routes:
@@ -62,6 +65,8 @@ def legend_html(sections: Iterable[str], routes: Sequence[str] = (), track: str 
         if len(routes) > 1:
             parts.append(swatch_html(Swatch(extras.ROUTE2.key, f"on {routes[1]} (comparison)",
                                             extras.ROUTE2.style)))
+        for swatch in extras.ALTERNATIVES[:alternatives]:
+            parts.append(swatch_html(swatch))
     if track is not None:
         parts.append("<b>Your track</b>")
         parts.append(swatch_html(Swatch(extras.TRACK.key, track or "uploaded track", extras.TRACK.style)))

@@ -7,16 +7,40 @@ from pathlib import Path
 
 import streamlit as st
 
-from geo import bundle, registry, share
+from geo import bundle, formats, registry, share
 from geoapp import data
 from geoapp.pages.measure import DRAWING
-from geoapp.results import Outcome, download_record
+from geoapp.results import Outcome, RouteFile, download_record, route_files
 from geoapp.ui import today
 
 
 def _deferred(layer_id: str, version: str, day: str, exported: str) -> Callable[[], bytes]:
     path = data.folder()
     return lambda: data.layer_bytes(layer_id, path, version, day, exported)
+
+
+FORMAT_KEY = "dl_route_format"
+FORMAT_LABELS = {"geojson": "GeoJSON", "gpx": "GPX", "kml": "KML"}
+
+
+def _route_bytes(file: RouteFile, fmt: str) -> Callable[[], bytes]:
+    return lambda: formats.route_bytes(file.line, file.properties, fmt)
+
+
+def route_downloads(outcome: Outcome | None) -> None:
+    """Offer each route shown (the route and its alternatives, or both scenarios) as GeoJSON, GPX or KML."""
+    files = route_files(outcome)
+    if not files:
+        return
+    fmt = st.radio("Route file format", formats.ROUTE_FORMATS, key=FORMAT_KEY, horizontal=True,
+                   format_func=lambda f: FORMAT_LABELS.get(f, f))
+    fmt = fmt if fmt in formats.ROUTE_FORMATS else formats.ROUTE_FORMATS[0]
+    cols = st.columns(max(len(files), 2))
+    for number, (col, file) in enumerate(zip(cols, files)):
+        name = file.stem + formats.SUFFIXES[fmt]
+        col.download_button(name, data=_route_bytes(file, fmt), file_name=name, mime=formats.MEDIA_TYPES[fmt],
+                            key=f"dl_route_{number}", on_click="ignore", use_container_width=True,
+                            help=f"The {file.title} with its figures and sources (GPX and KML: name and summary).")
 
 
 def downloads_panel(app_state: share.AppState, version: str, outcome: Outcome | None) -> None:
@@ -36,10 +60,8 @@ def downloads_panel(app_state: share.AppState, version: str, outcome: Outcome | 
     record = download_record(outcome)
     route = bundle.route_geojson(record) if record is not None else None
     drawing = st.session_state.get(DRAWING)
-    a, b, c = st.columns(3)
-    if route is not None:
-        a.download_button("route.geojson", data=route, file_name="route.geojson", mime="application/geo+json",
-                          key="dl_route", on_click="ignore", use_container_width=True)
+    route_downloads(outcome)
+    b, c = st.columns(2)
     if drawing is not None:
         b.download_button("drawing.geojson", data=drawing, file_name="drawing.geojson",
                           mime="application/geo+json", key="dl_drawing", on_click="ignore", use_container_width=True)
