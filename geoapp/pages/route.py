@@ -126,17 +126,19 @@ def _countries(route: Route) -> str:
     return ", ".join(f"{k} {v:,.0f}" for k, v in route.by_country_km.items())
 
 
-def show_unknowns(route: Route, crossings: Mapping[str, str]) -> None:
+def show_unknowns(route: Route | RouteFailure, crossings: Mapping[str, str]) -> None:
     """Warn about the crossings of unknown status the route uses (or, with ``closed``, that the scenario shut)."""
     day = route.scenario.as_of.isoformat()
-    if route.unknown_crossings:
+    if isinstance(route, Route) and route.unknown_crossings:
         names = ", ".join(crossings.get(c, c) for c in route.unknown_crossings)
         st.warning(md(f"Uses crossings whose status or transit rule is unknown on {day}, treated as passable: "
                       f"{names}. Choose “closed” for crossings of unknown status to route around them."))
     if route.scenario.unknown == "closed":
         closed = unknown_closed(data.folder(), data.version(), route.scenario)
         names = ", ".join(crossings.get(c, c) for c in closed) or "none"
-        st.info(md(f"Crossings of unknown status on {day} treated as closed ({len(closed)}): {names}."))
+        vehicle = route.scenario.vehicle
+        rule = f" or whose transit rule for {vehicle}-registered vehicles" if vehicle else ""
+        st.info(md(f"Crossings whose status{rule} is unknown on {day}, treated as closed ({len(closed)}): {names}."))
 
 
 def show_border_times(route: Route) -> None:
@@ -180,6 +182,7 @@ def show_route(result: Route | RouteFailure, places: Mapping[str, str], crossing
                 + (f" · {result.scenario.vehicle}-registered vehicle" if result.scenario.vehicle else ""))
     if isinstance(result, RouteFailure):
         st.warning("No route: " + md(result.reason))
+        show_unknowns(result, crossings)
         return
     a, b, c, d, e = st.columns(5)
     a.metric("Travel time", _hours(result.duration_h),
