@@ -55,7 +55,7 @@ def test_route_shows_travel_time_and_border_times(app: AppTest) -> None:
     assert "borders" in caption
     rows = table(app, "figure")
     assert rows and all(r["figure"] in ("cited", "default") and r["hours"] > 0 for r in rows)
-    assert all(r["source"] is None for r in rows if r["figure"] == "default")
+    assert all(r["source"] == "" for r in rows if r["figure"] == "default")
     assert sum(r["hours"] for r in rows) == pytest.approx(hours(caption.split("borders ")[1]), abs=0.1)
 
 

@@ -19,13 +19,15 @@ TRACK = Swatch("track", "Your track", {"color": "#6a3d9a", "weight": 4, "opacity
                                        "fillOpacity": 0.15})
 """Uploaded tracks, like drawings, are purple."""
 ALTERNATIVES = (
-    Swatch("alt1", "alternative 1", {"color": "#111111", "weight": 4, "opacity": 0.85, "dashArray": "14 8"}),
-    Swatch("alt2", "alternative 2", {"color": "#e6ab02", "weight": 5, "opacity": 0.95, "dashArray": "2 8",
+    Swatch("alt1", "alternative 1", {"color": "#111111", "weight": 3, "opacity": 0.9, "dashArray": "12 8"}),
+    Swatch("alt2", "alternative 2", {"color": "#00bfff", "weight": 5, "opacity": 1, "dashArray": "1 8",
                                      "lineCap": "round"}),
-    Swatch("alt3", "alternative 3", {"color": "#d7301f", "weight": 4, "opacity": 0.85, "dashArray": "16 6 3 6"}),
+    Swatch("alt3", "alternative 3", {"color": "#d7301f", "weight": 3, "opacity": 0.9, "dashArray": "16 6 3 6"}),
 )
-"""Alternative routes (through other sets of border crossings): each a colour and a dash of its own."""
-LOOKS = {"route": "blue, solid", "route2": "teal, dashed", "alt1": "black, long dashes", "alt2": "gold, dotted",
+"""Alternative routes (through other sets of border crossings): each a colour and a dash of its own, drawn thin
+over the route, so a stretch they share shows the dashes inside the route's blue and a stretch of their own shows
+the dashes alone."""
+LOOKS = {"route": "blue, solid", "route2": "teal, dashed", "alt1": "black, long dashes", "alt2": "sky blue, dotted",
          "alt3": "red, dash-dot"}
 """How each route line looks, in words (tables that list the lines next to the map)."""
 PALETTE = (ROUTE, ROUTE2, ROUTE_END, TRACK, *ALTERNATIVES)
@@ -57,16 +59,17 @@ def drawn_alternatives(routes: Sequence[Mapping[str, Any]]) -> list[tuple[Swatch
 
 
 def route_parts(routes: Sequence[Mapping[str, Any]]) -> tuple[Part, ...]:
-    """Return the parts of one or two routes and the first one's alternatives, all drawn below the first route.
+    """Return the parts of one or two routes and the first one's alternatives.
 
-    The second route (a comparison) is dashed; the first route's ``alternatives`` (at most
-    ``len(ALTERNATIVES)``) each get a swatch of :data:`ALTERNATIVES`.
+    The second route (a comparison) is dashed and drawn below the first; the first route's ``alternatives`` (at
+    most ``len(ALTERNATIVES)``) each get a swatch of :data:`ALTERNATIVES` and are drawn over it, the first on top.
     """
-    parts = [Part(route_display(alternative, swatch.key))
-             for swatch, alternative in reversed(drawn_alternatives(routes))]
+    parts = []
     for number, route in reversed(list(enumerate(routes))):
         if route.get("geometry"):
             parts.append(Part(route_display(route, "route" if number == 0 else "route2"), marker="end"))
+    parts += [Part(route_display(alternative, swatch.key))
+              for swatch, alternative in reversed(drawn_alternatives(routes))]
     return tuple(parts)
 
 

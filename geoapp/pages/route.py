@@ -147,7 +147,7 @@ def show_border_times(route: Route) -> None:
         return
     st.dataframe(pd.DataFrame([{
         "crossing": b.name, "hours": round(b.hours, 2), "figure": "default" if b.is_default else "cited",
-        "since": b.since, "source": None if b.is_default else safe_url(b.source), "note": b.note,
+        "since": b.since, "source": "" if b.is_default else safe_url(b.source) or "", "note": b.note,
     } for b in route.border_times]), hide_index=True, column_config={
         "source": st.column_config.LinkColumn("source", display_text="source"),
         "figure": st.column_config.TextColumn("figure", help="cited for this post, or the documented default "
