@@ -145,6 +145,8 @@ def show_border_times(route: Route) -> None:
     """Show the time to cross each border post the route passes, with its source or the pair default."""
     if not route.border_times:
         return
+    st.caption("Time to cross each border post: a figure cited for the post, or the documented default of its "
+               "country pair.")
     st.dataframe(pd.DataFrame([{
         "crossing": b.name, "hours": round(b.hours, 2), "figure": "default" if b.is_default else "cited",
         "since": b.since, "source": "" if b.is_default else safe_url(b.source) or "", "note": b.note,
@@ -172,8 +174,11 @@ def show_alternatives(route: Route, asked: int) -> None:
 
 
 def show_route(result: Route | RouteFailure, places: Mapping[str, str], crossings: Mapping[str, str],
-               alternatives: int = 0) -> None:
-    """Show a route's numbers: time, distance, km per country, border times, crossings, roads, warnings."""
+               alternatives: int = 0, *, compact: bool = False) -> None:
+    """Show a route's numbers: time, distance, km per country, border times, crossings, roads, warnings.
+
+    ``compact`` (half the page wide, in a comparison) puts the figures on two rows.
+    """
     via = ", ".join(_name(places, v) for v in result.via) if isinstance(result, Route) else ""
     st.markdown(f"**{_name(places, result.source)} → {_name(places, result.target)}**"
                 + (f" via {via}" if via else "") + f" on "
@@ -184,7 +189,7 @@ def show_route(result: Route | RouteFailure, places: Mapping[str, str], crossing
         st.warning("No route: " + md(result.reason))
         show_unknowns(result, crossings)
         return
-    a, b, c, d, e = st.columns(5)
+    a, b, c, d, e = st.columns(5) if not compact else (*st.columns(2), *st.columns(3))
     a.metric("Travel time", _hours(result.duration_h),
              help="Road hours plus the typical time to cross each border post (queues are not modelled).")
     b.metric("Road distance", f"{result.distance_km:,.0f} km")
@@ -221,9 +226,9 @@ def show_comparison(result: Comparison, places: Mapping[str, str], crossings: Ma
     """Show two scenarios side by side and what changes between them."""
     left, right = st.columns(2)
     with left:
-        show_route(result.first, places, crossings)
+        show_route(result.first, places, crossings, compact=True)
     with right:
-        show_route(result.second, places, crossings)
+        show_route(result.second, places, crossings, compact=True)
     st.subheader("Second scenario against the first")
     a, b, c, d = st.columns(4)
     a.metric("Δ travel time", "—" if result.delta_h is None else f"{result.delta_h:+,.1f} h")
