@@ -76,10 +76,11 @@ def route_inputs(places: Mapping[str, str], crossings: Mapping[str, str]) -> Non
         return places.get(k, k)
 
     a, b, c = st.columns([2, 2, 1])
+    # index=None: with no place chosen the widget is empty, as the session says (not the first place)
     a.selectbox("From", list(places), key=keys["origin"], placeholder="Type a place (any script, aliases too)",
-                format_func=place)
+                format_func=place, index=None)
     b.selectbox("To", list(places), key=keys["dest"], placeholder="Type a place (any script, aliases too)",
-                format_func=place)
+                format_func=place, index=None)
     c.radio("Traffic", ROUTE_MODES, key=keys["mode"], horizontal=True)
     a, b = st.columns([4, 1])
     a.multiselect("Via (in the order chosen)", list(places), key=keys["via"], format_func=place,
