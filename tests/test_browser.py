@@ -209,7 +209,13 @@ def test_zooming_in_draws_finer_lines_without_moving(session: Session) -> None:
     shot(session, "app-zoom10.png")
 
 
+def idle(session: Session) -> None:
+    """Wait until no script run is in progress (a click during a run can be undone by the run's widget state)."""
+    wait(session.page, "!document.querySelector(\"[data-testid='stStatusWidget']\")")
+
+
 def test_preset_route_is_drawn(session: Session) -> None:
+    idle(session)
     session.page.get_by_role("button", name="Khujand → Batken").click()
     session.page.get_by_text("Δ distance").wait_for(timeout=90_000)
     session.wait_map("(c) => document.querySelectorAll(`.leaflet-overlay-pane path[stroke='${c[0]}']`).length >= 1"
