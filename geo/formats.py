@@ -437,6 +437,9 @@ def route_summary(properties: Mapping[str, Any]) -> str:
         head = f"{float(properties['distance_km']):,.1f} km by road"
         if properties.get("as_of"):
             head += f" as of {properties['as_of']}"
+        if properties.get("duration_h") is not None:
+            head += (f", {float(properties['duration_h']):,.1f} h (road {float(properties.get('road_h') or 0):,.1f} h"
+                     f" + borders {float(properties.get('border_h') or 0):,.1f} h)")
         parts.append(head + ".")
     by_country = properties.get("by_country_km") or {}
     if by_country:

@@ -36,11 +36,9 @@ from geo.status import status_on
 MODES = vocab.ROUTE_MODES
 TRAFFIC_OF_MODE = vocab.TRAFFIC_OF_ROUTE_MODE
 PASSABLE = vocab.PASSABLE
-OPTIMIZE: tuple[str, ...] = ("time", "distance")
-"""What a route minimises: travel time (road plus border hours) or road kilometres."""
-UNKNOWN_CHOICES: tuple[str, ...] = ("open", "closed")
-"""How a crossing whose status (or, for a foreign vehicle, whose transit rule) is unknown on the date is treated."""
-MAX_ALTERNATIVES = 3
+OPTIMIZE = vocab.ROUTE_OPTIMIZE
+UNKNOWN_CHOICES = vocab.UNKNOWN_CHOICES
+MAX_ALTERNATIVES = vocab.MAX_ALTERNATIVES
 UNIFORM_KMH = 60.0
 """Speed of every segment in a graph built without a speed table (synthetic graphs and tests)."""
 KIND_RANK = {"city": 0, "town": 1, "pass": 2, "junction": 3, "crossing": 4}

@@ -16,13 +16,15 @@ from typing import Any
 
 from geo.map import BASEMAPS, DEFAULT_BASEMAP, DEFAULT_OVERLAYS, DEFAULT_VIEW, View
 from geo.map import IDS as OVERLAYS
-from geo.vocab import ROUTE_MODES
+from geo.vocab import BY_ISO2, MAX_ALTERNATIVES, ROUTE_MODES, ROUTE_OPTIMIZE, UNKNOWN_CHOICES
 
 FIRST_DAY = dt.date(2015, 1, 1)
 """The earliest as-of date the app offers."""
 MAX_VALUE = 2000
 """Longer parameter values are refused whole."""
 MAX_ITEMS = 40
+MAX_VIA = 8
+"""Most via places a link (and the route panel) holds."""
 NONE = "-"
 """The value of ``layers`` when no overlay is shown."""
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -56,6 +58,13 @@ class AppState:
     compare: Comparison | None = None
     changes: dt.date | None = None
     """The second date of "what changed" (crossings whose status differs from the as-of date); None: off."""
+    optimize: str = ROUTE_OPTIMIZE[0]
+    via: tuple[str, ...] = ()
+    """Place ids passed in this order."""
+    alternatives: int = 0
+    unknown: str = UNKNOWN_CHOICES[0]
+    vehicle: str | None = None
+    """ISO2 code of the country the vehicle is registered in (None: no transit rule applies)."""
 
 
 @dataclass(frozen=True)
@@ -156,7 +165,7 @@ def parse(params: Mapping[str, Any], known: Known) -> tuple[AppState, list[str]]
     notices: list[str] = []
     values: dict[str, str] = {}
     for key in ("layers", "basemap", "date", "view", "from", "to", "close", "open", "avoid", "mode",
-                "date2", "close2", "open2", "avoid2", "changes"):
+                "date2", "close2", "open2", "avoid2", "changes", "optimize", "via", "alt", "unknown", "vehicle"):
         raw = _first(params, key)
         if raw is None:
             continue
@@ -205,6 +214,33 @@ def parse(params: Mapping[str, Any], known: Known) -> tuple[AppState, list[str]]
             state = replace(state, mode=values["mode"])
         else:
             bad("mode")
+    if "optimize" in values:
+        if values["optimize"] in ROUTE_OPTIMIZE:
+            state = replace(state, optimize=values["optimize"])
+        else:
+            bad("optimize")
+    if "unknown" in values:
+        if values["unknown"] in UNKNOWN_CHOICES:
+            state = replace(state, unknown=values["unknown"])
+        else:
+            bad("unknown")
+    if "alt" in values:
+        if values["alt"] in [str(n) for n in range(MAX_ALTERNATIVES + 1)]:
+            state = replace(state, alternatives=int(values["alt"]))
+        else:
+            bad("alt")
+    if "vehicle" in values:
+        if values["vehicle"].upper() in BY_ISO2:
+            state = replace(state, vehicle=values["vehicle"].upper())
+        else:
+            bad("vehicle")
+    if "via" in values:
+        items = _items(values["via"])
+        via = [known.place(i) if i else None for i in items or []]
+        if items is None or len(via) > MAX_VIA or any(v is None for v in via):
+            bad("via")
+        else:
+            state = replace(state, via=tuple(v for v in via if v is not None))
     close = _ids(values, "close", known.crossings, notices)
     opened = _ids(values, "open", known.crossings, notices) - close
     avoid = _codes(values, "avoid", known.countries, notices)
@@ -275,6 +311,16 @@ def to_params(state: AppState, *, today: dt.date) -> dict[str, str]:
         params["avoid"] = ",".join(sorted(state.avoid))
     if state.mode != ROUTE_MODES[0]:
         params["mode"] = state.mode
+    if state.optimize != ROUTE_OPTIMIZE[0]:
+        params["optimize"] = state.optimize
+    if state.via:
+        params["via"] = ",".join(state.via)
+    if state.alternatives:
+        params["alt"] = str(state.alternatives)
+    if state.unknown != UNKNOWN_CHOICES[0]:
+        params["unknown"] = state.unknown
+    if state.vehicle:
+        params["vehicle"] = state.vehicle
     if state.compare is not None:
         params["date2"] = state.compare.as_of.isoformat()
         if state.compare.close:
@@ -313,5 +359,5 @@ def apply_preset(state: AppState, preset: Preset, *, today: dt.date) -> AppState
     """Return the state with a preset's route, dates and comparison (overlays and basemap kept)."""
     day = preset.as_of or today
     return replace(state, origin=preset.origin, dest=preset.dest, as_of=min(max(day, FIRST_DAY), today),
-                   close=frozenset(), open=frozenset(), avoid=frozenset(), compare=preset.compare,
+                   close=frozenset(), open=frozenset(), avoid=frozenset(), compare=preset.compare, via=(),
                    view=preset.view or state.view)

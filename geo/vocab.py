@@ -75,6 +75,13 @@ ACCESS: tuple[str, ...] = ("international", "bilateral", "other", "unknown")
 """Who a crossing admits on a date: everyone, only its two countries' citizens and vehicles, other restricted
 traffic (e.g. local residents only), or not known."""
 
+ROUTE_OPTIMIZE: tuple[str, ...] = ("time", "distance")
+"""What a route minimises: travel time (road plus border hours, the default) or road kilometres."""
+UNKNOWN_CHOICES: tuple[str, ...] = ("open", "closed")
+"""How a route treats a crossing whose status (or transit rule) is unknown on the date (default first)."""
+MAX_ALTERNATIVES = 3
+"""Most alternative routes (through other sets of border crossings) a route may add."""
+
 MAX_ECHO = 60
 """Longest piece of user input echoed back in a message."""
 

@@ -1,174 +1,114 @@
-"""Typed results the pages show, and the one boundary where the core's dict results become them.
+"""Typed results the pages show: the core's route results as they are, and the measurement of drawings.
 
-The route engine (``geo.routing``) returns dicts today (``Route.as_dict()``, ``compare()``); the measurement
-of a drawing returns a dict too (``geo.tracks.measure``). :func:`route_outcome` and :func:`measure_drawing`
-are the only places that read those dicts, so typed core results replace them here and nowhere else. The
-original records are kept for the downloads (JSON is an edge).
+A route is the core's own :class:`geo.routing.Route` (with its alternatives), a scenario without a route its
+:class:`geo.routing.RouteFailure`, two scenarios its :class:`geo.routing.Comparison`. :func:`route_outcome` asks
+the engine and turns a question it refuses (unknown place, a via place equal to an end…) into a
+:class:`RouteError`. Dicts appear only at the edges: :func:`routes_of` (the map document), :func:`route_files`
+and :func:`download_record` (downloads).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import shapely
+
 from geo.errors import GeoError
+from geo.routing import Comparison, Route, RouteFailure, Scenario
+
+__all__ = ["Comparison", "Outcome", "Route", "RouteError", "RouteFailure", "RouteFile", "Scenario",
+           "download_record", "route_files", "route_outcome", "routes_of", "shown_routes"]
 
 
 @dataclass(frozen=True)
-class Scenario:
-    """A route scenario as plain, hashable values (the cache key of a route)."""
-
-    as_of: dt.date
-    close: frozenset[str] = frozenset()
-    open: frozenset[str] = frozenset()
-    avoid: frozenset[str] = frozenset()
-    mode: str = "passenger"
-
-
-@dataclass(frozen=True)
-class CrossingPass:
-    """A border crossing a route passes, with its status on the route's date."""
-
-    id: str
-    name: str
-    countries: str
-    status: str
-    since: str | None
-    override: str | None
-    source: str | None
-
-
-@dataclass(frozen=True)
-class RoadPart:
-    """A road segment a route follows."""
-
-    name: str
-    soviet_ref: str
-    refs: tuple[str, ...]
-    country: str
-    length_km: float | None
-    method: str
-
-
-@dataclass(frozen=True)
-class Route:
-    """A road route between two places under a scenario."""
-
-    origin: str
-    dest: str
-    as_of: str
-    distance_km: float
-    geodesic_km: float
-    detour_ratio: float | None
-    cited_share: float
-    by_country_km: Mapping[str, float]
-    crossings: tuple[CrossingPass, ...]
-    roads: tuple[RoadPart, ...]
-    warnings: tuple[str, ...]
-    record: Mapping[str, Any] = field(repr=False)
-    """The route as JSON data (drawing and download edge)."""
-
-
-@dataclass(frozen=True)
-class NoRoute:
-    """A scenario that cuts the two places apart, with the reason."""
-
-    origin: str
-    dest: str
-    as_of: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """The same pair of places under two scenarios, and what changes between them."""
-
-    first: Route | NoRoute
-    second: Route | NoRoute
-    delta_km: float | None
-    countries_added: tuple[str, ...]
-    countries_removed: tuple[str, ...]
-    crossings_added: tuple[str, ...]
-    crossings_removed: tuple[str, ...]
-    record: Mapping[str, Any] = field(repr=False)
-
-
-@dataclass(frozen=True)
-class RouteFailure:
-    """A route that could not be asked (unknown place, same place twice…), with a one-line message."""
+class RouteError:
+    """A route that could not be asked (unknown place, same place twice, via equal to an end…): one line."""
 
     message: str
 
 
-Outcome = Route | NoRoute | Comparison | RouteFailure
+Outcome = Route | RouteFailure | Comparison | RouteError
 
 
-def routes_of(outcome: Outcome | None) -> list[Mapping[str, Any]]:
-    """Return the route records to draw: one, or two for a comparison (scenarios without a route left out)."""
-    if isinstance(outcome, Route):
-        return [outcome.record]
-    if isinstance(outcome, Comparison):
-        return [r.record for r in (outcome.first, outcome.second) if isinstance(r, Route)]
-    return []
+def route_outcome(engine: Any, origin: str, dest: str, first: Scenario, second: Scenario | None,
+                  via: Sequence[str] = (), alternatives: int = 0) -> Outcome:
+    """Ask the route engine for a route (with alternatives) or, with ``second``, a comparison of two scenarios.
 
-
-def download_record(outcome: Outcome | None) -> Mapping[str, Any] | None:
-    """Return the JSON record the route download is written from (None when there is no route)."""
-    if isinstance(outcome, Route | Comparison):
-        return outcome.record
-    return None
-
-
-# --- the boundary -------------------------------------------------------------------------------------
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def _route(data: Mapping[str, Any]) -> Route | NoRoute:
-    if "no_route" in data:
-        return NoRoute(str(data.get("from")), str(data.get("to")), str(data.get("as_of")), str(data["no_route"]))
-    crossings = tuple(CrossingPass(
-        str(c.get("id")), str(c.get("name")), str(c.get("countries")), str(c.get("status")),
-        _text(c.get("status_since")), _text(c.get("override")), _text(c.get("source")),
-    ) for c in data.get("crossings") or [])
-    roads = tuple(RoadPart(
-        str(r.get("name")), _text(r.get("soviet_ref")) or "", tuple(str(x) for x in r.get("refs") or []),
-        str(r.get("country")), r.get("length_km"), str(r.get("length_method") or ""),
-    ) for r in data.get("roads") or [])
-    return Route(str(data["from"]), str(data["to"]), str(data["as_of"]), float(data["distance_km"]),
-                 float(data["geodesic_km"]), data.get("detour_ratio"), float(data.get("cited_share") or 0.0),
-                 dict(data.get("by_country_km") or {}), crossings, roads,
-                 tuple(str(w) for w in data.get("warnings") or []), dict(data))
-
-
-def route_outcome(engine: Any, origin: str, dest: str, first: Scenario, second: Scenario | None) -> Outcome:
-    """Ask the route engine for a route (or a comparison of two scenarios) and return a typed outcome.
-
-    This is the one place that knows the engine's dict results.
+    Alternatives are asked for a single scenario only (a comparison shows one route per scenario).
     """
     from geo.errors import NoRouteError
-    from geo.routing import Scenario as CoreScenario
-
-    def core(s: Scenario) -> CoreScenario:
-        return CoreScenario(as_of=s.as_of, close=s.close, open=s.open, avoid=s.avoid, mode=s.mode)
 
     try:
         if second is None:
             try:
-                return _route(engine.route(origin, dest, core(first)).as_dict())
+                route: Route = engine.route(origin, dest, first, via=tuple(via), alternatives=alternatives)
             except NoRouteError as exc:
-                return NoRoute(origin, dest, first.as_of.isoformat(), str(exc))
-        data = engine.compare(origin, dest, core(first), core(second))
+                return RouteFailure(origin, dest, first, str(exc))
+            return route
+        comparison: Comparison = engine.comparison(origin, dest, first, second, via=tuple(via))
     except GeoError as exc:
-        return RouteFailure(str(exc))
-    return Comparison(_route(data["first"]), _route(data["second"]), data.get("delta_km"),
-                      tuple(data.get("countries_added") or ()), tuple(data.get("countries_removed") or ()),
-                      tuple(data.get("crossings_added") or ()), tuple(data.get("crossings_removed") or ()),
-                      dict(data))
+        return RouteError(str(exc))
+    return comparison
+
+
+def shown_routes(outcome: Outcome | None) -> list[Route]:
+    """Return the routes an outcome shows: one, or one per scenario of a comparison that has a route."""
+    if isinstance(outcome, Route):
+        return [outcome]
+    if isinstance(outcome, Comparison):
+        return [r for r in (outcome.first, outcome.second) if isinstance(r, Route)]
+    return []
+
+
+def routes_of(outcome: Outcome | None) -> list[Mapping[str, Any]]:
+    """Return the route records to draw (the map document is JSON): each with its alternatives nested."""
+    return [route.to_dict() for route in shown_routes(outcome)]
+
+
+def _without_lines(record: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a route record whose alternatives keep their figures but not their geometry."""
+    return {**record, "alternatives": [{k: v for k, v in a.items() if k != "geometry"}
+                                       for a in record.get("alternatives") or []]}
+
+
+def download_record(outcome: Outcome | None) -> Mapping[str, Any] | None:
+    """Return the JSON record the route GeoJSON of the zip is written from (None when there is no route)."""
+    if isinstance(outcome, Route):
+        return _without_lines(outcome.to_dict())
+    if isinstance(outcome, Comparison):
+        return outcome.to_dict()
+    return None
+
+
+@dataclass(frozen=True)
+class RouteFile:
+    """One route to download as a file: its name stem, line and properties (JSON data)."""
+
+    stem: str
+    title: str
+    line: shapely.LineString
+    properties: Mapping[str, Any] = field(repr=False)
+
+
+def _properties(route: Route) -> dict[str, Any]:
+    return {k: v for k, v in route.to_dict().items() if k not in ("geometry", "alternatives")}
+
+
+def route_files(outcome: Outcome | None) -> list[RouteFile]:
+    """Return the routes an outcome offers as files: the route and each alternative, or both scenarios."""
+    if isinstance(outcome, Route):
+        files = [RouteFile("route", "route", outcome.geometry, _properties(outcome))]
+        files += [RouteFile(f"route-alternative-{n}", f"alternative {n}", alt.geometry, _properties(alt))
+                  for n, alt in enumerate(outcome.alternatives, start=1)]
+        return [f for f in files if not f.line.is_empty]
+    if isinstance(outcome, Comparison):
+        return [RouteFile(f"route-scenario-{n}", f"scenario {n} ({r.scenario.as_of.isoformat()})", r.geometry,
+                          _properties(r))
+                for n, r in enumerate((outcome.first, outcome.second), start=1)
+                if isinstance(r, Route) and not r.geometry.is_empty]
+    return []
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import streamlit as st
 
 from geo import share
 from geo.map import DEFAULT_BASEMAP, DEFAULT_VIEW, IDS, View
-from geo.vocab import ROUTABLE, ROUTE_MODES
+from geo.vocab import BY_ISO2, MAX_ALTERNATIVES, ROUTABLE, ROUTE_MODES, ROUTE_OPTIMIZE, UNKNOWN_CHOICES
 
 READY = "_ready"
 NOTICES = "_notices"
@@ -25,7 +25,8 @@ VIEW = "map_view"
 OVERLAY = "ov_{}"
 """Session key of an overlay's checkbox."""
 ROUTE_KEYS = {"origin": "r_from", "dest": "r_to", "close": "r_close", "open": "r_open", "avoid": "r_avoid",
-              "mode": "r_mode", "compare": "r_compare"}
+              "mode": "r_mode", "compare": "r_compare", "optimize": "r_optimize", "via": "r_via",
+              "alternatives": "r_alt", "unknown": "r_unknown", "vehicle": "r_vehicle"}
 SECOND_KEYS = {"as_of": "r_date2", "close": "r_close2", "open": "r_open2", "avoid": "r_avoid2"}
 CHANGES_KEYS = {"on": "chg_on", "date": "chg_date"}
 """What changed: the checkbox and the second date."""
@@ -41,6 +42,9 @@ def to_session(state: share.AppState) -> dict[str, Any]:
         ROUTE_KEYS["close"]: sorted(state.close), ROUTE_KEYS["open"]: sorted(state.open),
         ROUTE_KEYS["avoid"]: sorted(state.avoid), ROUTE_KEYS["mode"]: state.mode,
         ROUTE_KEYS["compare"]: state.compare is not None,
+        ROUTE_KEYS["optimize"]: state.optimize, ROUTE_KEYS["via"]: list(state.via),
+        ROUTE_KEYS["alternatives"]: state.alternatives, ROUTE_KEYS["unknown"]: state.unknown,
+        ROUTE_KEYS["vehicle"]: state.vehicle,
         SECOND_KEYS["as_of"]: second.as_of, SECOND_KEYS["close"]: sorted(second.close),
         SECOND_KEYS["open"]: sorted(second.open), SECOND_KEYS["avoid"]: sorted(second.avoid),
         CHANGES_KEYS["on"]: state.changes is not None, CHANGES_KEYS["date"]: state.changes or share.FIRST_DAY,
@@ -63,6 +67,8 @@ def from_session(values: Mapping[str, Any], today: dt.date) -> share.AppState:
     close = _set(values, ROUTE_KEYS["close"])
     view = values.get(VIEW) or (DEFAULT_VIEW.lat, DEFAULT_VIEW.lon, DEFAULT_VIEW.zoom)
     mode = values.get(ROUTE_KEYS["mode"])
+    optimize, unknown = values.get(ROUTE_KEYS["optimize"]), values.get(ROUTE_KEYS["unknown"])
+    alternatives, vehicle = values.get(ROUTE_KEYS["alternatives"]), values.get(ROUTE_KEYS["vehicle"])
     return share.AppState(
         overlays=frozenset(o for o in IDS if values.get(OVERLAY.format(o))),
         basemap=values.get("basemap") or DEFAULT_BASEMAP, as_of=values.get("as_of") or today, view=View(*view),
@@ -70,6 +76,11 @@ def from_session(values: Mapping[str, Any], today: dt.date) -> share.AppState:
         open=_set(values, ROUTE_KEYS["open"]) - close, avoid=_set(values, ROUTE_KEYS["avoid"]),
         mode=mode if mode in ROUTE_MODES else ROUTE_MODES[0], compare=second,
         changes=(values.get(CHANGES_KEYS["date"]) or share.FIRST_DAY) if values.get(CHANGES_KEYS["on"]) else None,
+        optimize=optimize if optimize in ROUTE_OPTIMIZE else ROUTE_OPTIMIZE[0],
+        via=tuple(str(v) for v in values.get(ROUTE_KEYS["via"]) or [])[:share.MAX_VIA],
+        alternatives=alternatives if isinstance(alternatives, int) and 0 <= alternatives <= MAX_ALTERNATIVES else 0,
+        unknown=unknown if unknown in UNKNOWN_CHOICES else UNKNOWN_CHOICES[0],
+        vehicle=vehicle if vehicle in BY_ISO2 else None,
     )
 
 

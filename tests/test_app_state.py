@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 from hypothesis import given
@@ -10,11 +11,12 @@ from hypothesis import strategies as st
 
 from geo import share
 from geo.map import IDS, View
-from geo.vocab import ROUTABLE, ROUTE_MODES
+from geo.vocab import BY_ISO2, MAX_ALTERNATIVES, ROUTABLE, ROUTE_MODES, ROUTE_OPTIMIZE, UNKNOWN_CHOICES
 from geoapp import state
 
 TODAY = dt.date(2026, 1, 1)
 CROSSINGS = ["kyzyl-bel", "oybek", "dostuk"]
+PLACES = ["khujand", "batken", "osh", "bishkek"]
 days = st.dates(min_value=share.FIRST_DAY, max_value=TODAY)
 ids = st.frozensets(st.sampled_from(CROSSINGS))
 codes = st.frozensets(st.sampled_from(ROUTABLE))
@@ -24,15 +26,17 @@ states = st.builds(
     as_of=days, view=st.builds(View, st.floats(-80, 80), st.floats(-170, 170), st.integers(3, 18)),
     origin=st.sampled_from([None, "khujand"]), dest=st.sampled_from([None, "batken"]), close=ids, open=ids,
     avoid=st.frozensets(st.sampled_from(ROUTABLE)), mode=st.sampled_from(ROUTE_MODES),
-    compare=st.none() | comparisons, changes=st.none() | days)
+    compare=st.none() | comparisons, changes=st.none() | days, optimize=st.sampled_from(ROUTE_OPTIMIZE),
+    via=st.lists(st.sampled_from(PLACES), max_size=share.MAX_VIA).map(tuple),
+    alternatives=st.integers(0, MAX_ALTERNATIVES), unknown=st.sampled_from(UNKNOWN_CHOICES),
+    vehicle=st.none() | st.sampled_from(sorted(BY_ISO2)))
 
 
 def normalised(s: share.AppState) -> share.AppState:
     """What a state looks like once it went through the widgets: a crossing cannot be closed and opened."""
     compare = s.compare and share.Comparison(s.compare.as_of, s.compare.close, s.compare.open - s.compare.close,
                                              s.compare.avoid)
-    return share.AppState(s.overlays, s.basemap, s.as_of, s.view, s.origin, s.dest, s.close, s.open - s.close,
-                          s.avoid, s.mode, compare, s.changes)
+    return replace(s, open=s.open - s.close, compare=compare)
 
 
 @given(states)
@@ -42,7 +46,7 @@ def test_session_round_trip(s: share.AppState) -> None:
 
 @given(states)
 def test_link_round_trip_through_the_session(s: share.AppState) -> None:
-    known = share.Known(place=lambda v: v if v in {"khujand", "batken"} else None, crossings=set(CROSSINGS),
+    known = share.Known(place=lambda v: v if v in PLACES else None, crossings=set(CROSSINGS),
                         countries=set(ROUTABLE), today=TODAY)
     through = state.from_session(state.to_session(s), TODAY)
     parsed, notices = share.parse(share.to_params(through, today=TODAY), known)
@@ -91,3 +95,31 @@ def test_second_date_round_trips_through_link_and_session() -> None:
     session = state.to_session(parsed)
     assert session[state.CHANGES_KEYS["on"]] is True and session[state.CHANGES_KEYS["date"]] == dt.date(2021, 1, 1)
     assert share.to_params(state.from_session(session, TODAY), today=TODAY)["changes"] == "2021-01-01"
+
+
+def test_new_route_keys_default_and_fall_back() -> None:
+    empty = state.from_session({}, TODAY)
+    assert (empty.optimize, empty.via, empty.alternatives, empty.unknown, empty.vehicle) == ("time", (), 0, "open",
+                                                                                              None)
+    odd = state.from_session({state.ROUTE_KEYS["optimize"]: "speed", state.ROUTE_KEYS["alternatives"]: 7,
+                              state.ROUTE_KEYS["unknown"]: "maybe", state.ROUTE_KEYS["vehicle"]: "XX"}, TODAY)
+    assert (odd.optimize, odd.alternatives, odd.unknown, odd.vehicle) == ("time", 0, "open", None)
+
+
+@pytest.mark.parametrize(("key", "value"), [("optimize", "speed"), ("alt", "4"), ("alt", "-1"), ("alt", "1.5"),
+                                            ("unknown", "maybe"), ("vehicle", "XX"), ("vehicle", "KAZ"),
+                                            ("via", "khujand,<nowhere>"), ("via", ",".join(["osh"] * 9))])
+def test_bad_route_link_values_give_one_notice(key: str, value: str) -> None:
+    known = state.known(lambda v: v if v in PLACES else None, {}, TODAY)
+    parsed, notices = share.parse({key: value}, known)
+    assert parsed == share.AppState(as_of=TODAY) and len(notices) == 1 and f"`{key}`" in notices[0]
+    assert value not in notices[0]
+
+
+def test_good_route_link_values() -> None:
+    known = state.known(lambda v: v if v in PLACES else None, {}, TODAY)
+    parsed, notices = share.parse({"optimize": "distance", "via": "osh,bishkek", "alt": "3", "unknown": "closed",
+                                   "vehicle": "tj"}, known)
+    assert notices == []
+    assert (parsed.optimize, parsed.via, parsed.alternatives, parsed.unknown, parsed.vehicle) == (
+        "distance", ("osh", "bishkek"), 3, "closed", "TJ")

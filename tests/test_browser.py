@@ -209,7 +209,13 @@ def test_zooming_in_draws_finer_lines_without_moving(session: Session) -> None:
     shot(session, "app-zoom10.png")
 
 
+def idle(session: Session) -> None:
+    """Wait until no script run is in progress (a click during a run can be undone by the run's widget state)."""
+    wait(session.page, "!document.querySelector(\"[data-testid='stStatusWidget']\")")
+
+
 def test_preset_route_is_drawn(session: Session) -> None:
+    idle(session)
     session.page.get_by_role("button", name="Khujand → Batken").click()
     session.page.get_by_text("Δ distance").wait_for(timeout=90_000)
     session.wait_map("(c) => document.querySelectorAll(`.leaflet-overlay-pane path[stroke='${c[0]}']`).length >= 1"
@@ -321,5 +327,31 @@ def test_sources_page(browser: Any, server: str) -> None:
         s.page.get_by_text("Citation policy").wait_for(timeout=90_000)
         body = s.page.inner_text("body")
         assert "ODbL" in body and "OpenStreetMap contributors" in body and "Method:" in body
+    finally:
+        s.context.close()
+
+
+def test_route_with_two_alternatives_draws_three_distinct_lines(browser: Any, server: str) -> None:
+    from geo.map import extras
+
+    styles = [extras.ROUTE.style, *(s.style for s in extras.ALTERNATIVES[:2])]
+    s = Session(browser, server)
+    try:
+        s.open("?from=dushanbe&to=almaty&date=2023-06-01&alt=2&view=40.75,69.3,8")
+        drawn = s.wait_map("""(styles) => {
+            var lines = styles.map((st) => Array.from(document.querySelectorAll(
+                `.leaflet-overlay-pane path[stroke='${st.color}']`)).filter((p) => p.getAttribute('d').length > 200));
+            return lines.every((l) => l.length >= 1) && lines.map((l) => [l[0].getAttribute('stroke'),
+                l[0].getAttribute('stroke-dasharray') || 'solid']);
+        }""", styles)
+        assert len({tuple(d) for d in drawn}) == 3  # three colours, three dash patterns
+        assert [d[1] for d in drawn] == ["solid", *(st["dashArray"] for st in styles[1:])]
+        legend = s.frame.inner_text(".geo-legend")
+        assert "alternative 1" in legend and "alternative 2" in legend and "alternative 3" not in legend
+        s.page.get_by_text("Alternatives", exact=False).first.wait_for(timeout=90_000)
+        assert s.errors == []
+        shot(s, "app-route-alternatives.png")
+        s.page.get_by_text("through other sets of border crossings").scroll_into_view_if_needed()
+        shot(s, "app-route-alternatives-table.png")
     finally:
         s.context.close()

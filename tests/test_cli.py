@@ -227,6 +227,26 @@ def test_route_geojson_file_parses_strictly(capsys, tmp_path):
     assert strict_loads(target.read_text(encoding="utf-8"))["type"] == "Feature"
 
 
+def test_route_gpx_and_kml_files_parse(capsys, tmp_path):
+    import pyogrio
+
+    gpx, kml = tmp_path / "route.gpx", tmp_path / "route.kml"
+    code, out, _ = run(capsys, "route", "Dushanbe", "Almaty", "--as-of", "2023-06-01", "--json", "--gpx", str(gpx),
+                       "--kml", str(kml))
+    route = strict_loads(out)
+    assert code == 0
+    for path, layer, name in ((gpx, "routes", "name"), (kml, None, "Name")):
+        frame = pyogrio.read_dataframe(path, layer=layer)
+        assert len(frame) == 1 and frame[name].iloc[0] == "Dushanbe → Almaty"
+        line = frame.geometry.iloc[0]
+        assert line.geom_type == "LineString"
+        assert line.coords[0] == pytest.approx(route["geometry"]["coordinates"][0], abs=1e-6)
+        assert line.coords[-1] == pytest.approx(route["geometry"]["coordinates"][-1], abs=1e-6)
+    assert f"{route['duration_h']:,.1f} h" in pyogrio.read_dataframe(gpx, layer="routes")["desc"].iloc[0]
+    code, _, err = run(capsys, "route", "Dushanbe", "Almaty", "--kml", str(tmp_path / "missing" / "r.kml"))
+    assert code == 2 and "--kml" in err and len(err.strip().splitlines()) == 1
+
+
 # --- the synthetic world (tests/common.py): commands end to end without the real layers -----------------------
 
 

@@ -47,6 +47,24 @@ def test_route_group_and_legend_only_with_a_route() -> None:
     assert "on 2023-06-01" in with_route.legend and "on 2025-08-01 (comparison)" in with_route.legend
 
 
+def test_alternatives_are_drawn_over_the_route_each_in_its_own_style() -> None:
+    from geo.map import extras
+
+    alternatives = [dict(ROUTE, distance_km=520.0 + n, duration_h=9.5 + n, name="<b>x</b>") for n in range(3)]
+    alternatives.append(dict(ROUTE, geometry=None))  # no line: not drawn, not in the legend
+    document = build_document(prepared(), as_of=DAY, routes=[dict(ROUTE, alternatives=alternatives)])
+    route = json.loads(document.groups[-1]["json"])
+    keys = [p["fc"]["features"][0]["properties"]["k"] for p in route["parts"]]
+    assert keys == [["route"], ["alt3"], ["alt2"], ["alt1"]]  # the first alternative on top
+    looks = {(s.style["color"], s.style.get("dashArray")) for s in (extras.ROUTE, *extras.ALTERNATIVES)}
+    assert len(looks) == 4 and set(extras.LOOKS) >= {s.key for s in (extras.ROUTE, *extras.ALTERNATIVES)}
+    assert "Alternative 1" in route["parts"][-1]["fc"]["features"][0]["properties"]["tip"]
+    assert "9.5 h" in route["parts"][-1]["fc"]["features"][0]["properties"]["tip"]
+    assert all(document.legend.count(f"alternative {n}") == 1 for n in (1, 2, 3))
+    one = build_document(prepared(), as_of=DAY, routes=[dict(ROUTE, alternatives=alternatives[:1])])
+    assert "alternative 1" in one.legend and "alternative 2" not in one.legend
+
+
 def test_track_is_drawn_with_an_escaped_tooltip_and_in_the_legend() -> None:
     from geo.map.extras import track_display
 

@@ -22,6 +22,9 @@ def add_commands(sub: Any) -> None:
                    help="also show up to N (0-3) routes through other sets of border crossings")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--geojson", type=Path, metavar="PATH", help="also write the route as a GeoJSON Feature")
+    p.add_argument("--gpx", type=Path, metavar="PATH", help="also write the route as GPX (a <rte> with its summary)")
+    p.add_argument("--kml", type=Path, metavar="PATH", help="also write the route as KML (a styled line with its "
+                                                           "summary, attribution and licence)")
     p.set_defaults(handler=cmd_route)
 
     p = sub.add_parser("compare", help="the same route under two scenarios (e.g. two dates)")
@@ -94,20 +97,28 @@ def _scenario(args: argparse.Namespace, as_of: dt.date | None, close: list[str],
 def cmd_route(args: argparse.Namespace) -> int:
     """Print the route between two places."""
     from geo.export import write_atomic
+    from geo.formats import write_route
     from geo.routing import MAX_ALTERNATIVES, RouteEngine
 
     scenario = _scenario(args, args.as_of, args.close, args.open)
     if not 0 <= args.alternatives <= MAX_ALTERNATIVES:
         raise UsageError(f"--alternatives must be between 0 and {MAX_ALTERNATIVES}, not {args.alternatives}")
-    if args.geojson is not None and (args.geojson.is_dir() or not args.geojson.parent.exists()):
-        raise UsageError(f"--geojson {shorten(str(args.geojson))}: not a writable file path")
+    files = {"geojson": args.geojson, "gpx": args.gpx, "kml": args.kml}
+    for fmt, path in files.items():
+        if path is not None and (path.is_dir() or not path.parent.exists()):
+            raise UsageError(f"--{fmt} {shorten(str(path))}: not a writable file path")
     engine = RouteEngine.load()
-    result = engine.route(args.origin, args.destination, scenario, via=args.via,
-                          alternatives=args.alternatives).to_dict()
+    route = engine.route(args.origin, args.destination, scenario, via=args.via, alternatives=args.alternatives)
+    result = route.to_dict()
     if args.geojson is not None:
         feature = {"type": "Feature", "properties": {k: v for k, v in result.items() if k != "geometry"},
                    "geometry": result["geometry"]}
         write_atomic(args.geojson, to_json(feature).encode("utf-8"))
+    properties = {k: v for k, v in result.items() if k not in ("geometry", "alternatives")}
+    properties["name"] = f"{engine.names.labels[route.source]} → {engine.names.labels[route.target]}"
+    for fmt in ("gpx", "kml"):
+        if files[fmt] is not None:
+            write_route(route.geometry, properties, files[fmt], fmt)
     if args.json:
         print_json(result)
         return 0

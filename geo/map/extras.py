@@ -22,7 +22,19 @@ TRACK = Swatch("track", "Your track", {"color": "#6a3d9a", "weight": 4, "opacity
 CHANGED = Swatch("changed", "changed", {"radius": 13, "weight": 4, "color": CHANGED_RING, "opacity": 1,
                                        "fill": False}, shape="none")
 """A ring around each crossing whose status or traffic changed between two dates (drawn under its marker)."""
-PALETTE = (ROUTE, ROUTE2, ROUTE_END, TRACK, CHANGED)
+ALTERNATIVES = (
+    Swatch("alt1", "alternative 1", {"color": "#111111", "weight": 3, "opacity": 0.9, "dashArray": "12 8"}),
+    Swatch("alt2", "alternative 2", {"color": "#00bfff", "weight": 5, "opacity": 1, "dashArray": "1 8",
+                                     "lineCap": "round"}),
+    Swatch("alt3", "alternative 3", {"color": "#d7301f", "weight": 3, "opacity": 0.9, "dashArray": "16 6 3 6"}),
+)
+"""Alternative routes (through other sets of border crossings): each a colour and a dash of its own, drawn thin
+over the route, so a stretch they share shows the dashes inside the route's blue and a stretch of their own shows
+the dashes alone."""
+LOOKS = {"route": "blue, solid", "route2": "teal, dashed", "alt1": "black, long dashes", "alt2": "sky blue, dotted",
+         "alt3": "red, dash-dot"}
+"""How each route line looks, in words (tables that list the lines next to the map)."""
+PALETTE = (ROUTE, ROUTE2, ROUTE_END, TRACK, CHANGED, *ALTERNATIVES)
 DETAIL = BANDS[1]
 """Routes and tracks are a few features: drawn at the middle band's detail at every zoom."""
 
@@ -32,7 +44,10 @@ def route_display(route: Mapping[str, Any], key: str = "route") -> Collection:
     geometry = shapely.geometry.shape(route["geometry"]) if route.get("geometry") else None
     line = display_geometry(geometry, DETAIL.tolerance, decimals=DETAIL.decimals)
     name = f"{route.get('from_name') or route.get('from')} → {route.get('to_name') or route.get('to')}"
-    tip = f"<b>Route</b> {t.text(name)}<br>{t.text(t.km(route.get('distance_km')))} on {t.text(route.get('as_of'))}"
+    title = next((s.label.capitalize() for s in ALTERNATIVES if s.key == key), "Route")
+    hours = f" · {float(route['duration_h']):,.1f} h" if t.is_number(route.get("duration_h")) else ""
+    tip = (f"<b>{t.text(title)}</b> {t.text(name)}<br>{t.text(t.km(route.get('distance_km')))}{t.text(hours)} "
+           f"on {t.text(route.get('as_of'))}")
     features = [feature(line, {"k": [key], "tip": tip})]
     if key == "route" and geometry is not None and geometry.geom_type == "LineString" and not geometry.is_empty:
         coords = list(geometry.coords)
@@ -41,12 +56,24 @@ def route_display(route: Mapping[str, Any], key: str = "route") -> Collection:
     return collection(features)
 
 
+def drawn_alternatives(routes: Sequence[Mapping[str, Any]]) -> list[tuple[Swatch, Mapping[str, Any]]]:
+    """Return the first route's alternatives that have a line, each with its swatch (at most three)."""
+    alternatives = [a for a in (routes[0].get("alternatives") or []) if a.get("geometry")] if routes else []
+    return list(zip(ALTERNATIVES, alternatives))
+
+
 def route_parts(routes: Sequence[Mapping[str, Any]]) -> tuple[Part, ...]:
-    """Return the parts of one or two routes (the second, a comparison, dashed and drawn below the first)."""
+    """Return the parts of one or two routes and the first one's alternatives.
+
+    The second route (a comparison) is dashed and drawn below the first; the first route's ``alternatives`` (at
+    most ``len(ALTERNATIVES)``) each get a swatch of :data:`ALTERNATIVES` and are drawn over it, the first on top.
+    """
     parts = []
     for number, route in reversed(list(enumerate(routes))):
         if route.get("geometry"):
             parts.append(Part(route_display(route, "route" if number == 0 else "route2"), marker="end"))
+    parts += [Part(route_display(alternative, swatch.key))
+              for swatch, alternative in reversed(drawn_alternatives(routes))]
     return tuple(parts)
 
 

@@ -43,7 +43,7 @@ def section(spec: OverlaySpec, used: Iterable[str], as_of: dt.date | None) -> st
 
 
 def legend_html(sections: Iterable[str], routes: Sequence[str] = (), track: str | None = None,
-                changed: str | None = None) -> str:
+                changed: str | None = None, alternatives: int = 0) -> str:
     """Return the whole legend (empty string when nothing is shown).
 
     Parameters
@@ -56,6 +56,8 @@ def legend_html(sections: Iterable[str], routes: Sequence[str] = (), track: str 
         The name of an uploaded track drawn on the map (None when there is none).
     changed
         The label of the rings around changed crossings (None when none is drawn).
+    alternatives
+        How many alternatives of the first route are drawn.
     """
     parts = [s for s in sections if s]
     if changed is not None:
@@ -68,6 +70,8 @@ def legend_html(sections: Iterable[str], routes: Sequence[str] = (), track: str 
         if len(routes) > 1:
             parts.append(swatch_html(Swatch(extras.ROUTE2.key, f"on {routes[1]} (comparison)",
                                             extras.ROUTE2.style)))
+        for swatch in extras.ALTERNATIVES[:alternatives]:
+            parts.append(swatch_html(swatch))
     if track is not None:
         parts.append("<b>Your track</b>")
         parts.append(swatch_html(Swatch(extras.TRACK.key, track or "uploaded track", extras.TRACK.style)))

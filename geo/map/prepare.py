@@ -10,7 +10,7 @@ from typing import Any
 import geopandas as gpd
 
 from geo.map import document as doc
-from geo.map import legend
+from geo.map import extras, legend
 from geo.map.geometry import Band
 from geo.map.registry import OVERLAYS
 from geo.map.spec import OverlaySpec, View
@@ -67,7 +67,8 @@ def build_document(prepared: Sequence[Prepared], *, as_of: dt.date | None, view:
     prepared
         The shown overlays.
     routes
-        Routes with a GeoJSON ``geometry`` (the second is a comparison).
+        Routes with a GeoJSON ``geometry`` (the second is a comparison; the first one's ``alternatives`` are drawn
+        too).
     track
         An uploaded track's name and display collection.
     changes
@@ -83,6 +84,7 @@ def build_document(prepared: Sequence[Prepared], *, as_of: dt.date | None, view:
     track_name = track[0] if track and doc.track_group(track[1]) is not None else None
     markup = legend.legend_html((legend.section(p.spec, p.used, as_of) for p in shown if p.group is not None),
                                 routes=[str(r.get("as_of")) for r in drawn], track=track_name,
-                                changed=changes[0] if changes and doc.changes_group(changes[1]) else None)
+                                changed=changes[0] if changes and doc.changes_group(changes[1]) else None,
+                                alternatives=len(extras.drawn_alternatives(drawn)))
     return doc.Document(doc.base_config(view, height=height, draw=draw), doc.basemap_config(basemap), groups,
                         markup, as_of)

@@ -15,14 +15,14 @@ from typing import Any
 import streamlit as st
 import streamlit.components.v1 as components
 
-from geo import bundle, registry, share
+from geo import bundle, formats, registry, share
 from geo import map as geomap
 from geo.errors import GeoError
 from geo.formats import FORMATS, MEDIA_TYPES, SUFFIXES
 from geo.vocab import shorten
 from geoapp import data
 from geoapp.pages.measure import DRAWING
-from geoapp.results import Outcome, download_record, routes_of
+from geoapp.results import Outcome, RouteFile, download_record, route_files, routes_of
 from geoapp.ui import today
 
 FORMAT_LABELS = {"geojson": "GeoJSON", "gpkg": "GeoPackage (QGIS)", "kml": "KML (Google Earth)",
@@ -155,9 +155,6 @@ def layers_section(app_state: share.AppState, version: str, outcome: Outcome | N
     record = download_record(outcome)
     route = bundle.route_geojson(record) if record is not None else None
     drawing = st.session_state.get(DRAWING)
-    if route is not None:
-        b.download_button("route.geojson", data=route, file_name="route.geojson", mime="application/geo+json",
-                          key="dl_route", on_click="ignore", use_container_width=True)
     if drawing is not None:
         c.download_button("drawing.geojson", data=drawing, file_name="drawing.geojson",
                           mime="application/geo+json", key="dl_drawing", on_click="ignore", use_container_width=True)
@@ -226,9 +223,34 @@ def html_section(app_state: share.AppState, version: str, outcome: Outcome | Non
         "Leaflet and the basemap load from the internet).")
 
 
+ROUTE_FORMAT_KEY = "dl_route_format"
+ROUTE_FORMAT_LABELS = {"geojson": "GeoJSON", "gpx": "GPX", "kml": "KML"}
+
+
+def _route_bytes(file: RouteFile, fmt: str) -> Callable[[], bytes]:
+    return lambda: formats.route_bytes(file.line, file.properties, fmt)
+
+
+def route_downloads(outcome: Outcome | None) -> None:
+    """Offer each route shown (the route and its alternatives, or both scenarios) as GeoJSON, GPX or KML."""
+    files = route_files(outcome)
+    if not files:
+        return
+    fmt = st.radio("Route file format", formats.ROUTE_FORMATS, key=ROUTE_FORMAT_KEY, horizontal=True,
+                   format_func=lambda f: ROUTE_FORMAT_LABELS.get(f, f))
+    fmt = fmt if fmt in formats.ROUTE_FORMATS else formats.ROUTE_FORMATS[0]
+    cols = st.columns(max(len(files), 2))
+    for number, (col, file) in enumerate(zip(cols, files)):
+        name = file.stem + formats.SUFFIXES[fmt]
+        col.download_button(name, data=_route_bytes(file, fmt), file_name=name, mime=formats.MEDIA_TYPES[fmt],
+                            key=f"dl_route_{number}", on_click="ignore", use_container_width=True,
+                            help=f"The {file.title} with its figures and sources (GPX and KML: name and summary).")
+
+
 def downloads_panel(app_state: share.AppState, version: str, outcome: Outcome | None) -> None:
     """Offer the downloads of the state's day."""
     layers_section(app_state, version, outcome)
+    route_downloads(outcome)
     st.divider()
     figure_section(app_state, version, outcome)
     html_section(app_state, version, outcome)
