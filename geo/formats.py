@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import json
 import os
 import shutil
 import tempfile
@@ -30,7 +29,13 @@ import shapely
 
 from geo import registry
 from geo.errors import GeoError, UsageError
-from geo.export import dumps, feature_collection, json_value
+from geo.export import dumps, feature_collection
+from geo.formats_tables import (
+    LIST_SEPARATOR,
+    as_json_text,
+    history_table,
+    readable,
+)
 from geo.spec import LayerSpec
 from geo.vocab import shorten
 
@@ -50,9 +55,6 @@ MEDIA_TYPES: dict[str, str] = {
 _DRIVERS = {"gpkg": "GPKG", "kml": "KML", "csv": "CSV", "fgb": "FlatGeobuf", "gpx": "GPX"}
 # The KML driver, not LIBKML: LIBKML wraps names in CDATA without splitting "]]>", which makes the file
 # malformed XML for a name containing "]]>"; the KML driver escapes every character entity.
-LIST_SEPARATOR = "; "
-OUTSIDE = "outside"
-"""Column suffix for the ``??`` key (km outside every country polygon) of per-country figures."""
 DECIMALS = 6
 
 
@@ -79,15 +81,10 @@ def format_of(path: Path | None, chosen: str | None) -> str:
     return "geojson"
 
 
-def has_history(frame: pd.DataFrame) -> bool:
-    """Return whether a layer carries dated status histories (crossings, pipelines)."""
-    return "status_history" in frame.columns
-
-
 # --- metadata ------------------------------------------------------------------------------------------------------
 
 
-def metadata_items(spec: LayerSpec, sources: Sequence[str], as_of: dt.date | None,
+def metadatalist_items(spec: LayerSpec, sources: Sequence[str], as_of: dt.date | None,
                    exported: dt.date | None = None) -> dict[str, str]:
     """Return the layer metadata as GDAL metadata items (text keys and values).
 
@@ -124,104 +121,6 @@ def description(spec: LayerSpec, sources: Sequence[str], as_of: dt.date | None) 
 
 
 # --- flattening ----------------------------------------------------------------------------------------------------
-
-
-def _is_nested(value: Any) -> bool:
-    return isinstance(value, list | tuple | dict | np.ndarray)
-
-
-def _nested_columns(frame: pd.DataFrame) -> list[str]:
-    geometry = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
-    return [c for c in frame.columns if c != geometry and frame[c].map(_is_nested).any()]
-
-
-def as_json_text(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Return a copy whose list and object values are JSON text (for GeoPackage and FlatGeobuf)."""
-    out = frame.copy()
-    for column in _nested_columns(out):
-        out[column] = [None if v is None else json.dumps(json_value(v), ensure_ascii=False, allow_nan=False)
-                       for v in out[column]]
-    return out
-
-
-def history_text(history: Any) -> str:
-    """Return a status history as one readable line.
-
-    Examples
-    --------
-    >>> history_text([{"date": "2021-05-21", "status": "closed"},
-    ...               {"date": "2025-03-13", "status": "open", "traffic": ["freight"]}])
-    '2021-05-21 closed; 2025-03-13 open (freight)'
-    """
-    parts = []
-    for entry in _items(history):
-        traffic = _items(entry.get("traffic"))
-        parts.append(f"{entry['date']} {entry['status']}" + (f" ({', '.join(traffic)})" if traffic else ""))
-    return LIST_SEPARATOR.join(parts)
-
-
-def _items(value: Any) -> list[Any]:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return []
-    if isinstance(value, np.ndarray):
-        return list(value.tolist())
-    return list(value)
-
-
-def _readable_value(value: Any) -> Any:
-    if _is_nested(value):
-        return LIST_SEPARATOR.join(str(json_value(v)) for v in _items(value))
-    return json_value(value)
-
-
-def readable(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Return a copy with only plain columns: lists joined with ``"; "``, objects one column per key.
-
-    ``status_history`` becomes one line (``2021-05-21 closed; 2025-03-13 open``); per-country figures such as
-    ``length_by_country_km`` become ``length_by_country_km_KZ``, ``…_UZ`` (``…_outside`` for ``??``).
-    """
-    out = frame.copy()
-    for column in _nested_columns(out):
-        values = list(out[column])
-        if column == "status_history":
-            out[column] = [history_text(v) for v in values]
-        elif any(isinstance(v, dict) for v in values):
-            keys = sorted({k for v in values if isinstance(v, dict) for k in v}, key=lambda k: (k == "??", k))
-            position = list(out.columns).index(column)
-            for offset, key in enumerate(keys):
-                name = f"{column}_{OUTSIDE if key == '??' else key}"
-                out.insert(position + 1 + offset, name,
-                           [json_value(v.get(key)) if isinstance(v, dict) else None for v in values])
-            out = out.drop(columns=column)
-        else:
-            out[column] = [_readable_value(v) for v in values]
-    return out
-
-
-def history_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return one row per dated status fact of a layer with status histories.
-
-    Columns: ``id``, ``name``, ``countries`` (when the layer has it), ``date``, ``status``, ``traffic``,
-    ``note``, ``source``; in feature order, then date order.
-    """
-    if not has_history(frame):
-        raise UsageError("this layer has no status history (only crossings and pipelines have one)")
-    with_countries = "countries" in frame.columns
-    rows = []
-    for record in frame.to_dict("records"):
-        for entry in _items(record["status_history"]):
-            row = {"id": record["id"], "name": record["name"]}
-            if with_countries:
-                row["countries"] = record["countries"]
-            row.update({
-                "date": str(entry["date"]), "status": entry["status"],
-                "traffic": LIST_SEPARATOR.join(_items(entry.get("traffic"))),
-                "note": entry.get("note") or "", "source": entry.get("source") or "",
-            })
-            rows.append(row)
-    columns = ["id", "name", *(["countries"] if with_countries else []), "date", "status", "traffic", "note",
-               "source"]
-    return pd.DataFrame(rows, columns=columns)
 
 
 def rounded(geometries: gpd.GeoSeries) -> gpd.GeoSeries:
@@ -351,7 +250,7 @@ def write_layer(frame: gpd.GeoDataFrame, layer_id: str, path: Path, fmt: str, *,
         data = encode(layer_id, ordered, as_of=day, exported=exported)
         write_atomic_with(path, lambda p: p.write_bytes(data))
         return
-    items = metadata_items(spec, sources, as_of, exported)
+    items = metadatalist_items(spec, sources, as_of, exported)
     if fmt == "gpkg":
         out = as_json_text(ordered)
         options = {"IDENTIFIER": spec.title, "DESCRIPTION": description(spec, sources, as_of)}

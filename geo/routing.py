@@ -11,618 +11,42 @@ entry *into* a crossing, so a route through a crossing pays it once.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import shapely
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
 
 from geo import store, vocab
 from geo.errors import NoRouteError, UsageError
 from geo.layers import speeds as speed_table
-from geo.layers.crossings import border_time_on
 from geo.measure import distance_km
 from geo.names import NameIndex
-from geo.paths import REPO_ROOT, source_dir
-from geo.status import status_on
-
-MODES = vocab.ROUTE_MODES
-TRAFFIC_OF_MODE = vocab.TRAFFIC_OF_ROUTE_MODE
-PASSABLE = vocab.PASSABLE
-OPTIMIZE = vocab.ROUTE_OPTIMIZE
-UNKNOWN_CHOICES = vocab.UNKNOWN_CHOICES
-MAX_ALTERNATIVES = vocab.MAX_ALTERNATIVES
-UNIFORM_KMH = 60.0
-"""Speed of every segment in a graph built without a speed table (synthetic graphs and tests)."""
-KIND_RANK = {"city": 0, "town": 1, "pass": 2, "junction": 3, "crossing": 4}
-"""Which place a shared name means first: a city before a crossing named after it."""
-FOREIGN_ACCESS = {"international"}
-"""Transit rules that admit a vehicle registered in neither of a crossing's two countries."""
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """What is passable and what is minimised.
-
-    Crossings on a date, overrides, avoided countries, traffic mode, the objective (``time`` or
-    ``distance``), how unknown statuses count (``open`` or ``closed``) and the ISO2 code of the
-    country the vehicle is registered in (None: no transit rule applies). The objective defaults to
-    ``distance`` here so that callers written before travel times keep their results; the command
-    line defaults to ``time``.
-    """
-
-    as_of: dt.date = field(default_factory=dt.date.today)
-    close: frozenset[str] = frozenset()
-    open: frozenset[str] = frozenset()
-    avoid: frozenset[str] = frozenset()
-    mode: str = "passenger"
-    optimize: str = "distance"
-    unknown: str = "open"
-    vehicle: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.mode not in MODES:
-            raise UsageError(f"mode must be one of {', '.join(MODES)}, not {vocab.shorten(self.mode, 20)!r}")
-        if self.optimize not in OPTIMIZE:
-            raise UsageError(f"optimize must be one of {', '.join(OPTIMIZE)}, not {vocab.shorten(self.optimize, 20)!r}")
-        if self.unknown not in UNKNOWN_CHOICES:
-            raise UsageError(f"unknown must be one of {', '.join(UNKNOWN_CHOICES)}, "
-                             f"not {vocab.shorten(self.unknown, 20)!r}")
-        if self.vehicle is not None and self.vehicle not in vocab.BY_ISO2:
-            raise UsageError(f"vehicle {vocab.shorten(self.vehicle, 20)!r}: not a country code on the map "
-                             f"({', '.join(c.iso2 for c in vocab.COUNTRIES)})")
-        both = self.close & self.open
-        if both:
-            raise UsageError(f"crossing(s) both closed and opened: {', '.join(sorted(both))}")
-
-    @property
-    def traffic(self) -> str:
-        """Return the crossing traffic this scenario's mode needs."""
-        return TRAFFIC_OF_MODE[self.mode]
-
-    def describe(self) -> str:
-        """Return a short human description of the scenario."""
-        parts = [f"as of {self.as_of.isoformat()}", self.mode, f"by {self.optimize}"]
-        if self.close:
-            parts.append("closed: " + ", ".join(sorted(self.close)))
-        if self.open:
-            parts.append("opened: " + ", ".join(sorted(self.open)))
-        if self.avoid:
-            parts.append("avoiding " + ", ".join(sorted(self.avoid)))
-        if self.unknown == "closed":
-            parts.append("unknown statuses closed")
-        if self.vehicle:
-            parts.append(f"{self.vehicle}-registered vehicle")
-        return "; ".join(parts)
-
-
-@dataclass(frozen=True)
-class Edge:
-    """One road segment as an edge of the graph."""
-
-    id: str
-    name: str
-    soviet_ref: str | None
-    refs: tuple[str, ...]
-    country: str
-    length_km: float
-    method: str
-    line: shapely.LineString
-    features: tuple[str, ...]
-    terrain: str = "trunk"
-
-
-@dataclass(frozen=True)
-class CrossingInfo:
-    """What routing needs to know about a crossing."""
-
-    id: str
-    name: str
-    countries: str
-    traffic: tuple[str, ...]
-    history: tuple[Mapping[str, Any], ...]
-    border_times: tuple[Mapping[str, Any], ...] = ()
-
-
-@dataclass(frozen=True)
-class GateState:
-    """A crossing under a scenario: passable or not, its status entry, its border time, and what is unknown."""
-
-    passable: bool
-    entry: dict[str, Any]
-    hours: float
-    border: dict[str, Any] | None
-    unknown_status: bool
-    unknown_access: bool
-
-
-class RoadGraph:
-    """An undirected road graph on places, with crossings as gate nodes.
-
-    Parameters
-    ----------
-    nodes
-        ``place id → (lon, lat)``.
-    edges
-        Road segments with ``from`` and ``to`` place ids.
-    crossings
-        Crossing records by id (each also a node).
-    speeds
-        Road speeds by country, terrain and traffic; None gives every segment :data:`UNIFORM_KMH`.
-
-    Raises
-    ------
-    KeyError
-        A segment's country and terrain have no speed in ``speeds``.
-    """
-
-    def __init__(self, nodes: Mapping[str, tuple[float, float]], edges: Sequence[tuple[str, str, Edge]],
-                 crossings: Mapping[str, CrossingInfo], speeds: speed_table.SpeedTable | None = None) -> None:
-        self.node_ids: list[str] = list(nodes)
-        self.coords = dict(nodes)
-        self.crossings = dict(crossings)
-        index = {pid: i for i, pid in enumerate(self.node_ids)}
-        self.edges: list[Edge] = []
-        rows: list[int] = []
-        cols: list[int] = []
-        seen: set[tuple[int, int]] = set()
-        self.edge_ends: list[tuple[int, int]] = []
-        self._entry_edge: list[int] = []
-        for a, b, edge in edges:
-            u, v = index[a], index[b]
-            pair = (min(u, v), max(u, v))
-            if pair in seen or u == v:
-                # a parallel edge gets a virtual middle node so the matrix keeps one entry per pair
-                mid = len(self.node_ids)
-                self.node_ids.append(f"~{edge.id}")
-                half = Edge(edge.id, edge.name, edge.soviet_ref, edge.refs, edge.country, edge.length_km / 2,
-                            edge.method, edge.line, edge.features, edge.terrain)
-                for x, y in ((u, mid), (mid, v)):
-                    self._add(rows, cols, x, y, half)
-                continue
-            seen.add(pair)
-            self._add(rows, cols, u, v, edge)
-        self.index = {pid: i for i, pid in enumerate(self.node_ids)}
-        n = len(self.node_ids)
-        order = np.lexsort((np.array(cols), np.array(rows))) if rows else np.array([], dtype=int)
-        self.rows = np.array(rows, dtype=np.int32)[order]
-        self.cols = np.array(cols, dtype=np.int32)[order]
-        self.entry_edge = np.array(self._entry_edge, dtype=np.int32)[order]
-        self.base = np.maximum(np.array([self.edges[e].length_km for e in self.entry_edge], dtype=float), 1e-9)
-        self.edge_hours = {mode: self._edge_hours(speeds, TRAFFIC_OF_MODE[mode]) for mode in MODES}
-        self.base_hours = {mode: np.maximum(hours[self.entry_edge], 1e-9) for mode, hours in self.edge_hours.items()}
-        self.indptr = np.searchsorted(self.rows, np.arange(n + 1)).astype(np.int32)
-        self.n = n
-        self.entry_country = np.array([self.edges[e].country for e in self.entry_edge], dtype=object)
-        self._gate_entries = self._entries_by_gate()
-        self._gate_in = {cid: np.flatnonzero(self.cols == self.index[cid]) for cid in self._gate_entries}
-        self._country_entries = {c: np.flatnonzero(self.entry_country == c) for c in set(self.entry_country)}
-        self.gate_nodes = np.array(sorted(self.index[c] for c in self._gate_entries), dtype=np.int64)
-        self._is_gate = np.zeros(n, dtype=bool)
-        self._is_gate[self.gate_nodes] = True
-        self._scenario_cache: dict[Scenario, tuple[np.ndarray, list[str], dict[str, GateState], np.ndarray]] = {}
-        self._pair_edge: dict[tuple[int, int], tuple[int, bool]] = {}
-        for k, (first, last) in enumerate(self.edge_ends):
-            self._pair_edge[(first, last)] = (k, False)
-            self._pair_edge[(last, first)] = (k, True)
-        self.edge_coords = [np.asarray(e.line.coords, dtype=float) for e in self.edges]
-
-    def _add(self, rows: list[int], cols: list[int], u: int, v: int, edge: Edge) -> None:
-        self.edges.append(edge)
-        self.edge_ends.append((u, v))
-        k = len(self.edges) - 1
-        rows.extend((u, v))
-        cols.extend((v, u))
-        self._entry_edge.extend((k, k))
-
-    def _edge_hours(self, speeds: speed_table.SpeedTable | None, traffic: str) -> np.ndarray:
-        kmh = [UNIFORM_KMH if speeds is None else speeds.kmh(e.country, e.terrain, traffic) for e in self.edges]
-        lengths = np.array([e.length_km for e in self.edges], dtype=float)
-        return np.asarray(lengths / np.array(kmh, dtype=float), dtype=float)
-
-    def _entries_by_gate(self) -> dict[str, np.ndarray]:
-        is_gate = np.array([pid in self.crossings for pid in self.node_ids], dtype=bool)
-        gates: dict[str, list[int]] = defaultdict(list)
-        for end in (self.rows, self.cols):
-            for position in np.flatnonzero(is_gate[end]):
-                gates[self.node_ids[int(end[position])]].append(int(position))
-        return {pid: np.array(sorted(set(p)), dtype=np.int64) for pid, p in gates.items()}
-
-    # --- scenario ---------------------------------------------------------------------------
-
-    def gate_state(self, cid: str, scenario: Scenario) -> GateState:
-        """Return a crossing's state under a scenario: passable, status entry, border time, unknowns.
-
-        A crossing is impassable when the scenario closes it, when its status on the date is closed (or unknown,
-        with ``unknown="closed"``), when its traffic on the date excludes the scenario's mode, or when the
-        scenario's vehicle is registered in neither of its two countries and its transit rule on the date is
-        bilateral or other restricted (or unknown, with ``unknown="closed"``). Opening it overrides all of these.
-        """
-        info = self.crossings[cid]
-        entry = status_on([dict(e) for e in info.history], scenario.as_of)
-        border = border_time_on(info.border_times, scenario.traffic, scenario.as_of)
-        if border is None:  # a crossing forced open for traffic it does not handle: its other traffic's time
-            others = [border_time_on(info.border_times, t, scenario.as_of) for t in vocab.TRAFFIC]
-            border = max((o for o in others if o), key=lambda o: float(o["hours"]), default=None)
-        hours = float(border["hours"]) if border else 0.0
-        unknown_status = entry["status"] == "unknown"
-        foreign = scenario.vehicle is not None and scenario.vehicle not in info.countries.split("-")
-        access = entry.get("access") or "unknown"
-        unknown_access = foreign and access == "unknown"
-        if cid in scenario.close:
-            return GateState(False, {**entry, "override": "closed"}, hours, border, unknown_status, unknown_access)
-        if cid in scenario.open:
-            return GateState(True, {**entry, "override": "opened"}, hours, border, False, False)
-        passable = entry["status"] in PASSABLE and not (unknown_status and scenario.unknown == "closed")
-        allowed = entry.get("traffic") or info.traffic
-        if allowed and scenario.traffic not in allowed:
-            passable = False
-        if foreign and access not in FOREIGN_ACCESS and not (access == "unknown" and scenario.unknown == "open"):
-            passable = False
-        return GateState(passable, entry, hours, border, unknown_status, unknown_access)
-
-    def crossing_state(self, cid: str, scenario: Scenario) -> tuple[bool, dict[str, Any]]:
-        """Return whether a crossing is passable under a scenario, and its status entry on the date."""
-        state = self.gate_state(cid, scenario)
-        return state.passable, state.entry
-
-    def _scenario(self, scenario: Scenario) -> tuple[np.ndarray, list[str], dict[str, GateState], np.ndarray]:
-        """Return (weights with every gate open, blocked gate ids, gate states, border hours per node), cached."""
-        cached = self._scenario_cache.get(scenario)
-        if cached is not None:
-            return cached
-        by_time = scenario.optimize == "time"
-        weights = (self.base_hours[scenario.mode] if by_time else self.base).copy()
-        states = {cid: self.gate_state(cid, scenario) for cid in self._gate_entries}
-        border = np.zeros(self.n)
-        for cid, state in states.items():
-            if by_time:
-                weights[self._gate_in[cid]] += state.hours
-                border[self.index[cid]] = state.hours
-        for code in scenario.avoid:
-            if code in self._country_entries:
-                weights[self._country_entries[code]] = np.inf
-        blocked = [cid for cid, state in states.items() if not state.passable]
-        if len(self._scenario_cache) > 64:
-            self._scenario_cache.clear()
-        self._scenario_cache[scenario] = (weights, blocked, states, border)
-        return weights, blocked, states, border
-
-    def states(self, scenario: Scenario) -> dict[str, GateState]:
-        """Return every crossing's state under a scenario."""
-        return self._scenario(scenario)[2]
-
-    def weights(self, scenario: Scenario, keep: Iterable[str] = ()) -> tuple[np.ndarray, list[str]]:
-        """Return the entry weights under a scenario (blocked = inf) and the blocked crossing ids.
-
-        Weights are hours (road time, plus the border time on every entry into a crossing) when the
-        scenario optimises time, kilometres when it optimises distance. ``keep`` lists nodes never
-        blocked (the route's own ends and via places).
-        """
-        unblocked, blocked, _, _ = self._scenario(scenario)
-        weights = unblocked.copy()
-        kept = set(keep)
-        for cid in blocked:
-            if cid not in kept:
-                weights[self._gate_entries[cid]] = np.inf
-        return weights, blocked
-
-    def _matrix(self, weights: np.ndarray) -> csr_matrix:
-        finite = np.isfinite(weights)
-        if finite.all():
-            return csr_matrix((weights, self.cols, self.indptr), shape=(self.n, self.n))
-        return csr_matrix((weights[finite], self.cols[finite], _indptr(self.rows[finite], self.n)),
-                          shape=(self.n, self.n))
-
-    def shortest(self, source: str, target: str, scenario: Scenario) -> tuple[float, list[int], list[str]]:
-        """Return the cost (hours or km), the node path and the blocked crossings for one pair.
-
-        Raises
-        ------
-        NoRouteError
-            The target cannot be reached; the message names the closed crossings and avoided
-            countries that cut it off.
-        """
-        paths, cost, blocked = self._plan([source, target], scenario, 0)
-        return cost, paths[0], blocked
-
-    def plan(self, stops: Sequence[str], scenario: Scenario, alternatives: int = 0) -> tuple[list[list[int]], float]:
-        """Return the best node path through ``stops`` in order, then up to ``alternatives`` more.
-
-        Each alternative passes a set of crossings different from the best path's and from every other
-        alternative's: for every leg and every crossing, the best path of that leg forced through the
-        crossing is a candidate (two searches per leg, one from each end); candidates that revisit a node
-        or repeat a crossing set already chosen are skipped; the cheapest remaining ones win.
-
-        Returns
-        -------
-        The paths (best first) and the best path's cost.
-
-        Raises
-        ------
-        NoRouteError
-            A leg cannot be completed under the scenario.
-        """
-        paths, cost, _ = self._plan(stops, scenario, alternatives)
-        return paths, cost
-
-    def _plan(self, stops: Sequence[str], scenario: Scenario,
-              alternatives: int) -> tuple[list[list[int]], float, list[str]]:
-        weights, blocked = self.weights(scenario, keep=stops)
-        _, _, _, border = self._scenario(scenario)
-        matrix = self._matrix(weights)
-        legs = []
-        for a, b in zip(stops, stops[1:]):
-            s, t = self.index[a], self.index[b]
-            dist, pred = dijkstra(matrix, directed=True, indices=s, return_predecessors=True)
-            if not np.isfinite(dist[t]):
-                raise NoRouteError(self._cut_off_message(a, b, scenario, dist, blocked))
-            legs.append((s, t, dist, pred, _walk(pred, s, t)))
-        best_legs = [leg[4] for leg in legs]
-        best = _join(best_legs)
-        cost = float(sum(leg[2][leg[1]] for leg in legs))
-        paths = [best]
-        if alternatives <= 0:
-            return paths, cost, blocked
-        candidates: list[tuple[float, int, int, np.ndarray]] = []
-        for i, (s, t, dist, _, _) in enumerate(legs):
-            back, back_pred = dijkstra(matrix, directed=True, indices=t, return_predecessors=True)
-            through = dist[self.gate_nodes] + back[self.gate_nodes] - border[self.gate_nodes] + border[t]
-            for g, extra in zip(self.gate_nodes, through - dist[t]):
-                if np.isfinite(extra) and g not in (s, t):
-                    candidates.append((float(extra), i, int(g), back_pred))
-        chosen = [self._crossing_set(best)]
-        for _, i, g, back_pred in sorted(candidates, key=lambda c: (c[0], c[2])):
-            if len(paths) > alternatives:
-                break
-            s, t, _, pred, _ = legs[i]
-            head, tail = _walk(pred, s, g), _walk_to_root(back_pred, g, t)
-            if set(head[:-1]) & set(tail):
-                continue
-            path = _join(best_legs[:i] + [head + tail[1:]] + best_legs[i + 1:])
-            crossing_set = self._crossing_set(path)
-            if crossing_set in chosen:
-                continue
-            chosen.append(crossing_set)
-            paths.append(path)
-        return paths, cost, blocked
-
-    def _crossing_set(self, path: list[int]) -> frozenset[int]:
-        inner = np.array(path[1:-1], dtype=np.int64)
-        return frozenset(int(x) for x in inner[self._is_gate[inner]]) if len(inner) else frozenset()
-
-    def _cut_off_message(self, source: str, target: str, scenario: Scenario, dist: np.ndarray,
-                         blocked: list[str]) -> str:
-        reached = {self.node_ids[i] for i in np.flatnonzero(np.isfinite(dist))}
-        at_edge = []
-        for cid in blocked:
-            position = self._gate_entries[cid]
-            neighbours = {self.node_ids[int(self.rows[p])] for p in position} | {
-                self.node_ids[int(self.cols[p])] for p in position}
-            if neighbours & reached:
-                at_edge.append(cid)
-        reasons = []
-        if at_edge:
-            closed_to = f" (or closed to {scenario.vehicle}-registered vehicles)" if scenario.vehicle else ""
-            reasons.append(f"closed crossings{closed_to} " + ", ".join(sorted(at_edge)))
-        if scenario.avoid:
-            reasons.append("avoided countries " + ", ".join(sorted(scenario.avoid)))
-        why = " and ".join(reasons) if reasons else "the network has no road between them"
-        return f"no route from {source} to {target} ({scenario.describe()}): cut off by {why}"
-
-    def edge_between(self, u: int, v: int) -> tuple[Edge, bool, int]:
-        """Return the edge joining two adjacent nodes, whether it is walked backwards, and its index."""
-        k, backwards = self._pair_edge[(u, v)]
-        return self.edges[k], backwards, k
-
-
-def speeds_folder(layers: Path | None = None) -> Path:
-    """Return the curated folder whose ``road_speeds.csv`` the engine reads.
-
-    The first that has the file: ``<layers>/src`` for an explicit layers folder, the configured
-    curated folder (:func:`geo.paths.source_dir`), then the checkout's own ``layers/src`` (a layers
-    folder holding built layers only, as tests and the app may use, still gets the speeds).
-    """
-    candidates = ([layers / "src"] if layers is not None else []) + [source_dir(), REPO_ROOT / "layers" / "src"]
-    return next((c for c in candidates if (c / "road_speeds.csv").is_file()), candidates[-1])
-
-
-def _walk(pred: np.ndarray, s: int, t: int) -> list[int]:
-    """Return the node path s → t from a predecessor array rooted at s."""
-    path = [t]
-    while path[-1] != s:
-        path.append(int(pred[path[-1]]))
-    path.reverse()
-    return path
-
-
-def _walk_to_root(pred: np.ndarray, g: int, root: int) -> list[int]:
-    """Return the node path g → root from a predecessor array rooted at ``root``."""
-    path = [g]
-    while path[-1] != root:
-        path.append(int(pred[path[-1]]))
-    return path
-
-
-def _join(legs: Sequence[list[int]]) -> list[int]:
-    """Join leg paths that share their end and start nodes."""
-    path: list[int] = []
-    for leg in legs:
-        path.extend(leg if not path else leg[1:])
-    return path
-
-
-def _text(value: Any) -> str | None:
-    """Return a non-empty string, or None for missing values (None, NaN, "")."""
-    return value if isinstance(value, str) and value else None
-
-
-def _items(value: Any) -> list[Any]:
-    """Return a list property as a list (missing values as an empty list)."""
-    return list(value) if isinstance(value, list | tuple) else []
-
-
-def _indptr(rows: np.ndarray, n: int) -> np.ndarray:
-    return np.searchsorted(rows, np.arange(n + 1)).astype(np.int32)
-
-
-@dataclass(frozen=True)
-class BorderTime:
-    """The time to cross one crossing on a route: cited, or the documented default of its country pair."""
-
-    crossing_id: str
-    name: str
-    traffic: str
-    hours: float
-    source: str
-    since: str | None
-    note: str
-
-    @property
-    def is_default(self) -> bool:
-        """Return whether the hours are the pair default rather than a figure cited for this crossing."""
-        return self.source == "default"
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return plain JSON data."""
-        return {"id": self.crossing_id, "name": self.name, "traffic": self.traffic, "hours": round(self.hours, 2),
-                "source": self.source, "since": self.since, "note": self.note}
-
-
-@dataclass
-class Route:
-    """A computed route and everything the user is told about it."""
-
-    source: str
-    target: str
-    scenario: Scenario
-    distance_km: float
-    by_country_km: dict[str, float]
-    crossings: list[dict[str, Any]]
-    roads: list[dict[str, Any]]
-    geodesic_km: float
-    cited_share: float
-    geometry: shapely.LineString
-    warnings: list[str]
-    road_h: float = 0.0
-    border_times: list[BorderTime] = field(default_factory=list)
-    via: list[str] = field(default_factory=list)
-    unknown_crossings: list[str] = field(default_factory=list)
-    alternatives: list[Route] = field(default_factory=list)
-
-    @property
-    def detour_ratio(self) -> float | None:
-        """Road distance over straight-line distance."""
-        return self.distance_km / self.geodesic_km if self.geodesic_km > 0 else None
-
-    @property
-    def border_h(self) -> float:
-        """Hours spent crossing borders."""
-        return sum(b.hours for b in self.border_times)
-
-    @property
-    def duration_h(self) -> float:
-        """Travel time: road hours plus border hours."""
-        return self.road_h + self.border_h
-
-    @property
-    def crossing_ids(self) -> frozenset[str]:
-        """The crossings the route passes."""
-        return frozenset(c["id"] for c in self.crossings)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the route as plain JSON data (alternatives nested with the same keys)."""
-        return {
-            "from": self.source,
-            "to": self.target,
-            "as_of": self.scenario.as_of.isoformat(),
-            "mode": self.scenario.mode,
-            "closed": sorted(self.scenario.close),
-            "opened": sorted(self.scenario.open),
-            "avoid": sorted(self.scenario.avoid),
-            "distance_km": round(self.distance_km, 1),
-            "by_country_km": {k: round(v, 1) for k, v in self.by_country_km.items()},
-            "crossings": self.crossings,
-            "roads": self.roads,
-            "geodesic_km": round(self.geodesic_km, 1),
-            "detour_ratio": None if self.detour_ratio is None else round(self.detour_ratio, 3),
-            "cited_share": round(self.cited_share, 3),
-            "geometry": shapely.geometry.mapping(shapely.set_precision(self.geometry, 1e-6)),
-            "warnings": self.warnings,
-            "optimize": self.scenario.optimize,
-            "unknown": self.scenario.unknown,
-            "vehicle": self.scenario.vehicle,
-            "duration_h": round(self.duration_h, 2),
-            "road_h": round(self.road_h, 2),
-            "border_h": round(self.border_h, 2),
-            "border_times": [b.to_dict() for b in self.border_times],
-            "via": list(self.via),
-            "unknown_crossings": list(self.unknown_crossings),
-            "alternatives": [a.to_dict() for a in self.alternatives],
-        }
-
-    as_dict = to_dict
-    """Alias kept while the app still calls ``as_dict()``."""
-
-
-@dataclass(frozen=True)
-class RouteFailure:
-    """A scenario under which there is no route, with the reason."""
-
-    source: str
-    target: str
-    scenario: Scenario
-    reason: str
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return plain JSON data."""
-        return {"from": self.source, "to": self.target, "as_of": self.scenario.as_of.isoformat(),
-                "mode": self.scenario.mode, "optimize": self.scenario.optimize, "no_route": self.reason}
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """The same trip under two scenarios and what changes between them."""
-
-    first: Route | RouteFailure
-    second: Route | RouteFailure
-
-    @property
-    def delta_km(self) -> float | None:
-        """Second minus first distance, when both have a route."""
-        if isinstance(self.first, Route) and isinstance(self.second, Route):
-            return self.second.distance_km - self.first.distance_km
-        return None
-
-    @property
-    def delta_h(self) -> float | None:
-        """Second minus first travel time, when both have a route."""
-        if isinstance(self.first, Route) and isinstance(self.second, Route):
-            return self.second.duration_h - self.first.duration_h
-        return None
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return plain JSON data."""
-        routes = [r if isinstance(r, Route) else None for r in (self.first, self.second)]
-        countries = [set(r.by_country_km) if r else set() for r in routes]
-        crossings = [set(r.crossing_ids) if r else set() for r in routes]
-        return {
-            "first": self.first.to_dict(),
-            "second": self.second.to_dict(),
-            "delta_km": None if self.delta_km is None else round(self.delta_km, 1),
-            "delta_h": None if self.delta_h is None else round(self.delta_h, 2),
-            "countries_added": sorted(countries[1] - countries[0]),
-            "countries_removed": sorted(countries[0] - countries[1]),
-            "crossings_added": sorted(crossings[1] - crossings[0]),
-            "crossings_removed": sorted(crossings[0] - crossings[1]),
-        }
+from geo.routing_graph import (
+    KIND_RANK,
+    MAX_ALTERNATIVES,
+    MODES,
+    OPTIMIZE,
+    PASSABLE,
+    TRAFFIC_OF_MODE,
+    UNKNOWN_CHOICES,
+    CrossingInfo,
+    Edge,
+    GateState,
+    RoadGraph,
+    Scenario,
+    as_items,
+    as_text,
+    speeds_folder,
+)
+from geo.routing_results import BorderTime, Comparison, Route, RouteFailure
+
+__all__ = ["KIND_RANK", "MAX_ALTERNATIVES", "MODES", "OPTIMIZE", "PASSABLE", "TRAFFIC_OF_MODE", "UNKNOWN_CHOICES",
+           "BorderTime", "Comparison", "CrossingInfo", "Edge", "GateState", "RoadGraph", "Route", "RouteEngine",
+           "RouteFailure", "Scenario", "measure_geojson", "speeds_folder"]
 
 
 class RouteEngine:
@@ -652,19 +76,19 @@ class RouteEngine:
         passes = set(places.loc[places["kind"] == "pass", "id"])
         edges = [
             (r.from_place, r.to_place,
-             Edge(r.id, r.name, _text(r.soviet_ref), tuple(_items(r.refs)), r.country, float(r.length_km),
-                  r.length_method, r.geometry, tuple(_items(r.features)),
-                  speed_table.terrain_of(_items(r.features), bool({r.from_place, r.to_place} & passes))))
+             Edge(r.id, r.name, as_text(r.soviet_ref), tuple(as_items(r.refs)), r.country, float(r.length_km),
+                  r.length_method, r.geometry, tuple(as_items(r.features)),
+                  speed_table.terrain_of(as_items(r.features), bool({r.from_place, r.to_place} & passes))))
             for r in roads.itertuples()
         ]
         times = crossings["border_times"] if "border_times" in crossings.columns else [None] * len(crossings)
         infos = {
-            r.id: CrossingInfo(r.id, r.name, r.countries, tuple(_items(r.traffic)), tuple(_items(r.status_history)),
-                               tuple(_items(t)))
+            r.id: CrossingInfo(r.id, r.name, r.countries, tuple(as_items(r.traffic)), tuple(as_items(r.status_history)),
+                               tuple(as_items(t)))
             for r, t in zip(crossings.itertuples(), times)
         }
         graph = RoadGraph(nodes, edges, infos, speeds)
-        names = NameIndex(((pid, name, _items(aliases)) for pid, name, aliases in
+        names = NameIndex(((pid, name, as_items(aliases)) for pid, name, aliases in
                            zip(places["id"], places["name"], places["aliases"])),
                           ranks={pid: KIND_RANK.get(kind, 9) for pid, kind in zip(places["id"], places["kind"])})
         return cls(graph, names)
@@ -856,3 +280,4 @@ def measure_geojson(obj: Any, countries: Any) -> dict[str, Any]:
     from geo import tracks
 
     return tracks.measure(tracks.geometry_from_geojson(obj), countries)
+

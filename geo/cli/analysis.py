@@ -70,7 +70,7 @@ def check_output(path: Path, option: str = "-o") -> None:
 
 def export_file(args: argparse.Namespace, fmt: str, as_of: dt.date) -> int:
     """Write a layer as GeoPackage, KML, CSV or FlatGeobuf (``geo export --format``)."""
-    from geo import formats, registry, store
+    from geo import formats, formats_tables, registry, store
 
     spec = registry.get(args.layer.strip())
     if args.output is None:
@@ -82,7 +82,7 @@ def export_file(args: argparse.Namespace, fmt: str, as_of: dt.date) -> int:
             raise UsageError("--history goes with --format csv")
         check_output(history, "--history")
     frame, metadata = store.read_layer(spec.id)
-    if history is not None and not formats.has_history(frame):
+    if history is not None and not formats_tables.has_history(frame):
         raise UsageError(f"--history: layer {spec.id!r} has no status history (crossings and pipelines have one)")
     frame = store.redate(frame, as_of)
     formats.write_layer(frame, spec.id, args.output, fmt, sources=metadata.get("sources", []), as_of=as_of)

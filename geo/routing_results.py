@@ -1,0 +1,166 @@
+"""Typed route results: a route, a failure, a comparison of two scenarios, and the border times passed.
+
+They become dicts only at the edges (``to_dict`` for ``--json``, downloads and caches).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import shapely
+
+from geo.routing_graph import Scenario
+
+
+@dataclass(frozen=True)
+class BorderTime:
+    """The time to cross one crossing on a route: cited, or the documented default of its country pair."""
+
+    crossing_id: str
+    name: str
+    traffic: str
+    hours: float
+    source: str
+    since: str | None
+    note: str
+
+    @property
+    def is_default(self) -> bool:
+        """Return whether the hours are the pair default rather than a figure cited for this crossing."""
+        return self.source == "default"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return plain JSON data."""
+        return {"id": self.crossing_id, "name": self.name, "traffic": self.traffic, "hours": round(self.hours, 2),
+                "source": self.source, "since": self.since, "note": self.note}
+
+
+@dataclass
+class Route:
+    """A computed route and everything the user is told about it."""
+
+    source: str
+    target: str
+    scenario: Scenario
+    distance_km: float
+    by_country_km: dict[str, float]
+    crossings: list[dict[str, Any]]
+    roads: list[dict[str, Any]]
+    geodesic_km: float
+    cited_share: float
+    geometry: shapely.LineString
+    warnings: list[str]
+    road_h: float = 0.0
+    border_times: list[BorderTime] = field(default_factory=list)
+    via: list[str] = field(default_factory=list)
+    unknown_crossings: list[str] = field(default_factory=list)
+    alternatives: list[Route] = field(default_factory=list)
+
+    @property
+    def detour_ratio(self) -> float | None:
+        """Road distance over straight-line distance."""
+        return self.distance_km / self.geodesic_km if self.geodesic_km > 0 else None
+
+    @property
+    def border_h(self) -> float:
+        """Hours spent crossing borders."""
+        return sum(b.hours for b in self.border_times)
+
+    @property
+    def duration_h(self) -> float:
+        """Travel time: road hours plus border hours."""
+        return self.road_h + self.border_h
+
+    @property
+    def crossing_ids(self) -> frozenset[str]:
+        """The crossings the route passes."""
+        return frozenset(c["id"] for c in self.crossings)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the route as plain JSON data (alternatives nested with the same keys)."""
+        return {
+            "from": self.source,
+            "to": self.target,
+            "as_of": self.scenario.as_of.isoformat(),
+            "mode": self.scenario.mode,
+            "closed": sorted(self.scenario.close),
+            "opened": sorted(self.scenario.open),
+            "avoid": sorted(self.scenario.avoid),
+            "distance_km": round(self.distance_km, 1),
+            "by_country_km": {k: round(v, 1) for k, v in self.by_country_km.items()},
+            "crossings": self.crossings,
+            "roads": self.roads,
+            "geodesic_km": round(self.geodesic_km, 1),
+            "detour_ratio": None if self.detour_ratio is None else round(self.detour_ratio, 3),
+            "cited_share": round(self.cited_share, 3),
+            "geometry": shapely.geometry.mapping(shapely.set_precision(self.geometry, 1e-6)),
+            "warnings": self.warnings,
+            "optimize": self.scenario.optimize,
+            "unknown": self.scenario.unknown,
+            "vehicle": self.scenario.vehicle,
+            "duration_h": round(self.duration_h, 2),
+            "road_h": round(self.road_h, 2),
+            "border_h": round(self.border_h, 2),
+            "border_times": [b.to_dict() for b in self.border_times],
+            "via": list(self.via),
+            "unknown_crossings": list(self.unknown_crossings),
+            "alternatives": [a.to_dict() for a in self.alternatives],
+        }
+
+    as_dict = to_dict
+    """Alias kept while the app still calls ``as_dict()``."""
+
+
+@dataclass(frozen=True)
+class RouteFailure:
+    """A scenario under which there is no route, with the reason."""
+
+    source: str
+    target: str
+    scenario: Scenario
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return plain JSON data."""
+        return {"from": self.source, "to": self.target, "as_of": self.scenario.as_of.isoformat(),
+                "mode": self.scenario.mode, "optimize": self.scenario.optimize, "no_route": self.reason}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The same trip under two scenarios and what changes between them."""
+
+    first: Route | RouteFailure
+    second: Route | RouteFailure
+
+    @property
+    def delta_km(self) -> float | None:
+        """Second minus first distance, when both have a route."""
+        if isinstance(self.first, Route) and isinstance(self.second, Route):
+            return self.second.distance_km - self.first.distance_km
+        return None
+
+    @property
+    def delta_h(self) -> float | None:
+        """Second minus first travel time, when both have a route."""
+        if isinstance(self.first, Route) and isinstance(self.second, Route):
+            return self.second.duration_h - self.first.duration_h
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return plain JSON data."""
+        routes = [r if isinstance(r, Route) else None for r in (self.first, self.second)]
+        countries = [set(r.by_country_km) if r else set() for r in routes]
+        crossings = [set(r.crossing_ids) if r else set() for r in routes]
+        return {
+            "first": self.first.to_dict(),
+            "second": self.second.to_dict(),
+            "delta_km": None if self.delta_km is None else round(self.delta_km, 1),
+            "delta_h": None if self.delta_h is None else round(self.delta_h, 2),
+            "countries_added": sorted(countries[1] - countries[0]),
+            "countries_removed": sorted(countries[0] - countries[1]),
+            "crossings_added": sorted(crossings[1] - crossings[0]),
+            "crossings_removed": sorted(crossings[0] - crossings[1]),
+        }
+
