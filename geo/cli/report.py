@@ -7,15 +7,15 @@ roads the network lacks.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
+from geo.cli.common import print_json
 from geo.errors import GeoError
-from geo.paths import REPO_ROOT
+from geo.reference import OSM_2017, shared_dir
 
-REFERENCE_NAME = "central-asia-major-roads-osm2017-z7.geojson.gz"
-DEFAULT_REFERENCE = REPO_ROOT.parent / "shared" / "data" / "osm-roads" / REFERENCE_NAME
+REFERENCE_NAME = OSM_2017
+DEFAULT_REFERENCE = shared_dir() / "data" / "osm-roads" / REFERENCE_NAME
 """The 2017 zoom-7 OpenStreetMap road network of the whole region (the only reference that covers Kazakhstan)."""
 
 
@@ -95,7 +95,7 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     result = coverage(reference, roads, country_index(borders), classes=args.classes, buffer_km=args.buffer_km,
                       min_stretch_km=args.min_km, places=places)
     if args.json:
-        print(json.dumps({"reference": str(args.reference), **result.as_dict()}, ensure_ascii=False, indent=1))
+        print_json({"reference": str(args.reference), **result.as_dict()}, indent=1)
         return 0
     print(f"Reference {', '.join(result.classes)} roads farther than {result.buffer_km:g} km from the network "
           f"({args.reference.name})")
