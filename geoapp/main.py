@@ -18,4 +18,5 @@ def main() -> None:
                           st.Page(table_page, title="Tables", icon=":material/table:", url_path="tables"),
                           st.Page(sources_page, title="Sources", icon=":material/menu_book:", url_path="sources")])
     state.keep(today())
+    state.hold_preset(today())
     page.run()
