@@ -20,11 +20,12 @@ from geo.measure import distance_km
 from geo.tables import Problems, check_unique, parse_choice, parse_lonlat, parse_slug, parse_urls, read_table
 
 NOTE_COLUMNS = ("id", "name", "lon", "lat", "reason", "detail", "source")
-REASONS: tuple[str, ...] = ("bypass", "parallel", "outside-scope", "gap", "no-source", "new-road")
+REASONS: tuple[str, ...] = ("bypass", "parallel", "schematic", "outside-scope", "gap", "no-source", "new-road")
 """Why a missing stretch is not on the network.
 
 ``bypass``: a bypass or ring road of a network city; ``parallel``: runs beside a network road (another
-carriageway or an alternative route between the same places); ``outside-scope``: not a trunk route between
+carriageway or an alternative route between the same places); ``schematic``: the network carries the road as a
+schematic segment that strays farther than the coverage buffer from it; ``outside-scope``: not a trunk route between
 network places (e.g. toward a closed or unroutable border); ``gap``: a real road between network places that the
 network should carry and does not yet (a known gap, to be added); ``no-source``: no source found for what the
 road is; ``new-road``: built since the curated data.
