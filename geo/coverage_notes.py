@@ -43,14 +43,14 @@ class Note:
     point: tuple[float, float]
     reason: str
     detail: str
-    source: str
+    sources: tuple[str, ...]
     file: str
     line: int
 
     def as_dict(self) -> dict[str, object]:
         """Return the note for JSON (without its file position)."""
         return {"id": self.id, "name": self.name, "reason": self.reason, "detail": self.detail,
-                "source": self.source}
+                "sources": list(self.sources)}
 
 
 def load_notes(path: Path) -> list[Note]:
@@ -75,7 +75,7 @@ def load_notes(path: Path) -> list[Note]:
             problems.add(row, "detail: missing (say why the network lacks this road)")
         sources = parse_urls(row, "source", problems, required=False)
         if len(problems.items) == before and slug and point and reason:
-            notes.append(Note(slug, row["name"], point, reason, row["detail"], " ".join(sources), row.file, row.line))
+            notes.append(Note(slug, row["name"], point, reason, row["detail"], tuple(sources), row.file, row.line))
     problems.raise_if_any()
     return notes
 

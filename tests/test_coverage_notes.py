@@ -33,7 +33,7 @@ def stretches():
 
 
 def note(note_id: str, lon: float, lat: float, reason: str = "bypass") -> Note:
-    return Note(note_id, note_id, (lon, lat), reason, "why", "", "notes.csv", 2)
+    return Note(note_id, note_id, (lon, lat), reason, "why", (), "notes.csv", 2)
 
 
 def write(tmp_path, *rows: str):
@@ -74,9 +74,9 @@ def test_notes_load_with_their_reasons(tmp_path):
     path = write(tmp_path, 'kz-ring,Ring road,61.25,45.0,bypass,"Both ends nearest X",https://example.org/ring',
                  "kz-other,Other,62.2,45.0,no-source,No source found,")
     notes = load_notes(path)
-    assert [(n.id, n.reason, n.point, n.source, n.line) for n in notes] == [
-        ("kz-ring", "bypass", (61.25, 45.0), "https://example.org/ring", 2),
-        ("kz-other", "no-source", (62.2, 45.0), "", 3)]
+    assert [(n.id, n.reason, n.point, n.sources, n.line) for n in notes] == [
+        ("kz-ring", "bypass", (61.25, 45.0), ("https://example.org/ring",), 2),
+        ("kz-other", "no-source", (62.2, 45.0), (), 3)]
 
 
 @pytest.mark.parametrize(("row", "message"), [
