@@ -16,6 +16,7 @@ import pandas as pd
 import shapely
 
 from geo import reference, registry, store, trace
+from geo.coverage_notes import load_notes
 from geo.errors import DataError, Problem
 from geo.export import dumps, feature_collection, replace_all
 from geo.layers import borders, crossings, pipelines, roads, speeds
@@ -176,6 +177,7 @@ def run(*, as_of: dt.date, upstream: bool = False, source: Path | None = None, f
         result.problems.extend(crossings.validate(loaded_crossings, frame).items)
 
     _stage(result, lambda: speeds.load(source))  # road_speeds.csv: checked here, read by the route engine
+    _stage(result, lambda: load_notes(source / "roads" / "coverage_notes.csv"))  # checked here, read by reports
 
     progress("pipelines: loading and measuring per country …")
     loaded_pipelines = _stage(result, lambda: pipelines.load(source))

@@ -37,6 +37,8 @@ def add_commands(sub: Any) -> None:
                    help="a reference road this close to a segment counts as covered (default 5)")
     p.add_argument("--min-km", type=_positive, default=20.0,
                    help="list missing stretches at least this long (default 20)")
+    p.add_argument("--notes", type=Path, default=None, metavar="PATH",
+                   help="stated reasons for missing stretches (default: layers/src/roads/coverage_notes.csv)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_coverage)
 
@@ -87,15 +89,24 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     from geo import store
     from geo.build import country_index
     from geo.coverage import coverage
+    from geo.coverage_notes import explain, load_notes
+    from geo.paths import source_dir
 
+    notes = load_notes(args.notes or source_dir() / "roads" / "coverage_notes.csv")
     reference = read_reference(args.reference)
     roads, _ = store.read_layer("roads")
     places, _ = store.read_layer("places")
     borders, _ = store.read_layer("borders")
     result = coverage(reference, roads, country_index(borders), classes=args.classes, buffer_km=args.buffer_km,
                       min_stretch_km=args.min_km, places=places)
+    explained = explain(result.stretches, notes)
     if args.json:
-        print_json({"reference": str(args.reference), **result.as_dict()}, indent=1)
+        body = result.as_dict()
+        body["stretches"] = [{**s.as_dict(), "reason": n.as_dict() if n else None}
+                             for s, n in zip(result.stretches, explained.notes)]
+        body["unexplained"] = len(explained.unexplained(result.stretches))
+        body["stale_notes"] = [n.as_dict() for n in explained.stale]
+        print_json({"reference": str(args.reference), **body}, indent=1)
         return 0
     print(f"Reference {', '.join(result.classes)} roads farther than {result.buffer_km:g} km from the network "
           f"({args.reference.name})")
@@ -103,10 +114,18 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     for code, total in result.reference_km.items():
         print(f"{code:<8}{total:>14,.0f}{result.missing_km[code]:>12,.0f}{100 * result.missing_share(code):>10.1f}%")
     print(f"\nMissing stretches of at least {result.min_stretch_km:g} km: {len(result.stretches)}")
-    for s in result.stretches:
+    for s, note in zip(result.stretches, explained.notes):
         near = " … ".join(s.near)
         print(f"  {s.country} {s.km:7.1f} km  near {near:<40} ({s.start[0]:.3f} {s.start[1]:.3f} → "
               f"{s.end[0]:.3f} {s.end[1]:.3f})")
+        print(f"      {note.reason}: {note.detail}" if note else "      no stated reason")
+    counts: dict[str, int] = {}
+    for note in explained.notes:
+        key = note.reason if note else "no stated reason"
+        counts[key] = counts.get(key, 0) + 1
+    print("\nReasons: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1])))
+    for note in explained.stale:
+        print(f"Stale note {note.file}:{note.line} ({note.id}): no missing stretch within a few km of its point")
     return 0
 
 

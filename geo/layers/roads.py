@@ -99,7 +99,8 @@ SPEC = LayerSpec(
         "built or renumbered since stay schematic. Schematic segments (geometry_accuracy = schematic, reason in "
         "trace_note) are drawn through towns and passes: use them for corridors and distances, not for navigation."
     ),
-    curated_files=("roads/places_*.csv", "roads/segments_*.csv", "roads/runs_*.csv", "roads/trace_exceptions.csv"),
+    curated_files=("roads/places_*.csv", "roads/segments_*.csv", "roads/runs_*.csv", "roads/trace_exceptions.csv",
+                   "roads/coverage_notes.csv"),
 )
 
 PLACES_SPEC = LayerSpec(
