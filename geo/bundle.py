@@ -15,8 +15,9 @@ from typing import Any
 
 from geo import build, registry, store
 from geo.errors import DataError
+from geo.i18n import N_
 
-CITATION_POLICY = (
+CITATION_POLICY = N_(
     "Every curated feature carries its own `sources` (URLs). Every dated status (crossings, pipelines) is an entry "
     "of `status_history` with its date and the URL that reports it; the status shown for a day is the latest entry "
     "on or before that day, and `unknown` before the first. Lengths say how they were obtained: `cited` (a "

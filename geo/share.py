@@ -14,6 +14,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from geo.i18n import N_, SOURCE, parse_lang
 from geo.map import BASEMAPS, DEFAULT_BASEMAP, DEFAULT_OVERLAYS, DEFAULT_VIEW, View
 from geo.map import IDS as OVERLAYS
 from geo.vocab import BY_ISO2, MAX_ALTERNATIVES, ROUTE_MODES, ROUTE_OPTIMIZE, UNKNOWN_CHOICES
@@ -65,6 +66,8 @@ class AppState:
     unknown: str = UNKNOWN_CHOICES[0]
     vehicle: str | None = None
     """ISO2 code of the country the vehicle is registered in (None: no transit rule applies)."""
+    lang: str = SOURCE
+    """Interface language (a code of :func:`geo.i18n.languages`)."""
 
 
 @dataclass(frozen=True)
@@ -159,13 +162,15 @@ def parse(params: Mapping[str, Any], known: Known) -> tuple[AppState, list[str]]
 
     Returns
     -------
-    The state (defaults wherever the link was missing or wrong) and the notices, one per parameter.
+    The state (defaults wherever the link was missing or wrong) and the names of the parameters ignored, one
+    each (:data:`NOTICE` is the sentence to show for each, translated where it is shown).
     """
     state = AppState(as_of=known.today)
     notices: list[str] = []
     values: dict[str, str] = {}
     for key in ("layers", "basemap", "date", "view", "from", "to", "close", "open", "avoid", "mode",
-                "date2", "close2", "open2", "avoid2", "changes", "optimize", "via", "alt", "unknown", "vehicle"):
+                "date2", "close2", "open2", "avoid2", "changes", "optimize", "via", "alt", "unknown", "vehicle",
+                "lang"):
         raw = _first(params, key)
         if raw is None:
             continue
@@ -260,11 +265,21 @@ def parse(params: Mapping[str, Any], known: Known) -> tuple[AppState, list[str]]
             bad("changes")
         else:
             state = replace(state, changes=day)
+    if "lang" in values:
+        lang = parse_lang(values["lang"])
+        if lang is None:
+            bad("lang")
+        else:
+            state = replace(state, lang=lang)
     return state, notices
 
 
+NOTICE = N_("The link's `{key}` value was not valid and was ignored (the default is used).")
+"""What the app says about each parameter :func:`parse` ignored (``{key}``: the parameter's name)."""
+
+
 def _notice(key: str) -> str:
-    return f"The link's `{key}` value was not valid and was ignored (the default is used)."
+    return key
 
 
 def _ids(values: Mapping[str, str], key: str, allowed: Collection[str], notices: list[str]) -> frozenset[str]:
@@ -331,6 +346,8 @@ def to_params(state: AppState, *, today: dt.date) -> dict[str, str]:
             params["avoid2"] = ",".join(sorted(state.compare.avoid))
     if state.changes is not None:
         params["changes"] = state.changes.isoformat()
+    if state.lang != SOURCE:
+        params["lang"] = state.lang
     return params
 
 
@@ -348,10 +365,10 @@ class Preset:
 
 PRESETS: tuple[Preset, ...] = (
     Preset(
-        "Khujand → Batken: Tajik–Kyrgyz border closed (2023-06-01) vs reopened (2025-08-01)",
+        N_("Khujand → Batken: Tajik–Kyrgyz border closed (2023-06-01) vs reopened (2025-08-01)"),
         "khujand", "batken", dt.date(2023, 6, 1), Comparison(as_of=dt.date(2025, 8, 1)), View(40.25, 70.4, 8),
     ),
-    Preset("Dushanbe → Almaty", "dushanbe", "almaty", None, None, View(41.0, 72.5, 6)),
+    Preset(N_("Dushanbe → Almaty"), "dushanbe", "almaty", None, None, View(41.0, 72.5, 6)),
 )
 
 

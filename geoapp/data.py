@@ -23,6 +23,7 @@ import streamlit as st
 from geo import map as geomap
 from geo import registry
 from geo.errors import GeoError
+from geo.i18n import SOURCE, translator
 from geo.paths import cache_dir, layers_dir
 
 LOG = logging.getLogger("geoapp.data")
@@ -86,8 +87,9 @@ def code_version() -> str:
     return digest.hexdigest()[:12]
 
 
-def _cache_file(overlay_id: str, data: str, band: int, status_epoch: str) -> Path:
-    return cache_dir() / "display" / f"{data}-{code_version()}" / f"{overlay_id}-{band}-{status_epoch or 'all'}.json"
+def _cache_file(overlay_id: str, data: str, band: int, status_epoch: str, lang: str = SOURCE) -> Path:
+    name = f"{overlay_id}-{band}-{status_epoch or 'all'}" + ("" if lang == SOURCE else f"-{lang}")
+    return cache_dir() / "display" / f"{data}-{code_version()}" / f"{name}.json"
 
 
 def _read_cached(spec: geomap.OverlaySpec, file: Path) -> geomap.Prepared | None:
@@ -132,8 +134,9 @@ def _write_cached(prepared_overlay: geomap.Prepared, file: Path) -> None:
 
 
 @st.cache_resource(show_spinner=False, max_entries=96)
-def prepared(overlay_id: str, path: str, data: str, band: int, status_epoch: str) -> geomap.Prepared:
-    """Return an overlay prepared for a zoom band (dated overlays: on their status epoch).
+def prepared(overlay_id: str, path: str, data: str, band: int, status_epoch: str, lang: str = SOURCE
+             ) -> geomap.Prepared:
+    """Return an overlay prepared for a zoom band (dated overlays: on their status epoch) in a language.
 
     Prepared once per data version, map code version, band and epoch, and kept in memory and in the cache
     folder (``geo.paths.cache_dir()/display``), so a restarted server does not prepare it again.
@@ -144,26 +147,28 @@ def prepared(overlay_id: str, path: str, data: str, band: int, status_epoch: str
         One of its layers cannot be read (callers leave the overlay out and name the layer).
     """
     spec = geomap.registry.get(overlay_id)
-    file = _cache_file(overlay_id, data, band, status_epoch)
+    file = _cache_file(overlay_id, data, band, status_epoch, lang)
     cached = _read_cached(spec, file)
     if cached is not None:
         return cached
     day = dt.date.fromisoformat(status_epoch) if status_epoch else dt.date.min
     frames = geomap.dated_frames(spec, lambda layer_id: layer(layer_id, path, data), day)
-    result = geomap.prepare(spec, frames, geomap.BANDS[band])
+    result = geomap.prepare(spec, frames, geomap.BANDS[band], translator(lang))
     _write_cached(result, file)
     return result
 
 
-def overlays(shown: frozenset[str], day: dt.date, data: str, band: int) -> tuple[list[geomap.Prepared], list[str]]:
-    """Return the shown overlays prepared for a band and day, and the ids of layers that could not be read."""
+def overlays(shown: frozenset[str], day: dt.date, data: str, band: int, lang: str = SOURCE
+             ) -> tuple[list[geomap.Prepared], list[str]]:
+    """Return the shown overlays prepared for a band, day and language, and the ids of unreadable layers."""
     found: list[geomap.Prepared] = []
     missing: list[str] = []
     for spec in geomap.OVERLAYS:
         if spec.id not in shown:
             continue
         try:
-            found.append(prepared(spec.id, folder(), data, band, epoch(spec.id, folder(), data, day.isoformat())))
+            found.append(prepared(spec.id, folder(), data, band, epoch(spec.id, folder(), data, day.isoformat()),
+                                  lang))
         except GeoError:
             missing.extend(_unreadable(spec))
         except Exception:  # malformed data in a built file: draw the rest of the map without it
@@ -199,28 +204,31 @@ def countries(path: str, data: str) -> Any:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def place_options(path: str, data: str) -> dict[str, str]:
-    """Return place id → label with aliases (type-to-search matches any of them)."""
+def place_options(path: str, data: str, lang: str = SOURCE) -> dict[str, str]:
+    """Return place id → label with aliases (type-to-search matches any of them), names in the language's script."""
     try:
         frame = layer("places", path, data)
     except GeoError:
         return {}
+    tr = translator(lang)
     labels = {}
     for row in frame.itertuples(index=False):
-        aliases = [a for a in dict.fromkeys(row.aliases or []) if a and a != row.name]
-        kind = f", {row.kind}" if row.kind in ("crossing", "pass", "junction") else ""
-        labels[row.id] = f"{row.name} ({row.country}{kind})" + (f" — {', '.join(aliases)}" if aliases else "")
+        name = tr.name(row.name, row.aliases)
+        aliases = [a for a in dict.fromkeys([row.name, *(row.aliases or [])]) if a and a != name]
+        kind = f", {tr.word(row.kind)}" if row.kind in ("crossing", "pass", "junction") else ""
+        labels[row.id] = f"{name} ({row.country}{kind})" + (f" — {', '.join(aliases)}" if aliases else "")
     return dict(sorted(labels.items(), key=lambda kv: kv[1].lower()))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def crossing_options(path: str, data: str) -> dict[str, str]:
-    """Return crossing id → label."""
+def crossing_options(path: str, data: str, lang: str = SOURCE) -> dict[str, str]:
+    """Return crossing id → label (the name in the language's script where the data has one)."""
     try:
         frame = layer("crossings", path, data)
     except GeoError:
         return {}
-    return dict(sorted(((r.id, f"{r.name} ({r.countries})") for r in frame.itertuples(index=False)),
+    tr = translator(lang)
+    return dict(sorted(((r.id, f"{tr.name(r.name, r.names)} ({r.countries})") for r in frame.itertuples(index=False)),
                        key=lambda kv: kv[1].lower()))
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import shapely
 
 from geo.errors import GeoError
+from geo.i18n import N_
 from geo.routing import Comparison, Route, RouteFailure, Scenario
 
 __all__ = ["Comparison", "Outcome", "Route", "RouteError", "RouteFailure", "RouteFile", "Scenario",
@@ -88,8 +89,14 @@ class RouteFile:
 
     stem: str
     title: str
+    """English, with ``{n}``/``{date}`` filled from ``title_args`` (translated where shown)."""
     line: shapely.LineString
     properties: Mapping[str, Any] = field(repr=False)
+    title_args: Mapping[str, str] = field(default_factory=dict)
+
+    def shown_title(self, gettext: Any = None) -> str:
+        """Return the title in a language (``gettext``: a translation function; None: English)."""
+        return (gettext(self.title) if gettext else self.title).format(**self.title_args)
 
 
 def _properties(route: Route) -> dict[str, Any]:
@@ -99,13 +106,14 @@ def _properties(route: Route) -> dict[str, Any]:
 def route_files(outcome: Outcome | None) -> list[RouteFile]:
     """Return the routes an outcome offers as files: the route and each alternative, or both scenarios."""
     if isinstance(outcome, Route):
-        files = [RouteFile("route", "route", outcome.geometry, _properties(outcome))]
-        files += [RouteFile(f"route-alternative-{n}", f"alternative {n}", alt.geometry, _properties(alt))
+        files = [RouteFile("route", N_("route"), outcome.geometry, _properties(outcome))]
+        files += [RouteFile(f"route-alternative-{n}", N_("alternative {n}"), alt.geometry, _properties(alt),
+                            {"n": str(n)})
                   for n, alt in enumerate(outcome.alternatives, start=1)]
         return [f for f in files if not f.line.is_empty]
     if isinstance(outcome, Comparison):
-        return [RouteFile(f"route-scenario-{n}", f"scenario {n} ({r.scenario.as_of.isoformat()})", r.geometry,
-                          _properties(r))
+        return [RouteFile(f"route-scenario-{n}", N_("scenario {n} ({date})"), r.geometry, _properties(r),
+                          {"n": str(n), "date": r.scenario.as_of.isoformat()})
                 for n, r in enumerate((outcome.first, outcome.second), start=1)
                 if isinstance(r, Route) and not r.geometry.is_empty]
     return []

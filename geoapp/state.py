@@ -16,8 +16,10 @@ from typing import Any
 import streamlit as st
 
 from geo import share
+from geo.i18n import SOURCE, parse_lang
 from geo.map import DEFAULT_BASEMAP, DEFAULT_VIEW, IDS, View
 from geo.vocab import BY_ISO2, MAX_ALTERNATIVES, ROUTABLE, ROUTE_MODES, ROUTE_OPTIMIZE, UNKNOWN_CHOICES
+from geoapp.ui import LANG
 
 READY = "_ready"
 NOTICES = "_notices"
@@ -48,6 +50,7 @@ def to_session(state: share.AppState) -> dict[str, Any]:
         SECOND_KEYS["as_of"]: second.as_of, SECOND_KEYS["close"]: sorted(second.close),
         SECOND_KEYS["open"]: sorted(second.open), SECOND_KEYS["avoid"]: sorted(second.avoid),
         CHANGES_KEYS["on"]: state.changes is not None, CHANGES_KEYS["date"]: state.changes or share.FIRST_DAY,
+        LANG: state.lang,
     })
     return values
 
@@ -81,6 +84,7 @@ def from_session(values: Mapping[str, Any], today: dt.date) -> share.AppState:
         alternatives=alternatives if isinstance(alternatives, int) and 0 <= alternatives <= MAX_ALTERNATIVES else 0,
         unknown=unknown if unknown in UNKNOWN_CHOICES else UNKNOWN_CHOICES[0],
         vehicle=vehicle if vehicle in BY_ISO2 else None,
+        lang=parse_lang(values.get(LANG)) or SOURCE,
     )
 
 
@@ -116,14 +120,24 @@ def known(place: Any, crossings: Mapping[str, str], today: dt.date) -> share.Kno
     return share.Known(place=place, crossings=set(crossings), countries=set(ROUTABLE), today=today)
 
 
+def _params() -> dict[str, Any]:
+    try:
+        return dict(st.query_params.to_dict())
+    except Exception:
+        return {}
+
+
+def init_lang() -> None:
+    """Set the session's language from the link before anything is drawn (page titles included), once."""
+    if LANG not in st.session_state:
+        st.session_state[LANG] = parse_lang(_params().get(LANG)) or SOURCE
+
+
 def init(known_values: share.Known) -> None:
     """Fill the widgets' state from the link, once per session."""
     if READY in st.session_state:
         return
-    try:
-        params = st.query_params.to_dict()
-    except Exception:
-        params = {}
+    params = _params()
     state, notices = share.parse(params, known_values)
     load(state)
     st.session_state[NOTICES] = notices

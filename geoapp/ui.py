@@ -1,4 +1,8 @@
-"""Small helpers shared by the pages: Markdown escaping, panels that fail alone, today's date."""
+"""Small helpers shared by the pages: the reader's language, Markdown escaping, panels that fail alone, today's date.
+
+Interface text goes through :func:`_` (and :func:`ngettext` where a count appears): the catalogs of
+:mod:`geo.i18n` in the language the sidebar (and the link's ``lang``) chose.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,27 @@ from typing import Any
 
 import streamlit as st
 
+from geo.i18n import Translator, translator
+
 LOG = logging.getLogger("geoapp")
 MD_SPECIALS = "\\`*_{}[]()#+-.!|<>~$:"
+LANG = "lang"
+"""Session key (and the sidebar selectbox's key) of the interface language."""
+
+
+def tr() -> Translator:
+    """Return the translator of the session's language (English until one is chosen)."""
+    return translator(st.session_state.get(LANG))
+
+
+def _(message: str) -> str:
+    """Return interface text in the session's language."""
+    return tr().gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """Return the form of interface text for a count in the session's language (fill ``{n}`` with ``format``)."""
+    return tr().ngettext(singular, plural, n)
 
 
 def md(value: Any) -> str:
@@ -26,14 +49,18 @@ def md(value: Any) -> str:
 
 @contextmanager
 def panel(name: str) -> Iterator[None]:
-    """Show a short message instead of a panel that fails; the rest of the page keeps working."""
+    """Show a short message instead of a panel that fails; the rest of the page keeps working.
+
+    ``name`` is English, marked with ``N_`` where it is written, and shown translated.
+    """
     try:
         yield
     except Exception as exc:
         if type(exc).__module__.startswith("streamlit"):
             raise
         LOG.exception("panel %s failed", name)
-        st.error(f"The {name} panel could not be shown (internal error). The rest of the page still works.")
+        st.error(_("The {name} panel could not be shown (internal error). The rest of the page still works.")
+                 .format(name=_(name)))
 
 
 def today() -> dt.date:

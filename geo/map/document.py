@@ -18,6 +18,7 @@ from importlib import resources
 from typing import Any
 
 from geo import registry as layer_registry
+from geo.i18n import ENGLISH, N_, Translator
 from geo.map import extras
 from geo.map.geometry import BANDS
 from geo.map.registry import OVERLAYS
@@ -38,14 +39,14 @@ HOLDER_LINKS = {"OpenStreetMap contributors": OSM_ATTRIBUTION_HTML}
 """Attribution holders shown as a link rather than as plain text."""
 
 BASEMAPS: dict[str, Basemap] = {
-    "osm": Basemap("OpenStreetMap", "https://tile.openstreetmap.org/{z}/{x}/{y}.png", OSM_ATTRIBUTION_HTML, 19),
+    "osm": Basemap(N_("OpenStreetMap"), "https://tile.openstreetmap.org/{z}/{x}/{y}.png", OSM_ATTRIBUTION_HTML, 19),
     "light": Basemap(
-        "Light (CARTO Positron)",
+        N_("Light (CARTO Positron)"),
         "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png",
         '&copy; <a href="https://carto.com/attributions" target="_blank" rel="noopener">CARTO</a>',
         20,
     ),
-    "none": Basemap("None (vector layers only, works offline)", None, ""),
+    "none": Basemap(N_("None (vector layers only, works offline)"), None, ""),
 }
 DEFAULT_BASEMAP = "osm"
 ASSETS = resources.files("geo.map") / "assets"
@@ -82,7 +83,19 @@ def css() -> str:
     return asset_text("map.css") + "".join(spec.css() for spec in OVERLAYS)
 
 
-def base_config(view: View = DEFAULT_VIEW, *, height: int = 640, draw: bool = True) -> dict[str, Any]:
+MAP_TEXT = {"history": N_("Status history"), "legend": N_("Legend"), "legendHide": N_("Hide the legend"),
+            "legendShow": N_("Show the legend"), "fullscreen": N_("Full screen"),
+            "fullscreenExit": N_("Exit full screen")}
+"""The words ``map.js`` writes itself (``base.text``): it has no English of its own."""
+
+
+def map_text(tr: Translator = ENGLISH) -> dict[str, str]:
+    """Return the words of ``map.js`` in a language."""
+    return {key: tr.gettext(message) for key, message in MAP_TEXT.items()}
+
+
+def base_config(view: View = DEFAULT_VIEW, *, height: int = 640, draw: bool = True, tr: Translator = ENGLISH
+                ) -> dict[str, Any]:
     """Return the map itself: initial view, controls, attribution of every layer, CSS, zoom bands.
 
     It depends neither on the overlays nor on the basemap, so the browser keeps its map (and the view the
@@ -92,7 +105,7 @@ def base_config(view: View = DEFAULT_VIEW, *, height: int = 640, draw: bool = Tr
     return {
         "view": [view.lat, view.lon, view.zoom], "minZoom": MIN_ZOOM, "maxZoom": MAX_ZOOM, "height": int(height),
         "draw": bool(draw), "drawColour": extras.TRACK.style["color"], "attribution": attribution_html(layers),
-        "legendWide": LEGEND_WIDE_PX, "bands": [b.max_zoom for b in BANDS], "css": css(),
+        "legendWide": LEGEND_WIDE_PX, "bands": [b.max_zoom for b in BANDS], "css": css(), "text": map_text(tr),
     }
 
 
@@ -123,9 +136,9 @@ def overlay_group(spec: OverlaySpec, parts: Sequence[Part]) -> Group | None:
     return group(spec.id, parts, spec.styles())
 
 
-def routes_group(routes: Sequence[Mapping[str, Any]]) -> Group | None:
+def routes_group(routes: Sequence[Mapping[str, Any]], tr: Translator = ENGLISH) -> Group | None:
     """Return the group of one or two routes (GeoJSON ``geometry`` plus names, distance and date)."""
-    return group("route", extras.route_parts(routes), {s.key: s.style for s in extras.PALETTE})
+    return group("route", extras.route_parts(routes, tr), {s.key: s.style for s in extras.PALETTE})
 
 
 def track_group(display: Mapping[str, Any]) -> Group | None:

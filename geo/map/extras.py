@@ -7,47 +7,50 @@ from typing import Any
 
 import shapely
 
+from geo.i18n import ENGLISH, N_, Translator
 from geo.map import text as t
 from geo.map.geometry import BANDS, Collection, collection, display_geometry, feature
 from geo.map.spec import Part, Swatch
 from geo.palette import CHANGED_RING
 
-ROUTE = Swatch("route", "route", {"color": "#1f4fd1", "weight": 6, "opacity": 0.85})
-ROUTE2 = Swatch("route2", "comparison", {"color": "#00a6a6", "weight": 4, "opacity": 0.9, "dashArray": "8 6"})
+ROUTE = Swatch("route", N_("route"), {"color": "#1f4fd1", "weight": 6, "opacity": 0.85})
+ROUTE2 = Swatch("route2", N_("comparison"), {"color": "#00a6a6", "weight": 4, "opacity": 0.9, "dashArray": "8 6"})
 ROUTE_END = Swatch("end", "", {"radius": 7, "weight": 3, "color": ROUTE.style["color"], "fillColor": "#fff",
                                "fillOpacity": 1}, shape="none")
-TRACK = Swatch("track", "Your track", {"color": "#6a3d9a", "weight": 4, "opacity": 0.95, "fillColor": "#6a3d9a",
+TRACK = Swatch("track", N_("Your track"), {"color": "#6a3d9a", "weight": 4, "opacity": 0.95, "fillColor": "#6a3d9a",
                                        "fillOpacity": 0.15})
 """Uploaded tracks, like drawings, are purple."""
-CHANGED = Swatch("changed", "changed", {"radius": 13, "weight": 4, "color": CHANGED_RING, "opacity": 1,
+CHANGED = Swatch("changed", N_("changed"), {"radius": 13, "weight": 4, "color": CHANGED_RING, "opacity": 1,
                                        "fill": False}, shape="none")
 """A ring around each crossing whose status or traffic changed between two dates (drawn under its marker)."""
 ALTERNATIVES = (
-    Swatch("alt1", "alternative 1", {"color": "#111111", "weight": 3, "opacity": 0.9, "dashArray": "12 8"}),
-    Swatch("alt2", "alternative 2", {"color": "#00bfff", "weight": 5, "opacity": 1, "dashArray": "1 8",
+    Swatch("alt1", N_("alternative 1"), {"color": "#111111", "weight": 3, "opacity": 0.9, "dashArray": "12 8"}),
+    Swatch("alt2", N_("alternative 2"), {"color": "#00bfff", "weight": 5, "opacity": 1, "dashArray": "1 8",
                                      "lineCap": "round"}),
-    Swatch("alt3", "alternative 3", {"color": "#d7301f", "weight": 3, "opacity": 0.9, "dashArray": "16 6 3 6"}),
+    Swatch("alt3", N_("alternative 3"), {"color": "#d7301f", "weight": 3, "opacity": 0.9, "dashArray": "16 6 3 6"}),
 )
 """Alternative routes (through other sets of border crossings): each a colour and a dash of its own, drawn thin
 over the route, so a stretch they share shows the dashes inside the route's blue and a stretch of their own shows
 the dashes alone."""
-LOOKS = {"route": "blue, solid", "route2": "teal, dashed", "alt1": "black, long dashes", "alt2": "sky blue, dotted",
-         "alt3": "red, dash-dot"}
+LOOKS = {"route": N_("blue, solid"), "route2": N_("teal, dashed"), "alt1": N_("black, long dashes"),
+         "alt2": N_("sky blue, dotted"), "alt3": N_("red, dash-dot")}
 """How each route line looks, in words (tables that list the lines next to the map)."""
 PALETTE = (ROUTE, ROUTE2, ROUTE_END, TRACK, CHANGED, *ALTERNATIVES)
 DETAIL = BANDS[1]
 """Routes and tracks are a few features: drawn at the middle band's detail at every zoom."""
 
 
-def route_display(route: Mapping[str, Any], key: str = "route") -> Collection:
+def route_display(route: Mapping[str, Any], key: str = "route", tr: Translator = ENGLISH) -> Collection:
     """Return a route (its GeoJSON ``geometry`` and names) as the line and its two ends."""
     geometry = shapely.geometry.shape(route["geometry"]) if route.get("geometry") else None
     line = display_geometry(geometry, DETAIL.tolerance, decimals=DETAIL.decimals)
     name = f"{route.get('from_name') or route.get('from')} → {route.get('to_name') or route.get('to')}"
-    title = next((s.label.capitalize() for s in ALTERNATIVES if s.key == key), "Route")
-    hours = f" · {float(route['duration_h']):,.1f} h" if t.is_number(route.get("duration_h")) else ""
-    tip = (f"<b>{t.text(title)}</b> {t.text(name)}<br>{t.text(t.km(route.get('distance_km')))}{t.text(hours)} "
-           f"on {t.text(route.get('as_of'))}")
+    title = next((tr.gettext(s.label).capitalize() for s in ALTERNATIVES if s.key == key), tr.gettext("Route"))
+    hours = (" · " + tr.gettext("{h} h").format(h=tr.number(float(route["duration_h"]), 1))
+             if t.is_number(route.get("duration_h")) else "")
+    when = tr.gettext("on {date}").format(date=route.get("as_of"))
+    tip = (f"<b>{t.text(title)}</b> {t.text(name)}<br>{t.text(t.km(route.get('distance_km'), tr))}{t.text(hours)} "
+           f"{t.text(when)}")
     features = [feature(line, {"k": [key], "tip": tip})]
     if key == "route" and geometry is not None and geometry.geom_type == "LineString" and not geometry.is_empty:
         coords = list(geometry.coords)
@@ -62,7 +65,7 @@ def drawn_alternatives(routes: Sequence[Mapping[str, Any]]) -> list[tuple[Swatch
     return list(zip(ALTERNATIVES, alternatives))
 
 
-def route_parts(routes: Sequence[Mapping[str, Any]]) -> tuple[Part, ...]:
+def route_parts(routes: Sequence[Mapping[str, Any]], tr: Translator = ENGLISH) -> tuple[Part, ...]:
     """Return the parts of one or two routes and the first one's alternatives.
 
     The second route (a comparison) is dashed and drawn below the first; the first route's ``alternatives`` (at
@@ -71,20 +74,23 @@ def route_parts(routes: Sequence[Mapping[str, Any]]) -> tuple[Part, ...]:
     parts = []
     for number, route in reversed(list(enumerate(routes))):
         if route.get("geometry"):
-            parts.append(Part(route_display(route, "route" if number == 0 else "route2"), marker="end"))
-    parts += [Part(route_display(alternative, swatch.key))
+            parts.append(Part(route_display(route, "route" if number == 0 else "route2", tr), marker="end"))
+    parts += [Part(route_display(alternative, swatch.key, tr))
               for swatch, alternative in reversed(drawn_alternatives(routes))]
     return tuple(parts)
 
 
-def track_display(geometry: Mapping[str, Any], name: str, measured: Mapping[str, Any]) -> Collection:
+def track_display(geometry: Mapping[str, Any], name: str, measured: Mapping[str, Any],
+                  tr: Translator = ENGLISH) -> Collection:
     """Return an uploaded track (GeoJSON geometry, WGS84) with an escaped tooltip."""
     shape = display_geometry(shapely.geometry.shape(dict(geometry)), DETAIL.tolerance, decimals=DETAIL.decimals)
-    area = measured.get("area_km2")
-    size = t.text(t.km(measured.get("length_km"))) + (f" outline · {t.text(f'{area:,.1f} km²')}"
-                                                       if t.is_number(area) else "")
-    by_country = ", ".join(f"{k} {float(v):,.1f} km" for k, v in (measured.get("by_country_km") or {}).items())
-    tip = f"<b>Your track</b> {t.text(name)}<br>{size}" + (f"<br>{t.text(by_country)}" if by_country else "")
+    area: Any = measured.get("area_km2")
+    length = t.km(measured.get("length_km"), tr)
+    size = t.text(tr.gettext("{length} outline · {area} km²").format(length=length, area=tr.number(float(area), 1))
+                  if t.is_number(area) else length)
+    by_country = ", ".join(f"{k} {t.km(v, tr)}" for k, v in (measured.get("by_country_km") or {}).items())
+    tip = (f"<b>{t.text(tr.gettext('Your track'))}</b> {t.text(name)}<br>{size}"
+           + (f"<br>{t.text(by_country)}" if by_country else ""))
     return collection([feature(shape, {"k": ["track"], "tip": tip})])
 
 
@@ -93,7 +99,7 @@ def track_parts(display: Mapping[str, Any]) -> tuple[Part, ...]:
     return (Part(dict(display)),) if display.get("features") else ()
 
 
-def changes_display(changed: Sequence[tuple[Any, str, str, str]]) -> Collection:
+def changes_display(changed: Sequence[tuple[Any, str, str, str]], tr: Translator = ENGLISH) -> Collection:
     """Return the rings of changed crossings.
 
     Parameters
@@ -103,8 +109,9 @@ def changes_display(changed: Sequence[tuple[Any, str, str, str]]) -> Collection:
         the first and the second date.
     """
     return collection(feature(point if point is not None and not point.is_empty else None,
-                              {"k": ["changed"], "tip": f"<b>{t.text(name)}</b><br>changed: {t.text(before)} → "
-                                                        f"{t.text(after)}"})
+                              {"k": ["changed"], "tip": f"<b>{t.text(name)}</b><br>" + t.text(
+                                  tr.gettext("changed: {before} → {after}").format(before=tr.word(before),
+                                                                                   after=tr.word(after)))})
                       for point, name, before, after in changed)
 
 

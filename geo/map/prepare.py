@@ -9,6 +9,7 @@ from typing import Any
 
 import geopandas as gpd
 
+from geo.i18n import ENGLISH, Translator
 from geo.map import document as doc
 from geo.map import extras, legend
 from geo.map.geometry import Band
@@ -40,10 +41,11 @@ def status_epoch(histories: Iterable[Any], day: dt.date) -> str:
     return max((d for d in dates if d <= iso), default="")
 
 
-def prepare(spec: OverlaySpec, frames: Mapping[str, gpd.GeoDataFrame], band: Band) -> Prepared:
-    """Build an overlay from its (already dated) layers; layers missing from ``frames`` are left out."""
+def prepare(spec: OverlaySpec, frames: Mapping[str, gpd.GeoDataFrame], band: Band, tr: Translator = ENGLISH
+            ) -> Prepared:
+    """Build an overlay from its (already dated) layers in a language; layers missing from ``frames`` are left out."""
     present = {k: v for k, v in frames.items() if k in spec.layers}
-    parts = spec.build(present, band) if present else ()
+    parts = spec.build(present, band, tr) if present else ()
     return Prepared(spec, doc.overlay_group(spec, parts), frozenset(legend.used_keys(parts)))
 
 
@@ -59,7 +61,7 @@ def dated_frames(spec: OverlaySpec, read: Callable[[str], gpd.GeoDataFrame], day
 def build_document(prepared: Sequence[Prepared], *, as_of: dt.date | None, view: View = doc.DEFAULT_VIEW,
                    basemap: str = doc.DEFAULT_BASEMAP, routes: Sequence[Mapping[str, Any]] = (),
                    track: tuple[str, Mapping[str, Any]] | None = None, height: int = 640, draw: bool = True,
-                   changes: tuple[str, Mapping[str, Any]] | None = None) -> doc.Document:
+                   changes: tuple[str, Mapping[str, Any]] | None = None, tr: Translator = ENGLISH) -> doc.Document:
     """Return the document of a map: overlays in registry order, then routes, the track and the legend.
 
     Parameters
@@ -73,18 +75,21 @@ def build_document(prepared: Sequence[Prepared], *, as_of: dt.date | None, view:
         An uploaded track's name and display collection.
     changes
         The legend label and rings (:func:`geo.map.extras.changes_display`) of crossings changed between two dates.
+    tr
+        The reader's language: the legend, the routes' tooltips and the map's own words (``base.text``). The
+        overlays were prepared in it already.
     """
     order = {s.id: n for n, s in enumerate(OVERLAYS)}
     shown = sorted(prepared, key=lambda p: order.get(p.spec.id, len(order)))
     groups = [p.group for p in shown if p.group is not None]
     drawn = [r for r in routes if r.get("geometry")]
-    extra = [doc.changes_group(changes[1]) if changes else None, doc.routes_group(drawn) if drawn else None,
+    extra = [doc.changes_group(changes[1]) if changes else None, doc.routes_group(drawn, tr) if drawn else None,
              doc.track_group(track[1]) if track else None]
     groups += [g for g in extra if g is not None]
     track_name = track[0] if track and doc.track_group(track[1]) is not None else None
-    markup = legend.legend_html((legend.section(p.spec, p.used, as_of) for p in shown if p.group is not None),
+    markup = legend.legend_html((legend.section(p.spec, p.used, as_of, tr) for p in shown if p.group is not None),
                                 routes=[str(r.get("as_of")) for r in drawn], track=track_name,
                                 changed=changes[0] if changes and doc.changes_group(changes[1]) else None,
-                                alternatives=len(extras.drawn_alternatives(drawn)))
-    return doc.Document(doc.base_config(view, height=height, draw=draw), doc.basemap_config(basemap), groups,
+                                alternatives=len(extras.drawn_alternatives(drawn)), tr=tr)
+    return doc.Document(doc.base_config(view, height=height, draw=draw, tr=tr), doc.basemap_config(basemap), groups,
                         markup, as_of)

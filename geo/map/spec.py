@@ -8,12 +8,13 @@ the styles of a feature's keys), the CSS of marker classes, and the legend: a co
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import geopandas as gpd
 
+from geo.i18n import ENGLISH, Translator
 from geo.map.geometry import Band, Collection
 
 Shape = Literal["line", "fill", "marker", "none"]
@@ -65,8 +66,18 @@ class Part:
 
 
 Frames = Mapping[str, gpd.GeoDataFrame]
-Builder = Callable[[Frames, Band], tuple[Part, ...]]
-"""Builds an overlay's parts from its source layers (dated already when the overlay is dated)."""
+
+
+class Builder(Protocol):
+    """Builds an overlay's parts from its source layers (dated already when the overlay is dated).
+
+    Every word it writes for the reader (tooltips, popup labels) is in the language of ``tr``.
+    """
+
+    def __call__(self, frames: Frames, band: Band, tr: Translator = ENGLISH, /) -> tuple[Part, ...]:
+        """Return the overlay's parts."""
+        ...
+
 
 
 @dataclass(frozen=True)
@@ -76,7 +87,7 @@ class OverlaySpec:
     Attributes
     ----------
     id, title
-        Identifier (links, widgets) and the checkbox label.
+        Identifier (links, widgets) and the checkbox label (English, marked with ``N_``; translated where shown).
     layers
         Source layer ids (``geo.registry``), read and handed to ``build``.
     build
@@ -84,7 +95,7 @@ class OverlaySpec:
     palette
         Style keys with their styles and legend entries.
     legend_title
-        Heading of the overlay's legend section; ``{as_of}`` is replaced by the as-of date for dated overlays.
+        Heading of the overlay's legend section (dated overlays add "on" the as-of date).
     dated
         Statuses depend on the as-of date (the layers are re-dated before ``build``).
     default
@@ -114,10 +125,17 @@ class OverlaySpec:
         """Return the CSS rules of the palette's marker classes."""
         return "".join(f".{self.css_prefix}{s.key} {{ {s.css} }}\n" for s in self.palette if s.css)
 
-    def heading(self, as_of: dt.date | None) -> str:
-        """Return the legend heading (plain text)."""
-        day = f" on {as_of.isoformat()}" if as_of is not None and self.dated else ""
-        return self.legend_title.replace("{as_of}", day)
+    def heading(self, as_of: dt.date | None, tr: Translator = ENGLISH) -> str:
+        """Return the legend heading (plain text) in the language of ``tr``.
+
+        >>> from geo.map.registry import get
+        >>> get("crossings").heading(dt.date(2025, 8, 1)), get("roads").heading(dt.date(2025, 8, 1))
+        ('Crossings on 2025-08-01', 'Roads')
+        """
+        title = tr.gettext(self.legend_title)
+        if as_of is None or not self.dated:
+            return title
+        return tr.gettext("{title} on {date}").format(title=title, date=as_of.isoformat())
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from geo.vocab import country_name
+from geo.i18n import ENGLISH, Translator
 
 Popup = dict[str, Any]
 """A popup as data: ``t`` title, ``r`` rows of [label, value], ``h`` status history rows (all escaped HTML)."""
@@ -73,15 +73,15 @@ def link(url: Any, label: Any = None) -> str:
     return f'<a href="{text(good)}" target="_blank" rel="noopener noreferrer">{shown}</a>'
 
 
-def km(value: Any) -> str:
-    """Return kilometres with one decimal, or a dash when missing.
+def km(value: Any, tr: Translator = ENGLISH, decimals: int = 1) -> str:
+    """Return kilometres (one decimal by default) in the reader's language, or a dash when missing.
 
     >>> km(1234.56), km(None), km(float("nan"))
     ('1,234.6 km', '—', '—')
     """
     if not is_number(value):
         return "—"
-    return f"{float(value):,.1f} km"
+    return tr.gettext("{km} km").format(km=tr.number(float(value), decimals))
 
 
 def is_number(value: Any) -> bool:
@@ -102,11 +102,11 @@ def as_list(value: Any) -> list[Any]:
     return [value]
 
 
-def country(code: Any) -> str:
-    """Return a country's English name from its code ("??": outside every country polygon)."""
+def country(code: Any, tr: Translator = ENGLISH) -> str:
+    """Return a country's name from its code ("??": outside every country polygon)."""
     if code == "??":
-        return "outside every country polygon"
-    return country_name(str(code or ""))
+        return tr.gettext("outside every country polygon")
+    return tr.country(code)
 
 
 def row(label: str, value_html: str) -> list[str] | None:
@@ -133,23 +133,24 @@ def names(value: Any) -> str:
     return text(" · ".join(str(n) for n in dict.fromkeys(as_list(value)) if n))
 
 
-def history(entries: Any) -> list[list[str]]:
+def history(entries: Any, tr: Translator = ENGLISH) -> list[list[str]]:
     """Return status history entries as escaped rows: date, status (traffic), note and source link."""
     rows = []
     for e in as_list(entries):
         if not isinstance(e, Mapping):
             continue
         traffic = as_list(e.get("traffic"))
-        extra = f" ({text(', '.join(map(str, traffic)))})" if traffic else ""
-        source = " " + link(e.get("source"), "source") if e.get("source") else ""
-        rows.append([text(e.get("date")), text(e.get("status")) + extra, text(e.get("note")) + source])
+        extra = f" ({text(tr.words(traffic))})" if traffic else ""
+        source = " " + link(e.get("source"), tr.gettext("source")) if e.get("source") else ""
+        rows.append([text(e.get("date")), text(tr.word(e.get("status"))) + extra, text(e.get("note")) + source])
     return rows
 
 
-def popup(title: str, rows: Sequence[list[str] | None], status_history: Any = None) -> Popup:
+def popup(title: str, rows: Sequence[list[str] | None], status_history: Any = None,
+          tr: Translator = ENGLISH) -> Popup:
     """Return a popup as data: every string is escaped HTML; the map's ``geoPopup`` lays it out."""
     out: Popup = {"t": text(title), "r": [r for r in rows if r]}
-    dated = history(status_history)
+    dated = history(status_history, tr)
     if dated:
         out["h"] = dated
     return out

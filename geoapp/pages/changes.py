@@ -17,17 +17,18 @@ from geo import share
 from geo.map import extras
 from geo.map.text import safe_url
 from geoapp import data, state
-from geoapp.ui import md, today
+from geoapp.ui import _, md, ngettext, today, tr
 
 
 def controls() -> None:
     """Draw the second-date controls (in the sidebar, below the as-of date)."""
-    on = st.checkbox("Show what changed", key=state.CHANGES_KEYS["on"],
-                     help="Ring the crossings whose status or traffic differs between the as-of date and a second "
-                          "date, and list them with the dated facts and their sources.")
+    on = st.checkbox(_("Show what changed"), key=state.CHANGES_KEYS["on"],
+                     help=_("Ring the crossings whose status or traffic differs between the as-of date and a second "
+                            "date, and list them with the dated facts and their sources."))
     if on:
-        st.date_input("Compared with", key=state.CHANGES_KEYS["date"], min_value=share.FIRST_DAY,
-                      max_value=today(), format="YYYY-MM-DD", help="The second date (before or after the as-of date).")
+        st.date_input(_("Compared with"), key=state.CHANGES_KEYS["date"], min_value=share.FIRST_DAY,
+                      max_value=today(), format="YYYY-MM-DD",
+                      help=_("The second date (before or after the as-of date)."))
 
 
 def dates(app_state: share.AppState) -> tuple[dt.date, dt.date] | None:
@@ -67,51 +68,70 @@ def rings(found: geochanges.Changes, version: str) -> tuple[str, dict[str, Any]]
     frame = data.layer("crossings", data.folder(), version)
     points = dict(zip(frame["id"], frame.geometry, strict=True))
     items = changed(found)
-    label = f"changed {found.start} → {found.end} ({len(items)})"
-    return label, extras.changes_display([(points.get(c.id), c.name, c.before.status, c.after.status)
-                                          for c in items])
+    label = _("changed {start} → {end} ({n})").format(start=found.start, end=found.end, n=len(items))
+    names = _names(version)
+    return label, extras.changes_display([(points.get(c.id), names.get(c.id, c.name), c.before.status,
+                                           c.after.status) for c in items], tr())
+
+
+def _names(version: str) -> dict[str, str]:
+    """Return crossing id → name in the reader's script."""
+    return {k: v.rsplit(" (", 1)[0] for k, v in data.crossing_options(data.folder(), version, tr().lang).items()}
 
 
 def source_link(url: str | None) -> str:
     """Return a Markdown link to a source (escaped text when the URL is not http(s))."""
     good = safe_url(url)
     if good is None:
-        return md(url or "no source cited")
-    return f"[source]({quote(good, safe=':/?#[]@!$&*+,;=%~-._')})"
+        return md(url or _("no source cited"))
+    return f"[{_('source')}]({quote(good, safe=':/?#[]@!$&*+,;=%~-._')})"
 
 
 def _state(value: geochanges.State, day: dt.date) -> str:
     if value.since is None:
-        return f"{value.status} (no dated fact before {day})"
-    return value.status + (f" [{', '.join(value.traffic)}]" if value.traffic else "")
+        return _("{status} (no dated fact before {day})").format(status=tr().word(value.status), day=day)
+    return tr().word(value.status) + (f" [{tr().words(value.traffic)}]" if value.traffic else "")
 
 
 def changes_list(found: geochanges.Changes) -> None:
     """List the changed crossings with the facts dated between the two dates and their sources."""
     items = changed(found)
-    st.subheader(f"What changed between {found.start} and {found.end}")
-    st.caption(f"{len(items)} of {found.crossings_compared} crossings have another status or traffic on "
-               f"{found.end} than on {found.start} (ringed on the map).")
+    word = tr().word
+    names = _names_or_empty()
+    st.subheader(_("What changed between {start} and {end}").format(start=found.start, end=found.end))
+    st.caption(ngettext("{n} of {total} crossing has another status or traffic on {end} than on {start} "
+                        "(ringed on the map).",
+                        "{n} of {total} crossings have another status or traffic on {end} than on {start} "
+                        "(ringed on the map).", len(items))
+               .format(n=len(items), total=found.crossings_compared, start=found.start, end=found.end))
     for change in items:
         where = f" ({md(change.countries)})" if change.countries else ""
-        lines = [f"**{md(change.name)}**{where}: {md(_state(change.before, found.start))} → "
+        lines = [f"**{md(names.get(change.id, change.name))}**{where}: {md(_state(change.before, found.start))} → "
                  f"{md(_state(change.after, found.end))}"]
         if change.before.since is not None:
-            lines.append(f"- in force on {found.start}: {md(change.before.status)} since "
-                         f"{md(change.before.since)} — {source_link(change.before.source)}")
+            lines.append("- " + _("in force on {start}: {status} since {since}").format(
+                start=found.start, status=md(word(change.before.status)), since=md(change.before.since))
+                + f" — {source_link(change.before.source)}")
         for fact in change.facts:
-            traffic = f" [{md(', '.join(fact.traffic))}]" if fact.traffic else ""
-            lines.append(f"- {md(fact.date)} **{md(fact.status)}**{traffic}: {md(fact.note)} — "
+            traffic = f" [{md(tr().words(fact.traffic))}]" if fact.traffic else ""
+            lines.append(f"- {md(fact.date)} **{md(word(fact.status))}**{traffic}: {md(fact.note)} — "
                          f"{source_link(fact.source)}")
         st.markdown("\n".join(lines))
     back = found.of_kind(geochanges.CHANGED_BACK)
     if back:
-        with st.expander(f"Changed in between and changed back ({len(back)}, not ringed)"):
+        with st.expander(_("Changed in between and changed back ({n}, not ringed)").format(n=len(back))):
             for change in back:
-                facts = "; ".join(f"{md(f.date)} {md(f.status)} ({source_link(f.source)})" for f in change.facts)
-                st.markdown(f"**{md(change.name)}**: {facts}")
+                facts = "; ".join(f"{md(f.date)} {md(word(f.status))} ({source_link(f.source)})" for f in change.facts)
+                st.markdown(f"**{md(names.get(change.id, change.name))}**: {facts}")
     pipes = found.of_kind(geochanges.CHANGED, "pipelines")
     if pipes:
-        st.markdown("**Pipelines**: " + "; ".join(
-            f"{md(c.name)} {md(c.before.status)} → {md(c.after.status)}" for c in pipes))
+        st.markdown(f"**{_('Pipelines')}**: " + "; ".join(
+            f"{md(c.name)} {md(word(c.before.status))} → {md(word(c.after.status))}" for c in pipes))
+
+
+def _names_or_empty() -> dict[str, str]:
+    try:
+        return _names(data.version())
+    except Exception:  # no crossings layer: the changes' own names
+        return {}
 

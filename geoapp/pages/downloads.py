@@ -19,14 +19,15 @@ from geo import bundle, formats, registry, share
 from geo import map as geomap
 from geo.errors import GeoError
 from geo.formats import FORMATS, MEDIA_TYPES, SUFFIXES
+from geo.i18n import N_
 from geo.vocab import shorten
 from geoapp import data
 from geoapp.pages.measure import DRAWING
 from geoapp.results import Outcome, RouteFile, download_record, route_files, routes_of
-from geoapp.ui import today
+from geoapp.ui import _, today
 
-FORMAT_LABELS = {"geojson": "GeoJSON", "gpkg": "GeoPackage (QGIS)", "kml": "KML (Google Earth)",
-                 "csv": "CSV (spreadsheets, WKT)", "fgb": "FlatGeobuf"}
+FORMAT_LABELS = {"geojson": "GeoJSON", "gpkg": N_("GeoPackage (QGIS)"), "kml": N_("KML (Google Earth)"),
+                 "csv": N_("CSV (spreadsheets, WKT)"), "fgb": "FlatGeobuf"}
 """How each of ``geo.formats.FORMATS`` is named in the format choice."""
 FORMAT_KEY = "dl_format"
 FIGURE_KEY = "_figure_drawn"
@@ -128,12 +129,13 @@ def _deferred(layer_id: str, fmt: str, version: str, day: str, exported: str) ->
 def layers_section(app_state: share.AppState, version: str, outcome: Outcome | None) -> None:
     """Offer every layer in the chosen format, the status history and the zip of everything."""
     day, exported = app_state.as_of.isoformat(), today().isoformat()
-    fmt = st.segmented_control("Format", FORMATS, key=FORMAT_KEY, default=FORMATS[0],
-                               format_func=lambda f: FORMAT_LABELS[f]) or FORMATS[0]
+    fmt = st.segmented_control(_("Format"), FORMATS, key=FORMAT_KEY, default=FORMATS[0],
+                               format_func=lambda f: _(FORMAT_LABELS[f])) or FORMATS[0]
     suffix = SUFFIXES[fmt]
     option = "" if fmt == "geojson" else f" --format {fmt} -o LAYER{suffix}"
-    st.caption(f"Statuses as of {day}: the same bytes as `python -m geo export LAYER{option} --as-of {day}`. "
-               "Licences and sources are in each file's metadata and on the Sources page.")
+    st.caption(_("Statuses as of {day}: the same bytes as `{command}`. Licences and sources are in each file's "
+                 "metadata and on the Sources page.")
+               .format(day=day, command=f"python -m geo export LAYER{option} --as-of {day}"))
     cols = st.columns(3)
     available: list[str] = []
     for layer_id in registry.ids():
@@ -148,10 +150,10 @@ def layers_section(app_state: share.AppState, version: str, outcome: Outcome | N
     history = HISTORY_LAYER in available
     a, b, c = st.columns(3)
     if history:
-        a.download_button("Crossings status history (.csv)", data=lambda: data.history_file(HISTORY_LAYER, path,
-                                                                                            version, day),
+        a.download_button(_("Crossings status history (.csv)"),
+                          data=lambda: data.history_file(HISTORY_LAYER, path, version, day),
                           file_name=bundle.HISTORY_FILE, mime="text/csv", key="dl_history", on_click="ignore",
-                          use_container_width=True, help="One row per dated status fact, with its source.")
+                          use_container_width=True, help=_("One row per dated status fact, with its source."))
     record = download_record(outcome)
     route = bundle.route_geojson(record) if record is not None else None
     drawing = st.session_state.get(DRAWING)
@@ -165,21 +167,22 @@ def layers_section(app_state: share.AppState, version: str, outcome: Outcome | N
                               folder=Path(path), fmt=fmt,
                               history=data.history_file(HISTORY_LAYER, path, version, day) if history else None)
 
-    st.download_button(f"Every layer as {FORMAT_LABELS[fmt]} (.zip)", data=everything,
+    st.download_button(_("Every layer as {format} (.zip)").format(format=_(FORMAT_LABELS[fmt])), data=everything,
                        file_name=f"central-asia-{day}-{fmt}.zip", mime="application/zip", key="dl_zip",
                        on_click="ignore")
 
 
 def figure_section(app_state: share.AppState, version: str, outcome: Outcome | None) -> None:
     """Offer the report figure of the view the map shows: drawn on demand, then PNG and PDF downloads."""
-    st.markdown("**Report figure** of the map as you see it: the shown overlays, route and date, with legend, "
-                "scale bar and attribution.")
+    st.markdown(_("**Report figure** of the map as you see it: the shown overlays, route and date, with legend, "
+                  "scale bar and attribution."))
     layers = figure_layers(app_state.overlays)
     if not layers:
-        st.caption("Show at least one overlay to draw a figure.")
+        st.caption(_("Show at least one overlay to draw a figure."))
         return
     content = (layers, app_state.as_of.isoformat(), route_key(app_state, outcome))
-    value = _view_button(label="Draw the current view", help="Takes a few seconds; draw again after moving the map.",
+    value = _view_button(label=_("Draw the current view"),
+                         help=_("Takes a few seconds; draw again after moving the map."),
                          key=FIGURE_BUTTON, default=None)
     click = clicked_extent(value, st.session_state.get(FIGURE_HANDLED), app_state.view)
     if click is not None:
@@ -187,25 +190,26 @@ def figure_section(app_state: share.AppState, version: str, outcome: Outcome | N
         west, south, east, north = (round(v, 2) for v in click[0])
         request = ((west, south, east, north), *content)
         try:
-            with st.spinner("Drawing the figure…"):
+            with st.spinner(_("Drawing the figure…")):
                 data.figure_images(data.folder(), version, *request)
             st.session_state[FIGURE_KEY] = request
         except GeoError as exc:  # the command line's option names mean nothing here: keep the reason
             reason = str(exc).split(": ", 1)[1] if str(exc).startswith("--bbox") else str(exc)
-            st.error(f"The figure could not be drawn: {shorten(reason, 200)}. Move the map and draw again.")
+            st.error(_("The figure could not be drawn: {reason}. Move the map and draw again.")
+                     .format(reason=shorten(reason, 200)))
             return
     drawn = st.session_state.get(FIGURE_KEY)
     if drawn is None or tuple(drawn[1:]) != content:
         return
     images = data.figure_images(data.folder(), version, *drawn)
     w, s_, e, n = drawn[0]
-    st.caption(f"Drawn for {w:g}–{e:g}° E, {s_:g}–{n:g}° N on {app_state.as_of.isoformat()}; draw again after "
-               "moving the map.")
+    st.caption(_("Drawn for {west}–{east}° E, {south}–{north}° N on {date}; draw again after moving the map.")
+               .format(west=f"{w:g}", east=f"{e:g}", south=f"{s_:g}", north=f"{n:g}", date=app_state.as_of.isoformat()))
     name = f"central-asia-map-{app_state.as_of.isoformat()}"
-    a, b, _ = st.columns(3)
-    a.download_button("Figure (.png)", data=images["png"], file_name=f"{name}.png", mime="image/png",
+    a, b, _rest = st.columns(3)
+    a.download_button(_("Figure (.png)"), data=images["png"], file_name=f"{name}.png", mime="image/png",
                       key="dl_fig_png", on_click="ignore", use_container_width=True)
-    b.download_button("Figure (.pdf)", data=images["pdf"], file_name=f"{name}.pdf", mime="application/pdf",
+    b.download_button(_("Figure (.pdf)"), data=images["pdf"], file_name=f"{name}.pdf", mime="application/pdf",
                       key="dl_fig_pdf", on_click="ignore", use_container_width=True)
 
 
@@ -216,11 +220,11 @@ def html_section(app_state: share.AppState, version: str, outcome: Outcome | Non
     basemap = app_state.basemap if app_state.basemap in geomap.BASEMAPS else geomap.DEFAULT_BASEMAP
     routes = tuple(routes_of(outcome))
     path, day = data.folder(), app_state.as_of.isoformat()
-    st.download_button("Interactive map (HTML)", data=lambda: data.map_html(
+    st.download_button(_("Interactive map (HTML)"), data=lambda: data.map_html(
         path, version, overlays, day, (view.lat, view.lon, view.zoom), basemap, routes),
         file_name=f"central-asia-map-{day}.html", mime="text/html", key="dl_html", on_click="ignore",
-        disabled=not overlays, help="The shown overlays, route and legend as one web page (opens in any browser; "
-        "Leaflet and the basemap load from the internet).")
+        disabled=not overlays, help=_("The shown overlays, route and legend as one web page (opens in any browser; "
+                                      "Leaflet and the basemap load from the internet; in English)."))
 
 
 ROUTE_FORMAT_KEY = "dl_route_format"
@@ -236,7 +240,7 @@ def route_downloads(outcome: Outcome | None) -> None:
     files = route_files(outcome)
     if not files:
         return
-    fmt = st.radio("Route file format", formats.ROUTE_FORMATS, key=ROUTE_FORMAT_KEY, horizontal=True,
+    fmt = st.radio(_("Route file format"), formats.ROUTE_FORMATS, key=ROUTE_FORMAT_KEY, horizontal=True,
                    format_func=lambda f: ROUTE_FORMAT_LABELS.get(f, f))
     fmt = fmt if fmt in formats.ROUTE_FORMATS else formats.ROUTE_FORMATS[0]
     cols = st.columns(max(len(files), 2))
@@ -244,7 +248,8 @@ def route_downloads(outcome: Outcome | None) -> None:
         name = file.stem + formats.SUFFIXES[fmt]
         col.download_button(name, data=_route_bytes(file, fmt), file_name=name, mime=formats.MEDIA_TYPES[fmt],
                             key=f"dl_route_{number}", on_click="ignore", use_container_width=True,
-                            help=f"The {file.title} with its figures and sources (GPX and KML: name and summary).")
+                            help=_("The {route} with its figures and sources (GPX and KML: name and summary).")
+                            .format(route=file.shown_title(_)))
 
 
 def downloads_panel(app_state: share.AppState, version: str, outcome: Outcome | None) -> None:

@@ -8,10 +8,11 @@ import streamlit as st
 
 from geo import map as geomap
 from geo import share
+from geo.i18n import N_, languages
 from geoapp import component, data, state
 from geoapp.pages import changes, downloads, measure, route, search
 from geoapp.results import Outcome, routes_of
-from geoapp.ui import panel, today
+from geoapp.ui import LANG, _, panel, today, tr
 
 MAP_HEIGHT = 620
 
@@ -19,18 +20,21 @@ MAP_HEIGHT = 620
 def sidebar(version: str, missing: list[str]) -> None:
     """Draw the overlay, basemap and date controls."""
     with st.sidebar:
-        st.header("Map")
+        names = languages()
+        st.selectbox(_("Language"), list(names), key=LANG, format_func=lambda code: names.get(code, code))
+        st.header(_("Map"))
         for spec in geomap.OVERLAYS:
-            st.checkbox(spec.title, key=state.OVERLAY.format(spec.id))
-        st.selectbox("Basemap", list(geomap.BASEMAPS), key="basemap", format_func=lambda k: geomap.BASEMAPS[k].title)
-        st.date_input("As of", key="as_of", min_value=share.FIRST_DAY, max_value=today(), format="YYYY-MM-DD",
-                      help="Crossing and pipeline statuses, and routes, as they were on this day.")
+            st.checkbox(_(spec.title), key=state.OVERLAY.format(spec.id))
+        st.selectbox(_("Basemap"), list(geomap.BASEMAPS), key="basemap",
+                     format_func=lambda k: _(geomap.BASEMAPS[k].title))
+        st.date_input(_("As of"), key="as_of", min_value=share.FIRST_DAY, max_value=today(), format="YYYY-MM-DD",
+                      help=_("Crossing and pipeline statuses, and routes, as they were on this day."))
         changes.controls()
         if missing:
-            st.info("Not shown (missing or unreadable): " + ", ".join(sorted(set(missing)))
-                    + ". Run `python -m geo build` to rebuild the layers.")
-        st.caption(f"Data version `{version}`. Pan and zoom never reload the page; the address always holds a link "
-                   "to what you see.")
+            st.info(_("Not shown (missing or unreadable): {layers}. Run `python -m geo build` to rebuild the layers.")
+                    .format(layers=", ".join(sorted(set(missing)))))
+        st.caption(_("Data version `{version}`. Pan and zoom never reload the page; the address always holds a link "
+                     "to what you see.").format(version=version))
 
 
 def band(app_state: share.AppState) -> int:
@@ -43,14 +47,15 @@ def band(app_state: share.AppState) -> int:
 
 def map_document(app_state: share.AppState, version: str, outcome: Outcome | None) -> geomap.Document:
     """Return the document of the map the state shows (overlays prepared once per data version and band)."""
-    shown, _ = data.overlays(app_state.overlays, app_state.as_of, version, band(app_state))
+    shown, _missing = data.overlays(app_state.overlays, app_state.as_of, version, band(app_state), app_state.lang)
     track = st.session_state.get(measure.TRACK) or {}
     basemap = app_state.basemap if app_state.basemap in geomap.BASEMAPS else geomap.DEFAULT_BASEMAP
     found = changes.result(app_state, version)
     return geomap.build_document(
-        shown, as_of=app_state.as_of, view=app_state.view, basemap=basemap, routes=routes_of(outcome),
+        shown, as_of=app_state.as_of, view=app_state.view, basemap=basemap,
+        routes=route.local_names(routes_of(outcome), version),
         track=(track.get("name", ""), track["display"]) if track.get("display") else None, height=MAP_HEIGHT,
-        changes=changes.rings(found, version) if found is not None else None)
+        changes=changes.rings(found, version) if found is not None else None, tr=tr())
 
 
 def start() -> tuple[str, share.AppState]:
@@ -71,11 +76,11 @@ def start() -> tuple[str, share.AppState]:
             return None
 
     state.init(state.known(place, crossings, today()))
-    for notice in st.session_state.get(state.NOTICES, []):
-        st.warning(notice)
+    for key in st.session_state.get(state.NOTICES, []):
+        st.warning(_(share.NOTICE).format(key=key))
     current = state.current(today())
-    _, missing = data.overlays(current.overlays, current.as_of, version, band(current))
-    with panel("sidebar"):
+    _shown, missing = data.overlays(current.overlays, current.as_of, version, band(current), current.lang)
+    with panel(N_("sidebar")):
         sidebar(version, missing)
     return version, state.current(today())
 
@@ -83,30 +88,30 @@ def start() -> tuple[str, share.AppState]:
 def map_page() -> None:
     """Draw the map page: sidebar, map and the route, measure and download panels."""
     version, current = start()
-    places = data.place_options(data.folder(), version)
-    crossings = data.crossing_options(data.folder(), version)
-    st.title("Central Asia: borders, roads, pipelines and crossings")
-    with panel("search"):
+    places = data.place_options(data.folder(), version, current.lang)
+    crossings = data.crossing_options(data.folder(), version, current.lang)
+    st.title(_("Central Asia: borders, roads, pipelines and crossings"))
+    with panel(N_("search")):
         search.search_box(version)
     outcome: Outcome | None = None
-    with panel("route"):
+    with panel(N_("route")):
         outcome = route.outcome(current, version)
     drawings: tuple[Any, ...] = ()
-    with panel("map"):
+    with panel(N_("map")):
         drawings = component.show(map_document(current, version, outcome)).drawings
-    with panel("what changed"):
+    with panel(N_("what changed")):
         found = changes.result(current, version)
         if found is not None:
             changes.changes_list(found)
-    tab_route, tab_measure, tab_download = st.tabs(["Route", "Measure", "Download"])
-    with tab_route, panel("route"):
+    tab_route, tab_measure, tab_download = st.tabs([_("Route"), _("Measure"), _("Download")])
+    with tab_route, panel(N_("route")):
         route.route_panel(current, outcome, places, crossings)
-    with tab_measure, panel("measure"):
+    with tab_measure, panel(N_("measure")):
         measure.measure_panel(drawings, version)
-    with tab_measure, panel("track"):
+    with tab_measure, panel(N_("track")):
         measure.track_panel(version)
-    with tab_download, panel("download"):
+    with tab_download, panel(N_("download")):
         downloads.downloads_panel(state.current(today()), version, outcome)
-    with panel("link"):
+    with panel(N_("link")):
         state.write_link(state.current(today()), today())
     data.warm(version, today())

@@ -13,10 +13,9 @@ import streamlit as st
 from geo import bundle, tracks, upload
 from geo.map.extras import track_display
 from geo.tracks import TrackError
-from geo.vocab import country_name
 from geoapp import data, state
 from geoapp.results import MeasureFailure, Measurement, measure_drawings
-from geoapp.ui import LOG, md
+from geoapp.ui import LOG, _, md, tr
 
 TRACK = "_track"
 DRAWING = "_drawing"
@@ -38,23 +37,26 @@ def drawing_download(results: Sequence[Measurement | MeasureFailure]) -> bytes |
 
 def measure_panel(drawings: Sequence[Mapping[str, Any]], version: str) -> None:
     """Measure the lines and polygons drawn on the map (geodesic, per country)."""
-    st.caption("Draw a line or a polygon with the tools on the map's left; lengths and areas are geodesic "
-               "(WGS84), split by country with the borders layer.")
+    st.caption(_("Draw a line or a polygon with the tools on the map's left; lengths and areas are geodesic "
+                 "(WGS84), split by country with the borders layer."))
     if not drawings:
         return
     results = measure_drawings(drawings, data.countries(data.folder(), version))
     rows = []
+    number = tr().number
     for result in results:
         if isinstance(result, MeasureFailure):
-            st.warning(f"Drawing {result.number}: " + md(result.message))
+            st.warning(_("Drawing {n}: {message}").format(n=result.number, message=md(result.message)))
             continue
-        by_country = ", ".join(f"{k} {v:,.1f} km" for k, v in result.by_country_km.items())
-        area = f", area {result.area_km2:,.1f} km²" if result.area_km2 is not None else ""
-        st.markdown(f"**Drawing {result.number}** ({md(result.kind)}): {result.length_km:,.1f} km{area} — "
+        by_country = ", ".join(f"{k} " + _("{km} km").format(km=number(v, 1)) for k, v in result.by_country_km.items())
+        length = _("{km} km").format(km=number(result.length_km, 1))
+        area = (", " + _("area {area} km²").format(area=number(result.area_km2, 1))
+                if result.area_km2 is not None else "")
+        st.markdown(f"**{_('Drawing {n}').format(n=result.number)}** ({md(result.kind)}): {length}{area} — "
                     + md(by_country))
-        rows.append({"drawing": result.number, "type": result.kind, "length km": round(result.length_km, 2),
-                     "area km²": round(result.area_km2, 1) if result.area_km2 is not None else None,
-                     "km per country": by_country})
+        rows.append({_("drawing"): result.number, _("type"): result.kind, _("length km"): round(result.length_km, 2),
+                     _("area km²"): round(result.area_km2, 1) if result.area_km2 is not None else None,
+                     _("km per country"): by_country})
     if rows:
         st.dataframe(pd.DataFrame(rows), hide_index=True)
     st.session_state[DRAWING] = drawing_download(results)
@@ -83,21 +85,23 @@ def on_track_upload(version: str) -> None:
         return
     except Exception:  # never a traceback for a user's file
         LOG.exception("track %s could not be measured", name)
-        ss[TRACK] = {"name": name, "error": f"{name}: the track could not be measured (internal error)."}
+        ss[TRACK] = {"name": name, "error": _("{name}: the track could not be measured (internal error).")
+                     .format(name=name)}
         return
     mapping = shapely.geometry.mapping(geometry)
     ss[TRACK] = {"name": name, "digest": key, "measured": measured,
-                 "display": track_display(mapping, name, measured),
+                 "display": track_display(mapping, name, measured, tr()),
                  "geojson": upload.track_geojson(name, geometry, measured)}
     ss[state.VIEW] = upload.view_of(geometry)
 
 
 def track_panel(version: str) -> None:
     """Upload a GeoJSON or GPX track: measure it per country, draw it, give it back as GeoJSON."""
-    st.file_uploader(f"Your own track: GeoJSON or GPX, at most {upload.MAX_UPLOAD_BYTES // 1_000_000} MB",
+    most = upload.MAX_UPLOAD_BYTES // 1_000_000
+    st.file_uploader(_("Your own track: GeoJSON or GPX, at most {mb} MB").format(mb=most),
                      type=TRACK_TYPES, key="track_file", on_change=on_track_upload, args=(version,),
-                     help="A line or polygon in WGS84 longitude/latitude (GeoJSON geometry, Feature or "
-                          "FeatureCollection; GPX tracks and routes). It stays in your session only.")
+                     help=_("A line or polygon in WGS84 longitude/latitude (GeoJSON geometry, Feature or "
+                            "FeatureCollection; GPX tracks and routes). It stays in your session only."))
     track = st.session_state.get(TRACK)
     if not track:
         return
@@ -108,19 +112,22 @@ def track_panel(version: str) -> None:
     by_country = measured.get("by_country_km") or {}
     a, b, c = st.columns(3)
     area = measured.get("area_km2")
-    a.metric("Outline" if area is not None else "Length", f"{measured['length_km']:,.1f} km")
-    b.metric("Area", f"{area:,.1f} km²" if area is not None else "—")
-    c.metric("Countries", len([k for k in by_country if k != "??"]))
-    st.caption(f"**{md(track['name'])}** ({md(measured.get('type'))}, {measured.get('vertices', 0):,} points): "
-               "geodesic on WGS84, split by country with the borders layer; `??` is outside every country.")
+    number = tr().number
+    a.metric(_("Outline") if area is not None else _("Length"),
+             _("{km} km").format(km=number(measured["length_km"], 1)))
+    b.metric(_("Area"), _("{area} km²").format(area=number(area, 1)) if area is not None else "—")
+    c.metric(_("Countries"), len([k for k in by_country if k != "??"]))
+    st.caption(f"**{md(track['name'])}** ({md(measured.get('type'))}, "
+               + _("{n} points): geodesic on WGS84, split by country with the borders layer; `??` is outside every "
+                   "country.").format(n=number(measured.get("vertices", 0))))
     if by_country:
-        names = [country_name(k) if k != "??" else "outside every country" for k in by_country]
-        table = pd.DataFrame({"country": names, "code": list(by_country),
-                              "km": [round(v, 1) for v in by_country.values()]})
+        names = [tr().country(k) if k != "??" else _("outside every country") for k in by_country]
+        table = pd.DataFrame({_("country"): names, _("code"): list(by_country),
+                              _("km"): [round(v, 1) for v in by_country.values()]})
         left, right = st.columns([2, 3])
         left.dataframe(table, hide_index=True)
-        right.bar_chart(pd.DataFrame({"km": list(by_country.values())}, index=list(by_country.keys())),
+        right.bar_chart(pd.DataFrame({_("km"): list(by_country.values())}, index=list(by_country.keys())),
                         horizontal=True, height=60 + 28 * len(by_country))
     stem = Path(track["name"]).stem or "track"
-    st.download_button("Download the track as GeoJSON", data=track["geojson"], file_name=f"{stem}.geojson",
+    st.download_button(_("Download the track as GeoJSON"), data=track["geojson"], file_name=f"{stem}.geojson",
                        mime="application/geo+json", key="dl_track", on_click="ignore")

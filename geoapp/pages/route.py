@@ -2,22 +2,62 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
 
 from geo import share
+from geo.i18n import N_, SOURCE, translator
 from geo.map import extras
 from geo.map.text import safe_url
 from geo.vocab import BY_ISO2, MAX_ALTERNATIVES, ROUTABLE, ROUTE_MODES, ROUTE_OPTIMIZE, UNKNOWN_CHOICES
 from geoapp import data, state
+from geoapp.messages import core_message
 from geoapp.results import Comparison, Outcome, Route, RouteError, RouteFailure, Scenario, route_outcome
-from geoapp.ui import md, today
+from geoapp.ui import _, md, ngettext, today, tr
 
-OPTIMIZE_LABELS = {"time": "fastest (hours)", "distance": "shortest (km)"}
-UNKNOWN_LABELS = {"open": "passable, with a warning", "closed": "closed"}
+OPTIMIZE_LABELS = {"time": N_("fastest (hours)"), "distance": N_("shortest (km)")}
+UNKNOWN_LABELS = {"open": N_("passable, with a warning"), "closed": N_("closed")}
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def place_names(path: str, version: str, lang: str) -> dict[str, str]:
+    """Return place id → name in the language's script (the data's own name where it has one)."""
+    frame = data.layer("places", path, version)
+    names = translator(lang)
+    return {str(r.id): names.name(r.name, r.aliases) for r in frame.itertuples(index=False)}
+
+
+def local_names(routes: list[dict[str, object]] | list[Mapping[str, object]], version: str
+                ) -> list[Mapping[str, object]]:
+    """Return route records (to draw) whose ends are named in the reader's script."""
+    lang = tr().lang
+    if lang == SOURCE or not routes:
+        return list(routes)
+    try:
+        names = place_names(data.folder(), version, lang)
+    except Exception:  # no places layer: the core's names stay
+        return list(routes)
+
+    def named(record: Mapping[str, object]) -> dict[str, object]:
+        out = dict(record)
+        for end in ("from", "to"):
+            if str(record.get(end)) in names:
+                out[f"{end}_name"] = names[str(record.get(end))]
+        return out
+
+    return [named(r) | {"alternatives": [named(a) for a in r.get("alternatives") or []]}  # type: ignore[attr-defined]
+            if r.get("alternatives") else named(r) for r in routes]
+
+
+def _optimize(key: str) -> str:
+    return _(OPTIMIZE_LABELS.get(key, key))
+
+
+def _unknown(key: str) -> str:
+    return _(UNKNOWN_LABELS.get(key, key))
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -59,7 +99,7 @@ def route_inputs(places: Mapping[str, str], crossings: Mapping[str, str]) -> Non
     """Draw the route controls."""
     cols = st.columns(len(share.PRESETS))
     for number, (col, preset) in enumerate(zip(cols, share.PRESETS)):
-        col.button(preset.title, key=f"preset_{number}", on_click=state.on_preset, args=(number, today()),
+        col.button(_(preset.title), key=f"preset_{number}", on_click=state.on_preset, args=(number, today()),
                    use_container_width=True)
     keys = state.ROUTE_KEYS | {f"{k}2": v for k, v in state.SECOND_KEYS.items()}
     for key in (keys["origin"], keys["dest"]):
@@ -77,42 +117,53 @@ def route_inputs(places: Mapping[str, str], crossings: Mapping[str, str]) -> Non
 
     a, b, c = st.columns([2, 2, 1])
     # index=None: with no place chosen the widget is empty, as the session says (not the first place)
-    a.selectbox("From", list(places), key=keys["origin"], placeholder="Type a place (any script, aliases too)",
+    def country(k: str) -> str:
+        return f"{tr().country(k)} ({k})"
+
+    a, b, c = st.columns([2, 2, 1])
+    # index=None: with no place chosen the widget is empty, as the session says (not the first place)
+    a.selectbox(_("From"), list(places), key=keys["origin"], placeholder=_("Type a place (any script, aliases too)"),
                 format_func=place, index=None)
-    b.selectbox("To", list(places), key=keys["dest"], placeholder="Type a place (any script, aliases too)",
+    b.selectbox(_("To"), list(places), key=keys["dest"], placeholder=_("Type a place (any script, aliases too)"),
                 format_func=place, index=None)
-    c.radio("Traffic", ROUTE_MODES, key=keys["mode"], horizontal=True)
+    c.radio(_("Traffic"), ROUTE_MODES, key=keys["mode"], horizontal=True, format_func=tr().word)
     a, b = st.columns([4, 1])
-    a.multiselect("Via (in the order chosen)", list(places), key=keys["via"], format_func=place,
-                  max_selections=share.MAX_VIA, placeholder="Type a place to pass (any script, aliases too)",
-                  help="The route passes these places in the order you pick them; remove one and pick it again "
-                       "to move it to the end.")
-    b.radio("Optimise for", ROUTE_OPTIMIZE, key=keys["optimize"], format_func=OPTIMIZE_LABELS.get,
-            help="Fastest: road hours (speed by country, terrain and traffic) plus the time to cross each border "
-                 "post. Shortest: road km only.")
+    a.multiselect(_("Via (in the order chosen)"), list(places), key=keys["via"], format_func=place,
+                  max_selections=share.MAX_VIA, placeholder=_("Type a place to pass (any script, aliases too)"),
+                  help=_("The route passes these places in the order you pick them; remove one and pick it again "
+                         "to move it to the end."))
+    b.radio(_("Optimise for"), ROUTE_OPTIMIZE, key=keys["optimize"], format_func=_optimize,
+            help=_("Fastest: road hours (speed by country, terrain and traffic) plus the time to cross each border "
+                   "post. Shortest: road km only."))
     a, b, c = st.columns(3)
-    a.multiselect("Close crossings", list(crossings), key=keys["close"], format_func=crossing)
-    b.multiselect("Open crossings", list(crossings), key=keys["open"], format_func=crossing)
-    c.multiselect("Avoid countries", list(ROUTABLE), key=keys["avoid"])
+    a.multiselect(_("Close crossings"), list(crossings), key=keys["close"], format_func=crossing,
+                  placeholder=_("Choose crossings"))
+    b.multiselect(_("Open crossings"), list(crossings), key=keys["open"], format_func=crossing,
+                  placeholder=_("Choose crossings"))
+    c.multiselect(_("Avoid countries"), list(ROUTABLE), key=keys["avoid"], format_func=country,
+                  placeholder=_("Choose countries"))
     a, b, c = st.columns(3)
-    a.slider("Alternative routes", 0, MAX_ALTERNATIVES, key=keys["alternatives"],
-             help="Up to three more routes, each through a different set of border crossings.")
-    b.radio("Crossings of unknown status", UNKNOWN_CHOICES, key=keys["unknown"], format_func=UNKNOWN_LABELS.get,
-            horizontal=True, help="A crossing whose status (or, for a foreign vehicle, whose transit rule) no "
-                                  "source gives for the date.")
-    c.selectbox("Vehicle registered in", list(BY_ISO2), key=keys["vehicle"], index=None,
-                format_func=lambda k: f"{BY_ISO2[k].name} ({k})", placeholder="any country (no transit rule)",
-                help="A route never uses a crossing closed to vehicles of this country on the date (e.g. a "
-                     "bilateral post between two other countries).")
-    st.caption("Route date: the map's as-of date in the sidebar.")
-    st.checkbox("Compare with a second scenario", key=keys["compare"])
+    a.slider(_("Alternative routes"), 0, MAX_ALTERNATIVES, key=keys["alternatives"],
+             help=_("Up to three more routes, each through a different set of border crossings."))
+    b.radio(_("Crossings of unknown status"), UNKNOWN_CHOICES, key=keys["unknown"], format_func=_unknown,
+            horizontal=True, help=_("A crossing whose status (or, for a foreign vehicle, whose transit rule) no "
+                                    "source gives for the date."))
+    c.selectbox(_("Vehicle registered in"), list(BY_ISO2), key=keys["vehicle"], index=None,
+                format_func=country, placeholder=_("any country (no transit rule)"),
+                help=_("A route never uses a crossing closed to vehicles of this country on the date (e.g. a "
+                       "bilateral post between two other countries)."))
+    st.caption(_("Route date: the map's as-of date in the sidebar."))
+    st.checkbox(_("Compare with a second scenario"), key=keys["compare"])
     if st.session_state.get(keys["compare"]):
         a, b, c, d = st.columns(4)
-        a.date_input("Second date", key=keys["as_of2"], min_value=share.FIRST_DAY, max_value=today(),
+        a.date_input(_("Second date"), key=keys["as_of2"], min_value=share.FIRST_DAY, max_value=today(),
                      format="YYYY-MM-DD")
-        b.multiselect("Close (second)", list(crossings), key=keys["close2"], format_func=crossing)
-        c.multiselect("Open (second)", list(crossings), key=keys["open2"], format_func=crossing)
-        d.multiselect("Avoid (second)", list(ROUTABLE), key=keys["avoid2"])
+        b.multiselect(_("Close (second)"), list(crossings), key=keys["close2"], format_func=crossing,
+                      placeholder=_("Choose crossings"))
+        c.multiselect(_("Open (second)"), list(crossings), key=keys["open2"], format_func=crossing,
+                      placeholder=_("Choose crossings"))
+        d.multiselect(_("Avoid (second)"), list(ROUTABLE), key=keys["avoid2"], format_func=country,
+                      placeholder=_("Choose countries"))
 
 
 def _name(places: Mapping[str, str], place_id: str) -> str:
@@ -120,11 +171,19 @@ def _name(places: Mapping[str, str], place_id: str) -> str:
 
 
 def _hours(value: float) -> str:
-    return f"{value:,.1f} h"
+    return _("{h} h").format(h=tr().number(value, 1))
+
+
+def _km(value: float) -> str:
+    return _("{km} km").format(km=tr().number(value, 0))
+
+
+def _signed(value: float, shown: Callable[[float], str]) -> str:
+    return ("+" if value > 0 else "−" if value < 0 else "") + shown(abs(value))
 
 
 def _countries(route: Route) -> str:
-    return ", ".join(f"{k} {v:,.0f}" for k, v in route.by_country_km.items())
+    return ", ".join(f"{k} {tr().number(v, 0)}" for k, v in route.by_country_km.items())
 
 
 def show_unknowns(route: Route | RouteFailure, crossings: Mapping[str, str]) -> None:
@@ -132,46 +191,54 @@ def show_unknowns(route: Route | RouteFailure, crossings: Mapping[str, str]) -> 
     day = route.scenario.as_of.isoformat()
     if isinstance(route, Route) and route.unknown_crossings:
         names = ", ".join(crossings.get(c, c) for c in route.unknown_crossings)
-        st.warning(md(f"Uses crossings whose status or transit rule is unknown on {day}, treated as passable: "
-                      f"{names}. Choose “closed” for crossings of unknown status to route around them."))
+        st.warning(md(_("Uses crossings whose status or transit rule is unknown on {day}, treated as passable: "
+                        "{names}. Choose “closed” for crossings of unknown status to route around them.")
+                      .format(day=day, names=names)))
     if route.scenario.unknown == "closed":
         closed = unknown_closed(data.folder(), data.version(), route.scenario)
-        names = ", ".join(crossings.get(c, c) for c in closed) or "none"
+        names = ", ".join(crossings.get(c, c) for c in closed) or _("none")
         vehicle = route.scenario.vehicle
-        rule = f" or whose transit rule for {vehicle}-registered vehicles" if vehicle else ""
-        st.info(md(f"Crossings whose status{rule} is unknown on {day}, treated as closed ({len(closed)}): {names}."))
+        if vehicle:
+            message = _("Crossings whose status or whose transit rule for {vehicle}-registered vehicles is unknown "
+                        "on {day}, treated as closed ({n}): {names}.")
+        else:
+            message = _("Crossings whose status is unknown on {day}, treated as closed ({n}): {names}.")
+        st.info(md(message.format(vehicle=vehicle, day=day, n=len(closed), names=names)))
 
 
 def show_border_times(route: Route) -> None:
     """Show the time to cross each border post the route passes, with its source or the pair default."""
     if not route.border_times:
         return
-    st.caption("Time to cross each border post: a figure cited for the post, or the documented default of its "
-               "country pair.")
+    st.caption(_("Time to cross each border post: a figure cited for the post, or the documented default of its "
+                 "country pair."))
     st.dataframe(pd.DataFrame([{
-        "crossing": b.name, "hours": round(b.hours, 2), "figure": "default" if b.is_default else "cited",
-        "since": b.since, "source": "" if b.is_default else safe_url(b.source) or "", "note": b.note,
+        _("crossing"): b.name, _("hours"): round(b.hours, 2), _("figure"): _("default") if b.is_default else _("cited"),
+        _("since"): b.since, _("source"): "" if b.is_default else safe_url(b.source) or "", _("note"): b.note,
     } for b in route.border_times]), hide_index=True, column_config={
-        "source": st.column_config.LinkColumn("source", display_text="source"),
-        "figure": st.column_config.TextColumn("figure", help="cited for this post, or the documented default "
-                                                             "of its country pair")})
+        _("source"): st.column_config.LinkColumn(_("source"), display_text=_("source")),
+        _("figure"): st.column_config.TextColumn(_("figure"), help=_("cited for this post, or the documented "
+                                                                     "default of its country pair"))})
 
 
 def show_alternatives(route: Route, asked: int) -> None:
     """List the route and its alternatives (as drawn on the map) with km, hours, border hours and countries."""
     if asked <= 0:
         return
-    rows = [(extras.ROUTE.key, "best", route)]
-    rows += [(swatch.key, swatch.label, alt) for swatch, alt in zip(extras.ALTERNATIVES, route.alternatives)]
-    st.markdown("**Alternatives** through other sets of border crossings")
+    rows = [(extras.ROUTE.key, _("best"), route)]
+    rows += [(swatch.key, _(swatch.label), alt) for swatch, alt in zip(extras.ALTERNATIVES, route.alternatives)]
+    st.markdown(_("**Alternatives** through other sets of border crossings"))
     st.dataframe(pd.DataFrame([{
-        "route": label, "line": extras.LOOKS[key], "km": round(r.distance_km), "hours": round(r.duration_h, 1),
-        "border hours": round(r.border_h, 1), "countries (km)": _countries(r),
-        "crossings": ", ".join(str(c["name"]) for c in r.crossings) or "none",
+        _("route"): label, _("line"): _(extras.LOOKS[key]), _("km"): round(r.distance_km),
+        _("hours"): round(r.duration_h, 1), _("border hours"): round(r.border_h, 1),
+        _("countries (km)"): _countries(r),
+        _("crossings"): ", ".join(str(c["name"]) for c in r.crossings) or _("none"),
     } for key, label, r in rows]), hide_index=True)
     if len(route.alternatives) < asked:
-        st.caption(f"Only {len(route.alternatives)} of the {asked} alternatives asked for pass a different set "
-                   "of crossings under this scenario.")
+        st.caption(ngettext("Only {found} of the {n} alternative asked for passes a different set of crossings "
+                            "under this scenario.",
+                            "Only {found} of the {n} alternatives asked for pass a different set of crossings "
+                            "under this scenario.", asked).format(found=len(route.alternatives), n=asked))
 
 
 def show_route(result: Route | RouteFailure, places: Mapping[str, str], crossings: Mapping[str, str],
@@ -181,42 +248,48 @@ def show_route(result: Route | RouteFailure, places: Mapping[str, str], crossing
     ``compact`` (half the page wide, in a comparison) puts the figures on two rows.
     """
     via = ", ".join(_name(places, v) for v in result.via) if isinstance(result, Route) else ""
+    scenario = result.scenario
     st.markdown(f"**{_name(places, result.source)} → {_name(places, result.target)}**"
-                + (f" via {via}" if via else "") + f" on "
-                f"{result.scenario.as_of.isoformat()} · {result.scenario.mode} · "
-                f"{OPTIMIZE_LABELS[result.scenario.optimize]}"
-                + (f" · {result.scenario.vehicle}-registered vehicle" if result.scenario.vehicle else ""))
+                + (" " + _("via {places}").format(places=via) if via else "") + " "
+                + _("on {date}").format(date=scenario.as_of.isoformat())
+                + f" · {tr().word(scenario.mode)} · {_optimize(scenario.optimize)}"
+                + (" · " + _("{country}-registered vehicle").format(country=scenario.vehicle)
+                   if scenario.vehicle else ""))
     if isinstance(result, RouteFailure):
-        st.warning("No route: " + md(result.reason))
+        st.warning(_("No route: {reason}").format(reason=md(core_message(result.reason, tr()))))
         show_unknowns(result, crossings)
         return
     a, b, c, d, e = st.columns(5) if not compact else (*st.columns(2), *st.columns(3))
-    a.metric("Travel time", _hours(result.duration_h),
-             help="Road hours plus the typical time to cross each border post (queues are not modelled).")
-    b.metric("Road distance", f"{result.distance_km:,.0f} km")
-    c.metric("Straight line", f"{result.geodesic_km:,.0f} km")
-    d.metric("Detour", f"×{result.detour_ratio:.2f}" if result.detour_ratio else "—")
-    e.metric("On published lengths", f"{result.cited_share:.0%}")
-    st.caption(f"Travel time = road {_hours(result.road_h)} + borders {_hours(result.border_h)} "
-               f"({len(result.border_times)} crossing{'s' if len(result.border_times) != 1 else ''}).")
+    a.metric(_("Travel time"), _hours(result.duration_h),
+             help=_("Road hours plus the typical time to cross each border post (queues are not modelled)."))
+    b.metric(_("Road distance"), _km(result.distance_km))
+    c.metric(_("Straight line"), _km(result.geodesic_km))
+    d.metric(_("Detour"), f"×{tr().number(result.detour_ratio, 2)}" if result.detour_ratio else "—")
+    e.metric(_("On published lengths"), f"{tr().number(result.cited_share * 100, 0)} %")
+    n = len(result.border_times)
+    st.caption(ngettext("Travel time = road {road} + borders {border} ({n} crossing).",
+                        "Travel time = road {road} + borders {border} ({n} crossings).", n)
+               .format(road=_hours(result.road_h), border=_hours(result.border_h), n=n))
     show_unknowns(result, crossings)
     show_alternatives(result, alternatives)
     by_country = result.by_country_km
     if by_country:
-        st.bar_chart(pd.DataFrame({"km": list(by_country.values())}, index=list(by_country.keys())),
+        st.bar_chart(pd.DataFrame({_("km"): list(by_country.values())}, index=list(by_country.keys())),
                      horizontal=True, height=60 + 28 * len(by_country))
     show_border_times(result)
+    word = tr().word
     if result.crossings:
         st.dataframe(pd.DataFrame([{
-            "crossing": x["name"], "countries": x["countries"], "status": x["status"], "since": x.get("status_since"),
-            "access": x.get("access") or "unknown", "override": x.get("override") or "",
-            "source": safe_url(x.get("source")),
-        } for x in result.crossings]), hide_index=True, column_config={"source": st.column_config.LinkColumn(
-            "source", display_text="source")})
+            _("crossing"): x["name"], _("countries"): x["countries"], _("status"): word(x["status"]),
+            _("since"): x.get("status_since"), _("access"): word(x.get("access") or "unknown"),
+            _("override"): word(x.get("override") or ""), _("source"): safe_url(x.get("source")),
+        } for x in result.crossings]), hide_index=True, column_config={_("source"): st.column_config.LinkColumn(
+            _("source"), display_text=_("source"))})
     if result.roads:
         st.dataframe(pd.DataFrame([{
-            "Soviet no.": r.get("soviet_ref") or "", "current": ", ".join(r.get("refs") or []), "road": r["name"],
-            "country": r["country"], "km": r.get("length_km"), "length": r.get("length_method") or "",
+            _("Soviet no."): r.get("soviet_ref") or "", _("current"): ", ".join(r.get("refs") or []),
+            _("road"): r["name"], _("country"): r["country"], _("km"): r.get("length_km"),
+            _("length"): word(r.get("length_method") or ""),
         } for r in result.roads]), hide_index=True, height=min(36 * (len(result.roads) + 1), 300))
     for warning in result.warnings:
         st.caption("⚠ " + md(warning))
@@ -230,30 +303,31 @@ def show_comparison(result: Comparison, places: Mapping[str, str], crossings: Ma
         show_route(result.first, places, crossings, compact=True)
     with right:
         show_route(result.second, places, crossings, compact=True)
-    st.subheader("Second scenario against the first")
+    st.subheader(_("Second scenario against the first"))
     a, b, c, d = st.columns(4)
-    a.metric("Δ travel time", "—" if result.delta_h is None else f"{result.delta_h:+,.1f} h")
-    b.metric("Δ distance", "—" if result.delta_km is None else f"{result.delta_km:+,.0f} km")
+    a.metric(_("Δ travel time"), "—" if result.delta_h is None else _signed(result.delta_h, _hours))
+    b.metric(_("Δ distance"), "—" if result.delta_km is None else _signed(result.delta_km, _km))
     summary = result.to_dict()
-    c.metric("Countries added", ", ".join(summary["countries_added"]) or "none")
-    d.metric("Countries removed", ", ".join(summary["countries_removed"]) or "none")
-    st.caption("Crossings added: " + md(", ".join(crossings.get(c, c) for c in summary["crossings_added"]) or "none")
-               + " · removed: " + md(", ".join(crossings.get(c, c) for c in summary["crossings_removed"]) or "none"))
+    c.metric(_("Countries added"), ", ".join(summary["countries_added"]) or _("none"))
+    d.metric(_("Countries removed"), ", ".join(summary["countries_removed"]) or _("none"))
+    added = ", ".join(crossings.get(c, c) for c in summary["crossings_added"]) or _("none")
+    removed = ", ".join(crossings.get(c, c) for c in summary["crossings_removed"]) or _("none")
+    st.caption(md(_("Crossings added: {added} · removed: {removed}").format(added=added, removed=removed)))
     if alternatives:
-        st.caption("Alternative routes are listed for a single scenario: turn the comparison off to see them.")
+        st.caption(_("Alternative routes are listed for a single scenario: turn the comparison off to see them."))
 
 
 def route_panel(app_state: share.AppState, result: Outcome | None, places: Mapping[str, str],
                 crossings: Mapping[str, str]) -> None:
     """Draw the route tab."""
     if not places:
-        st.info("Routing needs the roads, places and crossings layers (not built yet).")
+        st.info(_("Routing needs the roads, places and crossings layers (not built yet)."))
         return
     route_inputs(places, crossings)
     if result is None:
-        st.caption("Choose where from and where to, or a preset.")
+        st.caption(_("Choose where from and where to, or a preset."))
     elif isinstance(result, RouteError):
-        st.warning(md(result.message))
+        st.warning(md(core_message(result.message, tr())))
     elif isinstance(result, Comparison):
         show_comparison(result, places, crossings, app_state.alternatives)
     else:

@@ -11,7 +11,8 @@ import streamlit as st
 from geo.errors import GeoError
 from geo.vocab import shorten
 from geoapp import data, state
-from geoapp.ui import md
+from geoapp.messages import core_message
+from geoapp.ui import _, md, tr
 
 KEY = "find"
 MESSAGE = "_find_message"
@@ -35,19 +36,22 @@ def place_point(place_id: str, version: str) -> tuple[float, float] | None:
 
 
 def find(text: str, version: str) -> str | None:
-    """Centre the map on the place or crossing a text names; return a one-line message when it cannot."""
+    """Centre the map on the place or crossing a text names; return a one-line message when it cannot.
+
+    The message is in the reader's language at the time of the search.
+    """
     text = text.strip()
     if not text:
         return None
     try:
         place_id = str(data.engine(data.folder(), version).resolve(text[:100]))
     except GeoError as exc:
-        return str(exc).replace("place", "place or crossing", 1)
+        return core_message(str(exc).replace("place", "place or crossing", 1), tr())
     except Exception:  # no routing data: no names to search
-        return "Search is not available: the places layer could not be read."
+        return _("Search is not available: the places layer could not be read.")
     point = place_point(place_id, version)
     if point is None:
-        return f"{shorten(text)!r} has no position on the map."
+        return _("{name} has no position on the map.").format(name=repr(shorten(text)))
     centre(point[0], point[1], ZOOM)
     return None
 
@@ -58,8 +62,9 @@ def search_box(version: str) -> None:
     def on_enter() -> None:
         st.session_state[MESSAGE] = find(str(st.session_state.get(KEY) or ""), version)
 
-    st.text_input("Find on the map", key=KEY, on_change=on_enter, placeholder="Place or crossing, e.g. Ходжент, Frunze",
-                  help="Any script, old names and aliases, as the route fields accept them.")
+    st.text_input(_("Find on the map"), key=KEY, on_change=on_enter,
+                  placeholder=_("Place or crossing, e.g. Ходжент, Frunze"),
+                  help=_("Any script, old names and aliases, as the route fields accept them."))
     message = st.session_state.get(MESSAGE)
     if message:
         st.caption(f"⚠️ {md(message)}")

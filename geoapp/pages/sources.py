@@ -7,29 +7,32 @@ from pathlib import Path
 import streamlit as st
 
 from geo import bundle
+from geo.i18n import N_
 from geoapp import data
-from geoapp.ui import md, panel
+from geoapp.ui import _, md, ngettext, panel
 
 
 def sources_page() -> None:
     """Draw the Sources page."""
-    st.title("Sources and licences")
-    st.markdown("Map data © [OpenStreetMap contributors](https://www.openstreetmap.org/copyright), "
-                "available under the Open Database License (ODbL). Basemap tiles: © OpenStreetMap contributors; "
-                "light basemap © CARTO.")
-    with panel("sources"):
+    st.title(_("Sources and licences"))
+    st.markdown(_("Map data © [OpenStreetMap contributors](https://www.openstreetmap.org/copyright), "
+                  "available under the Open Database License (ODbL). Basemap tiles: © OpenStreetMap contributors; "
+                  "light basemap © CARTO."))
+    with panel(N_("sources")):
         for record in bundle.sources(Path(data.folder())):
             with st.container(border=True):
-                st.subheader(f"{record['title']}")
-                st.markdown(f"Layer `{md(record['id'])}` · {record['feature_count'] or 'not built'} features · "
-                            f"built {md(record['built'] or '—')} · {record['cited_urls']} cited URLs")
-                st.markdown(f"**Licence:** [{md(record['licence'])}]({record['licence_url']})  \n"
-                            f"**Attribution:** {md(record['attribution'])}")
-                st.markdown(f"**Method:** {md(record['method'])}")
+                st.subheader(record["title"])
+                count = record["feature_count"]
+                st.markdown(_("Layer `{id}` · {features} · built {built} · {urls} cited URLs").format(
+                    id=md(record["id"]), features=ngettext("{n} feature", "{n} features", int(count)).format(n=count)
+                    if count else _("not built"), built=md(record["built"] or "—"), urls=record["cited_urls"]))
+                st.markdown(f"**{_('Licence:')}** [{md(record['licence'])}]({record['licence_url']})  \n"
+                            f"**{_('Attribution:')}** {md(record['attribution'])}")
+                st.markdown(f"**{_('Method:')}** {md(record['method'])}")
                 if record["notes"]:
-                    st.markdown(f"**Notes:** {md(record['notes'])}")
+                    st.markdown(f"**{_('Notes:')}** {md(record['notes'])}")
                 for upstream in record["upstream"]:
                     st.markdown(f"- {md(upstream['name'])}, {md(upstream['version'])} — {md(upstream['url'])} "
                                 f"({md(upstream['licence'])})")
-        st.subheader("Citation policy")
-        st.markdown(md(bundle.CITATION_POLICY))
+        st.subheader(_("Citation policy"))
+        st.markdown(md(_(bundle.CITATION_POLICY)))

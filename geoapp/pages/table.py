@@ -14,6 +14,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from geo.i18n import ENGLISH, N_, Translator
 from geo.map.geometry import rows as records
 from geo.map.text import safe_url
 from geo.palette import STATUS_STYLES
@@ -21,9 +22,15 @@ from geo.store import redate
 from geo.vocab import STATUSES
 from geoapp import component, data, state
 from geoapp.pages import changes, map_page, search
-from geoapp.ui import md, panel, today
+from geoapp.ui import _, md, panel, today, tr
 
-KINDS = {"crossings": "Crossings", "roads": "Roads", "places": "Places"}
+KINDS = {"crossings": N_("Crossings"), "roads": N_("Roads"), "places": N_("Places")}
+COLUMNS = {"name": N_("name"), "countries": N_("countries"), "status": N_("status"), "since": N_("since"),
+           "traffic": N_("traffic"), "mode": N_("mode"), "access": N_("access"), "designation": N_("designation"),
+           "soviet_ref": N_("Soviet no."), "country": N_("country"), "length_km": N_("length, km"),
+           "geometry_accuracy": N_("geometry"), "other names": N_("other names"), "kind": N_("kind"),
+           "from": N_("from"), "to": N_("until"), "note": N_("note"), "source": N_("source")}
+"""Column headers of the tables as the reader sees them (the frames keep their English column names)."""
 TABLE_KEY = "tbl_{}"
 """Session key of a table's row selection."""
 ZOOM = {"crossings": 11, "roads": 9, "places": 11}
@@ -42,27 +49,28 @@ def _text(value: Any) -> str:
     return ", ".join(_items(value))
 
 
-def status_label(status: Any) -> str:
+def status_label(status: Any, tr: Translator = ENGLISH) -> str:
     """Return a status as text with its glyph (the map's marker glyph), e.g. ``✕ closed``.
 
     >>> status_label("closed"), status_label(None)
     ('✕ closed', '? unknown')
     """
     key = str(status) if status in STATUS_STYLES else "unknown"
-    return f"{STATUS_STYLES[key].glyph} {key}"
+    return f"{STATUS_STYLES[key].glyph} {tr.word(key)}"
 
 
-def crossings_table(frame: pd.DataFrame, day: dt.date) -> pd.DataFrame:
+def crossings_table(frame: pd.DataFrame, day: dt.date, tr: Translator = ENGLISH) -> pd.DataFrame:
     """Return one row per crossing: names, country pair, status on ``day`` with its date, traffic, mode, access."""
     dated = redate(frame, day)
     rows = []
     for r in records(dated):
         point = r.geometry
         rows.append({
-            "id": r.id, "name": r.name, "countries": r.countries, "status": status_label(r.status),
+            "id": r.id, "name": tr.name(r.name, r.names), "countries": r.countries,
+            "status": status_label(r.status, tr),
             "since": r.status_since if isinstance(r.status_since, str) else None,
-            "traffic": _text(r.status_traffic) or _text(r.traffic), "mode": _text(r.modes),
-            "access": r.status_access if isinstance(r.status_access, str) else None,
+            "traffic": tr.words(_items(r.status_traffic) or _items(r.traffic)), "mode": tr.words(_items(r.modes)),
+            "access": tr.word(r.status_access) if isinstance(r.status_access, str) else None,
             "lat": None if point is None or point.is_empty else round(float(point.y), 5),
             "lon": None if point is None or point.is_empty else round(float(point.x), 5),
         })
@@ -70,7 +78,7 @@ def crossings_table(frame: pd.DataFrame, day: dt.date) -> pd.DataFrame:
                                        "lat", "lon"])
 
 
-def roads_table(frame: pd.DataFrame) -> pd.DataFrame:
+def roads_table(frame: pd.DataFrame, tr: Translator = ENGLISH) -> pd.DataFrame:
     """Return one row per road segment: designations, Soviet reference, country, length, geometry accuracy.
 
     ``lat``/``lon`` is the segment's midpoint along its line (where the map centres).
@@ -82,7 +90,7 @@ def roads_table(frame: pd.DataFrame) -> pd.DataFrame:
         rows.append({
             "id": r.id, "name": r.name, "designation": _text(r.refs), "soviet_ref": r.soviet_ref or None,
             "country": r.country, "length_km": None if r.length_km is None else round(float(r.length_km), 1),
-            "geometry_accuracy": r.geometry_accuracy,
+            "geometry_accuracy": tr.word(r.geometry_accuracy) if r.geometry_accuracy else None,
             "lat": None if mid is None else round(float(mid.y), 5),
             "lon": None if mid is None else round(float(mid.x), 5),
         })
@@ -90,9 +98,11 @@ def roads_table(frame: pd.DataFrame) -> pd.DataFrame:
                                        "geometry_accuracy", "lat", "lon"])
 
 
-def places_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return one row per place: name, other names, kind and country."""
-    rows = [{"id": r.id, "name": r.name, "other names": _text(r.aliases), "kind": r.kind, "country": r.country,
+def places_table(frame: pd.DataFrame, tr: Translator = ENGLISH) -> pd.DataFrame:
+    """Return one row per place: name (in the reader's script where the data has it), other names, kind, country."""
+    rows = [{"id": r.id, "name": tr.name(r.name, r.aliases),
+             "other names": ", ".join(n for n in [r.name, *_items(r.aliases)] if n != tr.name(r.name, r.aliases)),
+             "kind": tr.word(r.kind), "country": r.country,
              "lat": round(float(r.geometry.y), 5), "lon": round(float(r.geometry.x), 5)}
             for r in records(frame) if r.geometry is not None and not r.geometry.is_empty]
     return pd.DataFrame(rows, columns=["id", "name", "other names", "kind", "country", "lat", "lon"])
@@ -142,14 +152,17 @@ def history_frame(history: Any, day: dt.date) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["from", "to", "status", "note", "source"])
 
 
-def timeline(periods: pd.DataFrame) -> alt.Chart:
+def timeline(periods: pd.DataFrame, tr: Translator = ENGLISH) -> alt.Chart:
     """Return the status timeline: one bar per period, on the row of its status, in the status colour."""
-    colours = alt.Scale(domain=list(STATUSES), range=[STATUS_STYLES[s].colour for s in STATUSES])
+    words = [tr.word(s) for s in STATUSES]
+    periods = periods.assign(status=periods["status"].map(tr.word))
+    colours = alt.Scale(domain=words, range=[STATUS_STYLES[s].colour for s in STATUSES])
     chart: alt.Chart = alt.Chart(periods).mark_bar(height=16, stroke="#222", strokeWidth=0.5).encode(
         x=alt.X("from:T", title=None, axis=alt.Axis(format="%Y", tickCount="year")), x2="to:T",
-        y=alt.Y("status:N", sort=list(STATUSES), title=None, scale=alt.Scale(domain=list(STATUSES))),
+        y=alt.Y("status:N", sort=words, title=None, scale=alt.Scale(domain=words)),
         color=alt.Color("status:N", scale=colours, legend=None),
-        tooltip=[alt.Tooltip("from:T", title="from"), alt.Tooltip("to:T", title="until"), "status:N", "note:N"],
+        tooltip=[alt.Tooltip("from:T", title=tr.gettext("from")), alt.Tooltip("to:T", title=tr.gettext("until")),
+             alt.Tooltip("status:N", title=tr.gettext("status")), alt.Tooltip("note:N", title=tr.gettext("note"))],
     ).properties(height=150)
     return chart
 
@@ -160,13 +173,25 @@ def crossing_details(row: pd.Series, frame: pd.DataFrame, day: dt.date) -> None:
     if found.empty:
         return
     periods = history_frame(found.iloc[0]["status_history"], day)
-    st.markdown(f"**Status history: {md(row['name'])}**")
+    st.markdown("**" + _("Status history: {name}").format(name=md(row["name"])) + "**")
     if periods.empty:
-        st.caption("No dated status fact.")
+        st.caption(_("No dated status fact."))
         return
-    st.altair_chart(timeline(periods), width="stretch")
-    st.dataframe(periods, hide_index=True, width="stretch",
-                 column_config={"source": st.column_config.LinkColumn("source", display_text="source")})
+    st.altair_chart(timeline(periods, tr()), width="stretch")
+    shown = periods.assign(status=periods["status"].map(tr().word))
+    st.dataframe(shown, hide_index=True, width="stretch", column_config={
+        **headers(shown), "source": st.column_config.LinkColumn(_("source"), display_text=_("source"))})
+
+
+def headers(table: pd.DataFrame) -> dict[str, Any]:
+    """Return the column configuration that shows a table's headers in the reader's language."""
+    return {c: st.column_config.Column(_(COLUMNS[c])) for c in table.columns if c in COLUMNS}
+
+
+def keep_options(key: str, options: Sequence[str]) -> list[str]:
+    """Return the options of a filter, first dropping chosen values it no longer offers (another language)."""
+    st.session_state[key] = [v for v in st.session_state.get(key) or [] if v in options]
+    return list(options)
 
 
 def chosen(table: pd.DataFrame, key: str) -> pd.Series | None:
@@ -185,7 +210,7 @@ def chosen(table: pd.DataFrame, key: str) -> pd.Series | None:
 def show_table(kind: str, table: pd.DataFrame) -> pd.Series | None:
     """Draw a table with row selection; return the chosen row after centring the map on it."""
     key = TABLE_KEY.format(kind)
-    config = {"lat": None, "lon": None, "id": None}
+    config = {**headers(table), "lat": None, "lon": None, "id": None}
     st.dataframe(table, key=key, on_select="rerun", selection_mode="single-row", hide_index=True,
                  width="stretch", height=420, column_config=config)  # type: ignore[arg-type]
     row = chosen(table, key)
@@ -200,14 +225,17 @@ def show_table(kind: str, table: pd.DataFrame) -> pd.Series | None:
 def crossings_tab(version: str, day: dt.date) -> None:
     """Draw the crossings table with its filters and the chosen crossing's history."""
     frame = data.layer("crossings", data.folder(), version)
-    table = crossings_table(frame, day)
+    table = crossings_table(frame, day, tr())
     left, middle, right = st.columns(3)
-    text = left.text_input("Filter crossings", key="tbl_x_text", placeholder="name, traffic, access…")
-    countries = middle.multiselect("Country", countries_of(table, "countries"), key="tbl_x_country")
-    statuses = right.multiselect(f"Status on {day}", [status_label(s) for s in STATUSES], key="tbl_x_status")
+    text = left.text_input(_("Filter crossings"), key="tbl_x_text", placeholder=_("name, traffic, access…"))
+    countries = middle.multiselect(_("Country"), countries_of(table, "countries"), key="tbl_x_country",
+                                   placeholder=_("Choose countries"))
+    options = keep_options("tbl_x_status", [status_label(s, tr()) for s in STATUSES])
+    statuses = right.multiselect(_("Status on {day}").format(day=day), options, key="tbl_x_status",
+                                 placeholder=_("Choose statuses"))
     shown = filtered(table, text=text, countries=countries, column="countries", values={"status": statuses})
-    st.caption(f"{len(shown)} of {len(table)} crossings; status on {day} (the sidebar's date). "
-               "Click a column to sort, a row to centre the map on it.")
+    st.caption(_("{shown} of {total} crossings; status on {day} (the sidebar's date). Click a column to sort, a row "
+                 "to centre the map on it.").format(shown=len(shown), total=len(table), day=day))
     row = show_table("crossings", shown.reset_index(drop=True))
     if row is not None:
         crossing_details(row, frame, day)
@@ -215,38 +243,43 @@ def crossings_tab(version: str, day: dt.date) -> None:
 
 def roads_tab(version: str) -> None:
     """Draw the roads table with its filters."""
-    table = roads_table(data.layer("roads", data.folder(), version))
+    table = roads_table(data.layer("roads", data.folder(), version), tr())
     left, middle, right = st.columns(3)
-    text = left.text_input("Filter roads", key="tbl_r_text", placeholder="M41, E40, Osh…")
-    countries = middle.multiselect("Country", countries_of(table, "country"), key="tbl_r_country")
-    accuracy = right.multiselect("Geometry accuracy", sorted(table["geometry_accuracy"].dropna().unique()),
-                                 key="tbl_r_accuracy")
+    text = left.text_input(_("Filter roads"), key="tbl_r_text", placeholder=_("M41, E40, Osh…"))
+    countries = middle.multiselect(_("Country"), countries_of(table, "country"), key="tbl_r_country",
+                                   placeholder=_("Choose countries"))
+    options = keep_options("tbl_r_accuracy", sorted(table["geometry_accuracy"].dropna().unique()))
+    accuracy = right.multiselect(_("Geometry accuracy"), options, key="tbl_r_accuracy", placeholder=_("Choose"))
     shown = filtered(table, text=text, countries=countries, values={"geometry_accuracy": accuracy})
-    st.caption(f"{len(shown)} of {len(table)} road segments; lengths in km. Click a row to centre the map on it.")
+    st.caption(_("{shown} of {total} road segments; lengths in km. Click a row to centre the map on it.")
+               .format(shown=len(shown), total=len(table)))
     show_table("roads", shown.reset_index(drop=True))
 
 
 def places_tab(version: str) -> None:
     """Draw the places table with its filters."""
-    table = places_table(data.layer("places", data.folder(), version))
+    table = places_table(data.layer("places", data.folder(), version), tr())
     left, middle, right = st.columns(3)
-    text = left.text_input("Filter places", key="tbl_p_text", placeholder="any name or alias")
-    countries = middle.multiselect("Country", countries_of(table, "country"), key="tbl_p_country")
-    kinds = right.multiselect("Kind", sorted(table["kind"].dropna().unique()), key="tbl_p_kind")
+    text = left.text_input(_("Filter places"), key="tbl_p_text", placeholder=_("any name or alias"))
+    countries = middle.multiselect(_("Country"), countries_of(table, "country"), key="tbl_p_country",
+                                   placeholder=_("Choose countries"))
+    options = keep_options("tbl_p_kind", sorted(table["kind"].dropna().unique()))
+    kinds = right.multiselect(_("Kind"), options, key="tbl_p_kind", placeholder=_("Choose"))
     shown = filtered(table, text=text, countries=countries, values={"kind": kinds})
-    st.caption(f"{len(shown)} of {len(table)} places. Click a row to centre the map on it.")
+    st.caption(_("{shown} of {total} places. Click a row to centre the map on it.")
+               .format(shown=len(shown), total=len(table)))
     show_table("places", shown.reset_index(drop=True))
 
 
 def table_page() -> None:
     """Draw the table view: sidebar, the tables on the left and the map on the right."""
     version, current = map_page.start()
-    st.title("Tables: crossings, roads and places")
+    st.title(_("Tables: crossings, roads and places"))
     left, right = st.columns([3, 2], gap="medium")
     with left:
-        kind = st.radio("Table", list(KINDS), key="tbl_kind", horizontal=True, format_func=KINDS.__getitem__,
+        kind = st.radio(_("Table"), list(KINDS), key="tbl_kind", horizontal=True, format_func=lambda k: _(KINDS[k]),
                         label_visibility="collapsed")
-        with panel(f"{kind} table"):
+        with panel(N_("table")):
             if kind == "crossings":
                 crossings_tab(version, current.as_of)
             elif kind == "roads":
@@ -255,14 +288,14 @@ def table_page() -> None:
                 places_tab(version)
     current = state.current(today())
     with right:
-        with panel("search"):
+        with panel(N_("search")):
             search.search_box(version)
-        with panel("map"):
+        with panel(N_("map")):
             component.show(map_page.map_document(current, version, None))
-        with panel("what changed"):
+        with panel(N_("what changed")):
             found = changes.result(current, version)
             if found is not None:
                 changes.changes_list(found)
-    with panel("link"):
+    with panel(N_("link")):
         state.write_link(state.current(today()), today())
 

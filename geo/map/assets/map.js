@@ -5,7 +5,12 @@
 
     var KEY = /^[a-z0-9-]+$/;
     var state = {map: null, el: null, drawn: null, groups: [], basemap: null, basemapKey: null, legend: null,
-                 legendHtml: null, view: null, band: -1, base: null, report: null};
+                 legendHtml: null, view: null, band: -1, base: null, report: null, text: {}};
+
+    function words(key) {
+        /* The map's own words come with the document (base.text, in the reader's language). */
+        return state.text[key] || '';
+    }
 
     function keys(feature) {
         var k = (feature.properties || {}).k;
@@ -35,7 +40,7 @@
         if (p.h && p.h.length) {
             var head = document.createElement('div'), history = document.createElement('table');
             head.className = 'geo-foot';
-            head.textContent = 'Status history';
+            head.textContent = words('history');
             history.className = 'geo-history';
             p.h.forEach(function (h) {
                 var tr = history.insertRow();
@@ -123,8 +128,8 @@
             body.innerHTML = this.options.html;
             function show(open) {
                 div.classList.toggle('geo-collapsed', !open);
-                button.textContent = open ? 'Legend \u25BE' : 'Legend \u25B8';
-                button.title = open ? 'Hide the legend' : 'Show the legend';
+                button.textContent = words('legend') + (open ? ' \u25BE' : ' \u25B8');
+                button.title = open ? words('legendHide') : words('legendShow');
                 button.setAttribute('aria-expanded', open ? 'true' : 'false');
             }
             if (typeof window.geoLegendOpen !== 'boolean') {
@@ -193,13 +198,15 @@
         state.base = base;
         state.view = base.view.join(',');
         state.report = onReport || null;
+        state.text = base.text || {};
         state.band = bandOf(map.getZoom());
         window.map = map;
         map.attributionControl.setPrefix('<a href="https://leafletjs.com" target="_blank" rel="noopener">Leaflet</a>');
         base.attribution.forEach(function (html) { map.attributionControl.addAttribution(html); });
         L.control.scale().addTo(map);
         if (L.control.fullscreen) {
-            L.control.fullscreen({position: 'topleft', title: 'Full screen', titleCancel: 'Exit full screen'}).addTo(map);
+            L.control.fullscreen({position: 'topleft', title: words('fullscreen'),
+                                  titleCancel: words('fullscreenExit')}).addTo(map);
         }
         state.drawn = L.featureGroup().addTo(map);
         window.drawnItems = state.drawn;
@@ -230,6 +237,10 @@
     function update(doc) {
         /* A new initial view (a preset, an uploaded track) moves the map; otherwise the user's view is kept. */
         var view = doc.base.view.join(',');
+        if (JSON.stringify(doc.base.text || {}) !== JSON.stringify(state.text)) {
+            state.text = doc.base.text || {};
+            state.legendHtml = null;  /* redraw the legend's button in the new language */
+        }
         if (view !== state.view) {
             state.view = view;
             state.map.setView([doc.base.view[0], doc.base.view[1]], doc.base.view[2], {animate: false});

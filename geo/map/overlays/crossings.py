@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from geo.i18n import ENGLISH, N_, Translator
 from geo.map import text as t
 from geo.map.geometry import Band, collection, feature, rows
 from geo.map.spec import Frames, OverlaySpec, Part, Swatch
@@ -40,37 +41,40 @@ def crossing_shape(modes: Any) -> str:
     return SHAPES["road"]
 
 
-def build(frames: Frames, band: Band) -> tuple[Part, ...]:
+def build(frames: Frames, band: Band, tr: Translator = ENGLISH, /) -> tuple[Part, ...]:
     """Return the crossings, statuses as already dated on the frame."""
+    _ = tr.gettext
     features = []
     for r in rows(frames["crossings"]):
         status = str(r.status or "unknown")
         status = status if status in COLOURS else "unknown"
-        since = f" since {r.status_since}" if r.status_since else ""
-        modes = ", ".join(map(str, t.as_list(r.modes)))
-        tip = (f"<b>{t.text(r.name)}</b> ({t.text(r.countries)})<br>"
-               f"{t.text(STATUS_STYLES[status].glyph)} {t.text(status)}{t.text(since)} · {t.text(modes)}")
-        traffic = ", ".join(map(str, t.as_list(r.status_traffic) or t.as_list(r.traffic)))
+        state = (_("{status} since {date}").format(status=tr.word(status), date=r.status_since) if r.status_since
+                 else tr.word(status))
+        modes = tr.words(map(str, t.as_list(r.modes)))
+        name = tr.name(r.name, r.names)
+        tip = (f"<b>{t.text(name)}</b> ({t.text(r.countries)})<br>"
+               f"{t.text(STATUS_STYLES[status].glyph)} {t.text(state)} · {t.text(modes)}")
+        traffic = tr.words(map(str, t.as_list(r.status_traffic) or t.as_list(r.traffic)))
         details = [
-            t.row("Names", t.names(r.names)),
-            t.row("Countries", t.text(r.countries)),
-            t.row("Modes", t.text(modes)),
-            t.row("Status", t.text(f"{status}{since}") + (f" — {t.text(r.status_note)}" if r.status_note else "")
-                  + (" " + t.link(r.status_source, "source") if r.status_source else "")),
-            t.row("Traffic", t.text(traffic)),
-            t.row("Last verified", t.text(r.last_verified)),
-            t.row("Position", t.text(r.coord_source) if not t.safe_url(r.coord_source)
-                  else t.link(r.coord_source, "source")),
-            t.row("Notes", t.text(r.notes)),
-            t.row("Sources", t.sources(r.sources)),
+            t.row(_("Names"), t.names(r.names)),
+            t.row(_("Countries"), t.text(r.countries)),
+            t.row(_("Modes"), t.text(modes)),
+            t.row(_("Status"), t.text(state) + (f" — {t.text(r.status_note)}" if r.status_note else "")
+                  + (" " + t.link(r.status_source, _("source")) if r.status_source else "")),
+            t.row(_("Traffic"), t.text(traffic)),
+            t.row(_("Last verified"), t.text(r.last_verified)),
+            t.row(_("Position"), t.text(r.coord_source) if not t.safe_url(r.coord_source)
+                  else t.link(r.coord_source, _("source"))),
+            t.row(_("Notes"), t.text(r.notes)),
+            t.row(_("Sources"), t.sources(r.sources)),
         ]
         geometry = None if r.geometry is None or r.geometry.is_empty else r.geometry
         features.append(feature(geometry, {"k": [status, crossing_shape(r.modes)], "tip": tip,
-                                           "pop": t.popup(str(r.name), details, r.status_history)}))
+                                           "pop": t.popup(name, details, r.status_history, tr)}))
     return (Part(collection(features), marker="crossing"),)
 
 
 SPEC = OverlaySpec(
-    id="crossings", title="Border crossings", layers=("crossings",), build=build, palette=PALETTE,
-    legend_title="Crossings{as_of}", dated=True, css_prefix="xing-",
+    id="crossings", title=N_("Border crossings"), layers=("crossings",), build=build, palette=PALETTE,
+    legend_title=N_("Crossings"), dated=True, css_prefix="xing-",
 )

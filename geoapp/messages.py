@@ -1,0 +1,98 @@
+"""The core's one-line messages (unknown place, no route…) in the reader's language.
+
+The core (``geo.routing``, ``geo.names``) writes its messages in English for the command line. The app shows
+them translated: each known message shape is a pattern with named parts, and its template is translated, then
+filled with the parts (place names, ids, codes: data, never translated). A message of no known shape is shown
+as the core wrote it. ``tests/test_app_messages.py`` makes the real engine write each shape, so a change of
+wording in the core fails a test instead of silently showing English.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from geo.i18n import N_, Translator
+
+Fill = Callable[[re.Match[str], Translator], dict[str, str]]
+
+
+def _plain(match: re.Match[str], tr: Translator) -> dict[str, str]:
+    return {k: v for k, v in match.groupdict().items() if v is not None}
+
+
+def _hint(match: re.Match[str], tr: Translator) -> dict[str, str]:
+    parts = _plain(match, tr)
+    hint = parts.pop("hint", None)
+    parts["hint"] = tr.gettext(" — did you mean {suggestion}?").format(suggestion=hint) if hint else ""
+    return parts
+
+
+def _inner(match: re.Match[str], tr: Translator) -> dict[str, str]:
+    return {"message": core_message(match["message"], tr)}
+
+
+def _end(match: re.Match[str], tr: Translator) -> dict[str, str]:
+    parts = _plain(match, tr)
+    parts["end"] = tr.gettext("start") if match["end"] == "start" else tr.gettext("end")
+    return parts
+
+
+def _why(match: re.Match[str], tr: Translator) -> dict[str, str]:
+    parts = _plain(match, tr)
+    parts["why"] = tr.gettext(" and ").join(_reason(r, tr) for r in match["why"].split(" and "))
+    return parts
+
+
+def _reason(reason: str, tr: Translator) -> str:
+    closed = re.fullmatch(r"closed crossings(?: \(or closed to (?P<vehicle>\w+)-registered vehicles\))? (?P<ids>.+)",
+                          reason)
+    if closed and closed["vehicle"]:
+        return tr.gettext("closed crossings (or closed to {vehicle}-registered vehicles) {ids}").format(
+            vehicle=closed["vehicle"], ids=closed["ids"])
+    if closed:
+        return tr.gettext("closed crossings {ids}").format(ids=closed["ids"])
+    avoided = re.fullmatch(r"avoided countries (?P<codes>.+)", reason)
+    if avoided:
+        return tr.gettext("avoided countries {codes}").format(codes=avoided["codes"])
+    if reason == "the network has no road between them":
+        return tr.gettext("the network has no road between them")
+    return reason
+
+
+SHAPES: tuple[tuple[re.Pattern[str], str, Fill], ...] = (
+    (re.compile(r"unknown place or crossing (?P<name>.+?)(?: — did you mean (?P<hint>.+)\?)?"),
+     N_("unknown place or crossing {name}{hint}"), _hint),
+    (re.compile(r"unknown place (?P<name>.+?)(?: — did you mean (?P<hint>.+)\?)?"),
+     N_("unknown place {name}{hint}"), _hint),
+    (re.compile(r"ambiguous place (?P<name>.+?): could be (?P<options>.+)"),
+     N_("ambiguous place {name}: could be {options}"), _plain),
+    (re.compile(r"empty place name (?P<name>.+)"), N_("empty place name {name}"), _plain),
+    (re.compile(r"from and to are the same place \((?P<place>.+)\)"),
+     N_("from and to are the same place ({place})"), _plain),
+    (re.compile(r"--via: (?P<message>.+)"), N_("via place: {message}"), _inner),
+    (re.compile(r"--via (?P<name>.+) is the route's (?P<end>start|end) \((?P<place>.+)\)"),
+     N_("via place {name} is the route's {end} ({place})"), _end),
+    (re.compile(r"--via (?P<place>.+) twice in a row"), N_("via place {place} twice in a row"), _plain),
+    (re.compile(r"no route from (?P<source>.+?) to (?P<target>.+?) \((?P<scenario>.*)\): cut off by (?P<why>.+)"),
+     N_("no route from {source} to {target}: cut off by {why}"), _why),
+)
+"""Known message shapes: pattern (matched whole), the template shown, and how its parts are filled."""
+
+
+def core_message(message: str, tr: Translator) -> str:
+    """Return a core message in the reader's language (unchanged when its shape is unknown).
+
+    Examples
+    --------
+    >>> from geo.i18n import translator
+    >>> core_message("unknown place 'Xyz' — did you mean Osh?", translator("ru"))
+    "неизвестный пункт 'Xyz' — возможно, вы имели в виду Osh?"
+    >>> core_message("something new", translator("ru"))
+    'something new'
+    """
+    for pattern, template, fill in SHAPES:
+        match = pattern.fullmatch(message)
+        if match:
+            return tr.gettext(template).format(**fill(match, tr))
+    return message
