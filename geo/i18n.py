@@ -95,8 +95,8 @@ class Translator:
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         """Return the form of a message for a count.
 
-        >>> translator("ru").ngettext("{n} crossing", "{n} crossings", 5).format(n=5)
-        '5 пунктов пропуска'
+        >>> [translator("ru").ngettext("{n} feature", "{n} features", n).format(n=n) for n in (1, 3, 5)]
+        ['1 объект', '3 объекта', '5 объектов']
         """
         return self.translations.ngettext(singular, plural, n)
 
@@ -228,5 +228,7 @@ VOCABULARY: dict[str, str] = {word: word for word in (
     # place kinds, geometry accuracy, length methods
     N_("city"), N_("town"), N_("junction"), N_("pass"), N_("crossing"), N_("enclave"), N_("country"),
     N_("traced"), N_("schematic"), N_("geodesic"), N_("calibrated"), N_("cited"),
+    # measured geometry types (geo.measure)
+    N_("LineString"), N_("MultiLineString"), N_("Polygon"), N_("MultiPolygon"),
 )}
 """Words of the data's closed vocabularies that the interface shows: translated by :meth:`Translator.word`."""

@@ -46,6 +46,7 @@ def test_the_wheel_carries_every_built_layer_and_the_licence(installed):
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     assert "geo/data/src/road_speeds.csv" in names  # the route engine's speeds
     assert "geoapp/view_button/index.html" in names  # the app's figure button component
+    assert "geo/locale/ru/LC_MESSAGES/messages.po" in names  # the interface's Russian catalog
     assert not any(n.startswith(("tests/", "geo/data/src/")) for n in names - {"geo/data/src/road_speeds.csv"})
 
 
@@ -68,6 +69,10 @@ def test_installed_package_reads_its_own_data(installed, tmp_path):
                           timeout=120, check=True)
     module, layers = proc.stdout.split()
     assert Path(module).is_relative_to(installed) and Path(layers) == installed / "geo" / "data"
+    code = "from geo.i18n import languages, translator; print(languages()['ru'], translator('ru').gettext('Map'))"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env,
+                          timeout=120, check=True)
+    assert proc.stdout.split() == ["Русский", "Карта"]
 
 
 def test_installed_check_explains_that_it_needs_a_checkout(installed, tmp_path):

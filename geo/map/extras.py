@@ -89,7 +89,7 @@ def track_display(geometry: Mapping[str, Any], name: str, measured: Mapping[str,
     size = t.text(tr.gettext("{length} outline · {area} km²").format(length=length, area=tr.number(float(area), 1))
                   if t.is_number(area) else length)
     by_country = ", ".join(f"{k} {t.km(v, tr)}" for k, v in (measured.get("by_country_km") or {}).items())
-    tip = (f"<b>{t.text(tr.gettext('Your track'))}</b> {t.text(name)}<br>{size}"
+    tip = ("<b>" + t.text(tr.gettext("Your track")) + f"</b> {t.text(name)}<br>{size}"
            + (f"<br>{t.text(by_country)}" if by_country else ""))
     return collection([feature(shape, {"k": ["track"], "tip": tip})])
 

@@ -67,10 +67,10 @@ def legend_html(sections: Iterable[str], routes: Sequence[str] = (), track: str 
     parts = [s for s in sections if s]
     if changed is not None:
         ring = f"border: 3px solid {extras.CHANGED.style['color']}; border-radius: 50%"
-        parts.append(f"<b>{text(_('What changed'))}</b>"
+        parts.append("<b>" + text(_("What changed")) + "</b>"
                      f"<div><span class='mk' style='{text(ring)}'></span>{text(changed)}</div>")
     if routes:
-        parts.append(f"<b>{text(_('Route'))}</b>")
+        parts.append("<b>" + text(_("Route")) + "</b>")
         first = extras.ROUTE
         parts.append(swatch_html(Swatch(first.key, _("on {date}").format(date=routes[0]), first.style)))
         if len(routes) > 1:
@@ -79,6 +79,6 @@ def legend_html(sections: Iterable[str], routes: Sequence[str] = (), track: str 
         for swatch in extras.ALTERNATIVES[:alternatives]:
             parts.append(swatch_html(swatch, tr=tr))
     if track is not None:
-        parts.append(f"<b>{text(_('Your track'))}</b>")
+        parts.append("<b>" + text(_("Your track")) + "</b>")
         parts.append(swatch_html(Swatch(extras.TRACK.key, track or _("uploaded track"), extras.TRACK.style)))
     return "".join(parts)

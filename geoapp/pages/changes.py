@@ -84,7 +84,8 @@ def source_link(url: str | None) -> str:
     good = safe_url(url)
     if good is None:
         return md(url or _("no source cited"))
-    return f"[{_('source')}]({quote(good, safe=':/?#[]@!$&*+,;=%~-._')})"
+    label = _("source")
+    return f"[{label}]({quote(good, safe=':/?#[]@!$&*+,;=%~-._')})"
 
 
 def _state(value: geochanges.State, day: dt.date) -> str:
@@ -125,8 +126,8 @@ def changes_list(found: geochanges.Changes) -> None:
                 st.markdown(f"**{md(names.get(change.id, change.name))}**: {facts}")
     pipes = found.of_kind(geochanges.CHANGED, "pipelines")
     if pipes:
-        st.markdown(f"**{_('Pipelines')}**: " + "; ".join(
-            f"{md(c.name)} {md(word(c.before.status))} → {md(word(c.after.status))}" for c in pipes))
+        st.markdown(_("**Pipelines**: {changes}").format(changes="; ".join(
+            f"{md(c.name)} {md(word(c.before.status))} → {md(word(c.after.status))}" for c in pipes)))
 
 
 def _names_or_empty() -> dict[str, str]:

@@ -52,9 +52,10 @@ def measure_panel(drawings: Sequence[Mapping[str, Any]], version: str) -> None:
         length = _("{km} km").format(km=number(result.length_km, 1))
         area = (", " + _("area {area} km²").format(area=number(result.area_km2, 1))
                 if result.area_km2 is not None else "")
-        st.markdown(f"**{_('Drawing {n}').format(n=result.number)}** ({md(result.kind)}): {length}{area} — "
+        st.markdown(_("**Drawing {n}**").format(n=result.number) + f" ({md(tr().word(result.kind))}): {length}{area} — "
                     + md(by_country))
-        rows.append({_("drawing"): result.number, _("type"): result.kind, _("length km"): round(result.length_km, 2),
+        rows.append({_("drawing"): result.number, _("type"): tr().word(result.kind),
+                     _("length km"): round(result.length_km, 2),
                      _("area km²"): round(result.area_km2, 1) if result.area_km2 is not None else None,
                      _("km per country"): by_country})
     if rows:
@@ -117,7 +118,7 @@ def track_panel(version: str) -> None:
              _("{km} km").format(km=number(measured["length_km"], 1)))
     b.metric(_("Area"), _("{area} km²").format(area=number(area, 1)) if area is not None else "—")
     c.metric(_("Countries"), len([k for k in by_country if k != "??"]))
-    st.caption(f"**{md(track['name'])}** ({md(measured.get('type'))}, "
+    st.caption(f"**{md(track['name'])}** ({md(tr().word(measured.get('type')))}, "
                + _("{n} points): geodesic on WGS84, split by country with the borders layer; `??` is outside every "
                    "country.").format(n=number(measured.get("vertices", 0))))
     if by_country:

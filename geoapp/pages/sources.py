@@ -26,11 +26,12 @@ def sources_page() -> None:
                 st.markdown(_("Layer `{id}` · {features} · built {built} · {urls} cited URLs").format(
                     id=md(record["id"]), features=ngettext("{n} feature", "{n} features", int(count)).format(n=count)
                     if count else _("not built"), built=md(record["built"] or "—"), urls=record["cited_urls"]))
-                st.markdown(f"**{_('Licence:')}** [{md(record['licence'])}]({record['licence_url']})  \n"
-                            f"**{_('Attribution:')}** {md(record['attribution'])}")
-                st.markdown(f"**{_('Method:')}** {md(record['method'])}")
+                st.markdown(_("**Licence:** {licence}").format(
+                    licence=f"[{md(record['licence'])}]({record['licence_url']})") + "  \n"
+                    + _("**Attribution:** {attribution}").format(attribution=md(record["attribution"])))
+                st.markdown(_("**Method:** {method}").format(method=md(record["method"])))
                 if record["notes"]:
-                    st.markdown(f"**{_('Notes:')}** {md(record['notes'])}")
+                    st.markdown(_("**Notes:** {notes}").format(notes=md(record["notes"])))
                 for upstream in record["upstream"]:
                     st.markdown(f"- {md(upstream['name'])}, {md(upstream['version'])} — {md(upstream['url'])} "
                                 f"({md(upstream['licence'])})")

@@ -34,7 +34,7 @@ def build(frames: Frames, band: Band, tr: Translator = ENGLISH, /) -> tuple[Part
         state = (_("{status} since {date}").format(status=tr.word(status), date=r.status_since) if r.status_since
                  else tr.word(status))
         tip = (f"<b>{t.text(r.name)}</b><br>{t.text(state)}"
-               + (f" · <i>{t.text(_('schematic geometry'))}</i>" if schematic else ""))
+               + (" · <i>" + t.text(_("schematic geometry")) + "</i>" if schematic else ""))
         by_country = r.length_by_country_km if isinstance(r.length_by_country_km, Mapping) else {}
         official = r.official_length_by_country_km if isinstance(r.official_length_by_country_km, Mapping) else {}
         details = [
@@ -50,7 +50,7 @@ def build(frames: Frames, band: Band, tr: Translator = ENGLISH, /) -> tuple[Part
             t.row(_("Official by country"), t.text(", ".join(f"{k} {t.km(v, tr, 0)}" for k, v in official.items()))),
             t.row(_("Geometry"), t.text(_("schematic: drawn through the named places, not surveyed") if schematic
                                         else f"{tr.word(r.geometry_accuracy)}: "
-                                             f"{r.geometry_source or _('source unknown')}")),
+                                             + (r.geometry_source or _("source unknown")))),
             t.row(_("Through"), t.text(", ".join(map(str, t.as_list(r.places))))),
             t.row(_("Notes"), t.text(r.notes)),
             t.row(_("Sources"), t.sources(r.sources)),
