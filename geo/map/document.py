@@ -87,11 +87,37 @@ MAP_TEXT = {"history": N_("Status history"), "legend": N_("Legend"), "legendHide
             "legendShow": N_("Show the legend"), "fullscreen": N_("Full screen"),
             "fullscreenExit": N_("Exit full screen")}
 """The words ``map.js`` writes itself (``base.text``): it has no English of its own."""
+DRAW_TEXT: dict[str, Any] = {
+    "draw": {"toolbar": {"actions": {"title": N_("Cancel drawing"), "text": N_("Cancel")},
+                         "finish": {"title": N_("Finish drawing"), "text": N_("Finish")},
+                         "undo": {"title": N_("Delete last point drawn"), "text": N_("Delete last point")},
+                         "buttons": {"polyline": N_("Draw a line"), "polygon": N_("Draw a polygon")}},
+             "handlers": {"polygon": {"tooltip": {"start": N_("Click to start drawing the shape."),
+                                                  "cont": N_("Click to continue drawing the shape."),
+                                                  "end": N_("Click the first point to close the shape.")}},
+                          "polyline": {"error": N_("The line cannot cross itself."),
+                                       "tooltip": {"start": N_("Click to start drawing the line."),
+                                                   "cont": N_("Click to continue drawing the line."),
+                                                   "end": N_("Click the last point to finish the line.")}}}},
+    "edit": {"toolbar": {"actions": {"save": {"title": N_("Save changes"), "text": N_("Save")},
+                                     "cancel": {"title": N_("Cancel editing, discarding all changes"),
+                                                "text": N_("Cancel")},
+                                     "clearAll": {"title": N_("Delete every drawing"), "text": N_("Delete all")}},
+                         "buttons": {"edit": N_("Edit drawings"), "editDisabled": N_("No drawings to edit"),
+                                     "remove": N_("Delete drawings"), "removeDisabled": N_("No drawings to delete")}},
+             "handlers": {"remove": {"tooltip": {"text": N_("Click a drawing to delete it.")}}}},
+}
+"""The drawing tools' words, shaped as Leaflet.draw's documented ``L.drawLocal`` (map.js merges them in)."""
 
 
-def map_text(tr: Translator = ENGLISH) -> dict[str, str]:
-    """Return the words of ``map.js`` in a language."""
-    return {key: tr.gettext(message) for key, message in MAP_TEXT.items()}
+def _translated(messages: Mapping[str, Any], tr: Translator) -> dict[str, Any]:
+    return {key: _translated(value, tr) if isinstance(value, Mapping) else text(tr.gettext(value))
+            for key, value in messages.items()}
+
+
+def map_text(tr: Translator = ENGLISH) -> dict[str, Any]:
+    """Return the words of ``map.js`` (and of its drawing tools, HTML-escaped) in a language."""
+    return {**{key: tr.gettext(message) for key, message in MAP_TEXT.items()}, **_translated(DRAW_TEXT, tr)}
 
 
 def base_config(view: View = DEFAULT_VIEW, *, height: int = 640, draw: bool = True, tr: Translator = ENGLISH

@@ -179,7 +179,7 @@ def _km(value: float) -> str:
 
 
 def _signed(value: float, shown: Callable[[float], str]) -> str:
-    return ("+" if value > 0 else "−" if value < 0 else "") + shown(abs(value))
+    return ("+" if value > 0 else "-" if value < 0 else "") + shown(abs(value))
 
 
 def _countries(route: Route) -> str:

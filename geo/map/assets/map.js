@@ -12,6 +12,14 @@
         return state.text[key] || '';
     }
 
+    function merge(into, from) {
+        /* Leaflet.draw's words (L.drawLocal, its documented localisation object) from base.text.draw/edit. */
+        Object.keys(from || {}).forEach(function (k) {
+            if (from[k] && typeof from[k] === 'object' && into[k] && typeof into[k] === 'object') { merge(into[k], from[k]); }
+            else if (typeof from[k] === 'string') { into[k] = from[k]; }
+        });
+    }
+
     function keys(feature) {
         var k = (feature.properties || {}).k;
         return Array.isArray(k) ? k.filter(function (x) { return KEY.test(x); }) : [];
@@ -211,6 +219,7 @@
         state.drawn = L.featureGroup().addTo(map);
         window.drawnItems = state.drawn;
         if (base.draw && L.Control.Draw) {
+            if (L.drawLocal) { merge(L.drawLocal, {draw: state.text.draw, edit: state.text.edit}); }
             var colour = base.drawColour;
             map.addControl(new L.Control.Draw({
                 position: 'topleft',

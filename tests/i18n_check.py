@@ -1,0 +1,76 @@
+"""Find English interface text in what the app shows in another language (AppTest and browser tests share it).
+
+Text is checked after removing what is data, not interface: every string value of the built layers (names,
+aliases, notes, sources…) except the words of the closed vocabularies the interface must translate
+(:data:`geo.i18n.VOCABULARY`), the Sources page's dataset records, URLs, file names and code spans. What is left
+may hold no Latin word but the few proper names of :data:`ALLOWED` and country codes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from geo import bundle
+from geo.i18n import VOCABULARY
+
+ALLOWED = frozenset({
+    # formats and programs (proper names)
+    "GeoJSON", "GeoPackage", "QGIS", "KML", "Google", "Earth", "CSV", "WKT", "FlatGeobuf", "GPX", "PNG", "PDF",
+    "HTML", "Leaflet", "Streamlit",
+    # data and licences (proper names)
+    "OpenStreetMap", "OSM", "CARTO", "Positron", "ODbL", "Open", "Database", "License", "WGS", "GeoNames",
+    # units shown by Leaflet's scale bar (both systems)
+    "km", "mi", "ft",
+})
+WORD = re.compile(r"[A-Za-z][A-Za-z'’]+")
+URL = re.compile(r"https?://\S+|www\.\S+")
+FILE = re.compile(r"\S+\.(?:geojson|gpkg|kml|csv|fgb|zip|png|pdf|html|gpx|json)\b")
+CODE = re.compile(r"`[^`]*`")
+TAG = re.compile(r"<[^>]+>")
+
+
+def _strings(value: Any) -> Iterable[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            yield from _strings(v)
+
+
+def data_values(layers: Path) -> list[str]:
+    """Return the strings of the layers and of the Sources page's records, longest first (removed before checking)."""
+    found: set[str] = set()
+    for path in sorted(layers.glob("*.geojson")):
+        document = json.loads(path.read_text(encoding="utf-8"))
+        for feature in document.get("features", []):
+            found.update(_strings(feature.get("properties") or {}))
+        found.update(_strings(document.get("metadata") or {}))
+    for record in bundle.sources(layers):
+        found.update(_strings(record))
+    vocabulary = {w.casefold() for w in VOCABULARY}
+    kept = {v.strip() for v in found if v.strip() and v.strip().casefold() not in vocabulary}
+    return sorted(kept, key=len, reverse=True)
+
+
+def english_words(texts: Iterable[str], data: list[str]) -> list[tuple[str, str]]:
+    """Return ``(word, text)`` for each Latin word left in the texts once data, URLs, files and code are removed."""
+    found = []
+    for original in texts:
+        text = TAG.sub(" ", original)
+        text = CODE.sub(" ", URL.sub(" ", text))
+        for value in data:
+            if value in text:
+                text = text.replace(value, " ")
+        text = FILE.sub(" ", text)
+        for word in WORD.findall(text):
+            if word in ALLOWED or (word.isupper() and len(word) <= 3):
+                continue
+            found.append((word, original[:160]))
+    return found
