@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import gettext as gettext_module
 import io
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -136,8 +137,19 @@ class Translator:
         return found.name_ru if self.lang == "ru" else found.name
 
     def name(self, name: Any, others: Any = ()) -> str:
-        """Return a place's or crossing's name as the reader's script has it (see :func:`local_name`)."""
-        return local_name(name, others, self.lang)
+        """Return a place's or crossing's name as the reader's script has it (see :func:`local_name`).
+
+        A closing qualifier from the vocabulary, as in ``"Altynkol – Khorgos (rail)"``, is translated.
+
+        >>> translator("ru").name("Altynkol – Khorgos (rail)", ["Altynkol", "Алтынколь", "Khorgos", "Хоргос"])
+        'Алтынколь – Хоргос (железнодорожный)'
+        """
+        shown = "" if name is None else str(name)
+        qualifier = QUALIFIER.search(shown)
+        if qualifier is None or qualifier["word"] not in VOCABULARY:
+            return local_name(shown, others, self.lang)
+        base = local_name(shown[:qualifier.start()], others, self.lang)
+        return f"{base} ({self.word(qualifier['word'])})"
 
 
 @functools.cache
@@ -161,6 +173,8 @@ def compiled(code: str) -> bytes:
 ENGLISH = translator(SOURCE)
 """The source language (the default of every builder that takes a translator)."""
 
+QUALIFIER = re.compile(r" \((?P<word>[a-z]+)\)$")
+"""A name's closing vocabulary word in brackets (``" (rail)"``)."""
 SCRIPTS = {"ru": "CYRILLIC"}
 """Languages whose readers want names in another script than the data's Latin ``name``."""
 

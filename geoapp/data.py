@@ -20,8 +20,8 @@ from typing import Any
 
 import streamlit as st
 
+from geo import i18n, registry
 from geo import map as geomap
-from geo import registry
 from geo.errors import GeoError
 from geo.i18n import SOURCE, translator
 from geo.paths import cache_dir, layers_dir
@@ -79,11 +79,12 @@ def epoch(overlay_id: str, path: str, data: str, day: str) -> str:
 
 @functools.cache
 def code_version() -> str:
-    """Return a digest of the map package's Python sources (prepared overlays depend on them)."""
+    """Return a digest of the map package's Python sources and the interface catalogs (prepared overlays use them)."""
     digest = hashlib.sha256()
     root = Path(geomap.__file__).parent
-    for source in sorted(root.rglob("*.py")):
-        digest.update(source.relative_to(root).as_posix().encode() + b"\0" + source.read_bytes())
+    words = Path(i18n.__file__).parent
+    for source in [*sorted(root.rglob("*.py")), Path(i18n.__file__), *sorted((words / "locale").rglob("*.po"))]:
+        digest.update(source.relative_to(words).as_posix().encode() + b"\0" + source.read_bytes())
     return digest.hexdigest()[:12]
 
 

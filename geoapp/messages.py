@@ -38,6 +38,13 @@ def _end(match: re.Match[str], tr: Translator) -> dict[str, str]:
     return parts
 
 
+def _note(match: re.Match[str], tr: Translator) -> dict[str, str]:
+    parts = _plain(match, tr)
+    if parts.get("note") == "see its status history":
+        parts["note"] = tr.gettext("see its status history")
+    return parts
+
+
 def _why(match: re.Match[str], tr: Translator) -> dict[str, str]:
     parts = _plain(match, tr)
     parts["why"] = tr.gettext(" and ").join(_reason(r, tr) for r in match["why"].split(" and "))
@@ -74,6 +81,20 @@ SHAPES: tuple[tuple[re.Pattern[str], str, Fill], ...] = (
     (re.compile(r"--via (?P<name>.+) is the route's (?P<end>start|end) \((?P<place>.+)\)"),
      N_("via place {name} is the route's {end} ({place})"), _end),
     (re.compile(r"--via (?P<place>.+) twice in a row"), N_("via place {place} twice in a row"), _plain),
+    (re.compile(r"only (?P<share>\d+%) of this route's km rest on published lengths; the rest is measured on "
+                r"schematic geometry and runs short of the real road"),
+     N_("only {share} of this route's km rest on published lengths; the rest is measured on schematic geometry and "
+        "runs short of the real road"), _plain),
+    (re.compile(r"crossing (?P<name>.+?): status unknown on (?P<day>\S+) \(treated as open; --unknown closed avoids "
+                r"it\)"),
+     N_("crossing {name}: status unknown on {day} (treated as open; choose “closed” for crossings of unknown status "
+        "to avoid it)"), _plain),
+    (re.compile(r"crossing (?P<name>.+?): restricted on (?P<day>\S+) \((?P<note>.*)\)"),
+     N_("crossing {name}: restricted on {day} ({note})"), _note),
+    (re.compile(r"crossing (?P<name>.+?): no source says whether it admits (?P<vehicle>\w+)-registered vehicles on "
+                r"(?P<day>\S+) \(treated as open; --unknown closed avoids it\)"),
+     N_("crossing {name}: no source says whether it admits {vehicle}-registered vehicles on {day} (treated as open; "
+        "choose “closed” for crossings of unknown status to avoid it)"), _plain),
     (re.compile(r"no route from (?P<source>.+?) to (?P<target>.+?) \((?P<scenario>.*)\): cut off by (?P<why>.+)"),
      N_("no route from {source} to {target}: cut off by {why}"), _why),
 )

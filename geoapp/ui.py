@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -30,6 +30,15 @@ def tr() -> Translator:
 def _(message: str) -> str:
     """Return interface text in the session's language."""
     return tr().gettext(message)
+
+
+def labels(messages: Mapping[str, str]) -> Callable[[str], str]:
+    """Return a widget's ``format_func``: key → its marked label in the session's language at this run.
+
+    The language is taken now, not when Streamlit calls the function (that may be outside the script run).
+    """
+    words = tr()
+    return lambda key: words.gettext(messages[key]) if key in messages else str(key)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:

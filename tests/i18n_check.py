@@ -8,6 +8,7 @@ may hold no Latin word but the few proper names of :data:`ALLOWED` and country c
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterable
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from geo import bundle
-from geo.i18n import VOCABULARY
+from geo.i18n import VOCABULARY, languages
 
 ALLOWED = frozenset({
     # formats and programs (proper names)
@@ -23,6 +24,8 @@ ALLOWED = frozenset({
     "HTML", "Leaflet", "Streamlit",
     # data and licences (proper names)
     "OpenStreetMap", "OSM", "CARTO", "Positron", "ODbL", "Open", "Database", "License", "WGS", "GeoNames",
+    "Feature", "FeatureCollection",  # GeoJSON's type names
+    *languages().values(),  # each language is offered under its own name ("English")
     # units shown by Leaflet's scale bar (both systems)
     "km", "mi", "ft",
 })
@@ -55,7 +58,7 @@ def data_values(layers: Path) -> list[str]:
     for record in bundle.sources(layers):
         found.update(_strings(record))
     vocabulary = {w.casefold() for w in VOCABULARY}
-    kept = {v.strip() for v in found if v.strip() and v.strip().casefold() not in vocabulary}
+    kept = {" ".join(v.split()) for v in found if v.strip() and v.strip().casefold() not in vocabulary}
     return sorted(kept, key=len, reverse=True)
 
 
@@ -63,12 +66,14 @@ def english_words(texts: Iterable[str], data: list[str]) -> list[tuple[str, str]
     """Return ``(word, text)`` for each Latin word left in the texts once data, URLs, files and code are removed."""
     found = []
     for original in texts:
-        text = TAG.sub(" ", original)
-        text = CODE.sub(" ", URL.sub(" ", text))
+        text = TAG.sub(" ", re.sub(r"\\(.)", r"\1", original))  # Markdown escapes (geoapp.ui.md) undone
+        text = " ".join(html.unescape(text).split())
+        if FILE.fullmatch(text):
+            continue  # a download button named after its file
         for value in data:
-            if value in text:
-                text = text.replace(value, " ")
-        text = FILE.sub(" ", text)
+            if value in text:  # a whole data value, not letters inside a word
+                text = re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", " ", text)
+        text = FILE.sub(" ", CODE.sub(" ", URL.sub(" ", text)))
         for word in WORD.findall(text):
             if word in ALLOWED or (word.isupper() and len(word) <= 3):
                 continue

@@ -24,7 +24,7 @@ from geo.vocab import shorten
 from geoapp import data
 from geoapp.pages.measure import DRAWING
 from geoapp.results import Outcome, RouteFile, download_record, route_files, routes_of
-from geoapp.ui import _, today
+from geoapp.ui import _, labels, today
 
 FORMAT_LABELS = {"geojson": "GeoJSON", "gpkg": N_("GeoPackage (QGIS)"), "kml": N_("KML (Google Earth)"),
                  "csv": N_("CSV (spreadsheets, WKT)"), "fgb": "FlatGeobuf"}
@@ -130,7 +130,7 @@ def layers_section(app_state: share.AppState, version: str, outcome: Outcome | N
     """Offer every layer in the chosen format, the status history and the zip of everything."""
     day, exported = app_state.as_of.isoformat(), today().isoformat()
     fmt = st.segmented_control(_("Format"), FORMATS, key=FORMAT_KEY, default=FORMATS[0],
-                               format_func=lambda f: _(FORMAT_LABELS[f])) or FORMATS[0]
+                               format_func=labels(FORMAT_LABELS)) or FORMATS[0]
     suffix = SUFFIXES[fmt]
     option = "" if fmt == "geojson" else f" --format {fmt} -o LAYER{suffix}"
     st.caption(_("Statuses as of {day}: the same bytes as `{command}`. Licences and sources are in each file's "

@@ -12,7 +12,7 @@ from geo.i18n import N_, languages
 from geoapp import component, data, state
 from geoapp.pages import changes, downloads, measure, route, search
 from geoapp.results import Outcome, routes_of
-from geoapp.ui import LANG, _, panel, today, tr
+from geoapp.ui import LANG, _, labels, panel, today, tr
 
 MAP_HEIGHT = 620
 
@@ -26,7 +26,7 @@ def sidebar(version: str, missing: list[str]) -> None:
         for spec in geomap.OVERLAYS:
             st.checkbox(_(spec.title), key=state.OVERLAY.format(spec.id))
         st.selectbox(_("Basemap"), list(geomap.BASEMAPS), key="basemap",
-                     format_func=lambda k: _(geomap.BASEMAPS[k].title))
+                     format_func=labels({k: b.title for k, b in geomap.BASEMAPS.items()}))
         st.date_input(_("As of"), key="as_of", min_value=share.FIRST_DAY, max_value=today(), format="YYYY-MM-DD",
                       help=_("Crossing and pipeline statuses, and routes, as they were on this day."))
         changes.controls()

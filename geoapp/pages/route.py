@@ -16,7 +16,7 @@ from geo.vocab import BY_ISO2, MAX_ALTERNATIVES, ROUTABLE, ROUTE_MODES, ROUTE_OP
 from geoapp import data, state
 from geoapp.messages import core_message
 from geoapp.results import Comparison, Outcome, Route, RouteError, RouteFailure, Scenario, route_outcome
-from geoapp.ui import _, md, ngettext, today, tr
+from geoapp.ui import _, labels, md, ngettext, today, tr
 
 OPTIMIZE_LABELS = {"time": N_("fastest (hours)"), "distance": N_("shortest (km)")}
 UNKNOWN_LABELS = {"open": N_("passable, with a warning"), "closed": N_("closed")}
@@ -52,12 +52,6 @@ def local_names(routes: list[dict[str, object]] | list[Mapping[str, object]], ve
             if r.get("alternatives") else named(r) for r in routes]
 
 
-def _optimize(key: str) -> str:
-    return _(OPTIMIZE_LABELS.get(key, key))
-
-
-def _unknown(key: str) -> str:
-    return _(UNKNOWN_LABELS.get(key, key))
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -117,8 +111,10 @@ def route_inputs(places: Mapping[str, str], crossings: Mapping[str, str]) -> Non
 
     a, b, c = st.columns([2, 2, 1])
     # index=None: with no place chosen the widget is empty, as the session says (not the first place)
+    names = tr()
+
     def country(k: str) -> str:
-        return f"{tr().country(k)} ({k})"
+        return f"{names.country(k)} ({k})"
 
     a, b, c = st.columns([2, 2, 1])
     # index=None: with no place chosen the widget is empty, as the session says (not the first place)
@@ -132,7 +128,7 @@ def route_inputs(places: Mapping[str, str], crossings: Mapping[str, str]) -> Non
                   max_selections=share.MAX_VIA, placeholder=_("Type a place to pass (any script, aliases too)"),
                   help=_("The route passes these places in the order you pick them; remove one and pick it again "
                          "to move it to the end."))
-    b.radio(_("Optimise for"), ROUTE_OPTIMIZE, key=keys["optimize"], format_func=_optimize,
+    b.radio(_("Optimise for"), ROUTE_OPTIMIZE, key=keys["optimize"], format_func=labels(OPTIMIZE_LABELS),
             help=_("Fastest: road hours (speed by country, terrain and traffic) plus the time to cross each border "
                    "post. Shortest: road km only."))
     a, b, c = st.columns(3)
@@ -145,7 +141,7 @@ def route_inputs(places: Mapping[str, str], crossings: Mapping[str, str]) -> Non
     a, b, c = st.columns(3)
     a.slider(_("Alternative routes"), 0, MAX_ALTERNATIVES, key=keys["alternatives"],
              help=_("Up to three more routes, each through a different set of border crossings."))
-    b.radio(_("Crossings of unknown status"), UNKNOWN_CHOICES, key=keys["unknown"], format_func=_unknown,
+    b.radio(_("Crossings of unknown status"), UNKNOWN_CHOICES, key=keys["unknown"], format_func=labels(UNKNOWN_LABELS),
             horizontal=True, help=_("A crossing whose status (or, for a foreign vehicle, whose transit rule) no "
                                     "source gives for the date."))
     c.selectbox(_("Vehicle registered in"), list(BY_ISO2), key=keys["vehicle"], index=None,
@@ -252,7 +248,7 @@ def show_route(result: Route | RouteFailure, places: Mapping[str, str], crossing
     st.markdown(f"**{_name(places, result.source)} → {_name(places, result.target)}**"
                 + (" " + _("via {places}").format(places=via) if via else "") + " "
                 + _("on {date}").format(date=scenario.as_of.isoformat())
-                + f" · {tr().word(scenario.mode)} · {_optimize(scenario.optimize)}"
+                + f" · {tr().word(scenario.mode)} · {labels(OPTIMIZE_LABELS)(scenario.optimize)}"
                 + (" · " + _("{country}-registered vehicle").format(country=scenario.vehicle)
                    if scenario.vehicle else ""))
     if isinstance(result, RouteFailure):
@@ -292,7 +288,7 @@ def show_route(result: Route | RouteFailure, places: Mapping[str, str], crossing
             _("length"): word(r.get("length_method") or ""),
         } for r in result.roads]), hide_index=True, height=min(36 * (len(result.roads) + 1), 300))
     for warning in result.warnings:
-        st.caption("⚠ " + md(warning))
+        st.caption("⚠ " + md(core_message(warning, tr())))
 
 
 def show_comparison(result: Comparison, places: Mapping[str, str], crossings: Mapping[str, str],

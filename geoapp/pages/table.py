@@ -22,7 +22,7 @@ from geo.store import redate
 from geo.vocab import STATUSES
 from geoapp import component, data, state
 from geoapp.pages import changes, map_page, search
-from geoapp.ui import _, md, panel, today, tr
+from geoapp.ui import _, labels, md, panel, today, tr
 
 KINDS = {"crossings": N_("Crossings"), "roads": N_("Roads"), "places": N_("Places")}
 COLUMNS = {"name": N_("name"), "countries": N_("countries"), "status": N_("status"), "since": N_("since"),
@@ -277,7 +277,7 @@ def table_page() -> None:
     st.title(_("Tables: crossings, roads and places"))
     left, right = st.columns([3, 2], gap="medium")
     with left:
-        kind = st.radio(_("Table"), list(KINDS), key="tbl_kind", horizontal=True, format_func=lambda k: _(KINDS[k]),
+        kind = st.radio(_("Table"), list(KINDS), key="tbl_kind", horizontal=True, format_func=labels(KINDS),
                         label_visibility="collapsed")
         with panel(N_("table")):
             if kind == "crossings":
