@@ -23,6 +23,7 @@ from importlib import resources
 from typing import Any
 
 from babel import Locale
+from babel.core import get_global
 from babel.messages import mofile, pofile
 from babel.numbers import format_decimal
 
@@ -134,7 +135,7 @@ class Translator:
         found = BY_ISO2.get(str(code or ""))
         if found is None:
             return str(code or "")
-        return found.name_ru if self.lang == "ru" else found.name
+        return str(getattr(found, f"name_{self.lang}", None) or found.name)  # geo.vocab: name, name_ru
 
     def name(self, name: Any, others: Any = ()) -> str:
         """Return a place's or crossing's name as the reader's script has it (see :func:`local_name`).
@@ -175,8 +176,20 @@ ENGLISH = translator(SOURCE)
 
 QUALIFIER = re.compile(r" \((?P<word>[a-z]+)\)$")
 """A name's closing vocabulary word in brackets (``" (rail)"``)."""
-SCRIPTS = {"ru": "CYRILLIC"}
-"""Languages whose readers want names in another script than the data's Latin ``name``."""
+SCRIPT_NAMES = {"Cyrl": "CYRILLIC", "Arab": "ARABIC", "Grek": "GREEK", "Hans": "CJK", "Hant": "CJK"}
+"""ISO 15924 script → the prefix of its letters' Unicode names (Latin needs none: the data's names are Latin)."""
+
+
+@functools.cache
+def script(lang: str) -> str | None:
+    """Return the Unicode script prefix of a language's usual script (CLDR likely subtags), None for Latin.
+
+    >>> script("ru"), script("kk"), script("en"), script("uz")
+    ('CYRILLIC', 'CYRILLIC', None, None)
+    """
+    likely = str(get_global("likely_subtags").get(lang, ""))
+    parts = likely.split("_")
+    return SCRIPT_NAMES.get(parts[1]) if len(parts) > 2 else None
 
 
 def in_script(text: str, script: str) -> bool:
@@ -198,7 +211,8 @@ def _as_list(value: Any) -> list[str]:
 def local_name(name: Any, others: Any, lang: str) -> str:
     """Return a name in the reader's script: the data's own name in that script where it has one.
 
-    For Russian, the first Cyrillic name among ``others`` (a place's aliases, a crossing's names). A crossing
+    For a language written in another script than Latin (Russian: Cyrillic, from CLDR), the first name in that
+    script among ``others`` (a place's aliases, a crossing's names). A crossing
     named for its two sides (``"A – B"``) gets each side's first Cyrillic name listed after that side's Latin
     name. Nothing is transliterated: a name (or side) without one stays as it is.
 
@@ -212,24 +226,24 @@ def local_name(name: Any, others: Any, lang: str) -> str:
     'Pap'
     """
     shown = "" if name is None else str(name)
-    script = SCRIPTS.get(lang)
-    if script is None or not shown or in_script(shown, script):
+    letters = script(lang)
+    if letters is None or not shown or in_script(shown, letters):
         return shown
     names = _as_list(others)
     sides = shown.split(" – ")
     if len(sides) > 1:
-        return " – ".join(_side(side, names, sides, script) for side in sides)
-    return next((n for n in names if in_script(n, script)), shown)
+        return " – ".join(_side(side, names, sides, letters) for side in sides)
+    return next((n for n in names if in_script(n, letters)), shown)
 
 
-def _side(side: str, names: Sequence[str], sides: Sequence[str], script: str) -> str:
+def _side(side: str, names: Sequence[str], sides: Sequence[str], letters: str) -> str:
     """Return one side of a two-sided crossing name in a script (the names listed after it, before the next side)."""
     if side not in names:
         return side
     start = names.index(side)
     later = [names.index(s) for s in sides if s in names and names.index(s) > start]
     end = min(later, default=len(names))
-    return next((n for n in names[start + 1:end] if in_script(n, script)), side)
+    return next((n for n in names[start + 1:end] if in_script(n, letters)), side)
 
 
 VOCABULARY: dict[str, str] = {word: word for word in (

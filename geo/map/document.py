@@ -70,12 +70,21 @@ def holders(attribution: str) -> list[str]:
     return [m.strip() for m in re.findall(r"©\s*([^;(©]+?)(?=\s*(?:\(|;|©|$))", attribution)]
 
 
-def attribution_html(layer_ids: Iterable[str]) -> list[str]:
+def osm_attribution(tr: Translator = ENGLISH) -> str:
+    """Return "© OpenStreetMap contributors" with its link, in a language ("© участники OpenStreetMap")."""
+    if tr.lang == ENGLISH.lang:
+        return OSM_ATTRIBUTION_HTML
+    link = f'<a href="{OSM_COPYRIGHT_URL}" target="_blank" rel="noopener">OpenStreetMap</a>'
+    return "&copy; " + text(tr.gettext("{OpenStreetMap} contributors")).replace("{OpenStreetMap}", link)
+
+
+def attribution_html(layer_ids: Iterable[str], tr: Translator = ENGLISH) -> list[str]:
     """Return the map attribution of some layers (from their specs; OpenStreetMap always first)."""
     names = ["OpenStreetMap contributors"]
     for layer_id in layer_ids:
         names.extend(holders(layer_registry.get(layer_id).attribution))
-    return [HOLDER_LINKS.get(n) or f"&copy; {text(n)}" for n in dict.fromkeys(names)]
+    links = {**HOLDER_LINKS, "OpenStreetMap contributors": osm_attribution(tr)}
+    return [links.get(n) or f"&copy; {text(n)}" for n in dict.fromkeys(names)]
 
 
 def css() -> str:
@@ -130,17 +139,18 @@ def base_config(view: View = DEFAULT_VIEW, *, height: int = 640, draw: bool = Tr
     layers = dict.fromkeys(layer for spec in OVERLAYS for layer in spec.layers)
     return {
         "view": [view.lat, view.lon, view.zoom], "minZoom": MIN_ZOOM, "maxZoom": MAX_ZOOM, "height": int(height),
-        "draw": bool(draw), "drawColour": extras.TRACK.style["color"], "attribution": attribution_html(layers),
+        "draw": bool(draw), "drawColour": extras.TRACK.style["color"], "attribution": attribution_html(layers, tr),
         "legendWide": LEGEND_WIDE_PX, "bands": [b.max_zoom for b in BANDS], "css": css(), "text": map_text(tr),
     }
 
 
-def basemap_config(key: str) -> dict[str, Any] | None:
+def basemap_config(key: str, tr: Translator = ENGLISH) -> dict[str, Any] | None:
     """Return a basemap's tile layer (None for ``"none"``; unknown keys give the default basemap)."""
     spec = BASEMAPS.get(key, BASEMAPS[DEFAULT_BASEMAP])
     if not spec.tiles:
         return None
-    return {"url": spec.tiles, "attribution": spec.attribution, "maxNativeZoom": min(spec.max_zoom, MAX_ZOOM),
+    attribution = spec.attribution.replace(OSM_ATTRIBUTION_HTML, osm_attribution(tr))
+    return {"url": spec.tiles, "attribution": attribution, "maxNativeZoom": min(spec.max_zoom, MAX_ZOOM),
             "maxZoom": MAX_ZOOM}
 
 

@@ -91,5 +91,5 @@ def build_document(prepared: Sequence[Prepared], *, as_of: dt.date | None, view:
                                 routes=[str(r.get("as_of")) for r in drawn], track=track_name,
                                 changed=changes[0] if changes and doc.changes_group(changes[1]) else None,
                                 alternatives=len(extras.drawn_alternatives(drawn)), tr=tr)
-    return doc.Document(doc.base_config(view, height=height, draw=draw, tr=tr), doc.basemap_config(basemap), groups,
+    return doc.Document(doc.base_config(view, height=height, draw=draw, tr=tr), doc.basemap_config(basemap, tr), groups,
                         markup, as_of)
