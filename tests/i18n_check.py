@@ -23,13 +23,16 @@ ALLOWED = frozenset({
     "GeoJSON", "GeoPackage", "QGIS", "KML", "Google", "Earth", "CSV", "WKT", "FlatGeobuf", "GPX", "PNG", "PDF",
     "HTML", "Leaflet", "Streamlit",
     # data and licences (proper names)
-    "OpenStreetMap", "OSM", "CARTO", "Positron", "ODbL", "Open", "Database", "License", "WGS", "GeoNames",
+    "OpenStreetMap", "OpenMapTiles", "OSM", "CARTO", "Positron", "ODbL", "Open", "Database", "License", "WGS", "GeoNames",
     "Feature", "FeatureCollection",  # GeoJSON's type names
     *languages().values(),  # each language is offered under its own name ("English")
     # units shown by Leaflet's scale bar (both systems)
     "km", "mi", "ft",
 })
-WORD = re.compile(r"[A-Za-z][A-Za-z'’]+")
+WORD = re.compile(r"(?<![0-9A-Za-z])[A-Za-z][A-Za-z'’]+(?![0-9A-Za-z])")
+"""A Latin word (not letters inside a code such as a data version's digest)."""
+HOST = re.compile(r"\b[\w-]+(?:\.[\w-]+)*\.(?:org|com|net|info|kz|kg|tj|uz|tm|ru|cn|af|gov|int|io|edu)\b")
+"""A source's web host (popups label source links with it)."""
 URL = re.compile(r"https?://\S+|www\.\S+")
 FILE = re.compile(r"\S+\.(?:geojson|gpkg|kml|csv|fgb|zip|png|pdf|html|gpx|json)\b")
 CODE = re.compile(r"`[^`]*`")
@@ -73,7 +76,7 @@ def english_words(texts: Iterable[str], data: list[str]) -> list[tuple[str, str]
         for value in data:
             if value in text:  # a whole data value, not letters inside a word
                 text = re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", " ", text)
-        text = FILE.sub(" ", CODE.sub(" ", URL.sub(" ", text)))
+        text = HOST.sub(" ", FILE.sub(" ", CODE.sub(" ", URL.sub(" ", text))))
         for word in WORD.findall(text):
             if word in ALLOWED or (word.isupper() and len(word) <= 3):
                 continue
