@@ -23,7 +23,8 @@ ALLOWED = frozenset({
     "GeoJSON", "GeoPackage", "QGIS", "KML", "Google", "Earth", "CSV", "WKT", "FlatGeobuf", "GPX", "PNG", "PDF",
     "HTML", "Leaflet", "Streamlit",
     # data and licences (proper names)
-    "OpenStreetMap", "OpenMapTiles", "OSM", "CARTO", "Positron", "ODbL", "Open", "Database", "License", "WGS", "GeoNames",
+    "OpenStreetMap", "OpenMapTiles", "OSM", "CARTO", "Positron", "ODbL", "Open", "Database", "License", "WGS",
+    "GeoNames",
     "Feature", "FeatureCollection",  # GeoJSON's type names
     *languages().values(),  # each language is offered under its own name ("English")
     # units shown by Leaflet's scale bar (both systems)
@@ -31,7 +32,8 @@ ALLOWED = frozenset({
 })
 WORD = re.compile(r"(?<![0-9A-Za-z])[A-Za-z][A-Za-z'’]+(?![0-9A-Za-z])")
 """A Latin word (not letters inside a code such as a data version's digest)."""
-HOST = re.compile(r"\b[\w-]+(?:\.[\w-]+)*\.(?:org|com|net|info|kz|kg|tj|uz|tm|ru|cn|af|gov|int|io|edu)\b")
+HOST = re.compile(r"\b[\w-]+(?:\.[\w-]+)*\.(?:org|com|net|info|kz|kg|tj|uz|tm|ru|cn|af|gov|int|io|edu)\b",
+                  re.IGNORECASE)
 """A source's web host (popups label source links with it)."""
 URL = re.compile(r"https?://\S+|www\.\S+")
 FILE = re.compile(r"\S+\.(?:geojson|gpkg|kml|csv|fgb|zip|png|pdf|html|gpx|json)\b")

@@ -284,13 +284,13 @@ def test_basemap_change_keeps_the_view(session: Session) -> None:
     session.frame.evaluate("window.map.setView([42.5, 74.5], 9, {animate: false})")
     session.wait_url("view=42.5")
     tiles = "(k) => document.querySelector(`.leaflet-tile-pane img[src*='${k}']`) !== null"
-    session.page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").click()
+    session.page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").filter(has_text="Basemap").click()
     session.page.get_by_role("option", name="Light (CARTO Positron)").click()
     session.wait_map(tiles, "cartocdn")
     lat, lon, zoom = session.view()
     assert abs(lat - 42.5) < 0.01 and abs(lon - 74.5) < 0.01 and zoom == 9  # the same map: never rebuilt
     session.wait_url("basemap=light", "view=42.5")
-    session.page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").click()
+    session.page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").filter(has_text="Basemap").click()
     session.page.get_by_role("option", name="OpenStreetMap").click()
     session.wait_map(tiles, "tile.openstreetmap.org")
     assert session.view()[2] == 9
