@@ -202,14 +202,21 @@ def show_unknowns(route: Route | RouteFailure, crossings: Mapping[str, str]) -> 
         st.info(md(message.format(vehicle=vehicle, day=day, n=len(closed), names=names)))
 
 
-def show_border_times(route: Route) -> None:
+def _crossing(crossings: Mapping[str, str], crossing_id: str, name: object) -> str:
+    """Return a crossing's name as the crossing choices show it (in the reader's script), else the core's name."""
+    label = crossings.get(crossing_id)
+    return label.rsplit(" (", 1)[0] if label else str(name)
+
+
+def show_border_times(route: Route, crossings: Mapping[str, str] | None = None) -> None:
     """Show the time to cross each border post the route passes, with its source or the pair default."""
     if not route.border_times:
         return
     st.caption(_("Time to cross each border post: a figure cited for the post, or the documented default of its "
                  "country pair."))
     st.dataframe(pd.DataFrame([{
-        _("crossing"): b.name, _("hours"): round(b.hours, 2), _("figure"): _("default") if b.is_default else _("cited"),
+        _("crossing"): _crossing(crossings or {}, b.crossing_id, b.name), _("hours"): round(b.hours, 2),
+        _("figure"): _("default") if b.is_default else _("cited"),
         _("since"): b.since, _("source"): "" if b.is_default else safe_url(b.source) or "", _("note"): b.note,
     } for b in route.border_times]), hide_index=True, column_config={
         _("source"): st.column_config.LinkColumn(_("source"), display_text=_("source")),
@@ -217,7 +224,7 @@ def show_border_times(route: Route) -> None:
                                                                      "default of its country pair"))})
 
 
-def show_alternatives(route: Route, asked: int) -> None:
+def show_alternatives(route: Route, asked: int, crossings: Mapping[str, str] | None = None) -> None:
     """List the route and its alternatives (as drawn on the map) with km, hours, border hours and countries."""
     if asked <= 0:
         return
@@ -228,7 +235,8 @@ def show_alternatives(route: Route, asked: int) -> None:
         _("route"): label, _("line"): _(extras.LOOKS[key]), _("km"): round(r.distance_km),
         _("hours"): round(r.duration_h, 1), _("border hours"): round(r.border_h, 1),
         _("countries (km)"): _countries(r),
-        _("crossings"): ", ".join(str(c["name"]) for c in r.crossings) or _("none"),
+        _("crossings"): ", ".join(_crossing(crossings or {}, str(c["id"]), c["name"]) for c in r.crossings)
+        or _("none"),
     } for key, label, r in rows]), hide_index=True)
     if len(route.alternatives) < asked:
         st.caption(ngettext("Only {found} of the {n} alternative asked for passes a different set of crossings "
@@ -267,16 +275,17 @@ def show_route(result: Route | RouteFailure, places: Mapping[str, str], crossing
                         "Travel time = road {road} + borders {border} ({n} crossings).", n)
                .format(road=_hours(result.road_h), border=_hours(result.border_h), n=n))
     show_unknowns(result, crossings)
-    show_alternatives(result, alternatives)
+    show_alternatives(result, alternatives, crossings)
     by_country = result.by_country_km
     if by_country:
         st.bar_chart(pd.DataFrame({_("km"): list(by_country.values())}, index=list(by_country.keys())),
                      horizontal=True, height=60 + 28 * len(by_country))
-    show_border_times(result)
+    show_border_times(result, crossings)
     word = tr().word
     if result.crossings:
         st.dataframe(pd.DataFrame([{
-            _("crossing"): x["name"], _("countries"): x["countries"], _("status"): word(x["status"]),
+            _("crossing"): _crossing(crossings, str(x["id"]), x["name"]), _("countries"): x["countries"],
+            _("status"): word(x["status"]),
             _("since"): x.get("status_since"), _("access"): word(x.get("access") or "unknown"),
             _("override"): word(x.get("override") or ""), _("source"): safe_url(x.get("source")),
         } for x in result.crossings]), hide_index=True, column_config={_("source"): st.column_config.LinkColumn(
