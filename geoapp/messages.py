@@ -87,14 +87,14 @@ SHAPES: tuple[tuple[re.Pattern[str], str, Fill], ...] = (
         "runs short of the real road"), _plain),
     (re.compile(r"crossing (?P<name>.+?): status unknown on (?P<day>\S+) \(treated as open; --unknown closed avoids "
                 r"it\)"),
-     N_("crossing {name}: status unknown on {day} (treated as open; choose “closed” for crossings of unknown status "
-        "to avoid it)"), _plain),
+     N_("crossing {name}: status unknown on {day} (treated as open; choose “treated as closed” for crossings of "
+        "unknown status to avoid it)"), _plain),
     (re.compile(r"crossing (?P<name>.+?): restricted on (?P<day>\S+) \((?P<note>.*)\)"),
      N_("crossing {name}: restricted on {day} ({note})"), _note),
     (re.compile(r"crossing (?P<name>.+?): no source says whether it admits (?P<vehicle>\w+)-registered vehicles on "
                 r"(?P<day>\S+) \(treated as open; --unknown closed avoids it\)"),
      N_("crossing {name}: no source says whether it admits {vehicle}-registered vehicles on {day} (treated as open; "
-        "choose “closed” for crossings of unknown status to avoid it)"), _plain),
+        "choose “treated as closed” for crossings of unknown status to avoid it)"), _plain),
     (re.compile(r"no route from (?P<source>.+?) to (?P<target>.+?) \((?P<scenario>.*)\): cut off by (?P<why>.+)"),
      N_("no route from {source} to {target}: cut off by {why}"), _why),
 )

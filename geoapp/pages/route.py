@@ -19,7 +19,7 @@ from geoapp.results import Comparison, Outcome, Route, RouteError, RouteFailure,
 from geoapp.ui import _, labels, md, ngettext, today, tr
 
 OPTIMIZE_LABELS = {"time": N_("fastest (hours)"), "distance": N_("shortest (km)")}
-UNKNOWN_LABELS = {"open": N_("passable, with a warning"), "closed": N_("closed")}
+UNKNOWN_LABELS = {"open": N_("passable, with a warning"), "closed": N_("treated as closed")}
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -188,7 +188,7 @@ def show_unknowns(route: Route | RouteFailure, crossings: Mapping[str, str]) -> 
     if isinstance(route, Route) and route.unknown_crossings:
         names = ", ".join(crossings.get(c, c) for c in route.unknown_crossings)
         st.warning(md(_("Uses crossings whose status or transit rule is unknown on {day}, treated as passable: "
-                        "{names}. Choose “closed” for crossings of unknown status to route around them.")
+                        "{names}. Choose “treated as closed” for crossings of unknown status to route around them.")
                       .format(day=day, names=names)))
     if route.scenario.unknown == "closed":
         closed = unknown_closed(data.folder(), data.version(), route.scenario)
@@ -292,8 +292,8 @@ def show_route(result: Route | RouteFailure, places: Mapping[str, str], crossing
             _("source"), display_text=_("source"))})
     if result.roads:
         st.dataframe(pd.DataFrame([{
-            _("Soviet no."): r.get("soviet_ref") or "", _("current"): ", ".join(r.get("refs") or []),
-            _("road"): r["name"], _("country"): r["country"], _("km"): r.get("length_km"),
+            _("Soviet no."): r.get("soviet_ref") or "", _("current numbers"): ", ".join(r.get("refs") or []),
+            _("road segment"): r["name"], _("country"): r["country"], _("km"): r.get("length_km"),
             _("length"): word(r.get("length_method") or ""),
         } for r in result.roads]), hide_index=True, height=min(36 * (len(result.roads) + 1), 300))
     for warning in result.warnings:
