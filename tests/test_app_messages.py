@@ -1,0 +1,58 @@
+"""geoapp.messages: the real route engine's messages, translated by their shape (names inside stay as they are)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from geo.errors import GeoError
+from geo.i18n import translator
+from geo.routing import RouteEngine, Scenario
+from geoapp.messages import SHAPES, core_message
+
+ROOT = Path(__file__).resolve().parent.parent
+RU = translator("ru")
+
+
+@pytest.fixture(scope="module")
+def engine() -> RouteEngine:
+    if not (ROOT / "layers" / "roads.geojson").is_file():
+        pytest.skip("no roads layer")
+    return RouteEngine.load(ROOT / "layers")
+
+
+def message(call: object) -> str:
+    try:
+        call()  # type: ignore[operator]
+    except GeoError as exc:
+        return str(exc)
+    raise AssertionError("the engine accepted the question")
+
+
+def test_engine_messages_are_translated(engine: RouteEngine) -> None:
+    unknown = message(lambda: engine.resolve("Nowhereabad"))
+    same = message(lambda: engine.route("khujand", "khujand"))
+    via_end = message(lambda: engine.route("khujand", "batken", via=("batken",)))
+    twice = message(lambda: engine.route("khujand", "batken", via=("osh", "osh")))
+    cut = message(lambda: engine.route("khujand", "batken", Scenario(as_of=dt.date(2023, 6, 1),
+                                                                      avoid=frozenset({"UZ"}))))
+    shown = [core_message(m, RU) for m in (unknown, same, via_end, twice, cut)]
+    assert shown[0].startswith("неизвестный пункт 'Nowhereabad'")
+    assert shown[1].startswith("начальный и конечный пункты совпадают (")
+    assert shown[2].startswith("промежуточный пункт 'batken' является конечным пунктом маршрута (")
+    assert shown[3].startswith("промежуточный пункт ") and shown[3].endswith(" дважды подряд")
+    assert shown[4].startswith("нет маршрута из khujand в batken: путь отрезан — ")
+    assert "объезжаемые страны UZ" in shown[4]
+    english = translator("en")
+    assert core_message(unknown, english) == unknown and core_message(same, english) == same
+    assert core_message(twice, english).startswith("via place ")  # not the command line's option name
+
+
+def test_an_unknown_shape_is_shown_as_written() -> None:
+    assert core_message("a message of a new shape", RU) == "a message of a new shape"
+
+
+def test_every_shape_has_a_russian_template() -> None:
+    assert all(RU.gettext(template) != template for _, template, _ in SHAPES)
