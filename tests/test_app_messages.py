@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from geo import upload
 from geo.errors import GeoError
 from geo.i18n import translator
 from geo.routing import RouteEngine, Scenario
-from geoapp.messages import SHAPES, core_message
+from geoapp.messages import SHAPES, TRACK_SHAPES, core_message, track_message
 
 ROOT = Path(__file__).resolve().parent.parent
 RU = translator("ru")
@@ -56,3 +57,19 @@ def test_an_unknown_shape_is_shown_as_written() -> None:
 
 def test_every_shape_has_a_russian_template() -> None:
     assert all(RU.gettext(template) != template for _, template, _ in SHAPES)
+
+
+@pytest.mark.parametrize(("name", "data", "russian"), [
+    ("empty.gpx", b"  ", "empty.gpx: файл пуст"),
+    ("point.geojson", b'{"type": "Point", "coordinates": [70, 40]}',
+     "point.geojson: геометрию типа 'Point' нельзя измерить: нарисуйте линию или полигон"),
+    ("none.gpx", b'<gpx xmlns="http://www.topografix.com/GPX/1/1"></gpx>',
+     "none.gpx: в файле GPX нет трека или маршрута из двух и более точек"),
+    ("list.geojson", b"[1, 2]", "list.geojson: GeoJSON должен быть объектом"),
+])
+def test_upload_messages_are_translated(name: str, data: bytes, russian: str) -> None:
+    assert track_message(message(lambda: upload.read_upload(name, data)), RU) == russian
+
+
+def test_every_track_shape_has_a_russian_template() -> None:
+    assert all(RU.gettext(template) != template for _, template in TRACK_SHAPES)

@@ -14,6 +14,7 @@ from geo import bundle, tracks, upload
 from geo.map.extras import track_display
 from geo.tracks import TrackError
 from geoapp import data, state
+from geoapp.messages import track_message
 from geoapp.results import MeasureFailure, Measurement, measure_drawings
 from geoapp.ui import LOG, _, md, tr
 
@@ -46,7 +47,8 @@ def measure_panel(drawings: Sequence[Mapping[str, Any]], version: str) -> None:
     number = tr().number
     for result in results:
         if isinstance(result, MeasureFailure):
-            st.warning(_("Drawing {n}: {message}").format(n=result.number, message=md(result.message)))
+            problem = md(track_message(result.message, tr()))
+            st.warning(_("Drawing {n}: {message}").format(n=result.number, message=problem))
             continue
         by_country = ", ".join(f"{k} " + _("{km} km").format(km=number(v, 1)) for k, v in result.by_country_km.items())
         length = _("{km} km").format(km=number(result.length_km, 1))
@@ -107,7 +109,7 @@ def track_panel(version: str) -> None:
     if not track:
         return
     if "error" in track:
-        st.error(md(track["error"]))
+        st.error(md(track_message(track["error"], tr())))
         return
     measured = track["measured"]
     by_country = measured.get("by_country_km") or {}
