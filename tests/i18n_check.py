@@ -27,8 +27,6 @@ ALLOWED = frozenset({
     "GeoNames",
     "Feature", "FeatureCollection",  # GeoJSON's type names
     *languages().values(),  # each language is offered under its own name ("English")
-    # units shown by Leaflet's scale bar (both systems)
-    "km", "mi", "ft",
 })
 WORD = re.compile(r"(?<![0-9A-Za-z])[A-Za-z][A-Za-z'’]+(?![0-9A-Za-z])")
 """A Latin word (not letters inside a code such as a data version's digest)."""

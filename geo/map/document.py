@@ -94,7 +94,7 @@ def css() -> str:
 
 MAP_TEXT = {"history": N_("Status history"), "legend": N_("Legend"), "legendHide": N_("Hide the legend"),
             "legendShow": N_("Show the legend"), "fullscreen": N_("Full screen"),
-            "fullscreenExit": N_("Exit full screen")}
+            "fullscreenExit": N_("Exit full screen"), "km": N_("km"), "m": N_("m"), "mi": N_("mi"), "ft": N_("ft")}
 """The words ``map.js`` writes itself (``base.text``): it has no English of its own."""
 DRAW_TEXT: dict[str, Any] = {
     "draw": {"toolbar": {"actions": {"title": N_("Cancel drawing"), "text": N_("Cancel")},

@@ -12,6 +12,18 @@
         return state.text[key] || '';
     }
 
+    function localUnits(scale) {
+        /* The scale bar's units in the reader's language (Leaflet writes "km", "m", "mi", "ft"). */
+        function rewrite() {
+            scale.querySelectorAll('.leaflet-control-scale-line').forEach(function (line) {
+                var m = /^([\d.]+) (km|m|mi|ft)$/.exec(line.textContent);
+                if (m && words(m[2]) && words(m[2]) !== m[2]) { line.textContent = m[1] + ' ' + words(m[2]); }
+            });
+        }
+        rewrite();
+        new MutationObserver(rewrite).observe(scale, {subtree: true, childList: true, characterData: true});
+    }
+
     function merge(into, from) {
         /* Leaflet.draw's words (L.drawLocal, its documented localisation object) from base.text.draw/edit. */
         Object.keys(from || {}).forEach(function (k) {
@@ -211,7 +223,7 @@
         window.map = map;
         map.attributionControl.setPrefix('<a href="https://leafletjs.com" target="_blank" rel="noopener">Leaflet</a>');
         base.attribution.forEach(function (html) { map.attributionControl.addAttribution(html); });
-        L.control.scale().addTo(map);
+        localUnits(L.control.scale().addTo(map).getContainer());
         if (L.control.fullscreen) {
             L.control.fullscreen({position: 'topleft', title: words('fullscreen'),
                                   titleCancel: words('fullscreenExit')}).addTo(map);
