@@ -83,3 +83,20 @@ def test_the_tables_page_in_russian_shows_no_english(browser: Any, server: str, 
         assert not s.errors
     finally:
         s.context.close()
+
+
+def test_switching_the_language_redraws_the_maps_words(browser: Any, server: str) -> None:
+    s = Session(browser, server)
+    try:
+        s.open("?basemap=none")
+        s.wait_map("() => document.querySelector('.geo-legend') && "
+                   "document.querySelector('.geo-legend').innerText.includes('Legend')")
+        s.frame.evaluate("window.__kept = true")
+        s.page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").filter(has_text="Language").click()
+        s.page.get_by_role("option", name="Русский").click()
+        s.wait_url("lang=ru")
+        s.wait_map("() => document.querySelector('.geo-legend').innerText.includes('Легенда') && "
+                   "document.querySelector('.leaflet-control-attribution').innerText.includes('участники')")
+        assert s.frame.evaluate("window.__kept === true") and not s.errors  # the same map frame, not a new page
+    finally:
+        s.context.close()

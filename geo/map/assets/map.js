@@ -24,6 +24,13 @@
         new MutationObserver(rewrite).observe(scale, {subtree: true, childList: true, characterData: true});
     }
 
+    function setAttribution(list) {
+        /* The layers' credits, in the reader's language ("© участники OpenStreetMap"). */
+        (state.attribution || []).forEach(function (html) { state.map.attributionControl.removeAttribution(html); });
+        list.forEach(function (html) { state.map.attributionControl.addAttribution(html); });
+        state.attribution = list;
+    }
+
     function merge(into, from) {
         /* Leaflet.draw's words (L.drawLocal, its documented localisation object) from base.text.draw/edit. */
         Object.keys(from || {}).forEach(function (k) {
@@ -222,7 +229,7 @@
         state.band = bandOf(map.getZoom());
         window.map = map;
         map.attributionControl.setPrefix('<a href="https://leafletjs.com" target="_blank" rel="noopener">Leaflet</a>');
-        base.attribution.forEach(function (html) { map.attributionControl.addAttribution(html); });
+        setAttribution(base.attribution);
         localUnits(L.control.scale().addTo(map).getContainer());
         if (L.control.fullscreen) {
             L.control.fullscreen({position: 'topleft', title: words('fullscreen'),
@@ -261,6 +268,7 @@
         if (JSON.stringify(doc.base.text || {}) !== JSON.stringify(state.text)) {
             state.text = doc.base.text || {};
             state.legendHtml = null;  /* redraw the legend's button in the new language */
+            setAttribution(doc.base.attribution);
         }
         if (view !== state.view) {
             state.view = view;
