@@ -46,7 +46,8 @@ def route_geojson(route: Mapping[str, Any]) -> bytes:
         features.append({"type": "Feature", "properties": properties, "geometry": item["geometry"]})
     collection = {"type": "FeatureCollection", "metadata": {
         "title": "Route computed on the Soviet-era trunk road network",
-        "method": "shortest path by published or geodesic segment lengths; see each route's cited_share and warnings",
+        "method": ("shortest path by segment lengths (geodesic on traced road geometry, or published); see each "
+                   "route's traced_share, schematic_km and warnings"),
         "attribution": registry.get("roads").attribution,
         "licence": registry.get("roads").licence,
     }, "features": features}

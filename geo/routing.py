@@ -46,7 +46,10 @@ from geo.routing_results import BorderTime, Comparison, Route, RouteFailure
 
 __all__ = ["KIND_RANK", "MAX_ALTERNATIVES", "MODES", "OPTIMIZE", "PASSABLE", "TRAFFIC_OF_MODE", "UNKNOWN_CHOICES",
            "BorderTime", "Comparison", "CrossingInfo", "Edge", "GateState", "RoadGraph", "Route", "RouteEngine",
-           "RouteFailure", "Scenario", "measure_geojson", "speeds_folder"]
+           "RouteFailure", "SCHEMATIC_WARNING_SHARE", "Scenario", "measure_geojson", "speeds_folder"]
+
+SCHEMATIC_WARNING_SHARE = 0.1
+"""A route warns when more than this share of its km is measured on schematic geometry."""
 
 
 class RouteEngine:
@@ -180,6 +183,7 @@ class RouteEngine:
         roads: list[dict[str, Any]] = []
         lines: list[np.ndarray] = []
         cited = 0.0
+        schematic = 0.0
         distance = 0.0
         road_h = 0.0
         hours = g.edge_hours[scenario.mode]
@@ -192,6 +196,8 @@ class RouteEngine:
             road_h += float(hours[k])
             if edge.method in ("cited", "calibrated"):
                 cited += edge.length_km
+            elif edge.method == "geodesic":
+                schematic += edge.length_km
             coords = g.edge_coords[k]
             if edge.id in seen_edges and (g.node_ids[v].startswith("~") or g.node_ids[u].startswith("~")):
                 continue
@@ -210,12 +216,13 @@ class RouteEngine:
         path_coords = np.concatenate([lines[0], *(part[1:] for part in lines[1:])]) if lines else np.empty((0, 2))
         geodesic = distance_km(g.coords[a], g.coords[b])
         share = cited / distance if distance > 0 else 0.0
-        if share < 0.5:
-            warnings.append(f"only {share:.0%} of this route's km rest on published lengths; the rest is measured "
-                            "on schematic geometry and runs short of the real road")
+        if distance > 0 and schematic / distance > SCHEMATIC_WARNING_SHARE:
+            warnings.append(f"{schematic:,.0f} km ({schematic / distance:.0%}) of this route are measured on schematic "
+                            "geometry (straight lines between places, no traced road or published length) and may "
+                            "run short of the real road")
         return Route(a, b, scenario, distance, dict(sorted(by_country.items(), key=lambda kv: -kv[1])), crossings,
                      roads, geodesic, share, shapely.LineString(path_coords), warnings, road_h, border_times,
-                     stops[1:-1], unknown)
+                     stops[1:-1], unknown, schematic_km=schematic)
 
     def _crossings(self, path: list[int], scenario: Scenario,
                    warnings: list[str]) -> tuple[list[dict[str, Any]], list[BorderTime], list[str]]:

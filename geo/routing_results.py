@@ -56,6 +56,13 @@ class Route:
     via: list[str] = field(default_factory=list)
     unknown_crossings: list[str] = field(default_factory=list)
     alternatives: list[Route] = field(default_factory=list)
+    schematic_km: float = 0.0
+    """Km whose length is measured on schematic geometry: neither a traced road nor a published length."""
+
+    @property
+    def traced_share(self) -> float:
+        """Share of the km measured on traced road geometry or resting on a published length."""
+        return 1.0 - self.schematic_km / self.distance_km if self.distance_km > 0 else 0.0
 
     @property
     def detour_ratio(self) -> float | None:
@@ -94,6 +101,8 @@ class Route:
             "geodesic_km": round(self.geodesic_km, 1),
             "detour_ratio": None if self.detour_ratio is None else round(self.detour_ratio, 3),
             "cited_share": round(self.cited_share, 3),
+            "schematic_km": round(self.schematic_km, 1),
+            "traced_share": round(self.traced_share, 3),
             "geometry": shapely.geometry.mapping(shapely.set_precision(self.geometry, 1e-6)),
             "warnings": self.warnings,
             "optimize": self.scenario.optimize,

@@ -172,3 +172,22 @@ def test_parallel_edges_keep_the_shorter_one():
     result = line_route = engine_from(nodes, edges).route("x", "y", Scenario(as_of=DAY))
     assert line_route.distance_km == 150
     assert [r["id"] for r in result.roads] == ["short"]
+
+
+def test_schematic_km_are_counted_and_warned_about_traced_km_are_not():
+    nodes = {"x": (0.0, 0.0), "m": (1.0, 0.0), "y": (2.0, 0.0)}
+    traced = Edge("x-m", "x-m", None, (), "AA", 100, "traced", shapely.LineString([nodes["x"], nodes["m"]]), ())
+
+    def route_with(second_method: str):
+        second = Edge("m-y", "m-y", None, (), "AA", 50, second_method, shapely.LineString([nodes["m"], nodes["y"]]),
+                      ())
+        return engine_from(nodes, [("x", "m", traced), ("m", "y", second)]).route("x", "y", Scenario(as_of=DAY))
+
+    schematic = route_with("geodesic")
+    assert schematic.schematic_km == 50 and schematic.traced_share == pytest.approx(2 / 3)
+    assert any("50 km (33%)" in w and "schematic" in w for w in schematic.warnings)
+    assert schematic.to_dict()["schematic_km"] == 50
+    for method in ("traced", "cited", "calibrated"):
+        measured = route_with(method)
+        assert measured.schematic_km == 0 and measured.traced_share == 1
+        assert not any("schematic" in w for w in measured.warnings)

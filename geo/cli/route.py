@@ -145,7 +145,7 @@ def format_route(r: dict[str, Any], engine: Any) -> str:
     else:
         lines.append("  crossings: none")
     lines.append(f"  straight line {r['geodesic_km']:,.1f} km; detour ratio {r['detour_ratio']:.2f}; "
-                 f"{r['cited_share']:.0%} of km on published lengths")
+                 f"{r['traced_share']:.0%} of km on traced roads or published lengths")
     lines.append("  roads:")
     for road in r["roads"]:
         refs = ", ".join(([road["soviet_ref"]] if road["soviet_ref"] else []) + road["refs"])
