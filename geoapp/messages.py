@@ -81,10 +81,10 @@ SHAPES: tuple[tuple[re.Pattern[str], str, Fill], ...] = (
     (re.compile(r"--via (?P<name>.+) is the route's (?P<end>start|end) \((?P<place>.+)\)"),
      N_("via place {name} is the route's {end} ({place})"), _end),
     (re.compile(r"--via (?P<place>.+) twice in a row"), N_("via place {place} twice in a row"), _plain),
-    (re.compile(r"only (?P<share>\d+%) of this route's km rest on published lengths; the rest is measured on "
-                r"schematic geometry and runs short of the real road"),
-     N_("only {share} of this route's km rest on published lengths; the rest is measured on schematic geometry and "
-        "runs short of the real road"), _plain),
+    (re.compile(r"(?P<km>[\d,]+) km \((?P<share>\d+%)\) of this route are measured on schematic geometry \(straight "
+                r"lines between places, no traced road or published length\) and may run short of the real road"),
+     N_("{km} km ({share}) of this route are measured on schematic geometry (straight lines between places, no traced "
+        "road or published length) and may run short of the real road"), _plain),
     (re.compile(r"crossing (?P<name>.+?): status unknown on (?P<day>\S+) \(treated as open; --unknown closed avoids "
                 r"it\)"),
      N_("crossing {name}: status unknown on {day} (treated as open; choose “treated as closed” for crossings of "

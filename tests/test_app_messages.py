@@ -73,3 +73,11 @@ def test_upload_messages_are_translated(name: str, data: bytes, russian: str) ->
 
 def test_every_track_shape_has_a_russian_template() -> None:
     assert all(RU.gettext(template) != template for _, template in TRACK_SHAPES)
+
+
+def test_the_schematic_warning_of_a_real_route_is_translated(engine: RouteEngine) -> None:
+    warnings = [w for w in engine.route("astana", "ruzaevka").warnings if "schematic" in w]
+    if not warnings:
+        pytest.skip("the Astana – Ruzaevka road is traced now: no schematic km to warn about")
+    shown = core_message(warnings[0], RU)
+    assert shown != warnings[0] and "схематичной геометрии" in shown

@@ -269,7 +269,9 @@ def show_route(result: Route | RouteFailure, places: Mapping[str, str], crossing
     b.metric(_("Road distance"), _km(result.distance_km))
     c.metric(_("Straight line"), _km(result.geodesic_km))
     d.metric(_("Detour"), f"×{tr().number(result.detour_ratio, 2)}" if result.detour_ratio else "—")
-    e.metric(_("On published lengths"), f"{tr().number(result.cited_share * 100, 0)} %")
+    e.metric(_("On traced roads"), f"{tr().number(result.traced_share * 100, 0)} %",
+             help=_("Share of the km measured on OpenStreetMap-traced road geometry or resting on a published length; "
+                    "the rest is schematic (straight lines between places)."))
     n = len(result.border_times)
     st.caption(ngettext("Travel time = road {road} + borders {border} ({n} crossing).",
                         "Travel time = road {road} + borders {border} ({n} crossings).", n)
