@@ -101,7 +101,7 @@ def test_a_repeated_id_is_a_problem(tmp_path):
 
 def test_the_committed_notes_load_with_reasons_from_the_vocabulary():
     notes = load_notes(source_dir() / "roads" / "coverage_notes.csv")
-    assert len(notes) >= 30
+    assert notes
     assert {n.reason for n in notes} <= set(REASONS)
 
 
