@@ -103,6 +103,7 @@ def test_the_committed_notes_load_with_reasons_from_the_vocabulary():
     notes = load_notes(source_dir() / "roads" / "coverage_notes.csv")
     assert notes
     assert {n.reason for n in notes} <= set(REASONS)
+    assert [n.id for n in notes if n.reason == "no-source"] == []  # a missing trunk road is added, not excused
 
 
 def test_the_report_shows_each_reason_or_says_there_is_none(tmp_path, capsys):
