@@ -254,13 +254,14 @@ WARM_AFTER_S = 3.0
 (warming holds the interpreter lock and would slow the server's replies)."""
 
 
-def warm(data: str, day: dt.date, *, after: float = WARM_AFTER_S, measuring: bool = False) -> None:
+def warm(data: str, day: dt.date, *, after: float = WARM_AFTER_S, measuring: bool = False, wait: bool = False) -> None:
     """Prepare, in a background thread started ``after`` seconds from now, what visitors and routes will need.
 
-    Every band of every overlay (from the display cache when it has them) and the route engine, once per data
-    version and process; with ``measuring``, also the country index that measurements need (it reads the full
-    borders layer: seconds of CPU, so only when no visitor is waiting, at server start).
-    The first visitor's own view is prepared by the page itself.
+    Every band of every overlay (from the display cache when it has them, published for the browser), the
+    place lists and the route engine, once per data version and process; with ``measuring``, also the country
+    index that measurements need (it reads the full borders layer: seconds of CPU, so only when no visitor is
+    waiting, at server start). With ``wait``, now and in this thread (the server's start-up,
+    :func:`geoapp.server.lifespan`). Then the long-lived objects are frozen out of the collector (:func:`settle`).
     """
     with _WARM_LOCK:
         if data in _WARMED:
@@ -285,6 +286,9 @@ def warm(data: str, day: dt.date, *, after: float = WARM_AFTER_S, measuring: boo
             LOG.exception("warming the caches failed")
         settle()
 
+    if wait:
+        run()
+        return
     timer = threading.Timer(after, run)
     timer.name, timer.daemon = "geoapp-warm", True
     timer.start()
