@@ -24,6 +24,9 @@ from geo.paths import cache_dir
 
 LOG = logging.getLogger("geoapp.frontend")
 
+COMPONENT = "geoapp.component.geo_map"
+"""The component's name as Streamlit serves it (``/component/<name>/``): ``geo_map`` declared in
+:mod:`geoapp.component`."""
 GROUPS = "g"
 """Subfolder of the served folder holding the overlay groups (``<key>.json.gz`` and ``<key>.json``)."""
 KEEP_GROUPS = 400
