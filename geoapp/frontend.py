@@ -70,9 +70,6 @@ def served_folder(parent: Path | None = None) -> Path | None:
         return None
 
 
-SERVED = served_folder()
-_PUBLISHED: set[tuple[Path, str]] = set()
-_PUBLISH_LOCK = threading.Lock()
 
 
 STALE_S = 14 * 86400
@@ -81,6 +78,7 @@ the cache folder, so a newer version does not remove the folder an older server 
 
 
 def _prune_folders(parent: Path, current: Path) -> None:
+    """Remove the served folders of other frontend versions unused for :data:`STALE_S`."""
     now = time.time()
     for old in parent.iterdir():
         try:
@@ -106,6 +104,12 @@ def _prune(folder: Path) -> None:
             old.with_suffix("").unlink(missing_ok=True)
     except OSError:  # another server is pruning too
         return
+
+
+SERVED = served_folder()
+"""This process's served folder (None: groups are sent inline)."""
+_PUBLISHED: set[tuple[Path, str]] = set()
+_PUBLISH_LOCK = threading.Lock()
 
 
 def publish(group: Group | None, served: Path | None = None) -> Group | None:

@@ -15,13 +15,18 @@ def test_value_parsing() -> None:
 
 
 def test_frontend_files_are_package_data() -> None:
+    import re
+
     for name in ("index.html", "bridge.js", "map.js", "map.css", "page.html", "vendor/leaflet/leaflet.js",
                  "vendor/leaflet-draw/leaflet.draw.js", "vendor/leaflet.fullscreen/Control.FullScreen.js"):
         assert (ASSETS / name).is_file(), name
     index = (ASSETS / "index.html").read_text(encoding="utf-8")
-    assert "bridge.js" in index and "map.js" in index and "http" not in index  # nothing from the internet
+    assert "bridge.js" in index and "http" not in index  # nothing from the internet
     bridge = (ASSETS / "bridge.js").read_text(encoding="utf-8")
     assert "streamlit:componentReady" in bridge and "event.source !== window.parent" in bridge
+    scripts = re.findall(r"'([\w./-]+\.js)'", bridge)  # the scripts bridge.js loads, in order
+    assert scripts[0] == "vendor/leaflet/leaflet.js" and scripts[-1] == "map.js" and "http" not in bridge
+    assert all((ASSETS / name).is_file() for name in scripts)
 
 
 def test_no_private_names_of_dependencies() -> None:
@@ -108,3 +113,18 @@ def test_groups_stay_inline_without_a_served_folder(tmp_path, monkeypatch) -> No
     monkeypatch.setattr(frontend, "SERVED", None)
     group = prepare(OVERLAYS[1], layers(), BANDS[0]).group
     assert group is not None and frontend.publish(group) == group
+
+
+def test_a_new_server_makes_its_served_folder_and_prunes_stale_ones(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    stale = tmp_path / "component" / "0123456789ab"
+    stale.mkdir(parents=True)
+    os.utime(stale, (0, 0))
+    code = "from geoapp import frontend; print(frontend.SERVED)"
+    shown = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, GEO_CACHE_DIR=str(tmp_path)),
+                           capture_output=True, text=True, check=True).stdout.strip()
+    assert shown.startswith(str(tmp_path / "component")) and (tmp_path / "component" / shown[-12:] / "map.js").is_file()
+    assert not stale.exists()

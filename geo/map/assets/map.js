@@ -5,7 +5,7 @@
 
     var KEY = /^[a-z0-9-]+$/;
     var state = {map: null, el: null, drawn: null, groups: [], basemap: null, basemapKey: null, legend: null,
-                 legendHtml: null, view: null, band: -1, base: null, report: null, data: {}, loading: {}, latest: null};
+                 legendHtml: null, view: null, band: -1, base: null, report: null};
 
     function keys(feature) {
         var k = (feature.properties || {}).k;
@@ -74,22 +74,9 @@
         if (p.pop) { layer.bindPopup(function () { return window.geoPopup(p.pop); }, {maxWidth: 380, maxHeight: 360}); }
     }
 
-    function fetchGroup(spec) {
-        /* A group sent by reference ({src, raw}: its JSON gzipped, and plain): fetched once into state.data. */
-        if (state.loading[spec.key]) { return state.loading[spec.key]; }
-        var unzip = typeof DecompressionStream === 'function';
-        state.loading[spec.key] = fetch(unzip ? spec.src : spec.raw).then(function (answer) {
-            if (!answer.ok) { throw new Error('map group ' + spec.id + ': HTTP ' + answer.status); }
-            return unzip ? new Response(answer.body.pipeThrough(new DecompressionStream('gzip'))).text() : answer.text();
-        }).then(function (json) { state.data[spec.key] = JSON.parse(json); }, function (error) {
-            if (window.console) { window.console.error(error); }  /* drawn without it; the next run tries again */
-        }).then(function () { delete state.loading[spec.key]; });
-        return state.loading[spec.key];
-    }
-
     function makeGroup(spec) {
-        var data = spec.json !== undefined ? JSON.parse(spec.json) : state.data[spec.key], group = L.featureGroup();
-        delete state.data[spec.key];
+        /* A group's JSON text, or (the app's component: fetched and parsed by bridge.js) its data. */
+        var data = spec.data || JSON.parse(spec.json), group = L.featureGroup();
         data.parts.forEach(function (part) {
             var options = {style: function (feature) { return style(part, feature); }};
             if (part.marker !== 'path' && MARKERS[part.marker]) { options.pointToLayer = MARKERS[part.marker](part); }
@@ -242,22 +229,6 @@
     }
 
     function update(doc) {
-        /* Draw a document; groups sent by reference are fetched first (in parallel), and a document that a newer
-           one overtook while its groups were loading is not drawn. */
-        state.latest = doc;
-        var drawn = {};
-        state.groups.forEach(function (g) { drawn[g.key] = true; });
-        var missing = doc.groups.filter(function (g) { return g.json === undefined && !drawn[g.key] && !state.data[g.key]; });
-        if (!missing.length) { apply(doc); return; }
-        Promise.all(missing.map(fetchGroup)).then(function () {
-            if (state.latest !== doc) { return; }
-            apply(Object.assign({}, doc, {groups: doc.groups.filter(function (g) {
-                return g.json !== undefined || drawn[g.key] || state.data[g.key];
-            })}));
-        });
-    }
-
-    function apply(doc) {
         /* A new initial view (a preset, an uploaded track) moves the map; otherwise the user's view is kept. */
         var view = doc.base.view.join(',');
         if (view !== state.view) {
@@ -267,9 +238,6 @@
         setBasemap(doc.basemap);
         setGroups(doc.groups);
         setLegend(doc.legend);
-        var wanted = {};
-        doc.groups.forEach(function (g) { wanted[g.key] = true; });
-        Object.keys(state.data).forEach(function (k) { if (!wanted[k]) { delete state.data[k]; } });
     }
 
     window.geoMap = {
