@@ -17,6 +17,7 @@ import contextlib
 import datetime as dt
 import gzip
 import importlib
+import inspect
 import mimetypes
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
@@ -140,5 +141,8 @@ async def lifespan(_app: Any) -> AsyncIterator[None]:
 
     for module in PRELOAD:
         importlib.import_module(module)
+    # Declaring a component finds its module with inspect.getmodule, whose first call indexes every loaded module
+    # (~0.1 s): done here, the first visitor's run declares the pages' components in milliseconds.
+    inspect.getmodule(inspect.currentframe())
     data.warm(data.version(), dt.date.today(), measuring=True, wait=True)
     yield
