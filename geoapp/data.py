@@ -1,8 +1,9 @@
 """Cached data: every cache key is a string or a tuple of strings (layer id, data version, band, epoch).
 
 Display layers are prepared once per data version and zoom band (dated overlays once per status epoch, not
-per day or per session) and shared by every session; :func:`warm` prepares the default view in the
-background when the first page is served.
+per day or per session) and shared by every session; :func:`warm` prepares all of them (and publishes them
+for the browser, :mod:`geoapp.frontend`) when the server starts (:mod:`geoapp.server`), or in the background
+after a page when the data version changed since.
 """
 
 from __future__ import annotations
