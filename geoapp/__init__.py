@@ -4,11 +4,13 @@
 
 Layout
 ------
-``main``       page config and navigation (``app.py`` calls :func:`geoapp.main.main`)
+``main``       page config and navigation (``app.py``, run as a script, calls :func:`geoapp.main.main`)
 ``state``      the one adapter between shareable links, :class:`geo.share.AppState` and session keys
 ``data``       cached data: layers, prepared overlays (once per data version and zoom band), route engine
 ``results``    typed results; the one boundary that turns the core's dicts into them
 ``component``  the map component: declared with the static frontend in ``geo/map/assets``
+``frontend``   the component's served folder: a copy of that frontend and the published overlay groups
+``server``     ``st.App`` start-up warming and static files from memory (``app.py`` hands them to Streamlit)
 ``ui``         small widgets helpers (Markdown escaping, failing panels)
 ``pages/``     one module per page or panel
 """

@@ -2,9 +2,8 @@
 
 Starts ``streamlit run`` on the packaged script with the shipped settings (``geoapp/config.toml``: headless,
 no error details for users, 5 MB uploads…), so an install outside the checkout behaves like
-``streamlit run app.py`` inside it. Options given on the command line come last and win. Unlike
-``streamlit run``, it warms the caches while the server starts (imports, the display layers, the route engine
-and the country index), so the first visitor does not wait for them.
+``streamlit run app.py`` inside it. Options given on the command line come last and win. Like ``app.py``, the
+script is served as an ``st.App`` whose start-up warms the caches (:mod:`geoapp.server`).
 """
 
 from __future__ import annotations
@@ -31,13 +30,8 @@ def flags(config: dict[str, Any]) -> list[str]:
 
 def main() -> int:
     """Run the app with the shipped settings."""
-    import datetime as dt
-
     from streamlit.web import cli
 
-    from geoapp import data
-
-    data.warm(data.version(), dt.date.today(), after=0.0, measuring=True)
     package = resources.files("geoapp")
     config = tomllib.loads((package / "config.toml").read_text(encoding="utf-8"))
     script = str(package / "streamlit_app.py")

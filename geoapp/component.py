@@ -5,6 +5,12 @@ Protocol (Streamlit components v1, spoken by ``assets/bridge.js``):
 - arguments: a :class:`geo.map.Document` (``base``, ``basemap``, ``groups``, ``legend``). The browser builds
   its Leaflet map once, then on each rerun changes only the basemap, the groups whose ``key`` changed and the
   legend, and moves the map only when ``base.view`` changes (a preset, an uploaded track).
+- overlay groups are not sent with the arguments: each is written once (per content, so per data version, band
+  and status epoch) as ``g/<key>.json.gz`` into the component's served folder, and the group carries
+  ``{"id", "key", "src", "raw"}`` instead of ``json``; the browser fetches it (``raw``, the same JSON
+  uncompressed, for browsers without ``DecompressionStream``). So a new visitor costs the server a few file
+  reads instead of encoding and compressing a megabyte on the websocket, and the browser parses the document
+  in the map's frame instead of Streamlit's page. Routes, tracks and rings (per session, small) stay inline.
 - value: ``{"drawings": [GeoJSON Feature, …], "band": zoom band}``, sent when a drawing is finished or
   deleted and when the zoom crosses into another band (panning and clicking never rerun the app).
 """
@@ -19,11 +25,14 @@ import streamlit.components.v1 as components
 
 from geo.map import Document
 from geo.map.document import ASSETS
+from geoapp.frontend import SERVED, publish
 
 KEY = "map"
 """The component's widget key: its identity (and so the browser's map) survives every rerun."""
 
-_map = components.declare_component("geo_map", path=str(ASSETS))
+_map = components.declare_component("geo_map", path=str(SERVED or ASSETS))
+"""Declared when this module is first imported, which must be inside a script run (Streamlit registers the
+component with its runtime only there): so :mod:`geoapp.data` uses :mod:`geoapp.frontend`, never this module."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +63,9 @@ def parse_value(value: Any) -> MapValue:
 
 def show(document: Document, *, on_change: Callable[[], None] | None = None) -> MapValue:
     """Draw the map document and return what the map reports."""
-    value = _map(**document.args(), key=KEY, default=None, on_change=on_change)
+    args = document.args()
+    args["groups"] = [publish(g) for g in args["groups"]]
+    value = _map(**args, key=KEY, default=None, on_change=on_change)
     return parse_value(value)
 
 

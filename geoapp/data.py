@@ -1,14 +1,16 @@
 """Cached data: every cache key is a string or a tuple of strings (layer id, data version, band, epoch).
 
 Display layers are prepared once per data version and zoom band (dated overlays once per status epoch, not
-per day or per session) and shared by every session; :func:`warm` prepares the default view in the
-background when the first page is served.
+per day or per session) and shared by every session; :func:`warm` prepares all of them (and publishes them
+for the browser, :mod:`geoapp.frontend`) when the server starts (:mod:`geoapp.server`), or in the background
+after a page when the data version changed since.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import gc
 import hashlib
 import json
 import logging
@@ -242,6 +244,17 @@ def layer_bytes(layer_id: str, path: str, data: str, day: str, exported: str) ->
                                folder=Path(path))
 
 
+def settle() -> None:
+    """Move everything alive now (modules, layers, prepared overlays, the route engine) out of the collector's view.
+
+    Streamlit runs a full garbage collection after every script run (``runner.postScriptGC``); with the layers
+    and the route engine in memory that costs about 0.1 s of CPU per run, so per visitor. Frozen objects are
+    not scanned (they are long-lived caches); what sessions create afterwards is still collected.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 _WARMED: set[str] = set()
 _WARM_LOCK = threading.Lock()
 
@@ -251,13 +264,14 @@ WARM_AFTER_S = 3.0
 (warming holds the interpreter lock and would slow the server's replies)."""
 
 
-def warm(data: str, day: dt.date, *, after: float = WARM_AFTER_S, measuring: bool = False) -> None:
+def warm(data: str, day: dt.date, *, after: float = WARM_AFTER_S, measuring: bool = False, wait: bool = False) -> None:
     """Prepare, in a background thread started ``after`` seconds from now, what visitors and routes will need.
 
-    Every band of every overlay (from the display cache when it has them) and the route engine, once per data
-    version and process; with ``measuring``, also the country index that measurements need (it reads the full
-    borders layer: seconds of CPU, so only when no visitor is waiting, at server start).
-    The first visitor's own view is prepared by the page itself.
+    Every band of every overlay (from the display cache when it has them, published for the browser), the
+    place lists and the route engine, once per data version and process; with ``measuring``, also the country
+    index that measurements need (it reads the full borders layer: seconds of CPU, so only when no visitor is
+    waiting, at server start). With ``wait``, now and in this thread (the server's start-up,
+    :func:`geoapp.server.lifespan`). Then the long-lived objects are frozen out of the collector (:func:`settle`).
     """
     with _WARM_LOCK:
         if data in _WARMED:
@@ -266,18 +280,25 @@ def warm(data: str, day: dt.date, *, after: float = WARM_AFTER_S, measuring: boo
     path = folder()
 
     def run() -> None:
+        from geoapp import frontend
+
         try:
             place_options(path, data)
             crossing_options(path, data)
             for band in geomap.BANDS:
                 for spec in geomap.OVERLAYS:
-                    prepared(spec.id, path, data, band.number, epoch(spec.id, path, data, day.isoformat()))
+                    frontend.publish(prepared(spec.id, path, data, band.number,
+                                               epoch(spec.id, path, data, day.isoformat())).group)
             engine(path, data)
             if measuring:
                 countries(path, data)
         except Exception:  # warming is an optimisation: the pages prepare what they need themselves
             LOG.exception("warming the caches failed")
+        settle()
 
+    if wait:
+        run()
+        return
     timer = threading.Timer(after, run)
     timer.name, timer.daemon = "geoapp-warm", True
     timer.start()

@@ -1,10 +1,11 @@
 """Measure the app against its budgets: map payload, rerun time, first map paint, server CPU per visitor.
 
     python scripts/bench_app.py [--layers DIR] [--reruns 20] [--visitors 4] [--cold-cache] [--launcher app|module]
-                                [--floor] [--no-browser] [--json]
+                                [--floor] [--breakdown] [--no-browser] [--json]
 
-- payload: bytes of the default view's map document (the component's arguments: JSON of the base map, the
-  overlay groups and the legend); budget 1 MB.
+- payload: bytes of the default view's map document (JSON of the base map, the overlay groups and the legend:
+  what the browser parses); budget 1 MB. ``payload_sent_bytes``: what a visitor is sent for it (the component's
+  arguments on the websocket, with the overlay groups as references, plus the gzipped groups it fetches).
 - rerun: median wall time of ``AppTest.run()`` after changing a widget that does not change the map (the route
   panel's traffic mode with no route chosen); budget 250 ms.
 - first paint: seconds from opening the page in headless Chromium (every non-loopback request blocked) until the
@@ -12,6 +13,14 @@
   visitors after it (median; budget 2 s).
 - server CPU per new visitor: CPU seconds (user + system, all threads) the Streamlit server spends per new visitor
   after the first, from ``/proc``; budget 0.15 s. The first visitor's CPU is printed too.
+
+``--breakdown`` also prints where a later visitor's first paint goes (medians, seconds from opening the page, read
+from the browser's own clock): ``boot`` Streamlit's page loaded (its DOMContentLoaded), ``session`` websocket
+open, ``script`` the script run's messages received, ``widgets`` the map's frame requested (Streamlit has loaded
+the code of every widget on the page and drawn them), ``frame`` the map frame's scripts loaded, ``drawn`` the
+first vector path in the map (groups fetched, parsed and drawn), ``seen`` Playwright saw it (the headline
+number; the difference is the harness's own latency), and the request counts (Streamlit's static files, the
+map component's files).
 
 ``--cold-cache`` starts the server with an empty display cache (``GEO_CACHE_DIR``), as after a data change;
 otherwise the display layers prepared by earlier runs are reused, as after a plain restart. ``--floor`` measures a
@@ -24,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gzip
 import json
 import os
 import socket
@@ -63,7 +73,12 @@ def payload() -> dict[str, float]:
         except Exception as exc:  # a layer not built yet is reported, not fatal
             print(f"  (overlay {spec.id} not prepared: {type(exc).__name__})", file=sys.stderr)
     document = geomap.build_document(shown, as_of=day, height=620)
-    return {"payload_bytes": len(json.dumps(document.args()).encode()),
+    args = document.args()
+    fetched = [gzip.compress(g["json"].encode(), compresslevel=9, mtime=0) for g in args["groups"]]
+    references = [{"id": g["id"], "key": g["key"], "src": f"g/{g['key']}.json.gz", "raw": f"g/{g['key']}.json"}
+                  for g in args["groups"]]
+    return {"payload_bytes": len(json.dumps(args).encode()),
+            "payload_sent_bytes": len(json.dumps(dict(args, groups=references)).encode()) + sum(map(len, fetched)),
             "page_bytes": len(geomap.page_html(document).encode())}
 
 
@@ -96,14 +111,53 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+MARKS = """
+(function () {
+    /* Timestamps (ms since the epoch, one clock for the page and its frames) of a visit's phases. */
+    var t = window.__bench = {start: performance.timeOrigin};
+    window.addEventListener('DOMContentLoaded', function () { t.ready = Date.now(); });
+    window.addEventListener('message', function (e) {
+        if (!e.data || e.data.type !== 'streamlit:render' || t.render) { return; }
+        t.render = Date.now();
+        (function poll() {
+            if (document.querySelector('.leaflet-overlay-pane path')) { t.drawn = Date.now(); }
+            else { requestAnimationFrame(poll); }
+        })();
+    });
+})();
+"""
+"""Injected into every frame of a visit (``--breakdown``)."""
+
+
+def phases(page, frame_url: str, start: float, events: dict[str, float], requests: list[str],
+           server: str) -> dict[str, float]:  # noqa: ANN001
+    """Return a visit's phases in seconds from ``start`` (epoch seconds) and its request counts."""
+    main = page.evaluate("window.__bench")
+    frames = [f for f in page.frames if f.url.startswith(frame_url)]
+    inner = frames[0].evaluate("window.__bench") if frames else {}
+
+    def since(ms: float | None) -> float:
+        return round(ms / 1000 - start, 3) if ms else float("nan")
+
+    return {"boot": since(main.get("ready")), "session": round(events.get("ws", float("nan")) - start, 3),
+            "script": round(events.get("script", float("nan")) - start, 3),
+            "widgets": round(events.get("frame_request", float("nan")) - start, 3),
+            "frame": since(inner.get("ready")), "drawn": since(inner.get("drawn")),
+            "requests_streamlit": sum(u.startswith(f"{server}/static/") for u in requests),
+            "requests_map": sum(u.startswith(frame_url.rsplit("/", 1)[0]) for u in requests)}
+
+
 FLOOR_APP = 'import streamlit as st\nst.title("floor")\nst.checkbox("a")\n'
 """A minimal page: what any Streamlit app costs a new visitor (its frontend, the session, one script run)."""
 
 
-def first_paint(visitors: int, cold_cache: bool, launcher: str = "app", floor: bool = False) -> dict[str, float]:
+def first_paint(visitors: int, cold_cache: bool, launcher: str = "app", floor: bool = False,
+                breakdown: bool = False) -> dict[str, float]:
     """Return first paint and server CPU of a fresh server's first visitor and of the visitors after it.
 
-    With ``floor``, the same for :data:`FLOOR_APP` instead of the map (keys prefixed ``floor_``).
+    With ``floor``, the same for :data:`FLOOR_APP` instead of the map (keys prefixed ``floor_``); with
+    ``breakdown``, also the phases of the visitors after the first (keys prefixed ``phase_``, see the module
+    docstring).
     """
     from playwright.sync_api import sync_playwright
 
@@ -135,15 +189,34 @@ def first_paint(visitors: int, cold_cache: bool, launcher: str = "app", floor: b
                     raise SystemExit("the app did not start") from None
                 time.sleep(0.2)
         time.sleep(1.0)  # let the server settle so its start-up CPU is not counted
-        paints, cpus = [], []
+        paints, cpus, visits = [], [], []
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
                 "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"])
             for _ in range(1 + visitors):
                 page = browser.new_page(viewport={"width": 1400, "height": 1000})
                 page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(url) else r.abort())
+                events: dict[str, float] = {}
+                requests: list[str] = []
+                frame_url = f"{url}/component/geoapp.component.geo_map/index.html"
+                if breakdown and not floor:
+                    page.add_init_script(MARKS)
+
+                    def request(r, events=events, requests=requests, frame_url=frame_url) -> None:  # noqa: ANN001
+                        requests.append(r.url)
+                        if r.url.startswith(frame_url):
+                            events.setdefault("frame_request", time.time())
+
+                    def socket_(ws, events=events) -> None:  # noqa: ANN001
+                        events["ws"] = time.time()
+                        ws.on("framereceived", lambda _: events.__setitem__("script", time.time())
+                              if "frame_request" not in events else None)
+
+                    page.on("request", request)
+                    page.on("websocket", socket_)
                 before = cpu_seconds(proc.pid)
                 start = time.perf_counter()
+                wall = time.time()
                 page.goto(url)
                 if floor:
                     page.get_by_text("floor", exact=True).wait_for(timeout=120_000)
@@ -152,12 +225,18 @@ def first_paint(visitors: int, cold_cache: bool, launcher: str = "app", floor: b
                 paints.append(time.perf_counter() - start)
                 page.wait_for_timeout(1500)  # the visit's last messages (query parameters, warm-up) reach the server
                 cpus.append(cpu_seconds(proc.pid) - before)
+                if breakdown and not floor:
+                    visits.append(dict(phases(page, frame_url, wall, events, requests, url), seen=paints[-1]))
                 page.close()
             browser.close()
         prefix = "floor_" if floor else ""
-        return {f"{prefix}first_paint_cold_s": paints[0], f"{prefix}first_paint_s": statistics.median(paints[1:]),
-                f"{prefix}server_cpu_first_visitor_s": cpus[0],
-                f"{prefix}server_cpu_per_visitor_s": statistics.median(cpus[1:])}
+        out = {f"{prefix}first_paint_cold_s": paints[0], f"{prefix}first_paint_s": statistics.median(paints[1:]),
+               f"{prefix}server_cpu_first_visitor_s": cpus[0],
+               f"{prefix}server_cpu_per_visitor_s": statistics.median(cpus[1:])}
+        if visits:
+            out.update({f"phase_first_{k}": v for k, v in visits[0].items()})
+            out.update({f"phase_{k}": statistics.median(v[k] for v in visits[1:]) for k in visits[0]})
+        return out
     finally:
         proc.terminate()
         proc.wait()
@@ -175,6 +254,8 @@ def main() -> int:
                         help="streamlit run app.py (default) or python -m geoapp")
     parser.add_argument("--floor", action="store_true",
                         help="also measure a minimal Streamlit page the same way (what Streamlit itself costs)")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="also print the phases of a visitor's first paint and its request counts")
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -184,7 +265,7 @@ def main() -> int:
     results.update(payload())
     results.update(reruns(args.reruns))
     if not args.no_browser:
-        results.update(first_paint(args.visitors, args.cold_cache, args.launcher))
+        results.update(first_paint(args.visitors, args.cold_cache, args.launcher, breakdown=args.breakdown))
         if args.floor:
             results.update(first_paint(args.visitors, False, floor=True))
     if args.json:
@@ -193,8 +274,9 @@ def main() -> int:
         for key, value in results.items():
             budget = BUDGETS.get(key)
             verdict = "" if budget is None else ("  ok" if value <= budget else f"  OVER budget {budget:g}")
-            shown = f"{value:,.0f}" if key.endswith("bytes") else f"{value * 1000:,.0f} ms" if key.startswith(
-                "rerun") else f"{value:.2f} s"
+            shown = (f"{value:,.0f}" if key.endswith("bytes") or key.startswith("phase_requests") or
+                     key.startswith("phase_first_requests") else
+                     f"{value * 1000:,.0f} ms" if key.startswith("rerun") else f"{value:.2f} s")
             print(f"{key:<34} {shown:>12}{verdict}")
         print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     return 0 if all(results.get(k, 0) <= v for k, v in BUDGETS.items()) else 1

@@ -107,7 +107,8 @@
     }
 
     function makeGroup(spec) {
-        var data = JSON.parse(spec.json), group = L.featureGroup();
+        /* A group's JSON text, or (the app's component: fetched and parsed by bridge.js) its data. */
+        var data = spec.data || JSON.parse(spec.json), group = L.featureGroup();
         data.parts.forEach(function (part) {
             var options = {style: function (feature) { return style(part, feature); }};
             if (part.marker !== 'path' && MARKERS[part.marker]) { options.pointToLayer = MARKERS[part.marker](part); }

@@ -1,0 +1,145 @@
+"""The map component's served folder: its frontend (a copy of ``geo/map/assets``) and the overlay groups.
+
+Streamlit serves a declared component's files from one folder, so the groups the browser fetches
+(``g/<key>.json.gz``, see :mod:`geoapp.component`) are written beside a copy of the frontend in the cache folder
+(the installed package may be read-only). No Streamlit here: the warm-up thread publishes groups too.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import time
+from importlib import resources
+from pathlib import Path
+
+from geo.map import IDS
+from geo.map.document import ASSETS, Group
+from geo.paths import cache_dir
+
+LOG = logging.getLogger("geoapp.frontend")
+
+COMPONENT = "geoapp.component.geo_map"
+"""The component's name as Streamlit serves it (``/component/<name>/``): ``geo_map`` declared in
+:mod:`geoapp.component`."""
+GROUPS = "g"
+"""Subfolder of the served folder holding the overlay groups (``<key>.json.gz`` and ``<key>.json``)."""
+KEEP_GROUPS = 400
+"""Group files beyond the newest few hundred (about 40 data versions' worth) are removed."""
+
+
+def assets_digest() -> str:
+    """Return a digest of the frontend's files (names and bytes): the served folder is one per digest."""
+    digest = hashlib.sha256()
+    with resources.as_file(ASSETS) as root:
+        for file in sorted(p for p in Path(root).rglob("*") if p.is_file()):
+            digest.update(file.relative_to(root).as_posix().encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def served_folder(parent: Path | None = None) -> Path | None:
+    """Return the component's served folder (a copy of ``geo/map/assets`` plus ``g/``), made if needed.
+
+    It lives in ``geo.paths.cache_dir()/component/<assets digest>`` because the groups are written beside the
+    frontend (Streamlit serves a component's files from one folder) and the package may be read-only.
+    None when it cannot be made: the map then sends its groups inline, as the standalone page does.
+    """
+    try:
+        parent = parent or cache_dir() / "component"
+        folder = parent / assets_digest()
+        if not (folder / "index.html").is_file():
+            parent.mkdir(parents=True, exist_ok=True)
+            scratch = Path(tempfile.mkdtemp(dir=parent, prefix=".new-"))
+            with resources.as_file(ASSETS) as root:
+                shutil.copytree(root, scratch, dirs_exist_ok=True)
+            try:
+                scratch.rename(folder)
+            except OSError:  # another server made it meanwhile
+                shutil.rmtree(scratch, ignore_errors=True)
+            _prune_folders(parent, folder)
+        (folder / GROUPS).mkdir(exist_ok=True)
+        os.utime(folder)
+        return folder if (folder / "index.html").is_file() else None
+    except OSError:
+        LOG.warning("could not make the map's served folder; groups are sent inline")
+        return None
+
+
+
+
+STALE_S = 14 * 86400
+"""Served folders of other frontend versions unused this long are removed (servers of other checkouts may share
+the cache folder, so a newer version does not remove the folder an older server still serves)."""
+
+
+def _prune_folders(parent: Path, current: Path) -> None:
+    """Remove the served folders of other frontend versions unused for :data:`STALE_S`."""
+    now = time.time()
+    for old in parent.iterdir():
+        try:
+            if old.is_dir() and old != current and now - old.stat().st_mtime > STALE_S:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:  # removed meanwhile
+            continue
+
+
+def _write(file: Path, data: bytes) -> None:
+    handle, temporary = tempfile.mkstemp(dir=file.parent, suffix=".tmp")
+    with os.fdopen(handle, "wb") as out:
+        out.write(data)
+    os.replace(temporary, file)
+
+
+def _prune(folder: Path) -> None:
+    """Keep the newest :data:`KEEP_GROUPS` groups (by when they were written)."""
+    try:
+        files = sorted(folder.glob("*.json.gz"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in files[KEEP_GROUPS:]:
+            old.unlink(missing_ok=True)
+            old.with_suffix("").unlink(missing_ok=True)
+    except OSError:  # another server is pruning too
+        return
+
+
+SERVED = served_folder()
+"""This process's served folder (None: groups are sent inline)."""
+_PUBLISHED: set[tuple[Path, str]] = set()
+_PUBLISH_LOCK = threading.Lock()
+
+
+def publish(group: Group | None, served: Path | None = None) -> Group | None:
+    """Return an overlay group as the protocol sends it: a reference to its file once written, else inline.
+
+    Writes ``g/<key>.json.gz`` and ``g/<key>.json`` the first time a key is seen (once per content: the key is a
+    digest of the JSON). Groups other than overlays (routes, tracks, rings) and every group when there is no
+    served folder are returned unchanged.
+    """
+    served = served or SERVED
+    if group is None or served is None or group["id"] not in IDS:
+        return group
+    key = group["key"]
+    reference = {"id": group["id"], "key": key, "src": f"{GROUPS}/{key}.json.gz", "raw": f"{GROUPS}/{key}.json"}
+    if (served, key) in _PUBLISHED:
+        return reference
+    with _PUBLISH_LOCK:
+        folder = served / GROUPS
+        file = folder / f"{key}.json.gz"
+        try:
+            if not (file.is_file() and file.with_suffix("").is_file()):
+                encoded = group["json"].encode("utf-8")
+                _write(file.with_suffix(""), encoded)
+                _write(file, gzip.compress(encoded, compresslevel=9, mtime=0))
+                _prune(folder)
+                os.utime(served)
+        except OSError:
+            LOG.warning("could not write the map group %s; sent inline", file)
+            return group
+        _PUBLISHED.add((served, key))
+    return reference
+
+

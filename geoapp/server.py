@@ -1,0 +1,148 @@
+"""The app's server side: warm the caches when the server starts, answer Streamlit's own static files from memory.
+
+``app.py`` (and the packaged ``streamlit_app.py``) hand these to ``st.App`` when ``streamlit run`` imports them
+(Streamlit's ASGI mode); run as scripts they draw the app. Two costs are removed from every new visitor:
+
+- The first visitor no longer waits for the imports, the layers and the default view: :func:`lifespan` prepares
+  them before the server answers its health check (the rest is warmed in the background afterwards).
+- Streamlit's frontend is about 120 content-hashed files per new visitor, and the map's frame about 15 more;
+  through Streamlit's handlers each costs the server 1–3 ms of CPU (middleware, a thread for the file, gzip of
+  the map's scripts every time), so :class:`StaticFromMemory` answers them from a dictionary, filled on first
+  request, with the same bytes and cache headers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import gzip
+import importlib
+import inspect
+import mimetypes
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from pathlib import Path
+from typing import Any
+
+import streamlit
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+STATIC = Path(streamlit.__file__).resolve().parent / "static"
+"""Streamlit's frontend: ``index.html`` and ``static/`` (js, css, media), all named by content hash."""
+IMMUTABLE = "public, immutable, max-age=31536000"
+"""What Streamlit sends for its hashed files: a year, never revalidated."""
+
+
+Headers = list[tuple[bytes, bytes]]
+GROUP_NAME = re.compile(r"g/[0-9a-f]{16}\.json(?:\.gz)?")
+"""A published overlay group (:func:`geoapp.frontend.publish`): written while the server runs, never changed."""
+
+
+class StaticFromMemory:
+    """ASGI middleware answering GET and HEAD of static files from memory; everything else passes on.
+
+    Two folders are answered: Streamlit's hashed frontend at ``<base>/static/`` (uncompressed, cached for a
+    year, as Streamlit sends them) and the map component's served folder at ``<base>/component/<name>/``
+    (``no-cache`` for HTML and ``public`` otherwise, gzipped when the browser accepts it, as Streamlit sends
+    them; the gzip is made once). Only names listed when the middleware starts, or published overlay groups,
+    are answered: a request's path is looked up, never joined onto a folder. Anything else (a missing file
+    included) passes on to Streamlit, which answers as before.
+    """
+
+    def __init__(self, app: ASGIApp, base: str = "", component: str = "", served: Path | None = None) -> None:
+        self.app = app
+        root = "/" + "/".join(p for p in (base.strip("/"),) if p)
+        self.mounts: list[tuple[str, Path, set[str], bool]] = [
+            (root.rstrip("/") + "/static/", STATIC / "static", files(STATIC / "static"), False)]
+        if component and served is not None:
+            self.mounts.append((root.rstrip("/") + f"/component/{component}/", served, files(served), True))
+        self.cache: dict[tuple[str, str], tuple[bytes, Headers, bytes | None]] = {}
+
+    def _file(self, mount: int, name: str) -> tuple[bytes, Headers, bytes | None] | None:
+        prefix, folder, names, component = self.mounts[mount]
+        found = self.cache.get((prefix, name))
+        if found is not None:
+            return found
+        if name not in names and not (component and GROUP_NAME.fullmatch(name)):
+            return None
+        try:
+            body = (folder / name).read_bytes()
+        except OSError:  # not (or no longer) there: Streamlit answers
+            return None
+        kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        if name.endswith(".gz"):
+            kind = "application/gzip"
+        elif kind.startswith("text/") or kind.endswith(("javascript", "json", "+xml")):
+            kind += "; charset=utf-8"
+        cache = IMMUTABLE if not component else "no-cache" if name.endswith(".html") else "public"
+        packed = (gzip.compress(body, compresslevel=9, mtime=0)
+                  if component and len(body) >= 500 and kind.startswith(("text/", "application/javascript",
+                                                                            "application/json", "image/svg"))
+                  else None)
+        found = body, [(b"content-type", kind.encode()), (b"cache-control", cache.encode())], packed
+        self.cache[(prefix, name)] = found
+        return found
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer a known static file, or pass the request on."""
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if scope.get("method") in ("GET", "HEAD"):
+            for number, (prefix, *_) in enumerate(self.mounts):
+                if not path.startswith(prefix):
+                    continue
+                found = self._file(number, path[len(prefix):])
+                if found is None:
+                    break
+                body, headers, packed = found
+                accepts = b"gzip" in dict(scope.get("headers") or []).get(b"accept-encoding", b"")
+                if packed is not None and accepts:
+                    body, headers = packed, [*headers, (b"content-encoding", b"gzip"), (b"vary", b"Accept-Encoding")]
+                headers = [*headers, (b"content-length", str(len(body)).encode())]
+                await send({"type": "http.response.start", "status": 200, "headers": headers})
+                await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+                return
+        await self.app(scope, receive, send)
+
+
+def files(folder: Path) -> set[str]:
+    """Return the names (relative, with ``/``) of the files under a folder."""
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+
+
+def middleware() -> list[Any]:
+    """Return the middleware ``st.App`` runs before Streamlit's own."""
+    from starlette.middleware import Middleware
+
+    from geoapp import frontend
+
+    return [Middleware(StaticFromMemory, base=str(streamlit.get_option("server.baseUrlPath") or ""),
+                       component=frontend.COMPONENT, served=frontend.SERVED)]
+
+
+PRELOAD = ("altair", "streamlit.components.v1", "geo.bundle", "geo.formats", "geo.names", "geo.share", "geo.tracks",
+           "geoapp.results", "geoapp.state", "geoapp.ui")
+"""What the pages import, imported at start-up; not the pages themselves, whose components Streamlit registers
+only when they are declared inside a script run."""
+
+
+@contextlib.asynccontextmanager
+async def lifespan(_app: Any) -> AsyncIterator[None]:
+    """Warm every cache before the server answers its first request.
+
+    Imports, layers, every band of every overlay, the route engine and the country index: the server starts a few
+    seconds later, and no visitor waits for them (nor shares the interpreter with a warm-up thread).
+    """
+    from geoapp import data
+
+    for module in PRELOAD:
+        importlib.import_module(module)
+    # Declaring a component finds its module with inspect.getmodule, whose first call indexes every loaded module
+    # (~0.1 s): done here, the first visitor's run declares the pages' components in milliseconds.
+    inspect.getmodule(inspect.currentframe())
+    data.warm(data.version(), dt.date.today(), measuring=True, wait=True)
+    yield
