@@ -159,19 +159,23 @@ def test_map_draws_offline(session: Session) -> None:
 def test_hostile_names_do_not_execute(session: Session) -> None:
     frame = session.frame
     session.wait_map("document.querySelectorAll('.leaflet-marker-pane .xing').length > 10")
-    names = frame.evaluate("""() => {
-        var out = [];
+    names, links = frame.evaluate("""() => {
+        var out = [], links = [];
         window.map.eachLayer(function (layer) {
             if (layer.feature && layer.getLatLng && layer.feature.properties.pop) {
                 layer.getTooltip() && layer.openTooltip();
                 layer.openPopup();
                 var el = layer.getPopup().getElement();
-                if (el) { out.push(el.innerText); }
+                if (el) {
+                    out.push(el.innerText);
+                    el.querySelectorAll('.geo-popup a').forEach(function (a) { links.push([a.target, a.rel]); });
+                }
                 layer.closePopup();
             }
         });
-        return out;
+        return [out, links];
     }""")
+    assert links and all(link == ["_blank", "noopener noreferrer"] for link in links)  # set by map.js, not the data
     text = "\n".join(names)
     assert "<img src=x onerror=window.__xss=1>" in text
     assert '"><script>window.__xss=2</script>' in text

@@ -70,3 +70,5 @@ def test_attribution_text_and_popup_layout() -> None:
     assert attribution_text(["roads", "roads"]).count(registry.get("roads").attribution) == 1
     markup = popup_html({"t": "T", "r": [["a", "b"]], "h": [["2021-01-01", "closed", "note"]]})
     assert "Status history" in markup and "<td>2021-01-01</td>" in markup
+    linked = popup_html({"t": "T", "r": [["Sources", '<a href="https://e.org/">e.org</a>']]})
+    assert '<a target="_blank" rel="noopener noreferrer" href="https://e.org/">e.org</a>' in linked

@@ -26,7 +26,7 @@ from geo.map.geometry import BANDS, Band
 from geo.map.prepare import dated_frames
 from geo.map.registry import OVERLAYS
 from geo.map.spec import Part, View
-from geo.map.text import Popup, text
+from geo.map.text import NEW_TAB, Popup, text
 
 KEY = re.compile(r"^[a-z0-9-]+$")
 """Style keys that may become CSS classes (as ``map.js`` filters them)."""
@@ -47,7 +47,8 @@ def popup_html(popup: Popup) -> str:
     rows = "".join(f"<tr><th>{label}</th><td>{value}</td></tr>" for label, value in popup.get("r", []))
     history = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in entry) + "</tr>" for entry in popup.get("h", []))
     foot = f"<div class='geo-foot'>Status history</div><table class='geo-history'>{history}</table>" if history else ""
-    return f"<div class='geo-popup'><b>{popup.get('t', '')}</b><table>{rows}</table>{foot}</div>"
+    html = f"<div class='geo-popup'><b>{popup.get('t', '')}</b><table>{rows}</table>{foot}</div>"
+    return html.replace("<a href=", f"<a{NEW_TAB} href=")  # only text.link writes "<a": data text is escaped
 
 
 def _keys(feature: Mapping[str, Any]) -> list[str]:

@@ -76,6 +76,7 @@
             div.appendChild(head);
             div.appendChild(history);
         }
+        div.querySelectorAll('a').forEach(function (a) { a.target = '_blank'; a.rel = 'noopener noreferrer'; });
         return div;
     };
 
