@@ -25,7 +25,7 @@ import streamlit as st
 from geo import i18n, registry
 from geo import map as geomap
 from geo.errors import GeoError
-from geo.i18n import SOURCE, translator
+from geo.i18n import SOURCE, languages, translator
 from geo.paths import cache_dir, layers_dir
 
 LOG = logging.getLogger("geoapp.data")
@@ -267,11 +267,12 @@ WARM_AFTER_S = 3.0
 def warm(data: str, day: dt.date, *, after: float = WARM_AFTER_S, measuring: bool = False, wait: bool = False) -> None:
     """Prepare, in a background thread started ``after`` seconds from now, what visitors and routes will need.
 
-    Every band of every overlay (from the display cache when it has them, published for the browser), the
-    place lists and the route engine, once per data version and process; with ``measuring``, also the country
-    index that measurements need (it reads the full borders layer: seconds of CPU, so only when no visitor is
-    waiting, at server start). With ``wait``, now and in this thread (the server's start-up,
-    :func:`geoapp.server.lifespan`). Then the long-lived objects are frozen out of the collector (:func:`settle`).
+    Every band of every overlay in every interface language (from the display cache when it has them, published
+    for the browser), the place lists and the route engine, once per data version and process; with
+    ``measuring``, also the country index that measurements need (it reads the full borders layer: seconds of
+    CPU, so only when no visitor is waiting, at server start). With ``wait``, now and in this thread (the
+    server's start-up, :func:`geoapp.server.lifespan`). Then the long-lived objects are frozen out of the
+    collector (:func:`settle`).
     """
     with _WARM_LOCK:
         if data in _WARMED:
@@ -283,12 +284,13 @@ def warm(data: str, day: dt.date, *, after: float = WARM_AFTER_S, measuring: boo
         from geoapp import frontend
 
         try:
-            place_options(path, data)
-            crossing_options(path, data)
-            for band in geomap.BANDS:
-                for spec in geomap.OVERLAYS:
-                    frontend.publish(prepared(spec.id, path, data, band.number,
-                                               epoch(spec.id, path, data, day.isoformat())).group)
+            for lang in languages():
+                place_options(path, data, lang)
+                crossing_options(path, data, lang)
+                for band in geomap.BANDS:
+                    for spec in geomap.OVERLAYS:
+                        frontend.publish(prepared(spec.id, path, data, band.number,
+                                                   epoch(spec.id, path, data, day.isoformat()), lang).group)
             engine(path, data)
             if measuring:
                 countries(path, data)
