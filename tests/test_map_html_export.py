@@ -66,6 +66,13 @@ def test_only_chosen_overlays_and_the_route() -> None:
     assert text(registry.get("roads").attribution) in page  # the route is drawn on the roads
 
 
+def test_the_page_links_no_script_or_style_from_elsewhere() -> None:
+    page = map_html(layers().__getitem__, IDS, as_of=DAY)
+    assert not re.findall(r'<script[^>]+src="(?!data:)', page)
+    assert not re.findall(r'<link[^>]+rel="stylesheet"', page)
+    assert 'src="data:text/javascript;base64,' in page and ".leaflet-pane" in page  # Leaflet inside the file
+
+
 def test_attribution_text_and_popup_layout() -> None:
     assert attribution_text(["roads", "roads"]).count(registry.get("roads").attribution) == 1
     markup = popup_html({"t": "T", "r": [["a", "b"]], "h": [["2021-01-01", "closed", "note"]]})

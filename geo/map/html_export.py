@@ -11,6 +11,7 @@ Pure: reads layers through a callable, writes nothing.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -160,6 +161,7 @@ def build_map(read: Callable[[str], gpd.GeoDataFrame], overlays: Iterable[str], 
             add_part(group, part, {s.key: s.style for s in extras.PALETTE})
         group.add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
+    self_contained(fmap)
     layers = layers_shown(spec.id for spec in shown) + (["roads", "crossings"] if drawn else [])
     root = fmap.get_root()
     assert isinstance(root, folium.Figure)  # a map's root is its page
@@ -179,6 +181,23 @@ def build_map(read: Callable[[str], gpd.GeoDataFrame], overlays: Iterable[str], 
     return fmap
 
 
+def self_contained(fmap: folium.Map) -> None:
+    """Make the page open with no internet: Leaflet from the package's own copy, inside the file.
+
+    folium links Leaflet, jQuery, Bootstrap and Font Awesome from public CDNs (``Map.default_js`` and
+    ``default_css``); this map uses only Leaflet (its markers are ``DivIcon`` and circle markers), so the others are
+    dropped and Leaflet's script and style are written into the page from ``geo/map/assets/vendor/leaflet``.
+    """
+    vendor = doc.ASSETS / "vendor" / "leaflet"
+    script = base64.b64encode((vendor / "leaflet.js").read_bytes()).decode("ascii")
+    fmap.default_js = [("leaflet", f"data:text/javascript;base64,{script}")]
+    fmap.default_css = []
+    style = (vendor / "leaflet.css").read_text(encoding="utf-8")
+    root = fmap.get_root()
+    assert isinstance(root, folium.Figure)  # a map's root is its page
+    root.header.add_child(folium.Element(f"<style>{style}</style>"), name="leaflet_css")
+
+
 EXTRA_CSS = """
 .geo-export-title { position: fixed; top: 10px; left: 60px; z-index: 1000; background: rgba(255,255,255,.92);
   padding: 5px 9px; border-radius: 4px; font: 12px/1.35 sans-serif; max-width: 640px; }
@@ -189,6 +208,9 @@ EXTRA_CSS = """
 def map_html(read: Callable[[str], gpd.GeoDataFrame], overlays: Iterable[str], *, as_of: dt.date,
              view: View = doc.DEFAULT_VIEW, basemap: str = doc.DEFAULT_BASEMAP,
              routes: Sequence[Mapping[str, Any]] = ()) -> str:
-    """Return the interactive map as one HTML page (see :func:`build_map`; Leaflet loads from folium's CDN)."""
+    """Return the interactive map as one self-contained HTML page (see :func:`build_map`; no CDN: it opens offline).
+
+    Only the basemap's tiles need the internet; without it the overlays still draw on a blank background.
+    """
     fmap = build_map(read, overlays, as_of=as_of, view=view, basemap=basemap, routes=routes)
     return str(fmap.get_root().render())

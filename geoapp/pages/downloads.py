@@ -223,8 +223,8 @@ def html_section(app_state: share.AppState, version: str, outcome: Outcome | Non
     st.download_button(_("Interactive map (HTML)"), data=lambda: data.map_html(
         path, version, overlays, day, (view.lat, view.lon, view.zoom), basemap, routes),
         file_name=f"central-asia-map-{day}.html", mime="text/html", key="dl_html", on_click="ignore",
-        disabled=not overlays, help=_("The shown overlays, route and legend as one web page (opens in any browser; "
-                                      "Leaflet and the basemap load from the internet; in English)."))
+        disabled=not overlays, help=_("The shown overlays, route and legend as one web page (opens in any browser, "
+                                      "offline too: only the basemap needs the internet; in English)."))
 
 
 ROUTE_FORMAT_KEY = "dl_route_format"
