@@ -70,8 +70,6 @@ def served_folder(parent: Path | None = None) -> Path | None:
         return None
 
 
-
-
 STALE_S = 14 * 86400
 """Served folders of other frontend versions unused this long are removed (servers of other checkouts may share
 the cache folder, so a newer version does not remove the folder an older server still serves)."""
