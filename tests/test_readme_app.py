@@ -91,8 +91,12 @@ def app_url() -> Iterator[str]:
 
 
 def test_the_page_serves(app_url):
-    with urllib.request.urlopen(app_url + "/", timeout=10) as answer:
-        assert answer.status == 200 and b"<html" in answer.read().lower()
+    for path in ("/", "/tables"):  # every page's path answers Streamlit's page, with the map's code preloaded
+        with urllib.request.urlopen(app_url + path, timeout=10) as answer:
+            page = answer.read()
+            assert answer.status == 200 and b"<html" in page.lower(), path
+            assert re.search(rb'<link rel="modulepreload" [^>]*href="./static/js/ComponentInstance\.', page), path
+            assert int(answer.headers["content-length"]) == len(page), path
 
 
 def test_the_map_paints(app_url):
