@@ -14,7 +14,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo import bundle, share
-from geoapp import component
+from geoapp import component, data
+from geoapp.pages import measure
+from tests.common import open_tab
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -232,6 +234,8 @@ EXTERNAL_ENTITY = b"""<?xml version="1.0"?><!DOCTYPE gpx [<!ENTITY x SYSTEM "fil
 
 
 def upload(at: AppTest, name: str, data: bytes) -> AppTest:
+    if not any(getattr(e, "key", None) == "track_file" for e in at.get("file_uploader")):
+        open_tab(at, "Measure")
     at.file_uploader(key="track_file").set_value((name, data, "application/octet-stream")).run()
     return at
 
@@ -312,6 +316,17 @@ def test_bad_upload_shows_one_line_error(app: AppTest, name: str) -> None:
     assert problems(app) == [] and "display" in app.session_state["_track"]
 
 
+def test_a_track_kept_after_its_tab_was_left_can_be_removed(app: AppTest) -> None:
+    app.run()
+    upload(app, "line.geojson", json.dumps(LINE).encode())
+    assert not app.get("button") or "track_remove" not in [b.key for b in app.get("button")]
+    open_tab(app, "Route")
+    open_tab(app, "Measure")  # the uploader is empty again (its file went with the tab), the track is still drawn
+    assert problems(app) == [] and "display" in app.session_state["_track"] and app.metric
+    app.button(key="track_remove").click().run()
+    assert problems(app) == [] and "_track" not in app.session_state and not app.metric
+
+
 def test_removing_the_upload_clears_the_track(app: AppTest) -> None:
     app.run()
     upload(app, "line.geojson", json.dumps(LINE).encode())
@@ -367,11 +382,14 @@ def test_drawings_reported_by_the_map_are_measured(app: AppTest) -> None:
                                                               "coordinates": [[69.0, 40.0], [72.0, 41.0]]}}
     point = {"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [69.0, 40.0]}}
     app.session_state[component.KEY] = {"drawings": [point, line], "band": 0}
-    app.run()
+    open_tab(app, "Measure")
     assert problems(app) == []
     assert [w.value for w in app.warning][0].startswith("Drawing 1:")
     assert any(m.value.startswith("**Drawing 2** (LineString): 277.5 km") for m in app.markdown)
-    drawing = json.loads(app.session_state["_drawing"])
+    assert "drawing.geojson" not in [b.label for b in app.get("download_button")]
+    open_tab(app, "Download")  # offered there without the Measure tab's run (only the open tab runs)
+    assert problems(app) == [] and "drawing.geojson" in [b.label for b in app.get("download_button")]
+    drawing = json.loads(measure.drawing_file([point, line], data.version()) or b"")
     assert [f["geometry"] for f in drawing["features"]] == [line["geometry"]]
 
 

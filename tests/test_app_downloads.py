@@ -21,6 +21,7 @@ from geo.formats import FORMATS, SUFFIXES
 from geo.map import DEFAULT_VIEW, View
 from geoapp import data
 from geoapp.pages import downloads
+from geoapp.pages.map_page import TAB
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 DAY = dt.date(2023, 6, 1)
@@ -35,7 +36,10 @@ def layers_env(app_layers: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def app(layers_env: Path) -> AppTest:
-    return AppTest.from_file(APP, default_timeout=120)
+    """The app with its Download tab open (only the open tab runs)."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state[TAB] = "Download"
+    return at
 
 
 def layer_ids(folder: Path) -> list[str]:

@@ -13,6 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geoapp import component
+from tests.common import open_tab
 from tests.i18n_check import data_values, english_words
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -130,6 +131,12 @@ def test_map_page_in_russian_has_no_english_interface_text(app_layers: Path, dat
     legend = documents[-1]["legend"]
     assert "Пункты пропуска на 2023-06-01" in legend and "Маршрут" in legend
     assert at.query_params["lang"] == ["ru"] or at.query_params["lang"] == "ru"
+    for tab, shown in (("Measure", "Свой трек"), ("Download", "Формат")):  # only the open tab runs
+        open_tab(at, tab)
+        assert problems(at) == []
+        texts = shown_texts(at)
+        assert any(shown in t for t in texts), tab
+        assert_russian(texts, data)
 
 
 def test_map_page_with_no_route_and_an_unknown_place_is_russian(app_layers: Path, data: list[str],

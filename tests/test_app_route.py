@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.common import open_tab
+
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
@@ -48,7 +50,7 @@ def open_route(at: AppTest, **params: str) -> AppTest:
 def test_route_shows_travel_time_and_border_times(app: AppTest) -> None:
     open_route(app)
     assert not [w.value for w in app.warning if "link" in w.value]
-    assert app.radio(key="r_optimize").value == "time" and app.slider(key="r_alt").value == 0
+    assert app.radio(key="r_optimize").value == "time" and app.radio(key="r_alt").value == 0
     assert app.radio(key="r_unknown").value == "open" and app.selectbox(key="r_vehicle").value is None
     assert hours(metric(app, "Travel time")) > 10 and metric(app, "Road distance").endswith("km")
     caption = next(c.value for c in app.caption if c.value.startswith("Travel time = road"))
@@ -61,7 +63,7 @@ def test_route_shows_travel_time_and_border_times(app: AppTest) -> None:
 
 def test_alternatives_widget_lists_them_and_keeps_the_link(app: AppTest) -> None:
     open_route(app)
-    app.slider(key="r_alt").set_value(2).run()
+    app.radio(key="r_alt").set_value(2).run()
     assert problems(app) == []
     assert app.query_params["alt"] == "2"
     rows = table(app, "border hours")
@@ -105,7 +107,7 @@ def test_link_restores_every_route_key(app: AppTest) -> None:
     assert not [w.value for w in app.warning if "link" in w.value]
     assert app.radio(key="r_optimize").value == "distance"
     assert app.multiselect(key="r_via").value == ["bishkek"]
-    assert app.slider(key="r_alt").value == 1 and app.radio(key="r_unknown").value == "closed"
+    assert app.radio(key="r_alt").value == 1 and app.radio(key="r_unknown").value == "closed"
     assert app.selectbox(key="r_vehicle").value == "KZ"
     assert app.query_params["vehicle"] == "KZ" and app.query_params["alt"] == "1"
 
@@ -114,7 +116,7 @@ def test_bad_route_link_values_give_notices(app: AppTest) -> None:
     open_route(app, optimize="<b>x</b>", via="<nowhere>", alt="9", unknown="maybe", vehicle="ZZ")
     notices = [w.value for w in app.warning if "link" in w.value]
     assert len(notices) == 5 and not any("nowhere" in n or "<b>" in n for n in notices)
-    assert app.radio(key="r_optimize").value == "time" and app.slider(key="r_alt").value == 0
+    assert app.radio(key="r_optimize").value == "time" and app.radio(key="r_alt").value == 0
     assert "Travel time" in [m.label for m in app.metric]
 
 
@@ -129,6 +131,7 @@ def test_comparison_shows_delta_hours(app: AppTest) -> None:
 
 def test_route_downloads_offer_geojson_gpx_and_kml(app: AppTest) -> None:
     open_route(app, alt="1")
+    open_tab(app, "Download")
     radio = app.radio(key="dl_route_format")
     assert list(radio.options) == ["GeoJSON", "GPX", "KML"]
     radio.set_value("gpx").run()

@@ -244,8 +244,8 @@ def test_drawing_is_measured_in_python(session: Session) -> None:
     text = summary.locator("xpath=..").inner_text()
     # 277.5 km on the WGS84 ellipsoid (pyproj.Geod), split by the borders layer
     assert "277.5 km" in text and "UZ" in text and "TJ" in text
-    session.page.get_by_role("tab", name="Download").click()
-    assert session.page.get_by_role("button", name="drawing.geojson").is_visible()
+    session.page.get_by_role("tab", name="Download").click()  # the tab runs when opened: the button then appears
+    session.page.get_by_role("button", name="drawing.geojson").wait_for(timeout=90_000)
 
 
 def test_download_layer_is_geojson(session: Session) -> None:

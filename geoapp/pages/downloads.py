@@ -8,7 +8,7 @@ and a zip of everything.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from geo.formats import FORMATS, MEDIA_TYPES, SUFFIXES
 from geo.i18n import N_
 from geo.vocab import shorten
 from geoapp import data
-from geoapp.pages.measure import DRAWING
+from geoapp.pages.measure import drawing_file
 from geoapp.results import Outcome, RouteFile, download_record, route_files, routes_of
 from geoapp.ui import _, labels, today
 
@@ -126,7 +126,8 @@ def _deferred(layer_id: str, fmt: str, version: str, day: str, exported: str) ->
     return lambda: data.layer_file(layer_id, fmt, path, version, day, exported)
 
 
-def layers_section(app_state: share.AppState, version: str, outcome: Outcome | None) -> None:
+def layers_section(app_state: share.AppState, version: str, outcome: Outcome | None,
+                   drawings: Sequence[Mapping[str, Any]] = ()) -> None:
     """Offer every layer in the chosen format, the status history and the zip of everything."""
     day, exported = app_state.as_of.isoformat(), today().isoformat()
     fmt = st.segmented_control(_("Format"), FORMATS, key=FORMAT_KEY, default=FORMATS[0],
@@ -156,7 +157,7 @@ def layers_section(app_state: share.AppState, version: str, outcome: Outcome | N
                           use_container_width=True, help=_("One row per dated status fact, with its source."))
     record = download_record(outcome)
     route = bundle.route_geojson(record) if record is not None else None
-    drawing = st.session_state.get(DRAWING)
+    drawing = drawing_file(drawings, version)
     if drawing is not None:
         c.download_button("drawing.geojson", data=drawing, file_name="drawing.geojson",
                           mime="application/geo+json", key="dl_drawing", on_click="ignore", use_container_width=True)
@@ -252,9 +253,10 @@ def route_downloads(outcome: Outcome | None) -> None:
                             .format(route=file.shown_title(_)))
 
 
-def downloads_panel(app_state: share.AppState, version: str, outcome: Outcome | None) -> None:
-    """Offer the downloads of the state's day."""
-    layers_section(app_state, version, outcome)
+def downloads_panel(app_state: share.AppState, version: str, outcome: Outcome | None,
+                    drawings: Sequence[Mapping[str, Any]] = ()) -> None:
+    """Offer the downloads of the state's day (and the drawings on the map)."""
+    layers_section(app_state, version, outcome, drawings)
     route_downloads(outcome)
     st.divider()
     figure_section(app_state, version, outcome)

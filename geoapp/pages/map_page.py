@@ -15,6 +15,11 @@ from geoapp.results import Outcome, routes_of
 from geoapp.ui import LANG, _, labels, panel, today, tr
 
 MAP_HEIGHT = 620
+TAB = "tab"
+"""The tabs' widget key (its value is the open tab's label)."""
+TABS = (N_("Route"), N_("Measure"), N_("Download"))
+"""The tabs under the map. Only the open one runs: a hidden tab's widgets would cost every new visitor's first paint
+(the browser renders them, and loads their code, before it creates the map's frame)."""
 
 
 def sidebar(version: str, missing: list[str]) -> None:
@@ -103,15 +108,18 @@ def map_page() -> None:
         found = changes.result(current, version)
         if found is not None:
             changes.changes_list(found)
-    tab_route, tab_measure, tab_download = st.tabs([_("Route"), _("Measure"), _("Download")])
-    with tab_route, panel(N_("route")):
-        route.route_panel(current, outcome, places, crossings)
-    with tab_measure, panel(N_("measure")):
-        measure.measure_panel(drawings, version)
-    with tab_measure, panel(N_("track")):
-        measure.track_panel(version)
-    with tab_download, panel(N_("download")):
-        downloads.downloads_panel(state.current(today()), version, outcome)
+    tab_route, tab_measure, tab_download = st.tabs([_(t) for t in TABS], key=TAB, on_change="rerun")
+    if tab_route.open:
+        with tab_route, panel(N_("route")):
+            route.route_panel(current, outcome, places, crossings)
+    if tab_measure.open:
+        with tab_measure, panel(N_("measure")):
+            measure.measure_panel(drawings, version)
+        with tab_measure, panel(N_("track")):
+            measure.track_panel(version)
+    if tab_download.open:
+        with tab_download, panel(N_("download")):
+            downloads.downloads_panel(state.current(today()), version, outcome, drawings)
     with panel(N_("link")):
         state.write_link(state.current(today()), today())
     data.warm(version, today())

@@ -19,7 +19,6 @@ from geoapp.results import MeasureFailure, Measurement, measure_drawings
 from geoapp.ui import LOG, _, md, tr
 
 TRACK = "_track"
-DRAWING = "_drawing"
 TRACK_TYPES = ["geojson", "json", "gpx"]
 
 
@@ -34,6 +33,17 @@ def drawing_download(results: Sequence[Measurement | MeasureFailure]) -> bytes |
     if not measured:
         return None
     return bundle.drawing_geojson([{"geometry": m.geometry} for m in measured], [m.record for m in measured])
+
+
+def drawing_file(drawings: Sequence[Mapping[str, Any]], version: str) -> bytes | None:
+    """Return the drawings on the map, measured, as GeoJSON (None: nothing drawn, or nothing measurable).
+
+    Measured where the file is offered, so the Download tab does not depend on the Measure tab having run (only
+    the open tab runs).
+    """
+    if not drawings:
+        return None
+    return drawing_download(measure_drawings(drawings, data.countries(data.folder(), version)))
 
 
 def measure_panel(drawings: Sequence[Mapping[str, Any]], version: str) -> None:
@@ -62,7 +72,6 @@ def measure_panel(drawings: Sequence[Mapping[str, Any]], version: str) -> None:
                      _("km per country"): by_country})
     if rows:
         st.dataframe(pd.DataFrame(rows), hide_index=True)
-    st.session_state[DRAWING] = drawing_download(results)
 
 
 def on_track_upload(version: str) -> None:
@@ -98,6 +107,11 @@ def on_track_upload(version: str) -> None:
     ss[state.VIEW] = upload.view_of(geometry)
 
 
+def forget_track() -> None:
+    """Remove the uploaded track (callback)."""
+    st.session_state.pop(TRACK, None)
+
+
 def track_panel(version: str) -> None:
     """Upload a GeoJSON or GPX track: measure it per country, draw it, give it back as GeoJSON."""
     most = upload.MAX_UPLOAD_BYTES // 1_000_000
@@ -108,6 +122,8 @@ def track_panel(version: str) -> None:
     track = st.session_state.get(TRACK)
     if not track:
         return
+    if st.session_state.get("track_file") is None:  # uploaded before the tab (or page) was left: its file is gone
+        st.button(_("Remove the track from the map"), key="track_remove", on_click=forget_track)
     if "error" in track:
         st.error(md(track_message(track["error"], tr())))
         return

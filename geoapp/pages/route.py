@@ -139,8 +139,10 @@ def route_inputs(places: Mapping[str, str], crossings: Mapping[str, str]) -> Non
     c.multiselect(_("Avoid countries"), list(ROUTABLE), key=keys["avoid"], format_func=country,
                   placeholder=_("Choose countries"))
     a, b, c = st.columns(3)
-    a.slider(_("Alternative routes"), 0, MAX_ALTERNATIVES, key=keys["alternatives"],
-             help=_("Up to three more routes, each through a different set of border crossings."))
+    # a radio, not a slider: four choices, and a slider's code (with its number and date formatting) would be loaded
+    # by every new visitor before the map is drawn
+    a.radio(_("Alternative routes"), range(MAX_ALTERNATIVES + 1), key=keys["alternatives"], horizontal=True,
+            help=_("Up to three more routes, each through a different set of border crossings."))
     b.radio(_("Crossings of unknown status"), UNKNOWN_CHOICES, key=keys["unknown"], format_func=labels(UNKNOWN_LABELS),
             horizontal=True, help=_("A crossing whose status (or, for a foreign vehicle, whose transit rule) no "
                                     "source gives for the date."))
