@@ -1,6 +1,6 @@
 """The map component: a declared Streamlit component whose static frontend is ``geo/map/assets``.
 
-Protocol (Streamlit components v1, spoken by ``assets/bridge.js``):
+Protocol (Streamlit components v1, spoken by the script in ``assets/index.html``):
 
 - arguments: a :class:`geo.map.Document` (``base``, ``basemap``, ``groups``, ``legend``). The browser builds
   its Leaflet map once, then on each rerun changes only the basemap, the groups whose ``key`` changed and the

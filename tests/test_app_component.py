@@ -17,14 +17,14 @@ def test_value_parsing() -> None:
 def test_frontend_files_are_package_data() -> None:
     import re
 
-    for name in ("index.html", "bridge.js", "map.js", "map.css", "page.html", "vendor/leaflet/leaflet.js",
+    for name in ("index.html", "map.js", "map.css", "page.html", "vendor/leaflet/leaflet.js",
                  "vendor/leaflet-draw/leaflet.draw.js", "vendor/leaflet.fullscreen/Control.FullScreen.js"):
         assert (ASSETS / name).is_file(), name
     index = (ASSETS / "index.html").read_text(encoding="utf-8")
-    assert "bridge.js" in index and "http" not in index  # nothing from the internet
-    bridge = (ASSETS / "bridge.js").read_text(encoding="utf-8")
+    assert "http" not in index  # nothing from the internet
+    bridge = index.split("<script>", 1)[1].split("</script>", 1)[0]  # the protocol, written in the page
     assert "streamlit:componentReady" in bridge and "event.source !== window.parent" in bridge
-    scripts = re.findall(r"'([\w./-]+\.js)'", bridge)  # the scripts bridge.js loads, in order
+    scripts = re.findall(r"'([\w./-]+\.js)'", bridge)  # the scripts it loads, in order
     assert scripts[0] == "vendor/leaflet/leaflet.js" and scripts[-1] == "map.js" and "http" not in bridge
     assert all((ASSETS / name).is_file() for name in scripts)
 
@@ -83,7 +83,7 @@ def test_served_folder_holds_the_frontend_and_publishes_overlay_groups(tmp_path)
 
     served = frontend.served_folder(tmp_path)
     assert served is not None and served.parent == tmp_path
-    for name in ("index.html", "bridge.js", "map.js", "vendor/leaflet/leaflet.js"):
+    for name in ("index.html", "map.js", "vendor/leaflet/leaflet.js"):
         assert (served / name).read_bytes() == (ASSETS / name).read_bytes()
     assert frontend.served_folder(tmp_path) == served  # made once per frontend version
     route = {"as_of": "2025-08-01", "geometry": {"type": "LineString", "coordinates": [[69.6, 40.3], [70.5, 40.2]]}}

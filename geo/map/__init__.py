@@ -10,7 +10,7 @@ Layout
 ``legend``    the legend from the palettes of what is drawn
 ``document``  the protocol: base map, basemap, groups, legend; the standalone page
 ``prepare``   layers → dated frames → prepared overlays → a document
-``assets/``   map.js, map.css, page.html, the component's index.html and bridge.js, vendored Leaflet
+``assets/``   map.js, map.css, page.html, the component's index.html (with its protocol script), vendored Leaflet
 
 Pure: no Streamlit. Everything from data is escaped by :func:`geo.map.text.text` before it reaches the browser.
 """

@@ -108,7 +108,7 @@
     }
 
     function makeGroup(spec) {
-        /* A group's JSON text, or (the app's component: fetched and parsed by bridge.js) its data. */
+        /* A group's JSON text, or (the app's component: fetched and parsed by the script in index.html) its data. */
         var data = spec.data || JSON.parse(spec.json), group = L.featureGroup();
         data.parts.forEach(function (part) {
             var options = {style: function (feature) { return style(part, feature); }};
