@@ -28,6 +28,8 @@ MAX_VIA = 8
 """Most via places a link (and the route panel) holds."""
 NONE = "-"
 """The value of ``layers`` when no overlay is shown."""
+TABS = ("route", "measure", "download")
+"""The map page's tabs as a link names them (``tab=``); the first is open when the link names none."""
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _ISO2 = re.compile(r"^[A-Z]{2}$")
 
@@ -68,6 +70,8 @@ class AppState:
     """ISO2 code of the country the vehicle is registered in (None: no transit rule applies)."""
     lang: str = SOURCE
     """Interface language (a code of :func:`geo.i18n.languages`)."""
+    tab: str = TABS[0]
+    """The map page's open tab (one of :data:`TABS`)."""
 
 
 @dataclass(frozen=True)
@@ -170,7 +174,7 @@ def parse(params: Mapping[str, Any], known: Known) -> tuple[AppState, list[str]]
     values: dict[str, str] = {}
     for key in ("layers", "basemap", "date", "view", "from", "to", "close", "open", "avoid", "mode",
                 "date2", "close2", "open2", "avoid2", "changes", "optimize", "via", "alt", "unknown", "vehicle",
-                "lang"):
+                "lang", "tab"):
         raw = _first(params, key)
         if raw is None:
             continue
@@ -271,6 +275,11 @@ def parse(params: Mapping[str, Any], known: Known) -> tuple[AppState, list[str]]
             bad("lang")
         else:
             state = replace(state, lang=lang)
+    if "tab" in values:
+        if values["tab"] in TABS:
+            state = replace(state, tab=values["tab"])
+        else:
+            bad("tab")
     return state, notices
 
 
@@ -348,6 +357,8 @@ def to_params(state: AppState, *, today: dt.date) -> dict[str, str]:
         params["changes"] = state.changes.isoformat()
     if state.lang != SOURCE:
         params["lang"] = state.lang
+    if state.tab != TABS[0]:
+        params["tab"] = state.tab
     return params
 
 

@@ -32,6 +32,8 @@ ROUTE_KEYS = {"origin": "r_from", "dest": "r_to", "close": "r_close", "open": "r
 SECOND_KEYS = {"as_of": "r_date2", "close": "r_close2", "open": "r_open2", "avoid": "r_avoid2"}
 CHANGES_KEYS = {"on": "chg_on", "date": "chg_date"}
 """What changed: the checkbox and the second date."""
+TAB_OPEN = "tab_open"
+"""The map page's open tab, as the link names it (the tabs widget itself holds the shown, translated title)."""
 
 
 def to_session(state: share.AppState) -> dict[str, Any]:
@@ -50,7 +52,7 @@ def to_session(state: share.AppState) -> dict[str, Any]:
         SECOND_KEYS["as_of"]: second.as_of, SECOND_KEYS["close"]: sorted(second.close),
         SECOND_KEYS["open"]: sorted(second.open), SECOND_KEYS["avoid"]: sorted(second.avoid),
         CHANGES_KEYS["on"]: state.changes is not None, CHANGES_KEYS["date"]: state.changes or share.FIRST_DAY,
-        LANG: state.lang,
+        LANG: state.lang, TAB_OPEN: state.tab,
     })
     return values
 
@@ -72,6 +74,7 @@ def from_session(values: Mapping[str, Any], today: dt.date) -> share.AppState:
     mode = values.get(ROUTE_KEYS["mode"])
     optimize, unknown = values.get(ROUTE_KEYS["optimize"]), values.get(ROUTE_KEYS["unknown"])
     alternatives, vehicle = values.get(ROUTE_KEYS["alternatives"]), values.get(ROUTE_KEYS["vehicle"])
+    tab = values.get(TAB_OPEN)
     return share.AppState(
         overlays=frozenset(o for o in IDS if values.get(OVERLAY.format(o))),
         basemap=values.get("basemap") or DEFAULT_BASEMAP, as_of=values.get("as_of") or today, view=View(*view),
@@ -85,6 +88,7 @@ def from_session(values: Mapping[str, Any], today: dt.date) -> share.AppState:
         unknown=unknown if unknown in UNKNOWN_CHOICES else UNKNOWN_CHOICES[0],
         vehicle=vehicle if vehicle in BY_ISO2 else None,
         lang=parse_lang(values.get(LANG)) or SOURCE,
+        tab=tab if tab in share.TABS else share.TABS[0],
     )
 
 

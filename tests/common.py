@@ -249,15 +249,13 @@ class CuratedWorkspace:
 
 
 def open_tab(at: object, tab: str) -> object:
-    """Open one of the map page's tabs (by its English title) in an ``AppTest`` and run it; return the test.
+    """Open one of the map page's tabs (by the id a link gives it, :data:`geo.share.TABS`) in an ``AppTest``.
 
-    Only the open tab runs, so a test of the Measure or Download tab opens it first. The title is translated into
-    the language the app shows (the tabs' value is the shown title).
+    Only the open tab runs, so a test of the Measure or Download tab opens it first. Returns the test, run.
     """
-    from geo.i18n import translator
-    from geoapp.pages.map_page import TAB, TABS
+    from geo.share import TABS
+    from geoapp.state import TAB_OPEN
 
     assert tab in TABS, f"no tab {tab!r}: {TABS}"
-    lang = at.session_state["lang"] if "lang" in at.session_state else "en"  # type: ignore[attr-defined]
-    at.session_state[TAB] = translator(lang).gettext(tab)  # type: ignore[attr-defined]
+    at.session_state[TAB_OPEN] = tab  # type: ignore[attr-defined]
     return at.run()  # type: ignore[attr-defined]

@@ -235,7 +235,7 @@ EXTERNAL_ENTITY = b"""<?xml version="1.0"?><!DOCTYPE gpx [<!ENTITY x SYSTEM "fil
 
 def upload(at: AppTest, name: str, data: bytes) -> AppTest:
     if not any(getattr(e, "key", None) == "track_file" for e in at.get("file_uploader")):
-        open_tab(at, "Measure")
+        open_tab(at, "measure")
     at.file_uploader(key="track_file").set_value((name, data, "application/octet-stream")).run()
     return at
 
@@ -316,12 +316,25 @@ def test_bad_upload_shows_one_line_error(app: AppTest, name: str) -> None:
     assert problems(app) == [] and "display" in app.session_state["_track"]
 
 
+def test_a_link_opens_its_tab_and_the_link_follows_the_open_tab(app: AppTest) -> None:
+    app.query_params["tab"] = "measure"
+    app.run()
+    assert problems(app) == [] and app.get("file_uploader")  # the Measure tab ran, not the Route tab
+    assert not [s for s in app.selectbox if s.key == "r_from"]
+    assert app.query_params["tab"] in ("measure", ["measure"])
+    open_tab(app, "route")
+    assert problems(app) == [] and "tab" not in app.query_params and not app.get("file_uploader")
+    app.session_state["lang"] = "ru"
+    app.run()  # another language: the same tab, titled in it
+    assert app.session_state["tab"] == "Маршрут" and [s for s in app.selectbox if s.key == "r_from"]
+
+
 def test_a_track_kept_after_its_tab_was_left_can_be_removed(app: AppTest) -> None:
     app.run()
     upload(app, "line.geojson", json.dumps(LINE).encode())
     assert not app.get("button") or "track_remove" not in [b.key for b in app.get("button")]
-    open_tab(app, "Route")
-    open_tab(app, "Measure")  # the uploader is empty again (its file went with the tab), the track is still drawn
+    open_tab(app, "route")
+    open_tab(app, "measure")  # the uploader is empty again (its file went with the tab), the track is still drawn
     assert problems(app) == [] and "display" in app.session_state["_track"] and app.metric
     app.button(key="track_remove").click().run()
     assert problems(app) == [] and "_track" not in app.session_state and not app.metric
@@ -382,12 +395,12 @@ def test_drawings_reported_by_the_map_are_measured(app: AppTest) -> None:
                                                               "coordinates": [[69.0, 40.0], [72.0, 41.0]]}}
     point = {"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [69.0, 40.0]}}
     app.session_state[component.KEY] = {"drawings": [point, line], "band": 0}
-    open_tab(app, "Measure")
+    open_tab(app, "measure")
     assert problems(app) == []
     assert [w.value for w in app.warning][0].startswith("Drawing 1:")
     assert any(m.value.startswith("**Drawing 2** (LineString): 277.5 km") for m in app.markdown)
     assert "drawing.geojson" not in [b.label for b in app.get("download_button")]
-    open_tab(app, "Download")  # offered there without the Measure tab's run (only the open tab runs)
+    open_tab(app, "download")  # offered there without the Measure tab's run (only the open tab runs)
     assert problems(app) == [] and "drawing.geojson" in [b.label for b in app.get("download_button")]
     drawing = json.loads(measure.drawing_file([point, line], data.version()) or b"")
     assert [f["geometry"] for f in drawing["features"]] == [line["geometry"]]

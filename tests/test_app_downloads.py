@@ -21,7 +21,6 @@ from geo.formats import FORMATS, SUFFIXES
 from geo.map import DEFAULT_VIEW, View
 from geoapp import data
 from geoapp.pages import downloads
-from geoapp.pages.map_page import TAB
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 DAY = dt.date(2023, 6, 1)
@@ -36,9 +35,9 @@ def layers_env(app_layers: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def app(layers_env: Path) -> AppTest:
-    """The app with its Download tab open (only the open tab runs)."""
+    """The app opened by a link to its Download tab (only the open tab runs)."""
     at = AppTest.from_file(APP, default_timeout=120)
-    at.session_state[TAB] = "Download"
+    at.query_params["tab"] = "download"
     return at
 
 

@@ -131,7 +131,7 @@ def test_map_page_in_russian_has_no_english_interface_text(app_layers: Path, dat
     legend = documents[-1]["legend"]
     assert "Пункты пропуска на 2023-06-01" in legend and "Маршрут" in legend
     assert at.query_params["lang"] == ["ru"] or at.query_params["lang"] == "ru"
-    for tab, shown in (("Measure", "Свой трек"), ("Download", "Формат")):  # only the open tab runs
+    for tab, shown in (("measure", "Свой трек"), ("download", "Формат")):  # only the open tab runs
         open_tab(at, tab)
         assert problems(at) == []
         texts = shown_texts(at)

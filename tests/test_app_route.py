@@ -131,7 +131,7 @@ def test_comparison_shows_delta_hours(app: AppTest) -> None:
 
 def test_route_downloads_offer_geojson_gpx_and_kml(app: AppTest) -> None:
     open_route(app, alt="1")
-    open_tab(app, "Download")
+    open_tab(app, "download")
     radio = app.radio(key="dl_route_format")
     assert list(radio.options) == ["GeoJSON", "GPX", "KML"]
     radio.set_value("gpx").run()

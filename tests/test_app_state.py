@@ -30,7 +30,8 @@ states = st.builds(
     compare=st.none() | comparisons, changes=st.none() | days, optimize=st.sampled_from(ROUTE_OPTIMIZE),
     via=st.lists(st.sampled_from(PLACES), max_size=share.MAX_VIA).map(tuple),
     alternatives=st.integers(0, MAX_ALTERNATIVES), unknown=st.sampled_from(UNKNOWN_CHOICES),
-    vehicle=st.none() | st.sampled_from(sorted(BY_ISO2)), lang=st.sampled_from(sorted(languages())))
+    vehicle=st.none() | st.sampled_from(sorted(BY_ISO2)), lang=st.sampled_from(sorted(languages())),
+    tab=st.sampled_from(share.TABS))
 
 
 def normalised(s: share.AppState) -> share.AppState:
@@ -109,7 +110,8 @@ def test_new_route_keys_default_and_fall_back() -> None:
 
 @pytest.mark.parametrize(("key", "value"), [("optimize", "speed"), ("alt", "4"), ("alt", "-1"), ("alt", "1.5"),
                                             ("unknown", "maybe"), ("vehicle", "XX"), ("vehicle", "KAZ"),
-                                            ("via", "khujand,<nowhere>"), ("via", ",".join(["osh"] * 9))])
+                                            ("via", "khujand,<nowhere>"), ("via", ",".join(["osh"] * 9)),
+                                            ("tab", "settings"), ("tab", "Measure")])
 def test_bad_route_link_values_give_one_notice(key: str, value: str) -> None:
     known = state.known(lambda v: v if v in PLACES else None, {}, TODAY)
     parsed, notices = share.parse({key: value}, known)
@@ -120,10 +122,12 @@ def test_bad_route_link_values_give_one_notice(key: str, value: str) -> None:
 def test_good_route_link_values() -> None:
     known = state.known(lambda v: v if v in PLACES else None, {}, TODAY)
     parsed, notices = share.parse({"optimize": "distance", "via": "osh,bishkek", "alt": "3", "unknown": "closed",
-                                   "vehicle": "tj"}, known)
+                                   "vehicle": "tj", "tab": "download"}, known)
     assert notices == []
-    assert (parsed.optimize, parsed.via, parsed.alternatives, parsed.unknown, parsed.vehicle) == (
-        "distance", ("osh", "bishkek"), 3, "closed", "TJ")
+    assert (parsed.optimize, parsed.via, parsed.alternatives, parsed.unknown, parsed.vehicle, parsed.tab) == (
+        "distance", ("osh", "bishkek"), 3, "closed", "TJ", "download")
+    assert share.to_params(share.AppState(as_of=TODAY, tab="route"), today=TODAY) == {}  # the default tab: not written
+    assert state.from_session({state.TAB_OPEN: "settings"}, TODAY).tab == "route"
 
 
 def test_the_language_is_kept_in_the_link_and_the_session() -> None:

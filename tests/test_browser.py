@@ -239,6 +239,7 @@ def test_drawing_is_measured_in_python(session: Session) -> None:
         window.map.fire('draw:created', {layer: line, layerType: 'polyline'});
     }""")
     session.page.get_by_role("tab", name="Measure").click()
+    session.wait_url("tab=measure")  # the link follows the open tab
     summary = session.page.get_by_text("Drawing 1")
     summary.wait_for(timeout=90_000)
     text = summary.locator("xpath=..").inner_text()

@@ -16,10 +16,11 @@ from geoapp.ui import LANG, _, labels, panel, today, tr
 
 MAP_HEIGHT = 620
 TAB = "tab"
-"""The tabs' widget key (its value is the open tab's label)."""
-TABS = (N_("Route"), N_("Measure"), N_("Download"))
-"""The tabs under the map. Only the open one runs: a hidden tab's widgets would cost every new visitor's first paint
-(the browser renders them, and loads their code, before it creates the map's frame)."""
+"""The tabs' widget key (its value is the open tab's shown title; :data:`geoapp.state.TAB_OPEN` holds its id)."""
+TAB_TITLES = {"route": N_("Route"), "measure": N_("Measure"), "download": N_("Download")}
+"""The tabs under the map, by the id a link gives them (:data:`geo.share.TABS`). Only the open one runs: a hidden
+tab's widgets would cost every new visitor's first paint (the browser renders them, and loads their code, before
+it creates the map's frame)."""
 
 
 def sidebar(version: str, missing: list[str]) -> None:
@@ -90,6 +91,12 @@ def start() -> tuple[str, share.AppState]:
     return version, state.current(today())
 
 
+def on_tab() -> None:
+    """Keep the id of the tab just opened (callback: the link and the next runs follow it)."""
+    ids = {_(title): tab for tab, title in TAB_TITLES.items()}
+    st.session_state[state.TAB_OPEN] = ids.get(str(st.session_state.get(TAB)), share.TABS[0])
+
+
 def map_page() -> None:
     """Draw the map page: sidebar, map and the route, measure and download panels."""
     version, current = start()
@@ -108,7 +115,9 @@ def map_page() -> None:
         found = changes.result(current, version)
         if found is not None:
             changes.changes_list(found)
-    tab_route, tab_measure, tab_download = st.tabs([_(t) for t in TABS], key=TAB, on_change="rerun")
+    st.session_state[TAB] = _(TAB_TITLES[current.tab])  # the link's (or the kept) tab, titled in today's language
+    tab_route, tab_measure, tab_download = st.tabs([_(TAB_TITLES[t]) for t in share.TABS], key=TAB,
+                                                   on_change=on_tab)
     if tab_route.open:
         with tab_route, panel(N_("route")):
             route.route_panel(current, outcome, places, crossings)
