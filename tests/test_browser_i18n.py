@@ -97,6 +97,10 @@ def test_switching_the_language_redraws_the_maps_words(browser: Any, server: str
         s.wait_url("lang=ru")
         s.wait_map("() => document.querySelector('.geo-legend').innerText.includes('Легенда') && "
                    "document.querySelector('.leaflet-control-attribution').innerText.includes('участники')")
+        # the full-screen button and the drawing tools are titled again, without a reload, and there is one of each
+        titles = s.frame.evaluate("""() => ['.leaflet-control-zoom-fullscreen', '.leaflet-draw-draw-polyline']
+            .map((selector) => Array.from(document.querySelectorAll(selector)).map((a) => a.title))""")
+        assert titles == [["Во весь экран"], ["Нарисовать линию"]]
         assert s.frame.evaluate("window.__kept === true") and not s.errors  # the same map frame, not a new page
     finally:
         s.context.close()

@@ -5,7 +5,8 @@
 
     var KEY = /^[a-z0-9-]+$/;
     var state = {map: null, el: null, drawn: null, groups: [], basemap: null, basemapKey: null, legend: null,
-                 legendHtml: null, view: null, band: -1, base: null, report: null, text: {}};
+                 legendHtml: null, view: null, band: -1, base: null, report: null, text: {}, fullscreen: null,
+                 draw: null};
 
     function words(key) {
         /* The map's own words come with the document (base.text, in the reader's language). */
@@ -214,6 +215,40 @@
         } catch (e) { /* another origin or no parent: nothing to keep */ }
     }
 
+    function addTools() {
+        /* The full-screen button and the drawing tools, titled in the reader's language, again when the language
+           changes: the full-screen button (which sits in the zoom bar) is retitled in place, the drawing tools
+           (which read their titles when added) are made again. */
+        var map = state.map;
+        if (L.control.fullscreen && !state.fullscreen) {
+            state.fullscreen = L.control.fullscreen({position: 'topleft'}).addTo(map);
+        }
+        if (state.fullscreen) {
+            var options = state.fullscreen.options, link = state.fullscreen.link;
+            options.title = words('fullscreen');
+            options.titleCancel = words('fullscreenExit');
+            if (link) {
+                var shown = map.isFullscreen && map.isFullscreen() ? options.titleCancel : options.title;
+                link.title = shown;
+                link.setAttribute('aria-label', shown);
+            }
+        }
+        if (state.draw) { map.removeControl(state.draw); state.draw = null; }
+        if (state.base.draw && L.Control.Draw) {
+            if (L.drawLocal) { merge(L.drawLocal, {draw: state.text.draw, edit: state.text.edit}); }
+            var colour = state.base.drawColour;
+            var draw = new L.Control.Draw({
+                position: 'topleft',
+                draw: {polyline: {shapeOptions: {color: colour, weight: 3}},
+                       polygon: {shapeOptions: {color: colour}, allowIntersection: false},
+                       rectangle: false, circle: false, marker: false, circlemarker: false},
+                edit: {featureGroup: state.drawn, edit: false}
+            });
+            map.addControl(draw);
+            state.draw = draw;
+        }
+    }
+
     function create(el, base, onReport) {
         var style = document.createElement('style');
         style.textContent = base.css;
@@ -233,22 +268,10 @@
         map.attributionControl.setPrefix('<a href="https://leafletjs.com" target="_blank" rel="noopener">Leaflet</a>');
         setAttribution(base.attribution);
         localUnits(L.control.scale().addTo(map).getContainer());
-        if (L.control.fullscreen) {
-            L.control.fullscreen({position: 'topleft', title: words('fullscreen'),
-                                  titleCancel: words('fullscreenExit')}).addTo(map);
-        }
         state.drawn = L.featureGroup().addTo(map);
         window.drawnItems = state.drawn;
+        addTools();
         if (base.draw && L.Control.Draw) {
-            if (L.drawLocal) { merge(L.drawLocal, {draw: state.text.draw, edit: state.text.edit}); }
-            var colour = base.drawColour;
-            map.addControl(new L.Control.Draw({
-                position: 'topleft',
-                draw: {polyline: {shapeOptions: {color: colour, weight: 3}},
-                       polygon: {shapeOptions: {color: colour}, allowIntersection: false},
-                       rectangle: false, circle: false, marker: false, circlemarker: false},
-                edit: {featureGroup: state.drawn, edit: false}
-            }));
             map.on('draw:created', function (e) { state.drawn.addLayer(e.layer); report(); });
             map.on('draw:deleted', report);
         }
@@ -271,6 +294,7 @@
             state.text = doc.base.text || {};
             state.legendHtml = null;  /* redraw the legend's button in the new language */
             setAttribution(doc.base.attribution);
+            addTools();
         }
         if (view !== state.view) {
             state.view = view;
