@@ -30,6 +30,9 @@ NONE = "-"
 """The value of ``layers`` when no overlay is shown."""
 TABS = ("route", "measure", "download")
 """The map page's tabs as a link names them (``tab=``); the first is open when the link names none."""
+CHOICES: dict[str, Collection[str]] = {"basemap": BASEMAPS, "mode": ROUTE_MODES, "optimize": ROUTE_OPTIMIZE,
+                                      "unknown": UNKNOWN_CHOICES, "tab": TABS}
+"""Link parameters whose value is one of a closed set, each named as its :class:`AppState` field."""
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _ISO2 = re.compile(r"^[A-Z]{2}$")
 
@@ -192,11 +195,13 @@ def parse(params: Mapping[str, Any], known: Known) -> tuple[AppState, list[str]]
             bad("layers")
         else:
             state = replace(state, overlays=frozenset(items))
-    if "basemap" in values:
-        if values["basemap"] in BASEMAPS:
-            state = replace(state, basemap=values["basemap"])
-        else:
-            bad("basemap")
+    for key, allowed in CHOICES.items():  # a value from a closed set, kept as it is
+        if key in values:
+            if values[key] in allowed:
+                field_value: dict[str, Any] = {key: values[key]}
+                state = replace(state, **field_value)
+            else:
+                bad(key)
     if "date" in values:
         day = parse_date(values["date"], known.today)
         if day is None:
@@ -218,21 +223,6 @@ def parse(params: Mapping[str, Any], known: Known) -> tuple[AppState, list[str]]
                 state = replace(state, origin=place)
             else:
                 state = replace(state, dest=place)
-    if "mode" in values:
-        if values["mode"] in ROUTE_MODES:
-            state = replace(state, mode=values["mode"])
-        else:
-            bad("mode")
-    if "optimize" in values:
-        if values["optimize"] in ROUTE_OPTIMIZE:
-            state = replace(state, optimize=values["optimize"])
-        else:
-            bad("optimize")
-    if "unknown" in values:
-        if values["unknown"] in UNKNOWN_CHOICES:
-            state = replace(state, unknown=values["unknown"])
-        else:
-            bad("unknown")
     if "alt" in values:
         if values["alt"] in [str(n) for n in range(MAX_ALTERNATIVES + 1)]:
             state = replace(state, alternatives=int(values["alt"]))
@@ -275,11 +265,6 @@ def parse(params: Mapping[str, Any], known: Known) -> tuple[AppState, list[str]]
             bad("lang")
         else:
             state = replace(state, lang=lang)
-    if "tab" in values:
-        if values["tab"] in TABS:
-            state = replace(state, tab=values["tab"])
-        else:
-            bad("tab")
     return state, notices
 
 
