@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from geo.status import status_on
+from geo.layers.status import status_on
 
 CHANGED = "changed"
 CHANGED_BACK = "changed and back"

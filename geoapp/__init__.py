@@ -5,7 +5,7 @@
 Layout
 ------
 ``main``       page config and navigation (``app.py``, run as a script, calls :func:`geoapp.main.main`)
-``state``      the one adapter between shareable links, :class:`geo.share.AppState` and session keys
+``state``      the one adapter between shareable links, :class:`geoapp.share.AppState` and session keys
 ``data``       cached data: layers, prepared overlays (once per data version and zoom band), route engine
 ``results``    typed results; the one boundary that turns the core's dicts into them
 ``component``  the map component: declared with the static frontend in ``geo/map/assets``

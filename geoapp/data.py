@@ -22,10 +22,11 @@ from typing import Any
 
 import streamlit as st
 
-from geo import i18n, registry
+from geo import i18n
 from geo import map as geomap
 from geo.errors import GeoError
 from geo.i18n import SOURCE, languages, translator
+from geo.layers import registry
 from geo.paths import cache_dir, layers_dir
 
 LOG = logging.getLogger("geoapp.data")
@@ -51,7 +52,7 @@ def version() -> str:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _version(path: str, stamp: str) -> str:
-    from geo import store
+    from geo.layers import store
 
     return store.data_version(Path(path))
 
@@ -59,7 +60,7 @@ def _version(path: str, stamp: str) -> str:
 @st.cache_resource(show_spinner=False, max_entries=24)
 def layer(layer_id: str, path: str, data: str) -> Any:
     """Return a layer's GeoDataFrame (shared: never changed in place)."""
-    from geo import store
+    from geo.layers import store
 
     frame, _ = store.read_layer(layer_id, Path(path))
     return frame
@@ -201,7 +202,7 @@ def engine(path: str, data: str) -> Any:
 @st.cache_resource(show_spinner=False, max_entries=4)
 def countries(path: str, data: str) -> Any:
     """Return the country index used to split measurements by country."""
-    from geo.build import country_index
+    from geo.layers.build import country_index
 
     return country_index(layer("borders", path, data))
 
@@ -238,7 +239,7 @@ def crossing_options(path: str, data: str, lang: str = SOURCE) -> dict[str, str]
 @st.cache_data(show_spinner=False, max_entries=64)
 def layer_bytes(layer_id: str, path: str, data: str, day: str, exported: str) -> bytes:
     """Return a layer file exactly as ``geo export`` writes it for ``day``."""
-    from geo import bundle
+    from geo.io import bundle
 
     return bundle.export_layer(layer_id, dt.date.fromisoformat(day), exported=dt.date.fromisoformat(exported),
                                folder=Path(path))
@@ -308,13 +309,14 @@ def warm(data: str, day: dt.date, *, after: float = WARM_AFTER_S, measuring: boo
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def layer_file(layer_id: str, fmt: str, path: str, data: str, day: str, exported: str) -> bytes:
-    """Return a layer in one of ``geo.formats.FORMATS``: the bytes ``geo export LAYER --format FMT`` writes.
+    """Return a layer in one of ``geo.io.formats.FORMATS``: the bytes ``geo export LAYER --format FMT`` writes.
 
     Cached per layer, format, data version, day and export date, shared by every session.
     """
     if fmt == "geojson":
         return layer_bytes(layer_id, path, data, day, exported)
-    from geo import formats, store
+    from geo.io import formats
+    from geo.layers import store
 
     frame, metadata = store.read_layer(layer_id, Path(path))
     as_of = dt.date.fromisoformat(day)
@@ -325,7 +327,8 @@ def layer_file(layer_id: str, fmt: str, path: str, data: str, day: str, exported
 @st.cache_data(show_spinner=False, max_entries=16)
 def history_file(layer_id: str, path: str, data: str, day: str) -> bytes:
     """Return a layer's status history as CSV, one row per dated fact (``geo export … --history``)."""
-    from geo import formats, store
+    from geo.io import formats
+    from geo.layers import store
 
     frame, _ = store.read_layer(layer_id, Path(path))
     return formats.history_csv_bytes(store.redate(frame, dt.date.fromisoformat(day)))
@@ -348,10 +351,12 @@ def figure_images(path: str, data: str, bbox: tuple[float, float, float, float],
         The extent shows none of the data, or the route is cut on that day.
     """
     from geo import figure
+    from geo.figure.model import FigureRequest
+    from geo.figure.text import attribution_line
     from geo.routing import Scenario as CoreScenario
 
     as_of = dt.date.fromisoformat(day)
-    request = figure.FigureRequest(Path("view.png"), as_of, layers, bbox)
+    request = FigureRequest(Path("view.png"), as_of, layers, bbox)
     drawn = figure.load(request, Path(path))
     if route is not None:
         origin, dest, close, opened, avoid, mode = route
@@ -362,7 +367,7 @@ def figure_images(path: str, data: str, bbox: tuple[float, float, float, float],
         drawn.names = {pid: road_engine.names.labels[pid] for pid in (drawn.route.source, drawn.route.target)}
         drawn.attributions += [registry.get(i).attribution for i in ("roads", "crossings")]
     fig = figure.draw(request, drawn)
-    attribution = figure.attribution_line(drawn.attributions)
+    attribution = attribution_line(drawn.attributions)
     return {fmt: figure.image_bytes(fig, fmt, attribution) for fmt in ("png", "pdf")}
 
 

@@ -1,6 +1,6 @@
 """The core's one-line messages (unknown place, no route…) in the reader's language.
 
-The core (``geo.routing``, ``geo.names``) writes its messages in English for the command line. The app shows
+The core (``geo.routing``, ``geo.routing.names``) writes its messages in English for the command line. The app shows
 them translated: each known message shape is a pattern with named parts, and its template is translated, then
 filled with the parts (place names, ids, codes: data, never translated). A message of no known shape is shown
 as the core wrote it. ``tests/test_app_messages.py`` makes the real engine write each shape, so a change of
@@ -146,7 +146,7 @@ TRACK_SHAPES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(patter
     (r"the GPX file has no track or route with two or more points",
      N_("the GPX file has no track or route with two or more points")),
 ))
-"""Shapes of ``geo.tracks`` / ``geo.upload`` messages about a drawing or an uploaded file (after its name)."""
+"""Shapes of ``geo.io.tracks`` / ``geo.io.upload`` messages about a drawing or an uploaded file (after its name)."""
 
 
 def track_message(message: str, tr: Translator) -> str:

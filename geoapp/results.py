@@ -142,7 +142,7 @@ class MeasureFailure:
 
 def measure_drawing(number: int, geometry: Mapping[str, Any], countries: Any) -> Measurement | MeasureFailure:
     """Measure one drawn GeoJSON geometry; the one place that reads the core's measurement dict."""
-    from geo import tracks
+    from geo.io import tracks
 
     try:
         data = tracks.measure(tracks.geometry_from_geojson(geometry), countries)

@@ -217,8 +217,8 @@ def middleware() -> list[Any]:
                        component=frontend.COMPONENT, served=frontend.SERVED)]
 
 
-PRELOAD = ("altair", "streamlit.components.v1", "geo.bundle", "geo.formats", "geo.names", "geo.share", "geo.tracks",
-           "geoapp.results", "geoapp.state", "geoapp.ui")
+PRELOAD = ("altair", "streamlit.components.v1", "geo.io.bundle", "geo.io.formats", "geo.routing.names",
+           "geoapp.share", "geo.io.tracks", "geoapp.results", "geoapp.state", "geoapp.ui")
 """What the pages import, imported at start-up; not the pages themselves, whose components Streamlit registers
 only when they are declared inside a script run."""
 

@@ -1,7 +1,7 @@
 """The one adapter between a shareable link, the app's state and the widgets' session keys.
 
-link (query parameters) --:func:`geo.share.parse`--> :class:`~geo.share.AppState` --:func:`to_session`-->
-session keys --:func:`from_session`--> AppState --:func:`geo.share.to_params`--> link.
+link (query parameters) --:func:`geoapp.share.parse`--> :class:`~geoapp.share.AppState` --:func:`to_session`-->
+session keys --:func:`from_session`--> AppState --:func:`geoapp.share.to_params`--> link.
 
 :func:`to_session` and :func:`from_session` are pure and inverse to each other (tested); the functions below
 them apply them to ``st.session_state`` and ``st.query_params``.
@@ -15,10 +15,10 @@ from typing import Any
 
 import streamlit as st
 
-from geo import share
 from geo.i18n import SOURCE, parse_lang
 from geo.map import DEFAULT_BASEMAP, DEFAULT_VIEW, IDS, View
 from geo.vocab import BY_ISO2, MAX_ALTERNATIVES, ROUTABLE, ROUTE_MODES, ROUTE_OPTIMIZE, UNKNOWN_CHOICES
+from geoapp import share
 from geoapp.ui import LANG
 
 READY = "_ready"

@@ -58,7 +58,7 @@ FRAME = 'iframe[title*="geo_map"]'
 def payload() -> dict[str, float]:
     """Return the default view's document size (the component's arguments) and its standalone page."""
     from geo import map as geomap
-    from geo import store
+    from geo.layers import store
 
     day = dt.date.today()
 

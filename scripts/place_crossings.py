@@ -2,8 +2,9 @@
 
 Usage: ``python scripts/place_crossings.py [--dry-run]``. Reads the reference roads found by
 ``geo.reference.default_datasets()`` and the committed borders layer; for each road crossing traces the road from
-the place before it to the place after it (see ``geo.trace.locate_crossing``) and writes the border point of that
-road as the crossing's position, keeping the old position and its source in ``coord_source``. Prints every move.
+the place before it to the place after it (see ``geo.reference.trace.locate_crossing``) and writes the border
+point of that road as the crossing's position, keeping the old position and its source in ``coord_source``.
+Prints every move.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ import sys
 
 import shapely
 
-from geo import reference, store, trace
-from geo.export import write_atomic
-from geo.layers import crossings, roads
+from geo import reference
+from geo.io.geojson import write_atomic
+from geo.layers import crossings, roads, store
 from geo.paths import source_dir
+from geo.reference import trace
 
 
 def main() -> int:

@@ -165,7 +165,8 @@ def world_files() -> dict[str, list[dict[str, str]]]:
 
 def _columns(name: str) -> tuple[str, ...]:
     """Return the columns the loaders read from a curated file (so the workspace follows the schema)."""
-    from geo.layers import borders, crossings, pipelines, roads, speeds
+    from geo.layers import borders, crossings, pipelines, roads
+    from geo.routing import speeds
 
     stem = Path(name).name.rsplit("_", 1)[0] if name.startswith("roads/") else Path(name).stem
     return {
@@ -200,8 +201,8 @@ class CuratedWorkspace:
 
     def write(self) -> CuratedWorkspace:
         """Write every curated file (CSV quoting by the csv module), and the built borders layers if missing."""
-        from geo import build
-        from geo.export import write_atomic
+        from geo.io.geojson import write_atomic
+        from geo.layers import build
 
         for name, rows in self.files.items():
             target = self.path(name)
@@ -249,11 +250,11 @@ class CuratedWorkspace:
 
 
 def open_tab(at: object, tab: str) -> object:
-    """Open one of the map page's tabs (by the id a link gives it, :data:`geo.share.TABS`) in an ``AppTest``.
+    """Open one of the map page's tabs (by the id a link gives it, :data:`geoapp.share.TABS`) in an ``AppTest``.
 
     Only the open tab runs, so a test of the Measure or Download tab opens it first. Returns the test, run.
     """
-    from geo.share import TABS
+    from geoapp.share import TABS
     from geoapp.state import TAB_OPEN
 
     assert tab in TABS, f"no tab {tab!r}: {TABS}"

@@ -12,7 +12,7 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from geo import registry
+from geo.layers import registry
 from geo.paths import layers_dir
 from tests.common import CuratedWorkspace
 
@@ -46,8 +46,8 @@ def _complete_layers(target: Path) -> Path:
         else:
             missing.append(layer_id)
     if missing:
-        from geo import build
-        from geo.export import write_atomic
+        from geo.io.geojson import write_atomic
+        from geo.layers import build
 
         day = dt.date.today()
         result = build.run(as_of=day, folder=target)

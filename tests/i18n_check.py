@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from geo import bundle
 from geo.i18n import VOCABULARY, languages
+from geo.io import bundle
 
 ALLOWED = frozenset({
     # formats and programs (proper names)

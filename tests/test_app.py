@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo import bundle, share
-from geoapp import component, data
+from geo.io import bundle
+from geoapp import component, data, share
 from geoapp.pages import measure
 from tests.common import open_tab
 

@@ -16,8 +16,8 @@ import pyogrio
 import pytest
 from streamlit.testing.v1 import AppTest  # noqa: TID251 (an app test)
 
-from geo import bundle
-from geo.formats import FORMATS, SUFFIXES
+from geo.io import bundle
+from geo.io.formats import FORMATS, SUFFIXES
 from geo.map import DEFAULT_VIEW, View
 from geoapp import data
 from geoapp.pages import downloads
@@ -42,7 +42,7 @@ def app(layers_env: Path) -> AppTest:
 
 
 def layer_ids(folder: Path) -> list[str]:
-    from geo import registry
+    from geo.layers import registry
 
     return [i for i in registry.ids() if (folder / f"{i}.geojson").is_file()]
 

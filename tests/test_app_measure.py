@@ -18,8 +18,8 @@ SHORT = {"type": "Feature", "properties": {},
 
 @pytest.fixture(scope="module")
 def countries(app_layers):
-    from geo import store
-    from geo.build import country_index
+    from geo.layers import store
+    from geo.layers.build import country_index
 
     frame, _ = store.read_layer("borders", app_layers)
     return country_index(frame)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from geo import upload
 from geo.errors import GeoError
 from geo.i18n import translator
+from geo.io import upload
 from geo.routing import RouteEngine, Scenario
 from geoapp.messages import SHAPES, TRACK_SHAPES, core_message, track_message
 

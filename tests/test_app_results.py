@@ -8,7 +8,7 @@ import json
 import pyogrio
 import pytest
 
-from geo import formats
+from geo.io import formats
 from geoapp.results import (
     Comparison,
     Route,

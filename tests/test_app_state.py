@@ -9,11 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from geo import share
 from geo.i18n import languages
 from geo.map import IDS, View
 from geo.vocab import BY_ISO2, MAX_ALTERNATIVES, ROUTABLE, ROUTE_MODES, ROUTE_OPTIMIZE, UNKNOWN_CHOICES
-from geoapp import state
+from geoapp import share, state
 
 TODAY = dt.date(2026, 1, 1)
 CROSSINGS = ["kyzyl-bel", "oybek", "dostuk"]

@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest  # noqa: TID251
 
 from geo import changes as geochanges
-from geo import store
+from geo.layers import store
 from geo.palette import CHANGED_RING
 from geoapp import component
 from geoapp.pages import table

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from geo import build, store
+from geo.layers import build, store
 
 
 def features(layer_id: str, frame, day: dt.date) -> list:

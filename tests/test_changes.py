@@ -5,9 +5,9 @@ import math
 import pandas as pd
 import pytest
 
-from geo import store
 from geo.changes import CHANGED, CHANGED_BACK, CONFIRMED, FIRST, compare_history, find_changes, format_changes
 from geo.cli import main
+from geo.layers import store
 
 D1, D2 = dt.date(2021, 1, 1), dt.date(2025, 8, 1)
 

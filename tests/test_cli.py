@@ -15,8 +15,9 @@ import pytest
 
 import geo
 import geo.cli
-from geo import registry, vocab
+from geo import vocab
 from geo.cli import build_parser, main
+from geo.layers import registry
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:

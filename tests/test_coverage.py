@@ -13,11 +13,11 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo import store
 from geo.cli import main
 from geo.cli import report as reportcli
-from geo.coverage import coverage
+from geo.layers import store
 from geo.measure import CountryIndex, distance_km, geodesic_km
+from geo.reference.coverage import coverage
 from geo.routing import RouteEngine, Scenario
 from geo.vocab import FOCUS
 

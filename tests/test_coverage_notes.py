@@ -9,15 +9,15 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from geo import store
-from geo.build import country_index
 from geo.cli import main
 from geo.cli import report as reportcli
-from geo.coverage import coverage
-from geo.coverage_notes import NOTE_COLUMNS, REASONS, Note, explain, load_notes
 from geo.errors import DataError
+from geo.layers import store
+from geo.layers.build import country_index
 from geo.measure import CountryIndex
 from geo.paths import source_dir
+from geo.reference.coverage import coverage
+from geo.reference.coverage_notes import NOTE_COLUMNS, REASONS, Note, explain, load_notes
 
 COUNTRIES = CountryIndex({"KZ": shapely.box(60, 44, 64, 47)})
 NO_NETWORK = gpd.GeoDataFrame({"id": []}, geometry=[], crs=4326)
@@ -150,7 +150,7 @@ def test_no_missing_reference_trunk_road_of_20_km_lacks_a_stated_reason():
 def test_check_reports_a_bad_note_with_its_line(tmp_path):
     import shutil
 
-    from geo import build
+    from geo.layers import build
 
     source = tmp_path / "src"
     shutil.copytree(source_dir(), source)

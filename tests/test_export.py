@@ -8,7 +8,7 @@ import pytest
 import shapely
 
 from geo.errors import GeoError
-from geo.export import dumps, feature_collection, json_value, replace_all, rfc7946_geometry, to_json, write_atomic
+from geo.io.geojson import dumps, feature_collection, json_value, replace_all, rfc7946_geometry, to_json, write_atomic
 from tests import common
 
 

@@ -10,7 +10,9 @@ from matplotlib.colors import to_hex
 from geo import figure, palette
 from geo.cli import main
 from geo.errors import UsageError
-from geo.figure import FigureRequest, MapData
+from geo.figure import layers as figure_layers
+from geo.figure import text as figure_text
+from geo.figure.model import FigureRequest, MapData
 
 AS_OF = dt.date(2023, 6, 1)
 OSM = "© OpenStreetMap contributors"
@@ -61,23 +63,23 @@ def test_request_checks_extension_and_layers(tmp_path: Path) -> None:
 
 
 def test_nice_scale_lengths() -> None:
-    assert [figure.nice_length_km(x) for x in (3000, 900, 240, 9)] == [500, 100, 20, 1]
+    assert [figure_text.nice_length_km(x) for x in (3000, 900, 240, 9)] == [500, 100, 20, 1]
 
 
 @pytest.mark.parametrize("lat", [36.0, 41.0, 46.0, 53.0])
 def test_scale_bar_is_true_at_its_latitude(lat: float) -> None:
     crs = figure.projection_for((55.0, 35.0, 85.0, 55.0))
-    units = figure.scale_bar_units(crs, 70.0, lat, 100.0)
+    units = figure_text.scale_bar_units(crs, 70.0, lat, 100.0)
     # independent: the projection's own scale factor along the parallel at that point (pyproj.Proj.get_factors)
     factor = pyproj.Proj(crs).get_factors(70.0, lat).parallel_scale
     assert units == pytest.approx(100_000 * factor, rel=2e-3)
     # and at a standard parallel a Lambert conformal conic map is true to scale
     lat_1 = 35.0 + 20.0 / 6
-    assert figure.scale_bar_units(crs, 70.0, lat_1, 100.0) == pytest.approx(100_000, rel=2e-3)
+    assert figure_text.scale_bar_units(crs, 70.0, lat_1, 100.0) == pytest.approx(100_000, rel=2e-3)
 
 
 def test_attribution_line_names_each_holder_once() -> None:
-    line = figure.attribution_line(synthetic().attributions)
+    line = figure_text.attribution_line(synthetic().attributions)
     assert line.count(OSM) == 1 and "© GeoNames" in line
 
 
@@ -192,7 +194,7 @@ def test_real_fergana_figure_on_2023_06_01(tmp_path: Path) -> None:
     texts = all_texts(fig)
     assert any(t.startswith("closed (") and t != "closed (0 on this map)" for t in texts)  # KG-TJ posts closed
     assert "Sokh\n(UZ)" in texts or any(t.startswith("Sokh") for t in texts)
-    figure.save(fig, req, figure.attribution_line(data.attributions))
+    figure.save(fig, req, figure_text.attribution_line(data.attributions))
     assert req.output.read_bytes().startswith(b"%PDF")
 
 
@@ -234,6 +236,6 @@ def test_one_status_palette_for_the_figure_and_the_map() -> None:
     from geo.map.overlays import crossings
     from geo.vocab import STATUSES
 
-    assert figure.STATUS_STYLES is palette.STATUS_STYLES and set(palette.STATUS_STYLES) == set(STATUSES)
+    assert figure_layers.STATUS_STYLES is palette.STATUS_STYLES and set(palette.STATUS_STYLES) == set(STATUSES)
     assert crossings.COLOURS == {s: palette.STATUS_STYLES[s].colour for s in STATUSES}
     assert len({s.glyph for s in palette.STATUS_STYLES.values()}) == len(STATUSES)  # text/shape, not colour only

@@ -10,8 +10,9 @@ import pyogrio
 import pytest
 import shapely
 
-from geo import formats, registry, store
 from geo.errors import GeoError, UsageError
+from geo.io import formats
+from geo.layers import registry, store
 
 KML_NS = "{http://www.opengis.net/kml/2.2}"
 HOSTILE_NAME = '<script>alert(1)</script> ]]> & "quoted" \u00a9'

@@ -93,7 +93,7 @@ def test_names_in_cyrillic_come_from_the_data_only() -> None:
 
 
 def test_real_places_and_crossings_have_cyrillic_names() -> None:
-    from geo import store
+    from geo.layers import store
 
     places, _ = store.read_layer("places", ROOT / "layers")
     crossings, _ = store.read_layer("crossings", ROOT / "layers")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from geo import registry
+from geo.layers import registry
 
 ROOT = Path(__file__).resolve().parent.parent
 

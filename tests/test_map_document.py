@@ -134,7 +134,7 @@ def test_group_key_changes_with_content_only() -> None:
 
 
 def test_real_layers_default_view_within_budget(app_layers) -> None:
-    from geo import store
+    from geo.layers import store
     from geo.map import DEFAULT_OVERLAYS, dated_frames
 
     def read(layer_id: str):

@@ -9,7 +9,7 @@ import pytest
 import shapely
 from map_factories import HOSTILE, borders, crossings, frame, layers, roads
 
-from geo import registry
+from geo.layers import registry
 from geo.map import IDS, OVERLAYS, View
 from geo.map.html_export import attribution_text, map_html, popup_html
 from geo.map.text import text

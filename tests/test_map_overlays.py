@@ -7,7 +7,7 @@ import json
 import pytest
 from map_factories import HOSTILE, borders, crossings, layers, pipelines, roads
 
-from geo import registry as layer_registry
+from geo.layers import registry as layer_registry
 from geo.map import BANDS, OVERLAYS, prepare
 from geo.map.overlays import countries as countries_overlay
 from geo.map.overlays import crossings as crossings_overlay

@@ -6,7 +6,7 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.export import to_json
+from geo.io.geojson import to_json
 from geo.measure import CountryIndex, area_km2, distance_km, geodesic_km, measure_geometry, point_to_line_km
 from tests import common
 

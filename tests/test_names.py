@@ -3,7 +3,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from geo.errors import UsageError
-from geo.names import NameIndex, normalise
+from geo.routing.names import NameIndex, normalise
 
 INDEX = NameIndex([
     ("khujand", "Khujand", ["Khodzhent", "Leninabad", "Хуҷанд", "Худжанд"]),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from geo import registry
+from geo.layers import registry
 from geo.paths import PACKAGE_DATA, REPO_ROOT, cache_dir, layers_dir, source_dir
 
 

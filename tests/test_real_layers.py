@@ -15,10 +15,10 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo import registry, store
-from geo.build import country_index
 from geo.cli import main
 from geo.errors import NoRouteError
+from geo.layers import registry, store
+from geo.layers.build import country_index
 from geo.measure import distance_km, geodesic_km, point_to_line_km
 from geo.routing import RouteEngine, Scenario
 

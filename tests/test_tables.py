@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo.errors import DataError
-from geo.tables import Problems, Row, parse_date, parse_lonlat, parse_urls, read_table
+from geo.layers.tables import Problems, Row, parse_date, parse_lonlat, parse_urls, read_table
 
 COLUMNS = ("id", "name", "lon", "lat")
 

@@ -6,9 +6,10 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from geo import reference, trace
+from geo import reference
 from geo.errors import DataError
 from geo.measure import geodesic_km
+from geo.reference import trace
 
 
 def graph_of(lines, label="ref 2021"):
@@ -115,7 +116,7 @@ def test_a_crossing_moves_to_where_its_road_crosses_the_border():
 
 def test_the_roads_report_lists_shares_mismatches_and_schematic_segments():
     from geo.layers.roads import RunCheck
-    from geo.report import roads_report
+    from geo.reference.report import roads_report
 
     line = trace.trace_segment(graph_of([NORTH]), SCHEMATIC, corridor_km=10).line
     roads = gpd.GeoDataFrame({

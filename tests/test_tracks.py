@@ -5,8 +5,8 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from geo.io.tracks import TrackError, geometry_from_geojson, geometry_from_gpx, measure, parse_coordinates, read_track
 from geo.measure import CountryIndex
-from geo.tracks import TrackError, geometry_from_geojson, geometry_from_gpx, measure, parse_coordinates, read_track
 from tests import common
 
 SQUARES = CountryIndex({"AA": shapely.box(0, 0, 1, 1), "BB": shapely.box(1, 0, 2, 1)})

@@ -14,12 +14,12 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo import store
 from geo.cli import main
 from geo.errors import NoRouteError, UsageError
+from geo.layers import store
 from geo.layers.crossings import border_time_on
-from geo.names import NameIndex
 from geo.routing import CrossingInfo, Edge, RoadGraph, RouteEngine, Scenario
+from geo.routing.names import NameIndex
 
 REPO = Path(__file__).resolve().parent.parent
 DAY = dt.date(2024, 1, 1)

@@ -25,7 +25,7 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=cmd_changes)
 
-    from geo.figure import EXTENSIONS
+    from geo.figure.model import EXTENSIONS
 
     p = sub.add_parser("figure", help="draw a static map for a report (PNG, PDF or SVG)")
     p.add_argument("-o", "--output", type=Path, required=True, metavar="PATH",
@@ -70,7 +70,9 @@ def check_output(path: Path, option: str = "-o") -> None:
 
 def export_file(args: argparse.Namespace, fmt: str, as_of: dt.date) -> int:
     """Write a layer as GeoPackage, KML, CSV or FlatGeobuf (``geo export --format``)."""
-    from geo import formats, formats_tables, registry, store
+    from geo.io import formats
+    from geo.io import tabular as formats_tables
+    from geo.layers import registry, store
 
     spec = registry.get(args.layer.strip())
     if args.output is None:
@@ -100,7 +102,8 @@ def export_file(args: argparse.Namespace, fmt: str, as_of: dt.date) -> int:
 
 def cmd_changes(args: argparse.Namespace) -> int:
     """Print what changed between two dates."""
-    from geo import changes, store
+    from geo import changes
+    from geo.layers import store
 
     if args.start > args.end:
         raise UsageError(f"--from {args.start} is after --to {args.end}")
@@ -128,8 +131,8 @@ def cmd_figure(args: argparse.Namespace) -> int:
 
 def cmd_export_map(args: argparse.Namespace) -> int:
     """Write the interactive map (the app's "interactive map (HTML)" download)."""
-    from geo import store
-    from geo.export import write_atomic
+    from geo.io.geojson import write_atomic
+    from geo.layers import store
     from geo.map import DEFAULT_OVERLAYS
     from geo.map.html_export import map_html
 

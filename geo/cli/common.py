@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from geo.errors import UsageError
-from geo.export import to_json
+from geo.io.geojson import to_json
 from geo.vocab import shorten
 
 Handler = Callable[[argparse.Namespace], int]

@@ -7,10 +7,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from geo import formats, registry
 from geo.cli.analysis import add_export_options, export_file
 from geo.cli.common import check_output, command, iso_date, print_json, progress, today
 from geo.errors import DataError, UsageError
+from geo.io import formats
+from geo.layers import registry
 from geo.vocab import shorten
 
 
@@ -42,7 +43,7 @@ def add_commands(sub: Any) -> None:
 
 def cmd_layers(args: argparse.Namespace) -> int:
     """List the layers."""
-    from geo import store
+    from geo.layers import store
 
     rows = []
     for spec in registry.LAYERS:
@@ -68,7 +69,8 @@ def cmd_layers(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write one layer."""
-    from geo import build, export, store
+    from geo.io import geojson as export
+    from geo.layers import build, store
 
     spec = registry.get(args.layer.strip())
     as_of = args.as_of or today()
@@ -98,7 +100,7 @@ def _curated_files() -> None:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Validate the curated files."""
-    from geo import build
+    from geo.layers import build
 
     _curated_files()
     result = build.run(as_of=args.as_of or today(), upstream=False)
@@ -114,7 +116,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     """Rebuild and write every layer, or none."""
-    from geo import build, reference
+    from geo import reference
+    from geo.layers import build
 
     _curated_files()
     as_of = today()
@@ -134,7 +137,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_places(args: argparse.Namespace) -> int:
     """List the places of the road network."""
-    from geo import store
+    from geo.layers import store
 
     frame, _ = store.read_layer("places")
     rows = [{"id": r.id, "name": r.name, "aliases": list(r.aliases or []), "country": r.country, "kind": r.kind,

@@ -86,11 +86,11 @@ def read_reference(path: Path) -> Any:
 
 def cmd_coverage(args: argparse.Namespace) -> int:
     """Print the km of reference road the network lacks, per country, and the long missing stretches."""
-    from geo import store
-    from geo.build import country_index
-    from geo.coverage import coverage
-    from geo.coverage_notes import explain, load_notes
+    from geo.layers import store
+    from geo.layers.build import country_index
     from geo.paths import source_dir
+    from geo.reference.coverage import coverage
+    from geo.reference.coverage_notes import explain, load_notes
 
     notes = load_notes(args.notes or source_dir() / "roads" / "coverage_notes.csv")
     reference = read_reference(args.reference)
@@ -131,13 +131,14 @@ def cmd_coverage(args: argparse.Namespace) -> int:
 
 def cmd_roads(args: argparse.Namespace) -> int:
     """Print the report on the built roads layer."""
-    from geo import report, store
-    from geo.layers import crossings
+    from geo.layers import crossings, store
     from geo.layers import roads as road_layer
+    from geo.layers.roads import checks as road_checks
     from geo.paths import source_dir
+    from geo.reference import report
 
     roads, _ = store.read_layer("roads")
     places, _ = store.read_layer("places")
     network = road_layer.load(source_dir(), crossings.load(source_dir()))
-    print("\n".join(report.roads_report(roads, places, road_layer.run_checks(network, roads))))
+    print("\n".join(report.roads_report(roads, places, road_checks.run_checks(network, roads))))
     return 0

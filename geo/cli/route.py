@@ -10,7 +10,7 @@ from typing import Any
 
 from geo.cli.common import iso_date, print_json, today
 from geo.errors import UsageError
-from geo.export import to_json
+from geo.io.geojson import to_json
 from geo.vocab import BY_ISO2, COUNTRIES, ROUTABLE, ROUTE_MODES, shorten
 
 
@@ -96,8 +96,8 @@ def _scenario(args: argparse.Namespace, as_of: dt.date | None, close: list[str],
 
 def cmd_route(args: argparse.Namespace) -> int:
     """Print the route between two places."""
-    from geo.export import write_atomic
-    from geo.formats import write_route
+    from geo.io.formats import write_route
+    from geo.io.geojson import write_atomic
     from geo.routing import MAX_ALTERNATIVES, RouteEngine
 
     scenario = _scenario(args, args.as_of, args.close, args.open)
@@ -186,8 +186,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_measure(args: argparse.Namespace) -> int:
     """Print the geodesic length of a line per country."""
-    from geo import store, tracks
-    from geo.build import country_index
+    from geo.io import tracks
+    from geo.layers import store
+    from geo.layers.build import country_index
     from geo.measure import measure_geometry
 
     geometry = tracks.parse_coordinates(args.coords) if args.coords else tracks.read_track(args.file)
@@ -207,7 +208,7 @@ def cmd_measure(args: argparse.Namespace) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     """Run the routing benchmark."""
-    from geo import bench
+    from geo.routing import bench
 
     if not 10 <= args.pairs <= 100_000:
         raise UsageError("--pairs must be between 10 and 100000")

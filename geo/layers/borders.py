@@ -21,10 +21,10 @@ from shapely.geometry.base import BaseGeometry
 
 from geo import vocab
 from geo.errors import DataError, Problem
+from geo.layers.spec import GEO_MAPS, ODBL, ODBL_URL, OSM_ATTRIBUTION, LayerSpec
+from geo.layers.tables import Problems, Row, parse_choice, parse_list, parse_lonlat, parse_slug, parse_urls, read_table
 from geo.measure import area_km2, geodesic_km
 from geo.paths import cache_dir
-from geo.spec import GEO_MAPS, ODBL, ODBL_URL, OSM_ATTRIBUTION, LayerSpec
-from geo.tables import Problems, Row, parse_choice, parse_list, parse_lonlat, parse_slug, parse_urls, read_table
 
 EXTENT = (45.0, 34.0, 89.0, 56.5)
 """The map's extent (west, south, east, north): neighbours are clipped to it."""

@@ -19,10 +19,9 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geo import vocab
-from geo.measure import point_to_line_km
-from geo.spec import CURATED, GEO_MAPS, ODBL, ODBL_URL, OSM_ATTRIBUTION, LayerSpec
-from geo.status import last_verified, status_on
-from geo.tables import (
+from geo.layers.spec import CURATED, GEO_MAPS, ODBL, ODBL_URL, OSM_ATTRIBUTION, LayerSpec
+from geo.layers.status import last_verified, status_on
+from geo.layers.tables import (
     Problems,
     Row,
     check_unique,
@@ -36,6 +35,7 @@ from geo.tables import (
     parse_urls,
     read_table,
 )
+from geo.measure import point_to_line_km
 
 COLUMNS = ("id", "name", "names", "countries", "modes", "traffic", "lon", "lat", "coord_source", "sources", "notes")
 STATUS_COLUMNS = ("crossing_id", "date", "status", "traffic", "access", "note", "source")

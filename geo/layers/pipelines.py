@@ -18,11 +18,9 @@ import pyogrio
 import shapely
 
 from geo.errors import DataError, Problem
-from geo.measure import CountryIndex, geodesic_km
-from geo.reference import shared_dir
-from geo.spec import CURATED, GEO_MAPS, ODBL, ODBL_URL, OSM_ATTRIBUTION, OSM_COPYRIGHT_URL, LayerSpec, Upstream
-from geo.status import last_verified, status_on
-from geo.tables import (
+from geo.layers.spec import CURATED, GEO_MAPS, ODBL, ODBL_URL, OSM_ATTRIBUTION, OSM_COPYRIGHT_URL, LayerSpec, Upstream
+from geo.layers.status import last_verified, status_on
+from geo.layers.tables import (
     Problems,
     Row,
     check_unique,
@@ -35,6 +33,8 @@ from geo.tables import (
     parse_urls,
     read_table,
 )
+from geo.measure import CountryIndex, geodesic_km
+from geo.reference import shared_dir
 
 COLUMNS = ("id", "name", "operator", "capacity_bcm_y", "official_length_km", "official_length_by_country_km",
            "geometry_accuracy", "sources", "notes")

@@ -3,7 +3,7 @@
 Layout
 ------
 ``spec``      OverlaySpec (id, title, source layers, builder, palette, legend), Swatch, Part, Basemap, View
-``registry``  OVERLAYS in drawing order (beside ``geo.registry``'s layers)
+``registry``  OVERLAYS in drawing order (beside ``geo.layers.registry``'s layers)
 ``overlays/`` one module per overlay: palette + display builder + SPEC
 ``extras``    routes, uploaded tracks and the rings of changed crossings
 ``text``      escaping and popup helpers; ``geometry``: display copies simplified per zoom band

@@ -17,14 +17,14 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from geo import registry as layer_registry
 from geo.i18n import ENGLISH, N_, Translator
+from geo.layers import registry as layer_registry
+from geo.layers.spec import OSM_COPYRIGHT_URL
 from geo.map import extras
 from geo.map.geometry import BANDS
 from geo.map.registry import OVERLAYS
 from geo.map.spec import Basemap, OverlaySpec, Part, View
 from geo.map.text import text
-from geo.spec import OSM_COPYRIGHT_URL
 
 DEFAULT_VIEW = View(41.0, 66.5, 5)
 """Fits Kazakhstan to Turkmenistan and the Fergana Valley on a laptop screen."""

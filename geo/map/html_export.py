@@ -20,7 +20,7 @@ from typing import Any
 import folium
 import geopandas as gpd
 
-from geo import registry as layer_registry
+from geo.layers import registry as layer_registry
 from geo.map import document as doc
 from geo.map import extras, legend
 from geo.map.geometry import BANDS, Band

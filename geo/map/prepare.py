@@ -52,7 +52,7 @@ def prepare(spec: OverlaySpec, frames: Mapping[str, gpd.GeoDataFrame], band: Ban
 def dated_frames(spec: OverlaySpec, read: Callable[[str], gpd.GeoDataFrame], day: dt.date
                  ) -> dict[str, gpd.GeoDataFrame]:
     """Return an overlay's layers, re-dated to ``day`` when the overlay is dated."""
-    from geo.store import redate
+    from geo.layers.store import redate
 
     frames = {layer: read(layer) for layer in spec.layers}
     return {k: redate(v, day) for k, v in frames.items()} if spec.dated else frames

@@ -1,4 +1,4 @@
-"""The explicit list of overlays, in drawing order (bottom to top), beside the layer registry ``geo.registry``.
+"""The explicit list of overlays, in drawing order (bottom to top), beside the layer registry ``geo.layers.registry``.
 
 Adding an overlay: write ``geo/map/overlays/<name>.py`` with a ``SPEC`` and add it to :data:`OVERLAYS`.
 """

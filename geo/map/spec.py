@@ -89,7 +89,7 @@ class OverlaySpec:
     id, title
         Identifier (links, widgets) and the checkbox label (English, marked with ``N_``; translated where shown).
     layers
-        Source layer ids (``geo.registry``), read and handed to ``build``.
+        Source layer ids (``geo.layers.registry``), read and handed to ``build``.
     build
         The display builder.
     palette

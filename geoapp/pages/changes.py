@@ -13,10 +13,9 @@ from urllib.parse import quote
 import streamlit as st
 
 from geo import changes as geochanges
-from geo import share
 from geo.map import extras
 from geo.map.text import safe_url
-from geoapp import data, state
+from geoapp import data, share, state
 from geoapp.ui import _, md, ngettext, today, tr
 
 

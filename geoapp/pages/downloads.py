@@ -1,6 +1,6 @@
 """The download tab: layers in every format, status history, report figure, interactive map, route and zip.
 
-Every layer in every format of ``geo.formats.FORMATS`` (as ``geo export`` writes it), the crossings' status
+Every layer in every format of ``geo.io.formats.FORMATS`` (as ``geo export`` writes it), the crossings' status
 history, a report figure of the current view (PNG, PDF), an interactive map (HTML), the route, the drawing
 and a zip of everything.
 """
@@ -15,20 +15,21 @@ from typing import Any
 import streamlit as st
 import streamlit.components.v1 as components
 
-from geo import bundle, formats, registry, share
 from geo import map as geomap
 from geo.errors import GeoError
-from geo.formats import FORMATS, MEDIA_TYPES, SUFFIXES
 from geo.i18n import N_
+from geo.io import bundle, formats
+from geo.io.formats import FORMATS, MEDIA_TYPES, SUFFIXES
+from geo.layers import registry
 from geo.vocab import shorten
-from geoapp import data
+from geoapp import data, share
 from geoapp.pages.measure import drawing_file
 from geoapp.results import Outcome, RouteFile, download_record, route_files, routes_of
 from geoapp.ui import _, labels, today
 
 FORMAT_LABELS = {"geojson": "GeoJSON", "gpkg": N_("GeoPackage (QGIS)"), "kml": N_("KML (Google Earth)"),
                  "csv": N_("CSV (spreadsheets, WKT)"), "fgb": "FlatGeobuf"}
-"""How each of ``geo.formats.FORMATS`` is named in the format choice."""
+"""How each of ``geo.io.formats.FORMATS`` is named in the format choice."""
 FORMAT_KEY = "dl_format"
 FIGURE_KEY = "_figure_drawn"
 """Session key: the figure request (view, layers, day, route) last drawn in this session."""

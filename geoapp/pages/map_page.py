@@ -7,9 +7,8 @@ from typing import Any
 import streamlit as st
 
 from geo import map as geomap
-from geo import share
 from geo.i18n import N_, languages
-from geoapp import component, data, state
+from geoapp import component, data, share, state
 from geoapp.pages import changes, downloads, measure, route, search
 from geoapp.results import Outcome, routes_of
 from geoapp.ui import LANG, _, labels, panel, today, tr
@@ -18,7 +17,7 @@ MAP_HEIGHT = 620
 TAB = "tab"
 """The tabs' widget key (its value is the open tab's shown title; :data:`geoapp.state.TAB_OPEN` holds its id)."""
 TAB_TITLES = {"route": N_("Route"), "measure": N_("Measure"), "download": N_("Download")}
-"""The tabs under the map, by the id a link gives them (:data:`geo.share.TABS`). Only the open one runs: a hidden
+"""The tabs under the map, by the id a link gives them (:data:`geoapp.share.TABS`). Only the open one runs: a hidden
 tab's widgets would cost every new visitor's first paint (the browser renders them, and loads their code, before
 it creates the map's frame)."""
 

@@ -10,9 +10,9 @@ import pandas as pd
 import shapely
 import streamlit as st
 
-from geo import bundle, tracks, upload
+from geo.io import bundle, tracks, upload
+from geo.io.tracks import TrackError
 from geo.map.extras import track_display
-from geo.tracks import TrackError
 from geoapp import data, state
 from geoapp.messages import track_message
 from geoapp.results import MeasureFailure, Measurement, measure_drawings

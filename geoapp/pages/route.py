@@ -8,12 +8,11 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from geo import share
 from geo.i18n import N_, SOURCE, translator
 from geo.map import extras
 from geo.map.text import safe_url
 from geo.vocab import BY_ISO2, MAX_ALTERNATIVES, ROUTABLE, ROUTE_MODES, ROUTE_OPTIMIZE, UNKNOWN_CHOICES
-from geoapp import data, state
+from geoapp import data, share, state
 from geoapp.messages import core_message
 from geoapp.results import Comparison, Outcome, Route, RouteError, RouteFailure, Scenario, route_outcome
 from geoapp.ui import _, labels, md, ngettext, today, tr
@@ -48,8 +47,13 @@ def local_names(routes: list[dict[str, object]] | list[Mapping[str, object]], ve
                 out[f"{end}_name"] = names[str(record.get(end))]
         return out
 
-    return [named(r) | {"alternatives": [named(a) for a in r.get("alternatives") or []]}  # type: ignore[attr-defined]
-            if r.get("alternatives") else named(r) for r in routes]
+    def with_alternatives(record: Mapping[str, object]) -> dict[str, object]:
+        out, alternatives = named(record), record.get("alternatives")
+        if isinstance(alternatives, list) and alternatives:
+            out["alternatives"] = [named(a) for a in alternatives]
+        return out
+
+    return [with_alternatives(r) for r in routes]
 
 
 

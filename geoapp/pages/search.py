@@ -1,7 +1,7 @@
 """Search on the map: a place or crossing typed in any script or under an old name centres the map on it.
 
 Names resolve exactly as the route fields resolve them (:meth:`geo.routing.RouteEngine.resolve`, built on
-:class:`geo.names.NameIndex`); unknown text gives one line with the closest name as a suggestion.
+:class:`geo.routing.names.NameIndex`); unknown text gives one line with the closest name as a suggestion.
 """
 
 from __future__ import annotations

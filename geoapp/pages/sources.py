@@ -6,8 +6,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from geo import bundle
 from geo.i18n import N_
+from geo.io import bundle
 from geoapp import data
 from geoapp.ui import _, md, ngettext, panel
 

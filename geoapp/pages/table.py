@@ -15,10 +15,10 @@ import pandas as pd
 import streamlit as st
 
 from geo.i18n import ENGLISH, N_, Translator
+from geo.layers.store import redate
 from geo.map.geometry import rows as records
 from geo.map.text import safe_url
 from geo.palette import STATUS_STYLES
-from geo.store import redate
 from geo.vocab import STATUSES
 from geoapp import component, data, state
 from geoapp.pages import changes, map_page, search
@@ -212,7 +212,7 @@ def show_table(kind: str, table: pd.DataFrame) -> pd.Series | None:
     key = TABLE_KEY.format(kind)
     config = {**headers(table), "lat": None, "lon": None, "id": None}
     st.dataframe(table, key=key, on_select="rerun", selection_mode="single-row", hide_index=True,
-                 width="stretch", height=420, column_config=config)  # type: ignore[arg-type]
+                 width="stretch", height=420, column_config=config)
     row = chosen(table, key)
     if row is not None and pd.notna(row["lat"]) and pd.notna(row["lon"]):
         current = st.session_state.get(state.VIEW)

@@ -10,7 +10,7 @@ from typing import Any
 
 import shapely
 
-from geo.routing_graph import Scenario
+from geo.routing.graph import Scenario
 
 
 @dataclass(frozen=True)

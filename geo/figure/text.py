@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from geo.figure import FigureRequest, MapData
+    from geo.figure.model import FigureRequest, MapData
 
 GEOD = pyproj.Geod(ellps="WGS84")
 TEXT_HALO = 2.6
@@ -193,7 +193,7 @@ def declutter(fig: Figure, ax: Axes, labels: list[tuple[float, Any]], markers: S
     """
     from matplotlib.transforms import Bbox
 
-    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    renderer = None  # the figure's own renderer (matplotlib >= 3.6 finds it)
     frame = ax.get_window_extent(renderer)
     own = {id(label) for _, label in labels}
     placed: list[Any] = [t.get_window_extent(renderer) for t in ax.texts if id(t) not in own] + list(boxes)

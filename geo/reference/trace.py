@@ -23,9 +23,9 @@ from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components, dijkstra
 from shapely.geometry.base import BaseGeometry
 
+from geo.layers.tables import Problems, Row, parse_choice, parse_float, parse_urls, read_table
 from geo.measure import geodesic_km
 from geo.reference import RoadGraph, from_metric, to_metric
-from geo.tables import Problems, Row, parse_choice, parse_float, parse_urls, read_table
 
 CORRIDORS_KM = (10.0, 20.0, 35.0)
 """Corridor half-widths tried in turn: no trace leaves the widest from the segment's schematic line."""

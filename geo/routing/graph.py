@@ -22,10 +22,10 @@ from scipy.sparse.csgraph import dijkstra
 
 from geo import vocab
 from geo.errors import NoRouteError, UsageError
-from geo.layers import speeds as speed_table
 from geo.layers.crossings import border_time_on
+from geo.layers.status import status_on
 from geo.paths import REPO_ROOT, source_dir
-from geo.status import status_on
+from geo.routing import speeds as speed_table
 
 MODES = vocab.ROUTE_MODES
 TRAFFIC_OF_MODE = vocab.TRAFFIC_OF_ROUTE_MODE

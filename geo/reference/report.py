@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import geopandas as gpd
 import shapely
 
-from geo.layers.roads import RunCheck
+from geo.layers.roads.checks import RunCheck
 from geo.measure import point_to_line_km
 
 MISMATCH = 0.10

@@ -15,9 +15,9 @@ from pathlib import Path
 import shapely
 from shapely.ops import nearest_points
 
-from geo.coverage import Stretch
+from geo.layers.tables import Problems, check_unique, parse_choice, parse_lonlat, parse_slug, parse_urls, read_table
 from geo.measure import distance_km
-from geo.tables import Problems, check_unique, parse_choice, parse_lonlat, parse_slug, parse_urls, read_table
+from geo.reference.coverage import Stretch
 
 NOTE_COLUMNS = ("id", "name", "lon", "lat", "reason", "detail", "source")
 REASONS: tuple[str, ...] = ("bypass", "parallel", "schematic", "outside-scope", "gap", "no-source", "new-road")

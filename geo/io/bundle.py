@@ -13,9 +13,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from geo import build, registry, store
 from geo.errors import DataError
 from geo.i18n import N_
+from geo.layers import build, registry, store
 
 CITATION_POLICY = N_(
     "Every curated feature carries its own `sources` (URLs). Every dated status (crossings, pipelines) is an entry "
@@ -110,7 +110,7 @@ FORMAT_NOTES = {
 def readme(records: Sequence[Mapping[str, Any]], *, as_of: dt.date, exported: dt.date,
            extra: Sequence[str] = (), fmt: str = "geojson") -> str:
     """Return the README of the download zip: files, sources, licences and the citation policy."""
-    from geo.formats import SUFFIXES
+    from geo.io.formats import SUFFIXES
 
     lines = [
         "# Central Asia infrastructure map — data download",
@@ -156,10 +156,10 @@ def zip_all(layers: Mapping[str, bytes], *, as_of: dt.date, exported: dt.date, r
             history: bytes | None = None) -> bytes:
     """Return one zip with every layer and a README.
 
-    Layers are in ``fmt`` (one of :data:`geo.formats.FORMATS`); the route, the drawing and the crossings' status
+    Layers are in ``fmt`` (one of :data:`geo.io.formats.FORMATS`); the route, the drawing and the crossings' status
     history are added when given.
     """
-    from geo.formats import SUFFIXES
+    from geo.io.formats import SUFFIXES
 
     extra = []
     if history is not None:

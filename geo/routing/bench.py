@@ -12,8 +12,8 @@ import numpy as np
 import shapely
 
 from geo.errors import NoRouteError
+from geo.layers.store import read_layer
 from geo.routing import CrossingInfo, Edge, RoadGraph, RouteEngine, Scenario
-from geo.store import read_layer
 
 SEED = 20261127
 

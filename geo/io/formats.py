@@ -1,6 +1,6 @@
 """Write layers and routes in the formats analysts use, through pyogrio/GDAL drivers.
 
-Layers: GeoJSON (the project's own RFC 7946 writer, see :mod:`geo.export`), GeoPackage (licence,
+Layers: GeoJSON (the project's own RFC 7946 writer, see :mod:`geo.io.geojson`), GeoPackage (licence,
 attribution and sources in the layer metadata), KML for Google Earth, CSV (geometry as WKT, lists and
 status histories flattened into readable columns, plus an optional second CSV with one row per dated
 status fact) and FlatGeobuf. Routes: GeoJSON, GPX and KML.
@@ -27,16 +27,16 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from geo import registry
 from geo.errors import GeoError, UsageError
-from geo.export import dumps, feature_collection
-from geo.formats_tables import (
+from geo.io.geojson import dumps, feature_collection
+from geo.io.tabular import (
     LIST_SEPARATOR,
     as_json_text,
     history_table,
     readable,
 )
-from geo.spec import LayerSpec
+from geo.layers import registry
+from geo.layers.spec import LayerSpec
 from geo.vocab import shorten
 
 FORMATS: tuple[str, ...] = ("geojson", "gpkg", "kml", "csv", "fgb")
@@ -244,7 +244,7 @@ def write_layer(frame: gpd.GeoDataFrame, layer_id: str, path: Path, fmt: str, *,
         raise UsageError(f"unknown format {shorten(fmt)!r}: choose one of {', '.join(FORMATS)}")
     ordered = frame[[*(c for c in spec.properties if c in frame.columns), frame.geometry.name]]
     if fmt == "geojson":
-        from geo.build import encode
+        from geo.layers.build import encode
 
         day = as_of or dt.date.today()
         data = encode(layer_id, ordered, as_of=day, exported=exported)

@@ -7,8 +7,8 @@ The map is drawn in a Lambert conformal conic projection centred on the extent, 
 scale bar is measured on the WGS84 ellipsoid at its own latitude. Crossing status is shown by marker shape
 and by colour from the Okabe–Ito palette, which colour-blind readers can tell apart.
 
-The layers are drawn by :mod:`geo.figure_layers`; labels, legend, scale bar, title, attribution and label
-placement live in :mod:`geo.figure_text`. Their public names used by callers are re-exported here.
+The layers are drawn by :mod:`geo.figure.layers`; labels, legend, scale bar, title, attribution and label
+placement live in :mod:`geo.figure.text`; the request and the data drawn in :mod:`geo.figure.model`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,9 +24,8 @@ import numpy as np
 import pyproj
 import shapely
 
-from geo import registry
 from geo.errors import UsageError
-from geo.figure_layers import (
+from geo.figure.layers import (
     BORDER_COLOUR,
     ROAD_COLOUR,
     WATER,
@@ -38,66 +36,20 @@ from geo.figure_layers import (
     draw_route,
     line_handle,
 )
-from geo.figure_text import (
-    GEOD,
+from geo.figure.model import DEFAULT_LAYERS, DPI, EXTENSIONS, WIDTH_IN, FigureRequest, MapData
+from geo.figure.text import (
     attribution_line,
     declutter,
     draw_attribution,
     draw_legend,
     draw_scale_bar,
     draw_title,
-    nice_length_km,
-    scale_bar_units,
 )
-from geo.palette import STATUS_STYLES
+from geo.layers import registry
 from geo.vocab import FOCUS, shorten
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
-
-    from geo.routing import Route
-
-__all__ = [
-    "DEFAULT_LAYERS", "EXTENSIONS", "GEOD", "STATUS_STYLES", "FigureRequest", "MapData", "attribution_line", "draw",
-    "extent_of", "image_bytes", "load", "make", "nice_length_km", "parse_bbox", "projection_for", "request_from",
-    "save", "scale_bar_units",
-]
-
-EXTENSIONS: tuple[str, ...] = (".png", ".pdf", ".svg")
-"""Output formats, by file suffix."""
-DEFAULT_LAYERS: tuple[str, ...] = ("borders", "roads", "pipelines", "crossings", "places")
-"""Layers drawn when ``--layers`` is not given."""
-DPI = 200
-WIDTH_IN = 11.0
-
-
-@dataclass(frozen=True)
-class FigureRequest:
-    """What to draw and where to write it."""
-
-    output: Path
-    as_of: dt.date
-    layers: tuple[str, ...] = DEFAULT_LAYERS
-    bbox: tuple[float, float, float, float] | None = None
-    route: tuple[str, str] | None = None
-    title: str | None = None
-
-    @property
-    def fmt(self) -> str:
-        """Return the output format (``png``, ``pdf`` or ``svg``)."""
-        return self.output.suffix.lower().lstrip(".")
-
-
-@dataclass
-class MapData:
-    """The layers to draw (EPSG:4326, re-dated) and the route, if any."""
-
-    frames: dict[str, gpd.GeoDataFrame]
-    route: Route | None = None
-    attributions: list[str] = field(default_factory=list)
-    names: dict[str, str] = field(default_factory=dict)
-    """Display names of place ids (the route's ends)."""
-
 
 # --- request -------------------------------------------------------------------------------------------------------
 
@@ -166,7 +118,7 @@ def load(request: FigureRequest, folder: Path | None = None) -> MapData:
     NoRouteError
         The route is cut on that date.
     """
-    from geo import store
+    from geo.layers import store
 
     frames = {}
     for layer_id in request.layers:
@@ -354,7 +306,7 @@ def _metadata(fig: Figure, fmt: str, attribution: str) -> dict[str, str]:
 
 def save(fig: Figure, request: FigureRequest, attribution: str) -> None:
     """Write the figure atomically in the format its file suffix names, with title and rights in its metadata."""
-    from geo.formats import write_atomic_with
+    from geo.io.formats import write_atomic_with
 
     metadata = _metadata(fig, request.fmt, attribution)
     write_atomic_with(request.output, lambda p: fig.savefig(p, format=request.fmt, dpi=DPI, metadata=metadata,

@@ -1,7 +1,7 @@
 """The map layers of a static report figure: borders, pipelines, the route, places and crossings.
 
 Each ``draw_*`` function plots one layer on a matplotlib axes in the figure's projection and returns its legend
-handles and/or its labels as ``(priority, text)`` pairs for :func:`geo.figure_text.declutter` (lower priority
+handles and/or its labels as ``(priority, text)`` pairs for :func:`geo.figure.text.declutter` (lower priority
 numbers are placed first). Colours and line styles of the layers live here, once.
 """
 
@@ -15,14 +15,14 @@ import pyproj
 import shapely
 from shapely.ops import polylabel
 
-from geo.figure_text import halo, point_label
+from geo.figure.text import halo, point_label
 from geo.palette import STATUS_STYLES
 from geo.vocab import FOCUS
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from geo.figure import MapData
+    from geo.figure.model import MapData
     from geo.routing import Route
 
 STAGE_LINESTYLES: dict[str, Any] = {

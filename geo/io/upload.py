@@ -1,6 +1,6 @@
 """A user's uploaded track (GeoJSON or GPX bytes): read, measure, draw and give back as GeoJSON.
 
-Pure: no Streamlit. Every problem with the file ends in :class:`geo.tracks.TrackError` with a one-line
+Pure: no Streamlit. Every problem with the file ends in :class:`geo.io.tracks.TrackError` with a one-line
 message that names the file; nothing else escapes :func:`read_upload`.
 """
 
@@ -15,8 +15,8 @@ from typing import Any
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from geo import registry
-from geo.tracks import TrackError, read_track_bytes
+from geo.io.tracks import TrackError, read_track_bytes
+from geo.layers import registry
 
 LOG = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ def read_upload(name: str, data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES) ->
         raise TrackError(message if message.startswith(label) else f"{label}: {message}") from None
     except RecursionError:
         raise TrackError(f"{label}: nested too deeply to be a track") from None
-    except Exception:  # geo.tracks lets a few malformed shapes through as other errors: never show them raw
+    except Exception:  # geo.io.tracks lets a few malformed shapes through as other errors: never show them raw
         LOG.exception("upload %s could not be read", label)
         raise TrackError(f"{label}: not a GeoJSON or GPX line or polygon that can be read") from None
 

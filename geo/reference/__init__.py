@@ -4,7 +4,7 @@ Stages: :func:`read_lines` (a line file with a road class: the project's gzipped
 OpenStreetMap ``.osm``/``.osm.pbf`` extract through GDAL's OSM driver) → :func:`build_graph` (vertices become
 nodes; line ends within a small tolerance are joined, gaps up to a stated limit bridged and reported).
 
-The graph is plain arrays (node coordinates, edge ends, geodesic km, class); :mod:`geo.trace` builds
+The graph is plain arrays (node coordinates, edge ends, geodesic km, class); :mod:`geo.reference.trace` builds
 ``scipy.sparse`` matrices from it per segment.
 """
 
@@ -27,9 +27,9 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
 from geo.errors import DataError, Problem
+from geo.layers.spec import OSM_ATTRIBUTION, OSM_COPYRIGHT_URL, Upstream
 from geo.measure import WGS84
 from geo.paths import REPO_ROOT
-from geo.spec import OSM_ATTRIBUTION, OSM_COPYRIGHT_URL, Upstream
 
 CLASSES = ("motorway", "trunk", "primary", "secondary")
 """Road classes read from any reference (OpenStreetMap ``highway`` values; ``_link`` roads count as their class)."""

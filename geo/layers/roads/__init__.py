@@ -4,8 +4,8 @@ Stages: :func:`load` (places, segments and calibration runs from ``layers/src/ro
 :func:`build` (geometry through the places, lengths cited, calibrated or geodesic) →
 :func:`validate` (references, countries, lengths, designations, connectivity).
 
-The validate stage and the run calibration live in :mod:`geo.layers.road_checks`; their names are
-re-exported here.
+The types shared with the checks live in :mod:`geo.layers.roads.model`; the validate stage and the run
+calibration in :mod:`geo.layers.roads.checks`.
 
 Segments reference places by id, so junctions share exact coordinates by construction.
 Crossings of the ``crossings`` layer are places too (``kind`` = ``crossing``).
@@ -14,7 +14,6 @@ Crossings of the ``crossings`` layer are places too (``kind`` = ``crossing``).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -22,20 +21,10 @@ import shapely
 
 from geo import vocab
 from geo.layers.crossings import Crossing
-from geo.layers.road_checks import MAX_KM_OUTSIDE as MAX_KM_OUTSIDE
-from geo.layers.road_checks import MAX_SHARE_OUTSIDE_TRACED as MAX_SHARE_OUTSIDE_TRACED
-from geo.layers.road_checks import MAX_WATER_SHARE as MAX_WATER_SHARE
-from geo.layers.road_checks import RUN_SCALE, run_scales
-from geo.layers.road_checks import RunCheck as RunCheck
-from geo.layers.road_checks import km_abroad_allowed as km_abroad_allowed
-from geo.layers.road_checks import run_checks as run_checks
-from geo.layers.road_checks import trace_problem as trace_problem
-from geo.layers.road_checks import unjoined_crossings as unjoined_crossings
-from geo.layers.road_checks import validate as validate
-from geo.measure import geodesic_km
-from geo.reference import OSM_ROADS_2017, OSM_ROADS_2021
-from geo.spec import CURATED, GEO_MAPS, GEONAMES, ODBL, ODBL_URL, OSM_ATTRIBUTION, LayerSpec
-from geo.tables import (
+from geo.layers.roads.checks import RUN_SCALE, run_scales
+from geo.layers.roads.model import Network, Place, Run, Segment
+from geo.layers.spec import CURATED, GEO_MAPS, GEONAMES, ODBL, ODBL_URL, OSM_ATTRIBUTION, LayerSpec
+from geo.layers.tables import (
     Problems,
     Row,
     check_unique,
@@ -47,7 +36,9 @@ from geo.tables import (
     parse_urls,
     read_table,
 )
-from geo.trace import CORRIDORS_KM, RATIO, Trace
+from geo.measure import geodesic_km
+from geo.reference import OSM_ROADS_2017, OSM_ROADS_2021
+from geo.reference.trace import CORRIDORS_KM, RATIO, Trace
 
 PLACE_COLUMNS = ("id", "name", "aliases", "country", "kind", "capital", "lon", "lat", "elevation_m", "coord_source",
                  "sources")
@@ -115,69 +106,6 @@ PLACES_SPEC = LayerSpec(
     properties=("id", "name", "aliases", "country", "kind", "capital", "elevation_m", "lon", "lat", "coord_source",
                 "sources"),
 )
-
-
-@dataclass(frozen=True)
-class Place:
-    """A node of the road network."""
-
-    row: Row | None
-    id: str
-    name: str
-    aliases: tuple[str, ...]
-    country: str
-    kind: str
-    capital: str
-    point: tuple[float, float]
-    elevation_m: float | None
-    coord_source: str
-    sources: tuple[str, ...]
-
-    def countries(self) -> set[str]:
-        """Return the country codes the place belongs to (two for a crossing)."""
-        return set(self.country.split("-"))
-
-
-@dataclass
-class Segment:
-    """An edge of the road network, between two places."""
-
-    row: Row
-    id: str
-    name: str
-    soviet_ref: str | None
-    refs: list[str]
-    from_place: str
-    to_place: str
-    country: str
-    via: list[tuple[float, float]]
-    run: str | None
-    cited_km: float | None
-    length_source: str | None
-    features: list[str]
-    accuracy: str
-    sources: list[str]
-    notes: str
-
-
-@dataclass(frozen=True)
-class Run:
-    """A published length covering several consecutive segments."""
-
-    row: Row
-    id: str
-    name: str
-    length_km: float
-    source: str
-
-
-@dataclass
-class Network:
-    """The loaded road network."""
-
-    places: dict[str, Place]
-    segments: list[Segment]
-    runs: dict[str, Run] = field(default_factory=dict)
 
 
 def load(source: Path, crossings: list[Crossing]) -> Network:
@@ -309,7 +237,7 @@ def build(network: Network, traces: dict[str, Trace] | None = None) -> tuple[gpd
     network
         The loaded network.
     traces
-        Segment id → outcome of tracing (see :mod:`geo.trace`); a segment without an accepted trace keeps its
+        Segment id → outcome of tracing (see :mod:`geo.reference.trace`); a segment without an accepted trace keeps its
         schematic line.
 
     Notes

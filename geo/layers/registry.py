@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from geo.errors import UsageError
 from geo.layers import borders, crossings, pipelines, roads
-from geo.spec import LayerSpec
+from geo.layers.spec import LayerSpec
 from geo.vocab import shorten
 
 LAYERS: tuple[LayerSpec, ...] = (

@@ -15,13 +15,17 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geo import reference, registry, store, trace
-from geo.coverage_notes import load_notes
+from geo import reference
 from geo.errors import DataError, Problem
-from geo.export import dumps, feature_collection, replace_all
-from geo.layers import borders, crossings, pipelines, roads, speeds
+from geo.io.geojson import dumps, feature_collection, replace_all
+from geo.layers import borders, crossings, pipelines, registry, roads, store
+from geo.layers.roads import checks as road_checks
+from geo.layers.roads import model as road_model
 from geo.measure import CountryIndex
 from geo.paths import layers_dir, source_dir
+from geo.reference import trace
+from geo.reference.coverage_notes import load_notes
+from geo.routing import speeds
 
 Progress = Callable[[str], None]
 
@@ -76,7 +80,7 @@ def _committed(layer_id: str, folder: Path) -> gpd.GeoDataFrame:
     return frame
 
 
-def trace_roads(network: roads.Network, source: Path, folder: Path, references: Sequence[reference.Dataset],
+def trace_roads(network: road_model.Network, source: Path, folder: Path, references: Sequence[reference.Dataset],
                 countries: CountryIndex, progress: Progress) -> tuple[dict[str, trace.Trace], list[str]]:
     """Trace every segment on the reference networks, or reuse the committed traces when there is none.
 
@@ -105,7 +109,7 @@ def trace_roads(network: roads.Network, source: Path, folder: Path, references: 
              for code in codes if code in countries.codes}
 
     def check(sid: str, line: shapely.LineString) -> str | None:
-        return roads.trace_problem(segments[sid], line, countries)
+        return road_checks.trace_problem(segments[sid], line, countries)
 
     traces = trace.trace_all(schematic, {s.id: s.country for s in network.segments}, graphs, exceptions, check,
                              areas)
@@ -198,8 +202,8 @@ def run(*, as_of: dt.date, upstream: bool = False, source: Path | None = None, f
             traces, notes = traced
             result.notes.extend(notes)
             result.frames["roads"], result.frames["places"] = roads.build(network, traces)
-            result.problems.extend(roads.validate(network, result.frames["roads"], index).items)
-            result.problems.extend(roads.unjoined_crossings(network, loaded_crossings).items)
+            result.problems.extend(road_checks.validate(network, result.frames["roads"], index).items)
+            result.problems.extend(road_checks.unjoined_crossings(network, loaded_crossings).items)
     return result
 
 

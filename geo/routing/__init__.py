@@ -20,12 +20,12 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from geo import store, vocab
+from geo import vocab
 from geo.errors import NoRouteError, UsageError
-from geo.layers import speeds as speed_table
+from geo.layers import store
 from geo.measure import distance_km
-from geo.names import NameIndex
-from geo.routing_graph import (
+from geo.routing import speeds as speed_table
+from geo.routing.graph import (
     KIND_RANK,
     MAX_ALTERNATIVES,
     MODES,
@@ -42,7 +42,8 @@ from geo.routing_graph import (
     as_text,
     speeds_folder,
 )
-from geo.routing_results import BorderTime, Comparison, Route, RouteFailure
+from geo.routing.names import NameIndex
+from geo.routing.results import BorderTime, Comparison, Route, RouteFailure
 
 __all__ = ["KIND_RANK", "MAX_ALTERNATIVES", "MODES", "OPTIMIZE", "PASSABLE", "TRAFFIC_OF_MODE", "UNKNOWN_CHOICES",
            "BorderTime", "Comparison", "CrossingInfo", "Edge", "GateState", "RoadGraph", "Route", "RouteEngine",
@@ -281,10 +282,10 @@ def measure_geojson(obj: Any, countries: Any) -> dict[str, Any]:
 
     Raises
     ------
-    geo.tracks.TrackError
+    geo.io.tracks.TrackError
         The object is not a measurable line or polygon in WGS84.
     """
-    from geo import tracks
+    from geo.io import tracks
 
     return tracks.measure(tracks.geometry_from_geojson(obj), countries)
 

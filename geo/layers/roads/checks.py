@@ -21,12 +21,12 @@ from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
 from geo import vocab
+from geo.layers.tables import Problems
 from geo.measure import OUTSIDE, CountryIndex, distance_km, geodesic_km
-from geo.tables import Problems
 
 if TYPE_CHECKING:
     from geo.layers.crossings import Crossing
-    from geo.layers.roads import Network, Segment
+    from geo.layers.roads.model import Network, Segment
 
 MAX_KM_OUTSIDE = 3.0
 """A segment may stray this far outside its country (schematic lines near borders and crossings)."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from geo import vocab
-from geo.tables import Problems, Row, parse_choice, parse_float, parse_urls, read_table
+from geo.layers.tables import Problems, Row, parse_choice, parse_float, parse_urls, read_table
 
 COLUMNS = ("country", "terrain", "traffic", "kmh", "source", "note")
 TERRAINS: tuple[str, ...] = ("trunk", "mountain", "unpaved")

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import UsageError
-from geo.export import json_value
+from geo.io.geojson import json_value
 
 LIST_SEPARATOR = "; "
 """Between the items of a list flattened into one cell."""

@@ -10,10 +10,10 @@ from typing import Any
 
 import geopandas as gpd
 
-from geo import registry
 from geo.errors import DataError, Problem
+from geo.layers import registry
+from geo.layers.status import status_on
 from geo.paths import layers_dir
-from geo.status import status_on
 
 
 def layer_path(layer_id: str, folder: Path | None = None) -> Path:
