@@ -18,7 +18,7 @@ import os
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
@@ -28,6 +28,9 @@ from geo.errors import GeoError
 from geo.i18n import SOURCE, languages, translator
 from geo.layers import registry
 from geo.paths import cache_dir, layers_dir
+
+if TYPE_CHECKING:
+    from geo.routing.graph import Trip
 
 LOG = logging.getLogger("geoapp.data")
 
@@ -334,16 +337,16 @@ def history_file(layer_id: str, path: str, data: str, day: str) -> bytes:
     return formats.history_csv_bytes(store.redate(frame, dt.date.fromisoformat(day)))
 
 
-RouteKey = tuple[str, str, tuple[str, ...], tuple[str, ...], tuple[str, ...], str]
 """A route scenario as plain values: from, to, closed, opened, avoided countries, mode."""
 
 
 @st.cache_data(show_spinner=False, max_entries=12)
 def figure_images(path: str, data: str, bbox: tuple[float, float, float, float], layers: tuple[str, ...], day: str,
-                  route: RouteKey | None) -> dict[str, bytes]:
+                  route: Trip | None) -> dict[str, bytes]:
     """Return the report figure of a view as PNG and PDF bytes (drawn once; seconds of CPU, so on demand).
 
-    Cached per extent, layers, day and route scenario, shared by every session.
+    Cached per extent, layers, day and the shown route's trip (ends, via places, whole scenario), shared by every
+    session: the figure draws the route the page shows.
 
     Raises
     ------
@@ -353,19 +356,12 @@ def figure_images(path: str, data: str, bbox: tuple[float, float, float, float],
     from geo import figure
     from geo.figure.model import FigureRequest
     from geo.figure.text import attribution_line
-    from geo.routing import Scenario as CoreScenario
 
     as_of = dt.date.fromisoformat(day)
     request = FigureRequest(Path("view.png"), as_of, layers, bbox)
     drawn = figure.load(request, Path(path))
     if route is not None:
-        origin, dest, close, opened, avoid, mode = route
-        road_engine = engine(path, data)
-        drawn.route = road_engine.route(origin, dest, CoreScenario(as_of=as_of, close=frozenset(close),
-                                                                   open=frozenset(opened), avoid=frozenset(avoid),
-                                                                   mode=mode))
-        drawn.names = {pid: road_engine.names.labels[pid] for pid in (drawn.route.source, drawn.route.target)}
-        drawn.attributions += [registry.get(i).attribution for i in ("roads", "crossings")]
+        figure.add_route(drawn, engine(path, data), route)
     fig = figure.draw(request, drawn)
     attribution = attribution_line(drawn.attributions)
     return {fmt: figure.image_bytes(fig, fmt, attribution) for fmt in ("png", "pdf")}

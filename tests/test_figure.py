@@ -1,4 +1,5 @@
 import datetime as dt
+import json
 from pathlib import Path
 
 import geopandas as gpd
@@ -13,6 +14,7 @@ from geo.errors import UsageError
 from geo.figure import layers as figure_layers
 from geo.figure import text as figure_text
 from geo.figure.model import FigureRequest, MapData
+from geo.routing.graph import Scenario, Trip
 
 AS_OF = dt.date(2023, 6, 1)
 OSM = "© OpenStreetMap contributors"
@@ -176,7 +178,8 @@ def test_real_route_figure_khujand_batken(tmp_path: Path, capsys: pytest.Capture
     assert run(["figure", "-o", str(out), "--as-of", "2025-08-01", "--route", "Khujand", "Batken"]) == 0
     assert out.read_bytes().startswith(b"\x89PNG")
     assert "route" in capsys.readouterr().err
-    req = figure.request_from(output=out, as_of=dt.date(2025, 8, 1), route=["Khujand", "Batken"])
+    trip = Trip("Khujand", "Batken", Scenario(as_of=dt.date(2025, 8, 1)))
+    req = figure.request_from(output=out, as_of=dt.date(2025, 8, 1), route=trip)
     data = figure.load(req)
     assert data.route is not None and data.names[data.route.source] == "Khujand"
     fig = figure.draw(req, data)
@@ -239,3 +242,25 @@ def test_one_status_palette_for_the_figure_and_the_map() -> None:
     assert figure_layers.STATUS_STYLES is palette.STATUS_STYLES and set(palette.STATUS_STYLES) == set(STATUSES)
     assert crossings.COLOURS == {s: palette.STATUS_STYLES[s].colour for s in STATUSES}
     assert len({s.glyph for s in palette.STATUS_STYLES.values()}) == len(STATUSES)  # text/shape, not colour only
+
+
+@pytest.mark.parametrize("options", [[], ["--optimize", "distance"], ["--mode", "freight", "--via", "Jalal-Abad"]])
+def test_figure_draws_the_route_that_geo_route_prints(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                       options: list[str]) -> None:
+    """Bishkek – Osh: fastest stays in Kyrgyzstan, shortest goes through Uzbekistan; the figure must agree."""
+    assert run(["route", "Bishkek", "Osh", "--as-of", "2025-08-01", "--json", *options]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    out = tmp_path / "route.png"
+    assert run(["figure", "-o", str(out), "--as-of", "2025-08-01", "--route", "Bishkek", "Osh", *options]) == 0
+    wrote = capsys.readouterr().err
+    assert f"route {printed['distance_km']:,.1f} km, {printed['duration_h']:,.1f} h" in wrote
+
+
+def test_fastest_and_shortest_differ_bishkek_osh() -> None:
+    """The pair above is a real test only while the two objectives choose different routes."""
+    from geo.routing import RouteEngine
+
+    engine = RouteEngine.load()
+    fastest = engine.trip(Trip("Bishkek", "Osh", Scenario(as_of=dt.date(2025, 8, 1))))
+    shortest = engine.trip(Trip("Bishkek", "Osh", Scenario(as_of=dt.date(2025, 8, 1), optimize="distance")))
+    assert set(fastest.by_country_km) != set(shortest.by_country_km)

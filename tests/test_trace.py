@@ -115,7 +115,7 @@ def test_a_crossing_moves_to_where_its_road_crosses_the_border():
 
 
 def test_the_roads_report_lists_shares_mismatches_and_schematic_segments():
-    from geo.layers.roads import RunCheck
+    from geo.layers.roads.checks import RunCheck
     from geo.reference.report import roads_report
 
     line = trace.trace_segment(graph_of([NORTH]), SCHEMATIC, corridor_km=10).line

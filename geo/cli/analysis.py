@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from geo.cli.common import iso_date, print_json
+from geo.cli.common import add_scenario_options, iso_date, print_json, scenario_from
 from geo.errors import UsageError
 from geo.vocab import shorten
 
@@ -30,12 +30,13 @@ def add_commands(sub: Any) -> None:
     p = sub.add_parser("figure", help="draw a static map for a report (PNG, PDF or SVG)")
     p.add_argument("-o", "--output", type=Path, required=True, metavar="PATH",
                    help=f"output file ({', '.join(EXTENSIONS)})")
-    p.add_argument("--as-of", type=iso_date, help="date for crossing and pipeline statuses (default: today)")
     p.add_argument("--layers", nargs="+", metavar="LAYER",
                    help="layers to draw (default: borders roads pipelines crossings places)")
     p.add_argument("--bbox", metavar="W,S,E,N", help="extent in degrees, e.g. 69,39.6,73.6,41.6 (Fergana Valley)")
-    p.add_argument("--route", nargs=2, metavar=("FROM", "TO"), help="draw the road route between two places")
+    p.add_argument("--route", nargs=2, metavar=("FROM", "TO"),
+                   help="draw the road route between two places (the route `geo route` gives with the same options)")
     p.add_argument("--title", help="title (default: what is shown and the date)")
+    add_scenario_options(p)
     p.set_defaults(handler=cmd_figure)
 
     from geo.map import IDS
@@ -121,8 +122,15 @@ def cmd_figure(args: argparse.Namespace) -> int:
     """Draw a static map."""
     from geo import figure
 
+    trip = None
+    if args.route:
+        from geo.routing.graph import Trip
+
+        trip = Trip(args.route[0], args.route[1], scenario_from(args), tuple(args.via))
+    elif args.via:
+        raise UsageError("--via needs --route FROM TO")
     request = figure.request_from(output=args.output, as_of=args.as_of, layers=args.layers, bbox=args.bbox,
-                                  route=args.route, title=args.title)
+                                  route=trip, title=args.title)
     check_output(args.output)
     result = figure.make(request)
     print(f"wrote {args.output} ({result})", file=sys.stderr)

@@ -10,11 +10,14 @@ import datetime as dt
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from geo.errors import UsageError
 from geo.io.geojson import to_json
-from geo.vocab import shorten
+from geo.vocab import BY_ISO2, COUNTRIES, ROUTABLE, ROUTE_MODES, ROUTE_OPTIMIZE, UNKNOWN_CHOICES, shorten
+
+if TYPE_CHECKING:
+    from geo.routing.graph import Scenario
 
 Handler = Callable[[argparse.Namespace], int]
 """A command: takes the parsed arguments, returns the exit code."""
@@ -85,3 +88,58 @@ def check_output(path: Path, flag: str = "-o") -> None:
 def progress(message: str) -> None:
     """Print a progress line on standard error."""
     print(message, file=sys.stderr, flush=True)
+
+
+def add_scenario_options(p: argparse.ArgumentParser) -> None:
+    """Add the options that make a route's scenario (the same names and defaults for every command that routes)."""
+    p.add_argument("--as-of", type=iso_date, help="date for crossing statuses (default: today)")
+    p.add_argument("--close", nargs="+", default=[], metavar="ID", help="crossing ids to treat as closed")
+    p.add_argument("--open", nargs="+", default=[], metavar="ID", help="crossing ids to treat as open")
+    p.add_argument("--avoid", nargs="+", default=[], metavar="ISO2",
+                   help=f"countries to avoid ({', '.join(ROUTABLE)})")
+    p.add_argument("--mode", choices=ROUTE_MODES, default=ROUTE_MODES[0])
+    p.add_argument("--optimize", choices=ROUTE_OPTIMIZE, default=ROUTE_OPTIMIZE[0],
+                   help="minimise travel time (road + border hours, default) or road km")
+    p.add_argument("--via", nargs="+", default=[], metavar="PLACE", help="places to pass, in this order")
+    p.add_argument("--unknown", choices=UNKNOWN_CHOICES, default=UNKNOWN_CHOICES[0],
+                   help="treat crossings of unknown status on the date as open (default, with a warning) or closed")
+    p.add_argument("--vehicle", metavar="ISO2",
+                   help="country the vehicle is registered in: never use a crossing closed to it on the date")
+
+
+def _avoid(codes: list[str]) -> frozenset[str]:
+    out = set()
+    for code in codes:
+        upper = code.strip().upper()
+        if upper not in ROUTABLE:
+            raise UsageError(f"--avoid {shorten(code, 20)!r}: not one of {', '.join(ROUTABLE)}")
+        out.add(upper)
+    return frozenset(out)
+
+
+def _vehicle(code: str | None) -> str | None:
+    if code is None:
+        return None
+    upper = code.strip().upper()
+    if upper not in BY_ISO2:
+        raise UsageError(f"--vehicle {shorten(code, 20)!r}: not a country code on the map "
+                         f"({', '.join(c.iso2 for c in COUNTRIES)})")
+    return upper
+
+
+def scenario_from(args: argparse.Namespace, as_of: dt.date | None = None, close: list[str] | None = None,
+                  open_: list[str] | None = None) -> Scenario:
+    """Return the scenario the options of :func:`add_scenario_options` describe (date and overrides may be given).
+
+    Raises
+    ------
+    UsageError
+        An unknown country code, or a crossing both closed and opened.
+    """
+    from geo.routing.graph import Scenario
+
+    return Scenario(as_of=as_of or args.as_of or today(),
+                    close=frozenset(c.strip() for c in (args.close if close is None else close)),
+                    open=frozenset(c.strip() for c in (args.open if open_ is None else open_)),
+                    avoid=_avoid(args.avoid), mode=args.mode, optimize=args.optimize, unknown=args.unknown,
+                    vehicle=_vehicle(args.vehicle))

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 from pathlib import Path
 from typing import Any
 
-from geo.cli.common import iso_date, print_json, today
+from geo.cli.common import add_scenario_options, iso_date, print_json, scenario_from
 from geo.errors import UsageError
 from geo.io.geojson import to_json
-from geo.vocab import BY_ISO2, COUNTRIES, ROUTABLE, ROUTE_MODES, shorten
+from geo.vocab import shorten
 
 
 def add_commands(sub: Any) -> None:
     """Register ``route``, ``compare``, ``measure`` and ``bench``."""
     p = sub.add_parser("route", help="fastest (or shortest) road route between two places under a scenario")
-    _scenario_args(p, iso_date)
+    _scenario_args(p)
     p.add_argument("--alternatives", type=int, default=0, metavar="N",
                    help="also show up to N (0-3) routes through other sets of border crossings")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -28,7 +27,7 @@ def add_commands(sub: Any) -> None:
     p.set_defaults(handler=cmd_route)
 
     p = sub.add_parser("compare", help="the same route under two scenarios (e.g. two dates)")
-    _scenario_args(p, iso_date)
+    _scenario_args(p)
     p.add_argument("--vs-as-of", type=iso_date, required=True, help="date of the second scenario")
     p.add_argument("--vs-close", nargs="+", default=[], metavar="ID", help="crossings closed in the second scenario")
     p.add_argument("--vs-open", nargs="+", default=[], metavar="ID", help="crossings opened in the second scenario")
@@ -48,50 +47,10 @@ def add_commands(sub: Any) -> None:
     p.set_defaults(handler=cmd_bench)
 
 
-def _scenario_args(p: argparse.ArgumentParser, iso_date: Any) -> None:
+def _scenario_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("origin", metavar="FROM", help="place name or id (any script, aliases accepted)")
     p.add_argument("destination", metavar="TO", help="place name or id")
-    p.add_argument("--as-of", type=iso_date, help="date for crossing statuses (default: today)")
-    p.add_argument("--close", nargs="+", default=[], metavar="ID", help="crossing ids to treat as closed")
-    p.add_argument("--open", nargs="+", default=[], metavar="ID", help="crossing ids to treat as open")
-    p.add_argument("--avoid", nargs="+", default=[], metavar="ISO2",
-                   help=f"countries to avoid ({', '.join(ROUTABLE)})")
-    p.add_argument("--mode", choices=ROUTE_MODES, default=ROUTE_MODES[0])
-    p.add_argument("--optimize", choices=("time", "distance"), default="time",
-                   help="minimise travel time (road + border hours, default) or road km")
-    p.add_argument("--via", nargs="+", default=[], metavar="PLACE", help="places to pass, in this order")
-    p.add_argument("--unknown", choices=("open", "closed"), default="open",
-                   help="treat crossings of unknown status on the date as open (default, with a warning) or closed")
-    p.add_argument("--vehicle", metavar="ISO2",
-                   help="country the vehicle is registered in: never use a crossing closed to it on the date")
-
-
-def _avoid(codes: list[str]) -> frozenset[str]:
-    out = set()
-    for code in codes:
-        upper = code.strip().upper()
-        if upper not in ROUTABLE:
-            raise UsageError(f"--avoid {shorten(code, 20)!r}: not one of {', '.join(ROUTABLE)}")
-        out.add(upper)
-    return frozenset(out)
-
-
-def _vehicle(code: str | None) -> str | None:
-    if code is None:
-        return None
-    upper = code.strip().upper()
-    if upper not in BY_ISO2:
-        raise UsageError(f"--vehicle {shorten(code, 20)!r}: not a country code on the map "
-                         f"({', '.join(c.iso2 for c in COUNTRIES)})")
-    return upper
-
-
-def _scenario(args: argparse.Namespace, as_of: dt.date | None, close: list[str], open_: list[str]) -> Any:
-    from geo.routing import Scenario
-
-    return Scenario(as_of=as_of or today(), close=frozenset(c.strip() for c in close),
-                    open=frozenset(c.strip() for c in open_), avoid=_avoid(args.avoid), mode=args.mode,
-                    optimize=args.optimize, unknown=args.unknown, vehicle=_vehicle(args.vehicle))
+    add_scenario_options(p)
 
 
 def cmd_route(args: argparse.Namespace) -> int:
@@ -100,7 +59,7 @@ def cmd_route(args: argparse.Namespace) -> int:
     from geo.io.geojson import write_atomic
     from geo.routing import MAX_ALTERNATIVES, RouteEngine
 
-    scenario = _scenario(args, args.as_of, args.close, args.open)
+    scenario = scenario_from(args)
     if not 0 <= args.alternatives <= MAX_ALTERNATIVES:
         raise UsageError(f"--alternatives must be between 0 and {MAX_ALTERNATIVES}, not {args.alternatives}")
     files = {"geojson": args.geojson, "gpx": args.gpx, "kml": args.kml}
@@ -166,8 +125,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     """Print the same route under two scenarios."""
     from geo.routing import RouteEngine
 
-    first = _scenario(args, args.as_of, args.close, args.open)
-    second = _scenario(args, args.vs_as_of, args.vs_close or args.close, args.vs_open or args.open)
+    first = scenario_from(args)
+    second = scenario_from(args, args.vs_as_of, args.vs_close or args.close, args.vs_open or args.open)
     engine = RouteEngine.load()
     result = engine.comparison(args.origin, args.destination, first, second, via=args.via).to_dict()
     if args.json:

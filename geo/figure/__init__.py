@@ -51,6 +51,9 @@ from geo.vocab import FOCUS, shorten
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from geo.routing import RouteEngine
+    from geo.routing.graph import Trip
+
 # --- request -------------------------------------------------------------------------------------------------------
 
 
@@ -82,7 +85,7 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
 
 
 def request_from(*, output: Path, as_of: dt.date | None = None, layers: Sequence[str] | None = None,
-                 bbox: str | None = None, route: Sequence[str] | None = None,
+                 bbox: str | None = None, route: Trip | None = None,
                  title: str | None = None) -> FigureRequest:
     """Return a checked request from command-line values (layers may be comma-separated).
 
@@ -100,9 +103,8 @@ def request_from(*, output: Path, as_of: dt.date | None = None, layers: Sequence
                 chosen.append(registry.get(name.strip()).id)
     if not chosen:
         raise UsageError("--layers: name at least one layer")
-    pair = (route[0], route[1]) if route else None
     return FigureRequest(output, as_of or dt.date.today(), tuple(dict.fromkeys(chosen)),
-                         parse_bbox(bbox) if bbox is not None else None, pair, title)
+                         parse_bbox(bbox) if bbox is not None else None, route, title)
 
 
 # --- load ----------------------------------------------------------------------------------------------------------
@@ -126,13 +128,25 @@ def load(request: FigureRequest, folder: Path | None = None) -> MapData:
         frames[layer_id] = store.redate(frame, request.as_of)
     data = MapData(frames, attributions=[registry.get(i).attribution for i in request.layers])
     if request.route:
-        from geo.routing import RouteEngine, Scenario
+        from geo.routing import RouteEngine
 
-        engine = RouteEngine.load(folder)
-        data.route = engine.route(request.route[0], request.route[1], Scenario(as_of=request.as_of))
-        data.names = {pid: engine.names.labels[pid] for pid in (data.route.source, data.route.target)}
-        data.attributions += [registry.get(i).attribution for i in ("roads", "crossings")]
+        add_route(data, RouteEngine.load(folder), request.route)
     return data
+
+
+def add_route(data: MapData, engine: RouteEngine, trip: Trip) -> None:
+    """Compute a trip's route on an engine and add it to the data drawn, with its ends' names and attributions.
+
+    Raises
+    ------
+    UsageError
+        Unknown place names.
+    NoRouteError
+        The scenario cuts the places apart.
+    """
+    data.route = engine.trip(trip)
+    data.names = {pid: engine.names.labels[pid] for pid in (data.route.source, data.route.target)}
+    data.attributions += [registry.get(i).attribution for i in ("roads", "crossings")]
 
 
 # --- extent and projection -----------------------------------------------------------------------------------------
@@ -331,6 +345,7 @@ def make(request: FigureRequest, folder: Path | None = None) -> str:
     save(fig, request, attribution_line(data.attributions))
     width, height = (fig.get_size_inches() * DPI).astype(int)
     counts = ", ".join(f"{k} {len(v)}" for k, v in data.frames.items())
-    route = f", route {data.route.distance_km:,.1f} km" if data.route is not None else ""
+    route = (f", route {data.route.distance_km:,.1f} km, {data.route.duration_h:,.1f} h"
+             f" ({data.route.scenario.describe()})" if data.route is not None else "")
     size = f"{width}×{height} px" if request.fmt == "png" else request.fmt.upper()
     return f"{size}; {counts}{route}"

@@ -11,6 +11,7 @@ import geopandas as gpd
 
 if TYPE_CHECKING:
     from geo.routing import Route
+    from geo.routing.graph import Trip
 
 EXTENSIONS: tuple[str, ...] = (".png", ".pdf", ".svg")
 """Output formats, by file suffix."""
@@ -28,7 +29,8 @@ class FigureRequest:
     as_of: dt.date
     layers: tuple[str, ...] = DEFAULT_LAYERS
     bbox: tuple[float, float, float, float] | None = None
-    route: tuple[str, str] | None = None
+    route: Trip | None = None
+    """The route to draw: the same request (ends, via places, scenario) as the route shown or printed."""
     title: str | None = None
 
     @property

@@ -38,6 +38,7 @@ from geo.routing.graph import (
     GateState,
     RoadGraph,
     Scenario,
+    Trip,
     as_items,
     as_text,
     speeds_folder,
@@ -139,6 +140,10 @@ class RouteEngine:
             raise UsageError(f"from and to are the same place ({self.names.labels[a]})")
         stops.append(b)
         return stops
+
+    def trip(self, trip: Trip, alternatives: int = 0) -> Route:
+        """Return the best road route of a trip (see :meth:`route`)."""
+        return self.route(trip.origin, trip.dest, trip.scenario, via=trip.via, alternatives=alternatives)
 
     def route(self, source: str, target: str, scenario: Scenario | None = None, via: Sequence[str] = (),
               alternatives: int = 0) -> Route:

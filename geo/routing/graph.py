@@ -47,9 +47,8 @@ class Scenario:
 
     Crossings on a date, overrides, avoided countries, traffic mode, the objective (``time`` or
     ``distance``), how unknown statuses count (``open`` or ``closed``) and the ISO2 code of the
-    country the vehicle is registered in (None: no transit rule applies). The objective defaults to
-    ``distance`` here so that callers written before travel times keep their results; the command
-    line defaults to ``time``.
+    country the vehicle is registered in (None: no transit rule applies). The defaults are the
+    command line's and the app's: fastest route, passengers, today, nothing overridden.
     """
 
     as_of: dt.date = field(default_factory=dt.date.today)
@@ -57,7 +56,7 @@ class Scenario:
     open: frozenset[str] = frozenset()
     avoid: frozenset[str] = frozenset()
     mode: str = "passenger"
-    optimize: str = "distance"
+    optimize: str = "time"
     unknown: str = "open"
     vehicle: str | None = None
 
@@ -95,6 +94,20 @@ class Scenario:
         if self.vehicle:
             parts.append(f"{self.vehicle}-registered vehicle")
         return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class Trip:
+    """Where a route goes: its two ends, the places it passes in order, and the scenario it runs under.
+
+    The one description of a route request that the command line, the app, the report figure and the
+    downloads share, so a figure draws the route that the page and the text show.
+    """
+
+    origin: str
+    dest: str
+    scenario: Scenario = field(default_factory=Scenario)
+    via: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

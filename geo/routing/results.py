@@ -10,7 +10,7 @@ from typing import Any
 
 import shapely
 
-from geo.routing.graph import Scenario
+from geo.routing.graph import Scenario, Trip
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,11 @@ class Route:
     alternatives: list[Route] = field(default_factory=list)
     schematic_km: float = 0.0
     """Km whose length is measured on schematic geometry: neither a traced road nor a published length."""
+
+    @property
+    def trip(self) -> Trip:
+        """Return the request this route answers (ends, via places, scenario): it computes the same route."""
+        return Trip(self.source, self.target, self.scenario, tuple(self.via))
 
     @property
     def traced_share(self) -> float:

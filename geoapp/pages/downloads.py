@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 import streamlit.components.v1 as components
@@ -24,8 +24,11 @@ from geo.layers import registry
 from geo.vocab import shorten
 from geoapp import data, share
 from geoapp.pages.measure import drawing_file
-from geoapp.results import Outcome, RouteFile, download_record, route_files, routes_of
+from geoapp.results import Outcome, RouteFile, download_record, route_files, routes_of, shown_routes
 from geoapp.ui import _, labels, today
+
+if TYPE_CHECKING:
+    from geo.routing.graph import Trip
 
 FORMAT_LABELS = {"geojson": "GeoJSON", "gpkg": N_("GeoPackage (QGIS)"), "kml": N_("KML (Google Earth)"),
                  "csv": N_("CSV (spreadsheets, WKT)"), "fgb": "FlatGeobuf"}
@@ -114,12 +117,10 @@ def figure_layers(overlays: frozenset[str]) -> tuple[str, ...]:
                                for layer in spec.layers if layer in FIGURE_LAYERS))
 
 
-def route_key(app_state: share.AppState, outcome: Outcome | None) -> data.RouteKey | None:
-    """Return the shown route's scenario (the first of a comparison), or None when no route is drawn."""
-    if not (app_state.origin and app_state.dest and routes_of(outcome)):
-        return None
-    return (app_state.origin, app_state.dest, tuple(sorted(app_state.close)), tuple(sorted(app_state.open)),
-            tuple(sorted(app_state.avoid)), app_state.mode)
+def route_key(outcome: Outcome | None) -> Trip | None:
+    """Return the trip of the shown route (the first of a comparison), or None when no route is drawn."""
+    shown = shown_routes(outcome)
+    return shown[0].trip if shown else None
 
 
 def _deferred(layer_id: str, fmt: str, version: str, day: str, exported: str) -> Callable[[], bytes]:
@@ -182,7 +183,7 @@ def figure_section(app_state: share.AppState, version: str, outcome: Outcome | N
     if not layers:
         st.caption(_("Show at least one overlay to draw a figure."))
         return
-    content = (layers, app_state.as_of.isoformat(), route_key(app_state, outcome))
+    content = (layers, app_state.as_of.isoformat(), route_key(outcome))
     value = _view_button(label=_("Draw the current view"),
                          help=_("Takes a few seconds; draw again after moving the map."),
                          key=FIGURE_BUTTON, default=None)
