@@ -8,11 +8,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from geo.messages import Message
+
 
 class GeoError(Exception):
-    """Base class for every error the project raises on purpose."""
+    """Base class for every error the project raises on purpose.
+
+    Parameters
+    ----------
+    message
+        English text, or a :class:`~geo.messages.Message` the app can translate; ``str()`` gives the English.
+    """
 
     exit_code = 1
+
+    def __init__(self, message: str | Message = "") -> None:
+        self.message = message if isinstance(message, Message) else Message.text(message)
+        super().__init__(str(self.message))
 
 
 class UsageError(GeoError):

@@ -17,6 +17,7 @@ import shapely
 
 from geo.errors import GeoError
 from geo.i18n import N_
+from geo.messages import Message
 from geo.routing import Comparison, Route, RouteFailure, Scenario
 
 __all__ = ["Comparison", "Outcome", "Route", "RouteError", "RouteFailure", "RouteFile", "Scenario",
@@ -27,7 +28,7 @@ __all__ = ["Comparison", "Outcome", "Route", "RouteError", "RouteFailure", "Rout
 class RouteError:
     """A route that could not be asked (unknown place, same place twice, via equal to an end…): one line."""
 
-    message: str
+    message: Message
 
 
 Outcome = Route | RouteFailure | Comparison | RouteError
@@ -46,11 +47,11 @@ def route_outcome(engine: Any, origin: str, dest: str, first: Scenario, second: 
             try:
                 route: Route = engine.route(origin, dest, first, via=tuple(via), alternatives=alternatives)
             except NoRouteError as exc:
-                return RouteFailure(origin, dest, first, str(exc))
+                return RouteFailure(origin, dest, first, exc.message)
             return route
         comparison: Comparison = engine.comparison(origin, dest, first, second, via=tuple(via))
     except GeoError as exc:
-        return RouteError(str(exc))
+        return RouteError(exc.message)
     return comparison
 
 

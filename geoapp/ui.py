@@ -15,6 +15,7 @@ from typing import Any
 import streamlit as st
 
 from geo.i18n import Translator, translator
+from geo.messages import Message
 
 LOG = logging.getLogger("geoapp")
 MD_SPECIALS = "\\`*_{}[]()#+-.!|<>~$:"
@@ -30,6 +31,11 @@ def tr() -> Translator:
 def _(message: str) -> str:
     """Return interface text in the session's language."""
     return tr().gettext(message)
+
+
+def say(message: Message) -> str:
+    """Return a message of the core (an id and its parameters) in the reader's language, worded for the app."""
+    return message.render(tr().gettext, app=True)
 
 
 def labels(messages: Mapping[str, str]) -> Callable[[str], str]:

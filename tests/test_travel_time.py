@@ -76,7 +76,7 @@ def test_unknown_status_is_open_with_a_warning_or_closed_on_request():
     later = ({"date": "2030-01-01", "status": "open", "access": "unknown", "note": "", "source": None},)
     engine_ = two_ways(gate_hours=0.0, history=later)
     assumed = engine_.route("x", "y", by("distance", DAY))
-    assert assumed.unknown_crossings == ["gate"] and any("status unknown" in w for w in assumed.warnings)
+    assert assumed.unknown_crossings == ["gate"] and any("status unknown" in str(w) for w in assumed.warnings)
     cautious = engine_.route("x", "y", by("distance", DAY, unknown="closed"))
     assert "gate" not in cautious.crossing_ids and cautious.unknown_crossings == []
 

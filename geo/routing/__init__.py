@@ -22,8 +22,10 @@ import shapely
 
 from geo import vocab
 from geo.errors import NoRouteError, UsageError
+from geo.i18n import N_
 from geo.layers import store
 from geo.measure import distance_km
+from geo.messages import Message
 from geo.routing import speeds as speed_table
 from geo.routing.graph import (
     KIND_RANK,
@@ -129,15 +131,19 @@ class RouteEngine:
             try:
                 pid = self.resolve(text)
             except UsageError as exc:
-                raise UsageError(f"--via: {exc}") from None
+                raise UsageError(Message.of("--via: {message}", N_("via place: {message}"),
+                                            message=exc.message)) from None
             if pid in (a, b):
-                raise UsageError(f"--via {vocab.shorten(text)!r} is the route's "
-                                 f"{'start' if pid == a else 'end'} ({self.names.labels[pid]})")
+                end = Message.of(N_("start") if pid == a else N_("end"))
+                raise UsageError(Message.of("--via {name} is the route's {end} ({place})",
+                                            N_("via place {name} is the route's {end} ({place})"),
+                                            name=repr(vocab.shorten(text)), end=end, place=self.names.labels[pid]))
             if pid == stops[-1]:
-                raise UsageError(f"--via {self.names.labels[pid]} twice in a row")
+                raise UsageError(Message.of("--via {place} twice in a row", N_("via place {place} twice in a row"),
+                                            place=self.names.labels[pid]))
             stops.append(pid)
         if a == b and not via:
-            raise UsageError(f"from and to are the same place ({self.names.labels[a]})")
+            raise UsageError(Message.of(N_("from and to are the same place ({place})"), place=self.names.labels[a]))
         stops.append(b)
         return stops
 
@@ -193,7 +199,7 @@ class RouteEngine:
         distance = 0.0
         road_h = 0.0
         hours = g.edge_hours[scenario.mode]
-        warnings: list[str] = []
+        warnings: list[Message] = []
         seen_edges: set[str] = set()
         for u, v in zip(path, path[1:]):
             edge, backwards, k = g.edge_between(u, v)
@@ -217,21 +223,22 @@ class RouteEngine:
                           "terrain": edge.terrain})
             for feature in edge.features:
                 if any(word in feature.lower() for word in ("seasonal", "winter", "closed")):
-                    warnings.append(f"{edge.name}: {feature}")
+                    warnings.append(Message.of("{road}: {feature}", road=edge.name, feature=feature))
         crossings, border_times, unknown = self._crossings(path, scenario, warnings)
         path_coords = np.concatenate([lines[0], *(part[1:] for part in lines[1:])]) if lines else np.empty((0, 2))
         geodesic = distance_km(g.coords[a], g.coords[b])
         share = cited / distance if distance > 0 else 0.0
         if distance > 0 and schematic / distance > SCHEMATIC_WARNING_SHARE:
-            warnings.append(f"{schematic:,.0f} km ({schematic / distance:.0%}) of this route are measured on schematic "
-                            "geometry (straight lines between places, no traced road or published length) and may "
-                            "run short of the real road")
+            warnings.append(Message.of(
+                N_("{km} km ({share}) of this route are measured on schematic geometry (straight lines between places, "
+                   "no traced road or published length) and may run short of the real road"),
+                km=f"{schematic:,.0f}", share=f"{schematic / distance:.0%}"))
         return Route(a, b, scenario, distance, dict(sorted(by_country.items(), key=lambda kv: -kv[1])), crossings,
                      roads, geodesic, share, shapely.LineString(path_coords), warnings, road_h, border_times,
                      stops[1:-1], unknown, schematic_km=schematic)
 
     def _crossings(self, path: list[int], scenario: Scenario,
-                   warnings: list[str]) -> tuple[list[dict[str, Any]], list[BorderTime], list[str]]:
+                   warnings: list[Message]) -> tuple[list[dict[str, Any]], list[BorderTime], list[str]]:
         """Describe the crossings on a path; border time counts for every crossing passed (not the route's ends)."""
         g = self.graph
         states = g.states(scenario)
@@ -254,16 +261,23 @@ class RouteEngine:
                                                border.get("date"), str(border.get("note") or "")))
             if state.unknown_status and not entry.get("override"):
                 unknown.append(pid)
-                warnings.append(f"crossing {info.name}: status unknown on {day} (treated as open; "
-                                "--unknown closed avoids it)")
+                warnings.append(Message.of(
+                    "crossing {name}: status unknown on {day} (treated as open; --unknown closed avoids it)",
+                    N_("crossing {name}: status unknown on {day} (treated as open; choose “treated as closed” for "
+                       "crossings of unknown status to avoid it)"), name=info.name, day=day))
             elif entry["status"] == "restricted" and not entry.get("override"):
-                warnings.append(f"crossing {info.name}: restricted on {day} "
-                                f"({entry.get('note') or 'see its status history'})")
+                note = entry.get("note") or Message.of(N_("see its status history"))
+                warnings.append(Message.of(N_("crossing {name}: restricted on {day} ({note})"), name=info.name, day=day,
+                                           note=note))
             if state.unknown_access and not entry.get("override"):
                 if pid not in unknown:
                     unknown.append(pid)
-                warnings.append(f"crossing {info.name}: no source says whether it admits {scenario.vehicle}-registered "
-                                f"vehicles on {day} (treated as open; --unknown closed avoids it)")
+                warnings.append(Message.of(
+                    "crossing {name}: no source says whether it admits {vehicle}-registered vehicles on {day} "
+                    "(treated as open; --unknown closed avoids it)",
+                    N_("crossing {name}: no source says whether it admits {vehicle}-registered vehicles on {day} "
+                       "(treated as open; choose “treated as closed” for crossings of unknown status to avoid it)"),
+                    name=info.name, vehicle=scenario.vehicle, day=day))
         return crossings, border_times, unknown
 
     def comparison(self, source: str, target: str, first: Scenario, second: Scenario,
@@ -274,7 +288,7 @@ class RouteEngine:
             try:
                 results.append(self.route(source, target, scenario, via))
             except NoRouteError as exc:
-                results.append(RouteFailure(self.resolve(source), self.resolve(target), scenario, str(exc)))
+                results.append(RouteFailure(self.resolve(source), self.resolve(target), scenario, exc.message))
         return Comparison(results[0], results[1])
 
     def compare(self, source: str, target: str, first: Scenario, second: Scenario) -> dict[str, Any]:

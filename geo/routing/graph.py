@@ -22,8 +22,10 @@ from scipy.sparse.csgraph import dijkstra
 
 from geo import vocab
 from geo.errors import NoRouteError, UsageError
+from geo.i18n import N_
 from geo.layers.crossings import border_time_on
 from geo.layers.status import status_on
+from geo.messages import Message
 from geo.paths import REPO_ROOT, source_dir
 from geo.routing import speeds as speed_table
 
@@ -406,7 +408,7 @@ class RoadGraph:
         return frozenset(int(x) for x in inner[self._is_gate[inner]]) if len(inner) else frozenset()
 
     def _cut_off_message(self, source: str, target: str, scenario: Scenario, dist: np.ndarray,
-                         blocked: list[str]) -> str:
+                         blocked: list[str]) -> Message:
         reached = {self.node_ids[i] for i in np.flatnonzero(np.isfinite(dist))}
         at_edge = []
         for cid in blocked:
@@ -416,13 +418,17 @@ class RoadGraph:
             if neighbours & reached:
                 at_edge.append(cid)
         reasons = []
-        if at_edge:
-            closed_to = f" (or closed to {scenario.vehicle}-registered vehicles)" if scenario.vehicle else ""
-            reasons.append(f"closed crossings{closed_to} " + ", ".join(sorted(at_edge)))
+        if at_edge and scenario.vehicle:
+            reasons.append(Message.of(N_("closed crossings (or closed to {vehicle}-registered vehicles) {ids}"),
+                                      vehicle=scenario.vehicle, ids=", ".join(sorted(at_edge))))
+        elif at_edge:
+            reasons.append(Message.of(N_("closed crossings {ids}"), ids=", ".join(sorted(at_edge))))
         if scenario.avoid:
-            reasons.append("avoided countries " + ", ".join(sorted(scenario.avoid)))
-        why = " and ".join(reasons) if reasons else "the network has no road between them"
-        return f"no route from {source} to {target} ({scenario.describe()}): cut off by {why}"
+            reasons.append(Message.of(N_("avoided countries {codes}"), codes=", ".join(sorted(scenario.avoid))))
+        why = tuple(reasons) or (Message.of(N_("the network has no road between them")),)
+        return Message.of("no route from {source} to {target} ({scenario}): cut off by {why}",
+                          N_("no route from {source} to {target}: cut off by {why}"),
+                          source=source, target=target, scenario=scenario.describe(), why=why)
 
     def edge_between(self, u: int, v: int) -> tuple[Edge, bool, int]:
         """Return the edge joining two adjacent nodes, whether it is walked backwards, and its index."""

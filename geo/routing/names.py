@@ -10,7 +10,20 @@ from collections.abc import Iterable, Mapping
 from rapidfuzz import fuzz, process
 
 from geo.errors import UsageError
+from geo.i18n import N_
+from geo.messages import Message
 from geo.vocab import shorten
+
+UNKNOWN_PLACE = N_("unknown place {name}{hint}")
+UNKNOWN_PLACE_OR_CROSSING = N_("unknown place or crossing {name}{hint}")
+AMBIGUOUS_PLACE = N_("ambiguous place {name}: could be {options}")
+EMPTY_NAME = N_("empty place name {name}")
+
+
+def did_you_mean(suggestion: str | None) -> Message | str:
+    """Return the hint that ends an unknown-name message (empty when there is no close match)."""
+    return Message.of(N_(" — did you mean {suggestion}?"), suggestion=suggestion) if suggestion else ""
+
 
 _DROP = re.compile(r"[\s\-\u2010-\u2015\u2018\u2019\u02bb\u02bc\u0060\u00b4'\"().,]+")
 
@@ -80,7 +93,7 @@ class NameIndex:
             return text.strip()
         key = normalise(text)
         if not key:
-            raise UsageError(f"empty place name {shown!r}")
+            raise UsageError(Message.of(EMPTY_NAME, name=repr(shown)))
         for table in (self.primary, self.slugs, self.keys):
             ids = table.get(key)
             if ids and len(ids) == 1:
@@ -90,10 +103,9 @@ class NameIndex:
                 return best
             if ids:
                 options = ", ".join(f"{self.labels[i]} ({i})" for i in sorted(ids))
-                raise UsageError(f"ambiguous place {shown!r}: could be {options}")
+                raise UsageError(Message.of(AMBIGUOUS_PLACE, name=repr(shown), options=options))
         suggestion = self.suggest(text)
-        hint = f" — did you mean {suggestion}?" if suggestion else ""
-        raise UsageError(f"unknown place {shown!r}{hint}")
+        raise UsageError(Message.of(UNKNOWN_PLACE, name=repr(shown), hint=did_you_mean(suggestion)))
 
     def _preferred(self, ids: set[str]) -> str | None:
         if not ids or not self.ranks:

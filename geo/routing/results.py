@@ -10,6 +10,7 @@ from typing import Any
 
 import shapely
 
+from geo.messages import Message
 from geo.routing.graph import Scenario, Trip
 
 
@@ -50,7 +51,7 @@ class Route:
     geodesic_km: float
     cited_share: float
     geometry: shapely.LineString
-    warnings: list[str]
+    warnings: list[Message]
     road_h: float = 0.0
     border_times: list[BorderTime] = field(default_factory=list)
     via: list[str] = field(default_factory=list)
@@ -109,7 +110,7 @@ class Route:
             "schematic_km": round(self.schematic_km, 1),
             "traced_share": round(self.traced_share, 3),
             "geometry": shapely.geometry.mapping(shapely.set_precision(self.geometry, 1e-6)),
-            "warnings": self.warnings,
+            "warnings": [str(w) for w in self.warnings],
             "optimize": self.scenario.optimize,
             "unknown": self.scenario.unknown,
             "vehicle": self.scenario.vehicle,
@@ -133,12 +134,12 @@ class RouteFailure:
     source: str
     target: str
     scenario: Scenario
-    reason: str
+    reason: Message
 
     def to_dict(self) -> dict[str, Any]:
         """Return plain JSON data."""
         return {"from": self.source, "to": self.target, "as_of": self.scenario.as_of.isoformat(),
-                "mode": self.scenario.mode, "optimize": self.scenario.optimize, "no_route": self.reason}
+                "mode": self.scenario.mode, "optimize": self.scenario.optimize, "no_route": str(self.reason)}
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,8 @@ from geo.map import extras
 from geo.map.text import safe_url
 from geo.vocab import BY_ISO2, MAX_ALTERNATIVES, ROUTABLE, ROUTE_MODES, ROUTE_OPTIMIZE, UNKNOWN_CHOICES
 from geoapp import data, share, state
-from geoapp.messages import core_message
 from geoapp.results import Comparison, Outcome, Route, RouteError, RouteFailure, Scenario, route_outcome
-from geoapp.ui import _, labels, md, ngettext, today, tr
+from geoapp.ui import _, labels, md, ngettext, say, today, tr
 
 OPTIMIZE_LABELS = {"time": N_("fastest (hours)"), "distance": N_("shortest (km)")}
 UNKNOWN_LABELS = {"open": N_("passable, with a warning"), "closed": N_("treated as closed")}
@@ -266,7 +265,7 @@ def show_route(result: Route | RouteFailure, places: Mapping[str, str], crossing
                 + (" · " + _("{country}-registered vehicle").format(country=scenario.vehicle)
                    if scenario.vehicle else ""))
     if isinstance(result, RouteFailure):
-        st.warning(_("No route: {reason}").format(reason=md(core_message(result.reason, tr()))))
+        st.warning(_("No route: {reason}").format(reason=md(say(result.reason))))
         show_unknowns(result, crossings)
         return
     a, b, c, d, e = st.columns(5) if not compact else (*st.columns(2), *st.columns(3))
@@ -305,7 +304,7 @@ def show_route(result: Route | RouteFailure, places: Mapping[str, str], crossing
             _("length"): word(r.get("length_method") or ""),
         } for r in result.roads]), hide_index=True, height=min(36 * (len(result.roads) + 1), 300))
     for warning in result.warnings:
-        st.caption("⚠ " + md(core_message(warning, tr())))
+        st.caption("⚠ " + md(say(warning)))
 
 
 def show_comparison(result: Comparison, places: Mapping[str, str], crossings: Mapping[str, str],
@@ -340,7 +339,7 @@ def route_panel(app_state: share.AppState, result: Outcome | None, places: Mappi
     if result is None:
         st.caption(_("Choose where from and where to, or a preset."))
     elif isinstance(result, RouteError):
-        st.warning(md(core_message(result.message, tr())))
+        st.warning(md(say(result.message)))
     elif isinstance(result, Comparison):
         show_comparison(result, places, crossings, app_state.alternatives)
     else:

@@ -9,10 +9,11 @@ from __future__ import annotations
 import streamlit as st
 
 from geo.errors import GeoError
+from geo.messages import Message
+from geo.routing.names import UNKNOWN_PLACE, UNKNOWN_PLACE_OR_CROSSING
 from geo.vocab import shorten
 from geoapp import data, state
-from geoapp.messages import core_message
-from geoapp.ui import _, md, tr
+from geoapp.ui import _, md, say
 
 KEY = "find"
 MESSAGE = "_find_message"
@@ -46,7 +47,10 @@ def find(text: str, version: str) -> str | None:
     try:
         place_id = str(data.engine(data.folder(), version).resolve(text[:100]))
     except GeoError as exc:
-        return core_message(str(exc).replace("place", "place or crossing", 1), tr())
+        message = exc.message
+        if message.template == UNKNOWN_PLACE:  # the search finds crossings too
+            message = Message(UNKNOWN_PLACE_OR_CROSSING, message.params)
+        return say(message)
     except Exception:  # no routing data: no names to search
         return _("Search is not available: the places layer could not be read.")
     point = place_point(place_id, version)
