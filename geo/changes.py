@@ -34,7 +34,7 @@ class Fact:
     note: str
     source: str | None
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """Return the fact as plain JSON data."""
         return {"date": self.date, "status": self.status, "traffic": list(self.traffic), "note": self.note,
                 "source": self.source}
@@ -49,7 +49,7 @@ class State:
     since: str | None
     source: str | None
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """Return the state as plain JSON data."""
         return {"status": self.status, "traffic": list(self.traffic), "since": self.since, "source": self.source}
 
@@ -81,12 +81,12 @@ class Change:
         """Whether the traffic handled differs between the two dates."""
         return self.before.traffic != self.after.traffic
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """Return the change as plain JSON data."""
         return {"layer": self.layer, "id": self.id, "name": self.name, "countries": self.countries,
                 "kind": self.kind, "status_changed": self.status_changed, "traffic_changed": self.traffic_changed,
-                "before": self.before.as_dict(), "after": self.after.as_dict(),
-                "facts": [f.as_dict() for f in self.facts]}
+                "before": self.before.to_dict(), "after": self.after.to_dict(),
+                "facts": [f.to_dict() for f in self.facts]}
 
 
 @dataclass(frozen=True)
@@ -104,12 +104,12 @@ class Changes:
         """Return the changes of one kind in one layer."""
         return [c for c in (self.crossings if layer == "crossings" else self.pipelines) if c.kind == kind]
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """Return the result as plain JSON data (no NaN anywhere)."""
         return {"from": self.start.isoformat(), "to": self.end.isoformat(),
                 "crossings_compared": self.crossings_compared, "pipelines_compared": self.pipelines_compared,
-                "crossings": [c.as_dict() for c in self.crossings],
-                "pipelines": [c.as_dict() for c in self.pipelines]}
+                "crossings": [c.to_dict() for c in self.crossings],
+                "pipelines": [c.to_dict() for c in self.pipelines]}
 
 
 def _text(value: Any) -> str | None:

@@ -21,7 +21,7 @@ WGS84 = Geod(ellps="WGS84")
 OUTSIDE = "??"
 AREAL = ("Polygon", "MultiPolygon")
 DECIMALS = 3
-"""Decimals of km and km² in :meth:`Measurement.as_dict` (a metre)."""
+"""Decimals of km and km² in :meth:`Measurement.to_dict` (a metre)."""
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class Measurement:
         """Whether a polygon was measured (an area and its outline) rather than a line."""
         return self.area_km2 is not None
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """Return plain JSON data, km rounded to the metre (``area_km2`` only for polygons)."""
         out: dict[str, Any] = {"type": self.geom_type}
         if self.area_km2 is not None:

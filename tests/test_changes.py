@@ -86,7 +86,7 @@ def test_json_is_strict_even_with_missing_values() -> None:
     pipelines = pd.DataFrame([{"id": "p", "name": "Line P", "status_history": [
         {"date": "2020-01-01", "status": "under-construction", "note": float("nan"), "source": "https://p.example"},
         {"date": "2023-12-21", "status": "stalled", "note": "stalled", "source": "https://q.example"}]}])
-    result = find_changes(crossings, pipelines, D1, D2).as_dict()
+    result = find_changes(crossings, pipelines, D1, D2).to_dict()
     text = json.dumps(result, allow_nan=False)
     assert "NaN" not in text
     assert result["pipelines"][0]["before"]["status"] == "under-construction"

@@ -112,7 +112,7 @@ def test_stretches_name_their_nearest_places():
                               geometry=shapely.points([(60.9, 45.0), (62.1, 45.0), (63.5, 41.5)]), crs=4326)
     (stretch,) = coverage(lines(ROAD_KZ), NO_NETWORK, COUNTRIES, places=places).stretches
     assert sorted(stretch.near) == ["east", "west"]
-    assert stretch.as_dict()["near"] == list(stretch.near)
+    assert stretch.to_dict()["near"] == list(stretch.near)
 
 
 @settings(max_examples=40, deadline=None)

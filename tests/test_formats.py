@@ -288,7 +288,7 @@ def test_a_real_route_writes_in_every_route_format(tmp_path: Path, fmt: str) -> 
 
     route = RouteEngine.load().route("Khujand", "Batken", Scenario(as_of=dt.date(2025, 8, 1)))
     path = tmp_path / f"route{formats.SUFFIXES[fmt]}"
-    formats.write_route(route.geometry, route.as_dict(), path, fmt)
+    formats.write_route(route.geometry, route.to_dict(), path, fmt)
     back = pyogrio.read_dataframe(path, layer="routes" if fmt == "gpx" else None)
     coords = shapely.get_coordinates(back.geometry.iloc[0])
     assert len(coords) == len(route.geometry.coords)

@@ -137,10 +137,10 @@ def test_measurement_adds_up_and_says_what_it_measured(name):
 
 
 def test_measurement_as_dict_is_the_json_edge():
-    line = measure_geometry(common.line_string, WORLD).as_dict()
+    line = measure_geometry(common.line_string, WORLD).to_dict()
     assert set(line) == {"type", "length_km", "by_country_km", "vertices"}
     assert set(line["by_country_km"]) == {"TJ", "KG"}
-    area = measure_geometry(common.polygon, WORLD).as_dict()
+    area = measure_geometry(common.polygon, WORLD).to_dict()
     assert area["area_km2"] == round(area_km2(common.polygon), 3)
     json.loads(to_json(area), parse_constant=lambda c: pytest.fail(c))
 

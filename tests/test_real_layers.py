@@ -343,7 +343,7 @@ def test_traced_segments_meet_exactly_at_their_places():
 def test_dushanbe_almaty_in_2023_goes_through_uzbekistan_not_the_closed_kg_tj_border():
     result = engine().route("Dushanbe", "Almaty", Scenario(as_of=dt.date(2023, 6, 1)))
     assert "UZ" in result.by_country_km
-    assert not [c for c in result.crossings if c["countries"] == "KG-TJ"]
+    assert not [c for c in result.crossings if c.countries == "KG-TJ"]
     assert result.distance_km >= result.geodesic_km
     # The shortest km path may use the old M39 through Bishkek (two KZ-KG crossings); the all-Kazakh road is
     # the alternative goods take, and avoiding Kyrgyzstan must cost only a few km.
@@ -356,7 +356,7 @@ def test_in_2023_uzbekistan_was_tajikistans_only_road_to_kazakhstan():
     with pytest.raises(NoRouteError, match="kyzyl-bel"):
         engine().route("Dushanbe", "Almaty", Scenario(as_of=dt.date(2023, 6, 1), avoid=frozenset({"UZ"})))
     reopened = engine().route("Dushanbe", "Almaty", Scenario(as_of=dt.date(2025, 8, 1), avoid=frozenset({"UZ"})))
-    assert [c["id"] for c in reopened.crossings if c["countries"] == "KG-TJ"]
+    assert [c.id for c in reopened.crossings if c.countries == "KG-TJ"]
 
 
 def test_khujand_batken_closed_2023_versus_open_2025():
@@ -364,8 +364,8 @@ def test_khujand_batken_closed_2023_versus_open_2025():
     reopened = engine().route("Khujand", "Batken", Scenario(as_of=dt.date(2025, 8, 1)))
     crossings, _ = layer("crossings")
     kg_tj = set(crossings.loc[crossings["countries"] == "KG-TJ", "id"])
-    assert not {c["id"] for c in closed.crossings} & kg_tj
-    assert "kyzyl-bel" in {c["id"] for c in reopened.crossings}
+    assert not {c.id for c in closed.crossings} & kg_tj
+    assert "kyzyl-bel" in {c.id for c in reopened.crossings}
     assert closed.distance_km > 2 * reopened.distance_km
 
 

@@ -108,7 +108,7 @@ def line_graph_with_gate():
 def test_closed_crossing_forces_the_detour_and_reports_it():
     engine = line_graph_with_gate()
     open_route = engine.route("x", "y", Scenario(as_of=DAY))
-    assert open_route.distance_km == 240 and [c["id"] for c in open_route.crossings] == ["gate"]
+    assert open_route.distance_km == 240 and [c.id for c in open_route.crossings] == ["gate"]
     closed = engine.route("x", "y", Scenario(as_of=DAY, close=frozenset({"gate"})))
     assert closed.distance_km == 600 and closed.by_country_km == {"AA": 300, "CC": 300}
     comparison = engine.compare("x", "y", Scenario(as_of=DAY), Scenario(as_of=DAY, close=frozenset({"gate"})))
@@ -128,7 +128,7 @@ def test_route_is_never_shorter_than_the_straight_line():
     result = engine.route("x", "y", Scenario(as_of=DAY))
     assert result.geodesic_km == pytest.approx(222.6, rel=1e-3)
     assert result.distance_km >= result.geodesic_km
-    assert result.as_dict()["geometry"]["type"] == "LineString"
+    assert result.to_dict()["geometry"]["type"] == "LineString"
 
 
 def test_status_before_history_is_unknown_and_flagged():
@@ -137,7 +137,7 @@ def test_status_before_history_is_unknown_and_flagged():
              ("gate", "y", edge("b", nodes["gate"], nodes["y"], 10))]
     engine = engine_from(nodes, edges, ["gate"])
     result = engine.route("x", "y", Scenario(as_of=dt.date(2019, 1, 1)))
-    assert result.crossings[0]["status"] == "unknown"
+    assert result.crossings[0].status == "unknown"
     assert any("status unknown" in str(w) for w in result.warnings)
 
 
@@ -171,7 +171,7 @@ def test_parallel_edges_keep_the_shorter_one():
              ("x", "y", edge("short", nodes["x"], nodes["y"], 150))]
     result = line_route = engine_from(nodes, edges).route("x", "y", Scenario(as_of=DAY))
     assert line_route.distance_km == 150
-    assert [r["id"] for r in result.roads] == ["short"]
+    assert [r.id for r in result.roads] == ["short"]
 
 
 def test_schematic_km_are_counted_and_warned_about_traced_km_are_not():

@@ -63,8 +63,8 @@ def test_border_time_is_a_node_cost_that_time_avoids_and_distance_ignores():
     engine_ = two_ways(gate_hours=5.0)
     fast = engine_.route("x", "y", by("time", DAY))
     short = engine_.route("x", "y", by("distance", DAY))
-    assert [c["id"] for c in fast.crossings] == ["far"] and fast.distance_km == 180
-    assert [c["id"] for c in short.crossings] == ["gate"] and short.distance_km == 120
+    assert [c.id for c in fast.crossings] == ["far"] and fast.distance_km == 180
+    assert [c.id for c in short.crossings] == ["gate"] and short.distance_km == 120
     assert short.border_h == 5.0 and short.duration_h == pytest.approx(120 / 60 + 5.0)
     assert fast.duration_h == pytest.approx(180 / 60)
     assert fast.duration_h < short.duration_h

@@ -112,7 +112,7 @@ def cmd_changes(args: argparse.Namespace) -> int:
     pipelines, _ = store.read_layer("pipelines")
     result = changes.find_changes(crossings, pipelines, args.start, args.end)
     if args.json:
-        print_json(result.as_dict())
+        print_json(result.to_dict())
     else:
         print(changes.format_changes(result))
     return 0

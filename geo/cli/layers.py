@@ -55,7 +55,7 @@ def cmd_layers(args: argparse.Namespace) -> int:
             count, sources = None, []
         rows.append({"id": spec.id, "title": spec.title, "geometry_type": spec.geometry_type, "feature_count": count,
                      "licence": spec.licence, "attribution": spec.attribution,
-                     "upstream": [u.as_dict() for u in spec.upstream], "sources": sources})
+                     "upstream": [u.to_dict() for u in spec.upstream], "sources": sources})
     if args.json:
         print_json(rows, indent=2)
         return 0

@@ -101,11 +101,11 @@ def cmd_coverage(args: argparse.Namespace) -> int:
                       min_stretch_km=args.min_km, places=places)
     explained = explain(result.stretches, notes)
     if args.json:
-        body = result.as_dict()
-        body["stretches"] = [{**s.as_dict(), "reason": n.as_dict() if n else None}
+        body = result.to_dict()
+        body["stretches"] = [{**s.to_dict(), "reason": n.to_dict() if n else None}
                              for s, n in zip(result.stretches, explained.notes)]
         body["unexplained"] = len(explained.unexplained(result.stretches))
-        body["stale_notes"] = [n.as_dict() for n in explained.stale]
+        body["stale_notes"] = [n.to_dict() for n in explained.stale]
         print_json({"reference": str(args.reference), **body}, indent=1)
         return 0
     print(f"Reference {', '.join(result.classes)} roads farther than {result.buffer_km:g} km from the network "

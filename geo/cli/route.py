@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from geo.cli.common import add_scenario_options, iso_date, print_json, scenario_from
 from geo.errors import UsageError
 from geo.io.geojson import to_json
 from geo.vocab import shorten
+
+if TYPE_CHECKING:
+    from geo.routing import Route, RouteEngine
 
 
 def add_commands(sub: Any) -> None:
@@ -81,65 +84,69 @@ def cmd_route(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result)
         return 0
-    print(format_route(result, engine))
+    print(format_route(route, engine))
     return 0
 
 
-def format_route(r: dict[str, Any], engine: Any) -> str:
+def format_route(route: Route, engine: RouteEngine) -> str:
     """Return a human-readable account of a route."""
     label = engine.names.labels
-    lines = [f"{label[r['from']]} → {label[r['to']]}: {r['distance_km']:,.1f} km by road, {r['duration_h']:,.1f} h "
-             f"(as of {r['as_of']}, {r['mode']}, by {r['optimize']})"]
-    if r["via"]:
-        lines.append("  via: " + " → ".join(label[v] for v in r["via"]))
-    lines.append(f"  travel time: road {r['road_h']:,.1f} h + borders {r['border_h']:,.1f} h"
-                 + (" (" + "; ".join(f"{b['name']} {b['hours']:g} h"
-                                     + (" [pair default]" if b["source"] == "default" else "")
-                                     for b in r["border_times"]) + ")" if r["border_times"] else ""))
-    lines.append("  by country: " + ", ".join(f"{k} {v:,.1f} km" for k, v in r["by_country_km"].items()))
-    if r["crossings"]:
-        lines.append("  crossings: " + "; ".join(f"{c['name']} [{c['countries']}, {c['status']}"
-                                                 + (f", {c['override']} by you" if c.get("override") else "") + "]"
-                                                 for c in r["crossings"]))
+    scenario = route.scenario
+    lines = [f"{label[route.source]} → {label[route.target]}: {route.distance_km:,.1f} km by road, "
+             f"{route.duration_h:,.1f} h (as of {scenario.as_of.isoformat()}, {scenario.mode}, by {scenario.optimize})"]
+    if route.via:
+        lines.append("  via: " + " → ".join(label[v] for v in route.via))
+    lines.append(f"  travel time: road {route.road_h:,.1f} h + borders {route.border_h:,.1f} h"
+                 + (" (" + "; ".join(f"{b.name} {round(b.hours, 2):g} h" + (" [pair default]" if b.is_default else "")
+                                     for b in route.border_times) + ")" if route.border_times else ""))
+    lines.append("  by country: " + ", ".join(f"{k} {v:,.1f} km" for k, v in route.by_country_km.items()))
+    if route.crossings:
+        lines.append("  crossings: " + "; ".join(f"{c.name} [{c.countries}, {c.status}"
+                                                 + (f", {c.override} by you" if c.override else "") + "]"
+                                                 for c in route.crossings))
     else:
         lines.append("  crossings: none")
-    lines.append(f"  straight line {r['geodesic_km']:,.1f} km; detour ratio {r['detour_ratio']:.2f}; "
-                 f"{r['traced_share']:.0%} of km on traced roads or published lengths")
+    detour = route.detour_ratio or 0.0
+    lines.append(f"  straight line {route.geodesic_km:,.1f} km; detour ratio {detour:.2f}; "
+                 f"{route.traced_share:.0%} of km on traced roads or published lengths")
     lines.append("  roads:")
-    for road in r["roads"]:
-        refs = ", ".join(([road["soviet_ref"]] if road["soviet_ref"] else []) + road["refs"])
-        lines.append(f"    {road['name']} ({refs or 'no number'}) {road['length_km']:,.1f} km [{road['country']}]")
-    for warning in r["warnings"]:
+    for road in route.roads:
+        refs = ", ".join(road.numbers)
+        lines.append(f"    {road.name} ({refs or 'no number'}) {road.length_km:,.1f} km [{road.country}]")
+    for warning in route.warnings:
         lines.append(f"  warning: {warning}")
-    for number, alt in enumerate(r.get("alternatives", []), 1):
-        names = ", ".join(c["name"] for c in alt["crossings"]) or "no crossing"
-        more_h, more_km = alt["duration_h"] - r["duration_h"], alt["distance_km"] - r["distance_km"]
-        lines.append(f"  alternative {number}: {alt['distance_km']:,.1f} km, {alt['duration_h']:,.1f} h "
+    for number, alt in enumerate(route.alternatives, 1):
+        names = ", ".join(c.name for c in alt.crossings) or "no crossing"
+        more_h, more_km = alt.duration_h - route.duration_h, alt.distance_km - route.distance_km
+        lines.append(f"  alternative {number}: {alt.distance_km:,.1f} km, {alt.duration_h:,.1f} h "
                      f"({more_h:+,.1f} h, {more_km:+,.1f} km)"
                      f" through {names}; by country: "
-                     + ", ".join(f"{k} {v:,.1f} km" for k, v in alt["by_country_km"].items()))
+                     + ", ".join(f"{k} {v:,.1f} km" for k, v in alt.by_country_km.items()))
     return "\n".join(lines)
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Print the same route under two scenarios."""
-    from geo.routing import RouteEngine
+    from geo.routing import Route, RouteEngine
 
     first = scenario_from(args)
     second = scenario_from(args, args.vs_as_of, args.vs_close or args.close, args.vs_open or args.open)
     engine = RouteEngine.load()
-    result = engine.comparison(args.origin, args.destination, first, second, via=args.via).to_dict()
+    comparison = engine.comparison(args.origin, args.destination, first, second, via=args.via)
     if args.json:
-        print_json(result)
+        print_json(comparison.to_dict())
         return 0
-    for key in ("first", "second"):
-        r = result[key]
-        print(f"[{r['as_of']}] " + (format_route(r, engine) if "distance_km" in r else r["no_route"]))
-    if result["delta_km"] is not None:
-        print(f"difference: {result['delta_km']:+,.1f} km, {result['delta_h']:+,.1f} h")
-    for key in ("countries_added", "countries_removed", "crossings_added", "crossings_removed"):
-        if result[key]:
-            print(f"{key.replace('_', ' ')}: {', '.join(result[key])}")
+    for result in (comparison.first, comparison.second):
+        shown = format_route(result, engine) if isinstance(result, Route) else str(result.reason)
+        print(f"[{result.scenario.as_of.isoformat()}] {shown}")
+    if comparison.delta_km is not None and comparison.delta_h is not None:
+        print(f"difference: {comparison.delta_km:+,.1f} km, {comparison.delta_h:+,.1f} h")
+    for name, ids in (("countries added", comparison.countries_added),
+                      ("countries removed", comparison.countries_removed),
+                      ("crossings added", comparison.crossings_added),
+                      ("crossings removed", comparison.crossings_removed)):
+        if ids:
+            print(f"{name}: {', '.join(ids)}")
     return 0
 
 
@@ -154,7 +161,7 @@ def cmd_measure(args: argparse.Namespace) -> int:
     borders, _ = store.read_layer("borders")
     result = measure_geometry(geometry, country_index(borders))
     if args.json:
-        print_json(result.as_dict())
+        print_json(result.to_dict())
         return 0
     if result.area_km2 is not None:
         print(f"area {result.area_km2:,.3f} km², outline {result.length_km:,.3f} km")

@@ -184,7 +184,7 @@ def draw_crossings(ax: Axes, crossings: gpd.GeoDataFrame, visible: gpd.GeoDataFr
                               markeredgewidth=0.6, linestyle="none", markersize=7.5,
                               label=f"{status} ({int((visible['status'] == status).sum())} on this map)"))
     labels: list[tuple[float, Any]] = []
-    on_route = {c["id"] for c in route.crossings} if route is not None else set()
+    on_route = set(route.crossing_ids) if route is not None else set()
     if span <= 12 or on_route:
         for row in crossings.itertuples():
             if span > 12 and row.id not in on_route:

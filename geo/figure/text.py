@@ -143,7 +143,7 @@ def draw_title(ax: Axes, request: FigureRequest, data: MapData, span: float) -> 
     subtitle = (f"Status of {' and '.join(dated)} as of {request.as_of:%-d %B %Y}" if dated
                 else f"As of {request.as_of:%-d %B %Y}")
     if route is not None:
-        via = ", ".join(f"{c['name']} ({c['status']})" for c in route.crossings) or "no border crossing"
+        via = ", ".join(f"{c.name} ({c.status})" for c in route.crossings) or "no border crossing"
         subtitle += f". Route: {route.distance_km:,.0f} km by road via {via}"
     wrapped = textwrap.fill(subtitle, 115)
     ax.set_title(title, loc="left", fontsize=13, fontweight="bold", pad=9 + 11.5 * (wrapped.count("\n") + 1))

@@ -35,7 +35,7 @@ def export_layer(layer_id: str, as_of: dt.date, *, exported: dt.date | None = No
 
 
 def route_geojson(route: Mapping[str, Any]) -> bytes:
-    """Return a route (``as_dict()``, or a comparison's two routes) as a GeoJSON FeatureCollection."""
+    """Return a route (``to_dict()``, or a comparison's two routes) as a GeoJSON FeatureCollection."""
     routes = [route["first"], route["second"]] if "first" in route else [route]
     features = []
     for number, item in enumerate(routes, start=1):
@@ -90,7 +90,7 @@ def sources(folder: Path | None = None) -> list[dict[str, Any]]:
         records.append({
             "id": spec.id, "title": spec.title, "licence": spec.licence, "licence_url": spec.licence_url,
             "attribution": spec.attribution, "method": spec.method, "notes": spec.notes,
-            "upstream": [u.as_dict() for u in spec.upstream], "built": metadata.get("export_date"),
+            "upstream": [u.to_dict() for u in spec.upstream], "built": metadata.get("export_date"),
             "feature_count": count, "cited_urls": len(metadata.get("sources", [])),
         })
     return records

@@ -378,7 +378,7 @@ def write_route(line: shapely.LineString, properties: Mapping[str, Any], path: P
     line
         The route in EPSG:4326.
     properties
-        What the route engine says about it (``Route.as_dict()`` without the geometry is enough).
+        What the route engine says about it (``Route.to_dict()`` without the geometry is enough).
     path
         The file to write (replaced atomically).
     fmt

@@ -62,7 +62,7 @@ def json_value(value: Any) -> Any:
 
     NaN, ±Infinity, ``pandas.NA`` and ``NaT`` become ``None``; numpy scalars and arrays become
     Python numbers and lists; dates become ISO strings; mappings, lists, tuples and sets are
-    converted item by item (sets sorted); objects with an ``as_dict()`` method are converted through it.
+    converted item by item (sets sorted); objects with an ``to_dict()`` method are converted through it.
 
     Examples
     --------
@@ -90,9 +90,9 @@ def json_value(value: Any) -> Any:
         return [json_value(v) for v in value]
     if isinstance(value, set | frozenset):
         return [json_value(v) for v in sorted(value)]
-    as_dict = getattr(value, "as_dict", None)
-    if callable(as_dict):
-        return json_value(as_dict())
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict):
+        return json_value(to_dict())
     return value
 
 

@@ -199,6 +199,6 @@ def measure(geometry: BaseGeometry, countries: CountryIndex) -> dict[str, Any]:
     """Measure a line or polygon and return the result as JSON data (for ``--json`` and downloads).
 
     Code that uses the numbers should call :func:`geo.measure.measure_geometry`, which returns a
-    typed :class:`~geo.measure.Measurement`; this is its edge form, ``measure_geometry(…).as_dict()``.
+    typed :class:`~geo.measure.Measurement`; this is its edge form, ``measure_geometry(…).to_dict()``.
     """
-    return measure_geometry(geometry, countries).as_dict()
+    return measure_geometry(geometry, countries).to_dict()

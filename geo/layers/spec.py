@@ -14,7 +14,7 @@ class Upstream:
     url: str
     licence: str
 
-    def as_dict(self) -> dict[str, str]:
+    def to_dict(self) -> dict[str, str]:
         """Return the record as plain JSON-ready data."""
         return {"name": self.name, "version": self.version, "url": self.url, "licence": self.licence}
 
@@ -52,7 +52,7 @@ class LayerSpec:
             "licence": self.licence,
             "licence_url": self.licence_url,
             "attribution": self.attribution,
-            "upstream": [u.as_dict() for u in self.upstream],
+            "upstream": [u.to_dict() for u in self.upstream],
             "method": self.method,
             "notes": self.notes,
         }

@@ -67,7 +67,7 @@ class Stretch:
     near: tuple[str, ...]
     geometry: BaseGeometry = field(repr=False)
 
-    def as_dict(self) -> dict[str, object]:
+    def to_dict(self) -> dict[str, object]:
         """Return the stretch without geometry, for JSON."""
         return {"country": self.country, "km": round(self.km, 1),
                 "km_by_country": {k: round(v, 1) for k, v in self.km_by_country.items()},
@@ -99,12 +99,12 @@ class Coverage:
         total = self.reference_km.get(country, 0.0)
         return self.missing_km.get(country, 0.0) / total if total else 0.0
 
-    def as_dict(self) -> dict[str, object]:
+    def to_dict(self) -> dict[str, object]:
         """Return the result as plain data, for JSON."""
         return {"classes": list(self.classes), "buffer_km": self.buffer_km, "min_stretch_km": self.min_stretch_km,
                 "reference_km": {k: round(v, 1) for k, v in self.reference_km.items()},
                 "missing_km": {k: round(v, 1) for k, v in self.missing_km.items()},
-                "stretches": [s.as_dict() for s in self.stretches]}
+                "stretches": [s.to_dict() for s in self.stretches]}
 
 
 def coverage(reference: gpd.GeoDataFrame, network: gpd.GeoDataFrame, countries: CountryIndex, *,

@@ -47,7 +47,7 @@ class Note:
     file: str
     line: int
 
-    def as_dict(self) -> dict[str, object]:
+    def to_dict(self) -> dict[str, object]:
         """Return the note for JSON (without its file position)."""
         return {"id": self.id, "name": self.name, "reason": self.reason, "detail": self.detail,
                 "sources": list(self.sources)}

@@ -46,7 +46,7 @@ from geo.routing.graph import (
     speeds_folder,
 )
 from geo.routing.names import NameIndex
-from geo.routing.results import BorderTime, Comparison, Route, RouteFailure
+from geo.routing.results import BorderTime, Comparison, Route, RouteCrossing, RouteFailure, RouteRoad
 
 __all__ = ["KIND_RANK", "MAX_ALTERNATIVES", "MODES", "OPTIMIZE", "PASSABLE", "TRAFFIC_OF_MODE", "UNKNOWN_CHOICES",
            "BorderTime", "Comparison", "CrossingInfo", "Edge", "GateState", "RoadGraph", "Route", "RouteEngine",
@@ -192,7 +192,7 @@ class RouteEngine:
         g = self.graph
         a, b = stops[0], stops[-1]
         by_country: dict[str, float] = defaultdict(float)
-        roads: list[dict[str, Any]] = []
+        roads: list[RouteRoad] = []
         lines: list[np.ndarray] = []
         cited = 0.0
         schematic = 0.0
@@ -218,9 +218,8 @@ class RouteEngine:
                 continue
             seen_edges.add(edge.id)
             full = edge.length_km * (2 if g.node_ids[v].startswith("~") or g.node_ids[u].startswith("~") else 1)
-            roads.append({"id": edge.id, "name": edge.name, "soviet_ref": edge.soviet_ref, "refs": list(edge.refs),
-                          "country": edge.country, "length_km": round(full, 1), "length_method": edge.method,
-                          "terrain": edge.terrain})
+            roads.append(RouteRoad(edge.id, edge.name, edge.soviet_ref, tuple(edge.refs), edge.country,
+                                   round(full, 1), edge.method, edge.terrain))
             for feature in edge.features:
                 if any(word in feature.lower() for word in ("seasonal", "winter", "closed")):
                     warnings.append(Message.of("{road}: {feature}", road=edge.name, feature=feature))
@@ -238,11 +237,11 @@ class RouteEngine:
                      stops[1:-1], unknown, schematic_km=schematic)
 
     def _crossings(self, path: list[int], scenario: Scenario,
-                   warnings: list[Message]) -> tuple[list[dict[str, Any]], list[BorderTime], list[str]]:
+                   warnings: list[Message]) -> tuple[list[RouteCrossing], list[BorderTime], list[str]]:
         """Describe the crossings on a path; border time counts for every crossing passed (not the route's ends)."""
         g = self.graph
         states = g.states(scenario)
-        crossings: list[dict[str, Any]] = []
+        crossings: list[RouteCrossing] = []
         border_times: list[BorderTime] = []
         unknown: list[str] = []
         day = scenario.as_of.isoformat()
@@ -252,9 +251,9 @@ class RouteEngine:
                 continue
             state = states[pid]
             entry, info = state.entry, g.crossings[pid]
-            crossings.append({"id": pid, "name": info.name, "countries": info.countries, "status": entry["status"],
-                              "status_since": entry.get("date"), "override": entry.get("override"),
-                              "access": entry.get("access") or "unknown", "source": entry.get("source")})
+            crossings.append(RouteCrossing(pid, info.name, info.countries, str(entry["status"]), entry.get("date"),
+                                           entry.get("override"), entry.get("access") or "unknown",
+                                           entry.get("source")))
             if 0 < position < len(path) - 1 and state.border is not None:
                 border = state.border
                 border_times.append(BorderTime(pid, info.name, scenario.traffic, state.hours, str(border["source"]),

@@ -37,6 +37,52 @@ class BorderTime:
                 "source": self.source, "since": self.since, "note": self.note}
 
 
+@dataclass(frozen=True)
+class RouteCrossing:
+    """A border crossing a route passes, with its status on the route's date."""
+
+    id: str
+    name: str
+    countries: str
+    status: str
+    status_since: str | None
+    override: str | None
+    """``open`` or ``closed`` when the scenario overrides the dated status, else None."""
+    access: str
+    source: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return plain JSON data."""
+        return {"id": self.id, "name": self.name, "countries": self.countries, "status": self.status,
+                "status_since": self.status_since, "override": self.override, "access": self.access,
+                "source": self.source}
+
+
+@dataclass(frozen=True)
+class RouteRoad:
+    """A road segment a route uses (its whole length, even where the route joins it half-way)."""
+
+    id: str
+    name: str
+    soviet_ref: str | None
+    refs: tuple[str, ...]
+    country: str
+    length_km: float
+    length_method: str
+    terrain: str
+
+    @property
+    def numbers(self) -> tuple[str, ...]:
+        """Return the Soviet number (first, if any) and the current ones."""
+        return ((self.soviet_ref,) if self.soviet_ref else ()) + self.refs
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return plain JSON data."""
+        return {"id": self.id, "name": self.name, "soviet_ref": self.soviet_ref, "refs": list(self.refs),
+                "country": self.country, "length_km": self.length_km, "length_method": self.length_method,
+                "terrain": self.terrain}
+
+
 @dataclass
 class Route:
     """A computed route and everything the user is told about it."""
@@ -46,8 +92,8 @@ class Route:
     scenario: Scenario
     distance_km: float
     by_country_km: dict[str, float]
-    crossings: list[dict[str, Any]]
-    roads: list[dict[str, Any]]
+    crossings: list[RouteCrossing]
+    roads: list[RouteRoad]
     geodesic_km: float
     cited_share: float
     geometry: shapely.LineString
@@ -88,7 +134,7 @@ class Route:
     @property
     def crossing_ids(self) -> frozenset[str]:
         """The crossings the route passes."""
-        return frozenset(c["id"] for c in self.crossings)
+        return frozenset(c.id for c in self.crossings)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the route as plain JSON data (alternatives nested with the same keys)."""
@@ -102,8 +148,8 @@ class Route:
             "avoid": sorted(self.scenario.avoid),
             "distance_km": round(self.distance_km, 1),
             "by_country_km": {k: round(v, 1) for k, v in self.by_country_km.items()},
-            "crossings": self.crossings,
-            "roads": self.roads,
+            "crossings": [c.to_dict() for c in self.crossings],
+            "roads": [r.to_dict() for r in self.roads],
             "geodesic_km": round(self.geodesic_km, 1),
             "detour_ratio": None if self.detour_ratio is None else round(self.detour_ratio, 3),
             "cited_share": round(self.cited_share, 3),
@@ -122,9 +168,6 @@ class Route:
             "unknown_crossings": list(self.unknown_crossings),
             "alternatives": [a.to_dict() for a in self.alternatives],
         }
-
-    as_dict = to_dict
-    """Alias kept while the app still calls ``as_dict()``."""
 
 
 @dataclass(frozen=True)
@@ -163,19 +206,48 @@ class Comparison:
             return self.second.duration_h - self.first.duration_h
         return None
 
+    def _sets(self, part: str) -> tuple[set[str], set[str]]:
+        def of(result: Route | RouteFailure) -> set[str]:
+            if not isinstance(result, Route):
+                return set()
+            return set(result.by_country_km) if part == "countries" else set(result.crossing_ids)
+
+        return of(self.first), of(self.second)
+
+    @property
+    def countries_added(self) -> list[str]:
+        """Countries the second route enters and the first does not."""
+        first, second = self._sets("countries")
+        return sorted(second - first)
+
+    @property
+    def countries_removed(self) -> list[str]:
+        """Countries the first route enters and the second does not."""
+        first, second = self._sets("countries")
+        return sorted(first - second)
+
+    @property
+    def crossings_added(self) -> list[str]:
+        """Crossings the second route passes and the first does not."""
+        first, second = self._sets("crossings")
+        return sorted(second - first)
+
+    @property
+    def crossings_removed(self) -> list[str]:
+        """Crossings the first route passes and the second does not."""
+        first, second = self._sets("crossings")
+        return sorted(first - second)
+
     def to_dict(self) -> dict[str, Any]:
         """Return plain JSON data."""
-        routes = [r if isinstance(r, Route) else None for r in (self.first, self.second)]
-        countries = [set(r.by_country_km) if r else set() for r in routes]
-        crossings = [set(r.crossing_ids) if r else set() for r in routes]
         return {
             "first": self.first.to_dict(),
             "second": self.second.to_dict(),
             "delta_km": None if self.delta_km is None else round(self.delta_km, 1),
             "delta_h": None if self.delta_h is None else round(self.delta_h, 2),
-            "countries_added": sorted(countries[1] - countries[0]),
-            "countries_removed": sorted(countries[0] - countries[1]),
-            "crossings_added": sorted(crossings[1] - crossings[0]),
-            "crossings_removed": sorted(crossings[0] - crossings[1]),
+            "countries_added": self.countries_added,
+            "countries_removed": self.countries_removed,
+            "crossings_added": self.crossings_added,
+            "crossings_removed": self.crossings_removed,
         }
 

@@ -240,7 +240,7 @@ def show_alternatives(route: Route, asked: int, crossings: Mapping[str, str] | N
         _("route"): label, _("line"): _(extras.LOOKS[key]), _("km"): round(r.distance_km),
         _("hours"): round(r.duration_h, 1), _("border hours"): round(r.border_h, 1),
         _("countries (km)"): _countries(r),
-        _("crossings"): ", ".join(_crossing(crossings or {}, str(c["id"]), c["name"]) for c in r.crossings)
+        _("crossings"): ", ".join(_crossing(crossings or {}, c.id, c.name) for c in r.crossings)
         or _("none"),
     } for key, label, r in rows]), hide_index=True)
     if len(route.alternatives) < asked:
@@ -291,17 +291,16 @@ def show_route(result: Route | RouteFailure, places: Mapping[str, str], crossing
     word = tr().word
     if result.crossings:
         st.dataframe(pd.DataFrame([{
-            _("crossing"): _crossing(crossings, str(x["id"]), x["name"]), _("countries"): x["countries"],
-            _("status"): word(x["status"]),
-            _("since"): x.get("status_since"), _("access"): word(x.get("access") or "unknown"),
-            _("override"): word(x.get("override") or ""), _("source"): safe_url(x.get("source")),
+            _("crossing"): _crossing(crossings, x.id, x.name), _("countries"): x.countries,
+            _("status"): word(x.status), _("since"): x.status_since, _("access"): word(x.access),
+            _("override"): word(x.override or ""), _("source"): safe_url(x.source),
         } for x in result.crossings]), hide_index=True, column_config={_("source"): st.column_config.LinkColumn(
             _("source"), display_text=_("source"))})
     if result.roads:
         st.dataframe(pd.DataFrame([{
-            _("Soviet no."): r.get("soviet_ref") or "", _("current numbers"): ", ".join(r.get("refs") or []),
-            _("road segment"): r["name"], _("country"): r["country"], _("km"): r.get("length_km"),
-            _("length"): word(r.get("length_method") or ""),
+            _("Soviet no."): r.soviet_ref or "", _("current numbers"): ", ".join(r.refs),
+            _("road segment"): r.name, _("country"): r.country, _("km"): r.length_km,
+            _("length"): word(r.length_method),
         } for r in result.roads]), hide_index=True, height=min(36 * (len(result.roads) + 1), 300))
     for warning in result.warnings:
         st.caption("⚠ " + md(say(warning)))
@@ -319,11 +318,10 @@ def show_comparison(result: Comparison, places: Mapping[str, str], crossings: Ma
     a, b, c, d = st.columns(4)
     a.metric(_("Δ travel time"), "—" if result.delta_h is None else _signed(result.delta_h, _hours))
     b.metric(_("Δ distance"), "—" if result.delta_km is None else _signed(result.delta_km, _km))
-    summary = result.to_dict()
-    c.metric(_("Countries added"), ", ".join(summary["countries_added"]) or _("none"))
-    d.metric(_("Countries removed"), ", ".join(summary["countries_removed"]) or _("none"))
-    added = ", ".join(crossings.get(c, c) for c in summary["crossings_added"]) or _("none")
-    removed = ", ".join(crossings.get(c, c) for c in summary["crossings_removed"]) or _("none")
+    c.metric(_("Countries added"), ", ".join(result.countries_added) or _("none"))
+    d.metric(_("Countries removed"), ", ".join(result.countries_removed) or _("none"))
+    added = ", ".join(crossings.get(c, c) for c in result.crossings_added) or _("none")
+    removed = ", ".join(crossings.get(c, c) for c in result.crossings_removed) or _("none")
     st.caption(md(_("Crossings added: {added} · removed: {removed}").format(added=added, removed=removed)))
     if alternatives:
         st.caption(_("Alternative routes are listed for a single scenario: turn the comparison off to see them."))
