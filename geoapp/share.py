@@ -11,13 +11,14 @@ import datetime as dt
 import math
 import re
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import Field, dataclass, field, fields, replace
 from typing import Any
 
 from geo.i18n import N_, SOURCE, parse_lang
 from geo.map import BASEMAPS, DEFAULT_BASEMAP, DEFAULT_OVERLAYS, DEFAULT_VIEW, View
 from geo.map import IDS as OVERLAYS
-from geo.vocab import BY_ISO2, MAX_ALTERNATIVES, ROUTE_MODES, ROUTE_OPTIMIZE, UNKNOWN_CHOICES
+from geo.routing.graph import Scenario
+from geo.vocab import BY_ISO2, MAX_ALTERNATIVES
 
 FIRST_DAY = dt.date(2015, 1, 1)
 """The earliest as-of date the app offers."""
@@ -30,21 +31,17 @@ NONE = "-"
 """The value of ``layers`` when no overlay is shown."""
 TABS = ("route", "measure", "download")
 """The map page's tabs as a link names them (``tab=``); the first is open when the link names none."""
-CHOICES: dict[str, Collection[str]] = {"basemap": BASEMAPS, "mode": ROUTE_MODES, "optimize": ROUTE_OPTIMIZE,
-                                      "unknown": UNKNOWN_CHOICES, "tab": TABS}
-"""Link parameters whose value is one of a closed set, each named as its :class:`AppState` field."""
+CHOICES: dict[str, Collection[str]] = {"basemap": BASEMAPS, "tab": TABS}
+"""Link parameters whose value is one of a closed set, each named as its :class:`AppState` field (the scenario's
+closed sets are declared on its fields)."""
+LINK_NAMES = {"as_of": "date"}
+"""Link parameters named otherwise than their :class:`~geo.routing.graph.Scenario` field."""
+SECOND_FIELDS = ("as_of", "close", "open", "avoid")
+"""The fields a comparison's second scenario may change; the others follow the first scenario."""
+SECOND = "2"
+"""The suffix of the second scenario's link parameters (``date2``, ``close2``…)."""
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _ISO2 = re.compile(r"^[A-Z]{2}$")
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """The second scenario of a route comparison (same places and mode)."""
-
-    as_of: dt.date
-    close: frozenset[str] = frozenset()
-    open: frozenset[str] = frozenset()
-    avoid: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -53,28 +50,108 @@ class AppState:
 
     overlays: frozenset[str] = DEFAULT_OVERLAYS
     basemap: str = DEFAULT_BASEMAP
-    as_of: dt.date = field(default_factory=dt.date.today)
     view: View = DEFAULT_VIEW
     origin: str | None = None
     dest: str | None = None
-    close: frozenset[str] = frozenset()
-    open: frozenset[str] = frozenset()
-    avoid: frozenset[str] = frozenset()
-    mode: str = ROUTE_MODES[0]
-    compare: Comparison | None = None
-    changes: dt.date | None = None
-    """The second date of "what changed" (crossings whose status differs from the as-of date); None: off."""
-    optimize: str = ROUTE_OPTIMIZE[0]
     via: tuple[str, ...] = ()
     """Place ids passed in this order."""
     alternatives: int = 0
-    unknown: str = UNKNOWN_CHOICES[0]
-    vehicle: str | None = None
-    """ISO2 code of the country the vehicle is registered in (None: no transit rule applies)."""
+    scenario: Scenario = field(default_factory=Scenario)
+    """The route's scenario; its date is the map's as-of date."""
+    second: Scenario | None = None
+    """A comparison's second scenario (the first with the :data:`SECOND_FIELDS` changed); None: no comparison."""
+    changes: dt.date | None = None
+    """The second date of "what changed" (crossings whose status differs from the as-of date); None: off."""
     lang: str = SOURCE
     """Interface language (a code of :func:`geo.i18n.languages`)."""
     tab: str = TABS[0]
     """The map page's open tab (one of :data:`TABS`)."""
+
+    @property
+    def as_of(self) -> dt.date:
+        """Return the as-of date (the map's and the route's)."""
+        return self.scenario.as_of
+
+    def on(self, day: dt.date) -> AppState:
+        """Return the state with another as-of date."""
+        return replace(self, scenario=replace(self.scenario, as_of=day))
+
+    def comparing(self, second: Scenario | None) -> AppState:
+        """Return the state with a second scenario (None: no comparison)."""
+        return replace(self, second=second)
+
+
+def link_name(name: str, second: bool = False) -> str:
+    """Return the link parameter of a scenario field (of the second scenario with ``second``).
+
+    >>> link_name("as_of"), link_name("close", second=True)
+    ('date', 'close2')
+    """
+    return LINK_NAMES.get(name, name) + (SECOND if second else "")
+
+
+def scenario_fields(kind: type[Scenario] = Scenario, *, second: bool = False) -> list[Field[Any]]:
+    """Return the fields of a scenario class the link and the session carry (of the second scenario: fewer)."""
+    return [f for f in fields(kind) if not second or f.name in SECOND_FIELDS]
+
+
+def encode(f: Field[Any], value: Any) -> str:
+    """Return a scenario field's value as link text (sets sorted and comma-joined; empty sets as ``-``)."""
+    kind = f.metadata["kind"]
+    if kind == "date":
+        return str(value.isoformat())
+    if kind in ("crossings", "countries"):
+        return ",".join(sorted(value)) or NONE
+    return str(value)
+
+
+def decode(f: Field[Any], text: str, known: Known) -> Any:
+    """Return a scenario field's value from link text, or raise ``ValueError`` when it is not valid."""
+    kind = f.metadata["kind"]
+    if kind == "date":
+        day = parse_date(text, known.today)
+        if day is None:
+            raise ValueError(text)
+        return day
+    if kind in ("crossings", "countries"):
+        items = _items(text if kind == "crossings" else text.upper())
+        allowed, pattern = (known.crossings, _ID) if kind == "crossings" else (known.countries, _ISO2)
+        if items is None or any(not pattern.match(i) or i not in allowed for i in items):
+            raise ValueError(text)
+        return frozenset(items)
+    if kind == "country":
+        if text.upper() not in BY_ISO2:
+            raise ValueError(text)
+        return text.upper()
+    if kind == "choice":
+        if text not in f.metadata["choices"]:
+            raise ValueError(text)
+        return text
+    raise ValueError(f"no link format for the scenario field kind {kind!r}")
+
+
+def scenario_params(scenario: Scenario, base: Scenario, *, second: bool = False) -> dict[str, str]:
+    """Return the link parameters of the fields where a scenario differs from ``base``."""
+    return {link_name(f.name, second): encode(f, getattr(scenario, f.name))
+            for f in scenario_fields(type(scenario), second=second)
+            if getattr(scenario, f.name) != getattr(base, f.name)}
+
+
+def parse_scenario(values: Mapping[str, str], known: Known, base: Scenario, bad: Callable[[str], None], *,
+                   second: bool = False) -> Scenario:
+    """Return ``base`` with the fields the link names (each refused value reported through ``bad``)."""
+    changes: dict[str, Any] = {}
+    for f in scenario_fields(type(base), second=second):
+        key = link_name(f.name, second)
+        if key in values:
+            try:
+                changes[f.name] = decode(f, values[key], known)
+            except ValueError:
+                bad(key)
+    merged = {**{f.name: getattr(base, f.name) for f in fields(base)}, **changes}
+    if "open" in merged and "close" in merged:  # closing wins over opening the same crossing
+        merged["open"] = merged["open"] - merged["close"]
+    return replace(base, **merged)
 
 
 @dataclass(frozen=True)
@@ -172,12 +249,12 @@ def parse(params: Mapping[str, Any], known: Known) -> tuple[AppState, list[str]]
     The state (defaults wherever the link was missing or wrong) and the names of the parameters ignored, one
     each (:data:`NOTICE` is the sentence to show for each, translated where it is shown).
     """
-    state = AppState(as_of=known.today)
+    state = AppState(scenario=Scenario(as_of=known.today))
     notices: list[str] = []
     values: dict[str, str] = {}
-    for key in ("layers", "basemap", "date", "view", "from", "to", "close", "open", "avoid", "mode",
-                "date2", "close2", "open2", "avoid2", "changes", "optimize", "via", "alt", "unknown", "vehicle",
-                "lang", "tab"):
+    scenario_keys = [link_name(f.name) for f in scenario_fields()]
+    scenario_keys += [link_name(f.name, second=True) for f in scenario_fields(second=True)]
+    for key in ("layers", "basemap", "view", "from", "to", "changes", "via", "alt", "lang", "tab", *scenario_keys):
         raw = _first(params, key)
         if raw is None:
             continue
@@ -202,12 +279,6 @@ def parse(params: Mapping[str, Any], known: Known) -> tuple[AppState, list[str]]
                 state = replace(state, **field_value)
             else:
                 bad(key)
-    if "date" in values:
-        day = parse_date(values["date"], known.today)
-        if day is None:
-            bad("date")
-        else:
-            state = replace(state, as_of=day)
     if "view" in values:
         view = parse_view(values["view"])
         if view is None:
@@ -228,11 +299,6 @@ def parse(params: Mapping[str, Any], known: Known) -> tuple[AppState, list[str]]
             state = replace(state, alternatives=int(values["alt"]))
         else:
             bad("alt")
-    if "vehicle" in values:
-        if values["vehicle"].upper() in BY_ISO2:
-            state = replace(state, vehicle=values["vehicle"].upper())
-        else:
-            bad("vehicle")
     if "via" in values:
         items = _items(values["via"])
         via = [known.place(i) if i else None for i in items or []]
@@ -240,19 +306,13 @@ def parse(params: Mapping[str, Any], known: Known) -> tuple[AppState, list[str]]
             bad("via")
         else:
             state = replace(state, via=tuple(v for v in via if v is not None))
-    close = _ids(values, "close", known.crossings, notices)
-    opened = _ids(values, "open", known.crossings, notices) - close
-    avoid = _codes(values, "avoid", known.countries, notices)
-    state = replace(state, close=close, open=opened, avoid=avoid)
-    if "date2" in values:
-        day = parse_date(values["date2"], known.today)
-        if day is None:
-            bad("date2")
-        else:
-            close2 = _ids(values, "close2", known.crossings, notices)
-            state = replace(state, compare=Comparison(
-                as_of=day, close=close2, open=_ids(values, "open2", known.crossings, notices) - close2,
-                avoid=_codes(values, "avoid2", known.countries, notices)))
+    first = parse_scenario(values, known, state.scenario, bad)
+    state = replace(state, scenario=first)
+    second_date = link_name("as_of", second=True)
+    if second_date in values:
+        second = parse_scenario(values, known, first, bad, second=True)
+        if second.as_of != first.as_of or values[second_date] == first.as_of.isoformat():
+            state = replace(state, second=second)
     if "changes" in values:
         day = parse_date(values["changes"], known.today)
         if day is None:
@@ -276,26 +336,6 @@ def _notice(key: str) -> str:
     return key
 
 
-def _ids(values: Mapping[str, str], key: str, allowed: Collection[str], notices: list[str]) -> frozenset[str]:
-    if key not in values:
-        return frozenset()
-    items = _items(values[key])
-    if items is None or any(not _ID.match(i) or i not in allowed for i in items):
-        notices.append(_notice(key))
-        return frozenset()
-    return frozenset(items)
-
-
-def _codes(values: Mapping[str, str], key: str, allowed: Collection[str], notices: list[str]) -> frozenset[str]:
-    if key not in values:
-        return frozenset()
-    items = _items(values[key].upper())
-    if items is None or any(not _ISO2.match(i) or i not in allowed for i in items):
-        notices.append(_notice(key))
-        return frozenset()
-    return frozenset(items)
-
-
 def to_params(state: AppState, *, today: dt.date) -> dict[str, str]:
     """Return the query parameters of a state, leaving out values equal to the defaults.
 
@@ -306,38 +346,18 @@ def to_params(state: AppState, *, today: dt.date) -> dict[str, str]:
         params["layers"] = ",".join(o for o in OVERLAYS if o in state.overlays) or NONE
     if state.basemap != DEFAULT_BASEMAP:
         params["basemap"] = state.basemap
-    if state.as_of != today:
-        params["date"] = state.as_of.isoformat()
+    params.update(scenario_params(state.scenario, Scenario(as_of=today)))
     if state.origin:
         params["from"] = state.origin
     if state.dest:
         params["to"] = state.dest
-    if state.close:
-        params["close"] = ",".join(sorted(state.close))
-    if state.open:
-        params["open"] = ",".join(sorted(state.open))
-    if state.avoid:
-        params["avoid"] = ",".join(sorted(state.avoid))
-    if state.mode != ROUTE_MODES[0]:
-        params["mode"] = state.mode
-    if state.optimize != ROUTE_OPTIMIZE[0]:
-        params["optimize"] = state.optimize
     if state.via:
         params["via"] = ",".join(state.via)
     if state.alternatives:
         params["alt"] = str(state.alternatives)
-    if state.unknown != UNKNOWN_CHOICES[0]:
-        params["unknown"] = state.unknown
-    if state.vehicle:
-        params["vehicle"] = state.vehicle
-    if state.compare is not None:
-        params["date2"] = state.compare.as_of.isoformat()
-        if state.compare.close:
-            params["close2"] = ",".join(sorted(state.compare.close))
-        if state.compare.open:
-            params["open2"] = ",".join(sorted(state.compare.open))
-        if state.compare.avoid:
-            params["avoid2"] = ",".join(sorted(state.compare.avoid))
+    if state.second is not None:
+        params.update(scenario_params(state.second, state.scenario, second=True))
+        params[link_name("as_of", second=True)] = state.second.as_of.isoformat()  # the comparison's switch
     if state.changes is not None:
         params["changes"] = state.changes.isoformat()
     if state.lang != SOURCE:
@@ -355,14 +375,15 @@ class Preset:
     origin: str
     dest: str
     as_of: dt.date | None
-    compare: Comparison | None = None
+    second_as_of: dt.date | None = None
+    """The comparison's date (None: no comparison)."""
     view: View | None = None
 
 
 PRESETS: tuple[Preset, ...] = (
     Preset(
         N_("Khujand → Batken: Tajik–Kyrgyz border closed (2023-06-01) vs reopened (2025-08-01)"),
-        "khujand", "batken", dt.date(2023, 6, 1), Comparison(as_of=dt.date(2025, 8, 1)), View(40.25, 70.4, 8),
+        "khujand", "batken", dt.date(2023, 6, 1), dt.date(2025, 8, 1), View(40.25, 70.4, 8),
     ),
     Preset(N_("Dushanbe → Almaty"), "dushanbe", "almaty", None, None, View(41.0, 72.5, 6)),
 )
@@ -371,6 +392,8 @@ PRESETS: tuple[Preset, ...] = (
 def apply_preset(state: AppState, preset: Preset, *, today: dt.date) -> AppState:
     """Return the state with a preset's route, dates and comparison (overlays and basemap kept)."""
     day = preset.as_of or today
-    return replace(state, origin=preset.origin, dest=preset.dest, as_of=min(max(day, FIRST_DAY), today),
-                   close=frozenset(), open=frozenset(), avoid=frozenset(), compare=preset.compare, via=(),
+    first = replace(state.scenario, as_of=min(max(day, FIRST_DAY), today), close=frozenset(), open=frozenset(),
+                    avoid=frozenset())
+    second = None if preset.second_as_of is None else replace(first, as_of=preset.second_as_of)
+    return replace(state, origin=preset.origin, dest=preset.dest, scenario=first, second=second, via=(),
                    view=preset.view or state.view)

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, MutableMapping
+from dataclasses import fields, replace
 from typing import Any
 
 import streamlit as st
 
 from geo.i18n import SOURCE, parse_lang
 from geo.map import DEFAULT_BASEMAP, DEFAULT_VIEW, IDS, View
-from geo.vocab import BY_ISO2, MAX_ALTERNATIVES, ROUTABLE, ROUTE_MODES, ROUTE_OPTIMIZE, UNKNOWN_CHOICES
+from geo.routing.graph import Scenario
+from geo.vocab import BY_ISO2, MAX_ALTERNATIVES, ROUTABLE
 from geoapp import share
 from geoapp.ui import LANG
 
@@ -26,67 +28,87 @@ NOTICES = "_notices"
 VIEW = "map_view"
 OVERLAY = "ov_{}"
 """Session key of an overlay's checkbox."""
-ROUTE_KEYS = {"origin": "r_from", "dest": "r_to", "close": "r_close", "open": "r_open", "avoid": "r_avoid",
-              "mode": "r_mode", "compare": "r_compare", "optimize": "r_optimize", "via": "r_via",
-              "alternatives": "r_alt", "unknown": "r_unknown", "vehicle": "r_vehicle"}
-SECOND_KEYS = {"as_of": "r_date2", "close": "r_close2", "open": "r_open2", "avoid": "r_avoid2"}
+
+
+def session_key(name: str, second: bool = False) -> str:
+    """Return the widget key of a scenario field (of the second scenario with ``second``).
+
+    The first scenario's date is the sidebar's as-of date; the others are ``r_`` and the link parameter's name.
+
+    >>> session_key("as_of"), session_key("close"), session_key("as_of", second=True)
+    ('as_of', 'r_close', 'r_date2')
+    """
+    return "as_of" if name == "as_of" and not second else "r_" + share.link_name(name, second)
+
+
+ROUTE_KEYS = {"origin": "r_from", "dest": "r_to", "compare": "r_compare", "via": "r_via", "alternatives": "r_alt",
+              **{f.name: session_key(f.name) for f in share.scenario_fields() if f.name != "as_of"}}
+SECOND_KEYS = {f.name: session_key(f.name, second=True) for f in share.scenario_fields(second=True)}
 CHANGES_KEYS = {"on": "chg_on", "date": "chg_date"}
 """What changed: the checkbox and the second date."""
 TAB_OPEN = "tab_open"
 """The map page's open tab, as the link names it (the tabs widget itself holds the shown, translated title)."""
 
 
+def scenario_session(scenario: Scenario, *, second: bool = False) -> dict[str, Any]:
+    """Return the widget values of a scenario's fields (sets as sorted lists, as the multiselects hold them)."""
+    return {session_key(f.name, second): sorted(value) if isinstance(value := getattr(scenario, f.name), frozenset)
+            else value for f in share.scenario_fields(type(scenario), second=second)}
+
+
+def session_scenario(values: Mapping[str, Any], base: Scenario, *, second: bool = False) -> Scenario:
+    """Return ``base`` with the fields the widget values hold (a value outside the field's set is dropped)."""
+    changes: dict[str, Any] = {}
+    for f in share.scenario_fields(type(base), second=second):
+        key = session_key(f.name, second)
+        if key not in values:
+            continue
+        value, kind = values[key], f.metadata["kind"]
+        if kind in ("crossings", "countries"):
+            changes[f.name] = frozenset(str(v) for v in value or [])
+        elif kind == "date" and isinstance(value, dt.date):
+            changes[f.name] = value
+        elif kind == "choice" and value in f.metadata["choices"]:
+            changes[f.name] = value
+        elif kind == "country":
+            changes[f.name] = value if value in BY_ISO2 else None
+    merged = {**{f.name: getattr(base, f.name) for f in fields(base)}, **changes}
+    merged["open"] = merged["open"] - merged["close"]
+    return replace(base, **merged)
+
+
 def to_session(state: share.AppState) -> dict[str, Any]:
     """Return the session values (widget keys) that show a state."""
-    second = state.compare or share.Comparison(as_of=state.as_of)
     values: dict[str, Any] = {OVERLAY.format(o): o in state.overlays for o in IDS}
+    values.update(scenario_session(state.scenario))
+    values.update(scenario_session(state.second or state.scenario, second=True))
     values.update({
-        "basemap": state.basemap, "as_of": state.as_of, VIEW: (state.view.lat, state.view.lon, state.view.zoom),
+        "basemap": state.basemap, VIEW: (state.view.lat, state.view.lon, state.view.zoom),
         ROUTE_KEYS["origin"]: state.origin, ROUTE_KEYS["dest"]: state.dest,
-        ROUTE_KEYS["close"]: sorted(state.close), ROUTE_KEYS["open"]: sorted(state.open),
-        ROUTE_KEYS["avoid"]: sorted(state.avoid), ROUTE_KEYS["mode"]: state.mode,
-        ROUTE_KEYS["compare"]: state.compare is not None,
-        ROUTE_KEYS["optimize"]: state.optimize, ROUTE_KEYS["via"]: list(state.via),
-        ROUTE_KEYS["alternatives"]: state.alternatives, ROUTE_KEYS["unknown"]: state.unknown,
-        ROUTE_KEYS["vehicle"]: state.vehicle,
-        SECOND_KEYS["as_of"]: second.as_of, SECOND_KEYS["close"]: sorted(second.close),
-        SECOND_KEYS["open"]: sorted(second.open), SECOND_KEYS["avoid"]: sorted(second.avoid),
+        ROUTE_KEYS["compare"]: state.second is not None, ROUTE_KEYS["via"]: list(state.via),
+        ROUTE_KEYS["alternatives"]: state.alternatives,
         CHANGES_KEYS["on"]: state.changes is not None, CHANGES_KEYS["date"]: state.changes or share.FIRST_DAY,
         LANG: state.lang, TAB_OPEN: state.tab,
     })
     return values
 
 
-def _set(values: Mapping[str, Any], key: str) -> frozenset[str]:
-    return frozenset(values.get(key) or [])
-
-
 def from_session(values: Mapping[str, Any], today: dt.date) -> share.AppState:
     """Return the state the session values show (missing keys give the defaults)."""
-    second = None
-    if values.get(ROUTE_KEYS["compare"]):
-        close2 = _set(values, SECOND_KEYS["close"])
-        second = share.Comparison(as_of=values.get(SECOND_KEYS["as_of"]) or today, close=close2,
-                                  open=_set(values, SECOND_KEYS["open"]) - close2,
-                                  avoid=_set(values, SECOND_KEYS["avoid"]))
-    close = _set(values, ROUTE_KEYS["close"])
+    first = session_scenario(values, Scenario(as_of=today))
+    second = session_scenario(values, replace(first, as_of=today), second=True) if values.get(
+        ROUTE_KEYS["compare"]) else None
     view = values.get(VIEW) or (DEFAULT_VIEW.lat, DEFAULT_VIEW.lon, DEFAULT_VIEW.zoom)
-    mode = values.get(ROUTE_KEYS["mode"])
-    optimize, unknown = values.get(ROUTE_KEYS["optimize"]), values.get(ROUTE_KEYS["unknown"])
-    alternatives, vehicle = values.get(ROUTE_KEYS["alternatives"]), values.get(ROUTE_KEYS["vehicle"])
+    alternatives = values.get(ROUTE_KEYS["alternatives"])
     tab = values.get(TAB_OPEN)
     return share.AppState(
         overlays=frozenset(o for o in IDS if values.get(OVERLAY.format(o))),
-        basemap=values.get("basemap") or DEFAULT_BASEMAP, as_of=values.get("as_of") or today, view=View(*view),
-        origin=values.get(ROUTE_KEYS["origin"]), dest=values.get(ROUTE_KEYS["dest"]), close=close,
-        open=_set(values, ROUTE_KEYS["open"]) - close, avoid=_set(values, ROUTE_KEYS["avoid"]),
-        mode=mode if mode in ROUTE_MODES else ROUTE_MODES[0], compare=second,
-        changes=(values.get(CHANGES_KEYS["date"]) or share.FIRST_DAY) if values.get(CHANGES_KEYS["on"]) else None,
-        optimize=optimize if optimize in ROUTE_OPTIMIZE else ROUTE_OPTIMIZE[0],
+        basemap=values.get("basemap") or DEFAULT_BASEMAP, view=View(*view),
+        origin=values.get(ROUTE_KEYS["origin"]), dest=values.get(ROUTE_KEYS["dest"]),
         via=tuple(str(v) for v in values.get(ROUTE_KEYS["via"]) or [])[:share.MAX_VIA],
         alternatives=alternatives if isinstance(alternatives, int) and 0 <= alternatives <= MAX_ALTERNATIVES else 0,
-        unknown=unknown if unknown in UNKNOWN_CHOICES else UNKNOWN_CHOICES[0],
-        vehicle=vehicle if vehicle in BY_ISO2 else None,
+        scenario=first, second=second,
+        changes=(values.get(CHANGES_KEYS["date"]) or share.FIRST_DAY) if values.get(CHANGES_KEYS["on"]) else None,
         lang=parse_lang(values.get(LANG)) or SOURCE,
         tab=tab if tab in share.TABS else share.TABS[0],
     )
@@ -109,7 +131,7 @@ def keep(today: dt.date) -> None:
     """
     if READY not in st.session_state:
         return
-    for key in to_session(share.AppState(as_of=today)):
+    for key in to_session(share.AppState(scenario=Scenario(as_of=today))):
         if key in st.session_state:
             st.session_state[key] = st.session_state[key]
 
@@ -171,7 +193,7 @@ def on_preset(number: int, today: dt.date) -> None:
 
 
 def _route_of(app_state: share.AppState) -> tuple[Any, ...]:
-    return app_state.as_of, app_state.origin, app_state.dest, app_state.compare
+    return app_state.as_of, app_state.origin, app_state.dest, app_state.second
 
 
 def hold_preset(today: dt.date) -> None:

@@ -8,12 +8,14 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo.io import bundle
+from geo.routing.graph import Scenario
 from geoapp import component, data, share
 from geoapp.pages import measure
 from tests.common import open_tab
@@ -212,9 +214,11 @@ def test_zip_has_readme_and_layers(app_layers: Path) -> None:
 def test_share_round_trip() -> None:
     known = share.Known(place=lambda v: v if v in {"khujand", "batken"} else None, crossings={"kyzyl-bel"},
                         countries={"KG", "UZ"}, today=dt.date(2026, 1, 1))
-    state = share.AppState(overlays=frozenset({"roads"}), basemap="none", as_of=dt.date(2023, 6, 1),
-                           origin="khujand", dest="batken", close=frozenset({"kyzyl-bel"}), avoid=frozenset({"UZ"}),
-                           mode="freight", compare=share.Comparison(as_of=dt.date(2025, 8, 1)))
+    first = Scenario(as_of=dt.date(2023, 6, 1), close=frozenset({"kyzyl-bel"}), avoid=frozenset({"UZ"}),
+                     mode="freight")
+    second = replace(first, as_of=dt.date(2025, 8, 1), close=frozenset())
+    state = share.AppState(overlays=frozenset({"roads"}), basemap="none", origin="khujand", dest="batken",
+                           scenario=first, second=second)
     params = share.to_params(state, today=dt.date(2026, 1, 1))
     parsed, notices = share.parse(params, known)
     assert notices == []

@@ -51,16 +51,21 @@ class Scenario:
     ``distance``), how unknown statuses count (``open`` or ``closed``) and the ISO2 code of the
     country the vehicle is registered in (None: no transit rule applies). The defaults are the
     command line's and the app's: fastest route, passengers, today, nothing overridden.
+
+    Each field's ``metadata["kind"]`` names the set its values come from (``date``, ``crossings``: crossing ids,
+    ``countries``: ISO2 codes the network enters, ``country``: one ISO2 code or None, ``choice``: one of
+    ``metadata["choices"]``), so the app's link and session read and write every field by walking them: a new
+    field is declared here once.
     """
 
-    as_of: dt.date = field(default_factory=dt.date.today)
-    close: frozenset[str] = frozenset()
-    open: frozenset[str] = frozenset()
-    avoid: frozenset[str] = frozenset()
-    mode: str = "passenger"
-    optimize: str = "time"
-    unknown: str = "open"
-    vehicle: str | None = None
+    as_of: dt.date = field(default_factory=dt.date.today, metadata={"kind": "date"})
+    close: frozenset[str] = field(default=frozenset(), metadata={"kind": "crossings"})
+    open: frozenset[str] = field(default=frozenset(), metadata={"kind": "crossings"})
+    avoid: frozenset[str] = field(default=frozenset(), metadata={"kind": "countries"})
+    mode: str = field(default=MODES[0], metadata={"kind": "choice", "choices": MODES})
+    optimize: str = field(default=OPTIMIZE[0], metadata={"kind": "choice", "choices": OPTIMIZE})
+    unknown: str = field(default=UNKNOWN_CHOICES[0], metadata={"kind": "choice", "choices": UNKNOWN_CHOICES})
+    vehicle: str | None = field(default=None, metadata={"kind": "country"})
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
@@ -74,12 +73,7 @@ def unknown_closed(path: str, version: str, scenario: Scenario) -> list[str]:
 
 def scenarios(app_state: share.AppState) -> tuple[Scenario, Scenario | None]:
     """Return the core scenarios the state asks for (the second only when comparing)."""
-    first = Scenario(as_of=app_state.as_of, close=app_state.close, open=app_state.open, avoid=app_state.avoid,
-                     mode=app_state.mode, optimize=app_state.optimize, unknown=app_state.unknown,
-                     vehicle=app_state.vehicle)
-    c = app_state.compare
-    second = None if c is None else replace(first, as_of=c.as_of, close=c.close, open=c.open, avoid=c.avoid)
-    return first, second
+    return app_state.scenario, app_state.second
 
 
 def outcome(app_state: share.AppState, version: str) -> Outcome | None:
