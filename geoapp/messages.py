@@ -52,16 +52,26 @@ def _why(match: re.Match[str], tr: Translator) -> dict[str, str]:
 
 
 def _reason(reason: str, tr: Translator) -> str:
-    closed = re.fullmatch(r"closed crossings(?: \(or closed to (?P<vehicle>\w+)-registered vehicles\))? (?P<ids>.+)",
-                          reason)
+    closed = re.fullmatch(r"closed crossings(?: \(or closed to (?:(?P<vehicle>\w+)-registered vehicles)?(?: or )?"
+                          r"(?:(?P<citizen>\w+) citizens)?\))? (?P<ids>.+)", reason)
+    if closed and closed["vehicle"] and closed["citizen"]:
+        return tr.gettext("closed crossings (or closed to {vehicle}-registered vehicles or {citizen} citizens) "
+                          "{ids}").format(vehicle=closed["vehicle"], citizen=closed["citizen"], ids=closed["ids"])
     if closed and closed["vehicle"]:
         return tr.gettext("closed crossings (or closed to {vehicle}-registered vehicles) {ids}").format(
             vehicle=closed["vehicle"], ids=closed["ids"])
+    if closed and closed["citizen"]:
+        return tr.gettext("closed crossings (or closed to {citizen} citizens) {ids}").format(
+            citizen=closed["citizen"], ids=closed["ids"])
     if closed:
         return tr.gettext("closed crossings {ids}").format(ids=closed["ids"])
     avoided = re.fullmatch(r"avoided countries (?P<codes>.+)", reason)
     if avoided:
         return tr.gettext("avoided countries {codes}").format(codes=avoided["codes"])
+    visa = re.fullmatch(r"countries that want a visa of (?P<citizen>\w+) citizens (?P<codes>.+)", reason)
+    if visa:
+        return tr.gettext("countries that want a visa of {citizen} citizens {codes}").format(
+            citizen=visa["citizen"], codes=visa["codes"])
     if reason == "the network has no road between them":
         return tr.gettext("the network has no road between them")
     return reason
@@ -94,6 +104,10 @@ SHAPES: tuple[tuple[re.Pattern[str], str, Fill], ...] = (
     (re.compile(r"crossing (?P<name>.+?): no source says whether it admits (?P<vehicle>\w+)-registered vehicles on "
                 r"(?P<day>\S+) \(treated as open; --unknown closed avoids it\)"),
      N_("crossing {name}: no source says whether it admits {vehicle}-registered vehicles on {day} (treated as open; "
+        "choose “treated as closed” for crossings of unknown status to avoid it)"), _plain),
+    (re.compile(r"crossing (?P<name>.+?): no source says whether it admits (?P<citizen>\w+) citizens on "
+                r"(?P<day>\S+) \(treated as open; --unknown closed avoids it\)"),
+     N_("crossing {name}: no source says whether it admits {citizen} citizens on {day} (treated as open; "
         "choose “treated as closed” for crossings of unknown status to avoid it)"), _plain),
     (re.compile(r"no route from (?P<source>.+?) to (?P<target>.+?) \((?P<scenario>.*)\): cut off by (?P<why>.+)"),
      N_("no route from {source} to {target}: cut off by {why}"), _why),

@@ -71,6 +71,10 @@ class AppState:
     unknown: str = UNKNOWN_CHOICES[0]
     vehicle: str | None = None
     """ISO2 code of the country the vehicle is registered in (None: no transit rule applies)."""
+    citizen: str | None = None
+    """ISO2 code of the traveller's citizenship (None: no travel document is checked)."""
+    visas: frozenset[str] = frozenset()
+    """Countries whose visa the traveller holds (only with a citizenship)."""
     lang: str = SOURCE
     """Interface language (a code of :func:`geo.i18n.languages`)."""
     tab: str = TABS[0]
@@ -177,7 +181,7 @@ def parse(params: Mapping[str, Any], known: Known) -> tuple[AppState, list[str]]
     values: dict[str, str] = {}
     for key in ("layers", "basemap", "date", "view", "from", "to", "close", "open", "avoid", "mode",
                 "date2", "close2", "open2", "avoid2", "changes", "optimize", "via", "alt", "unknown", "vehicle",
-                "lang", "tab"):
+                "citizen", "visa", "lang", "tab"):
         raw = _first(params, key)
         if raw is None:
             continue
@@ -233,6 +237,18 @@ def parse(params: Mapping[str, Any], known: Known) -> tuple[AppState, list[str]]
             state = replace(state, vehicle=values["vehicle"].upper())
         else:
             bad("vehicle")
+    if "citizen" in values:
+        if values["citizen"].upper() in BY_ISO2:
+            state = replace(state, citizen=values["citizen"].upper())
+        else:
+            bad("citizen")
+    if "visa" in values:
+        visas = _codes(values, "visa", BY_ISO2, notices)
+        if state.citizen is None or state.citizen in visas:  # a visa only means something for another citizenship
+            if visas:
+                bad("visa")
+        else:
+            state = replace(state, visas=visas)
     if "via" in values:
         items = _items(values["via"])
         via = [known.place(i) if i else None for i in items or []]
@@ -330,6 +346,10 @@ def to_params(state: AppState, *, today: dt.date) -> dict[str, str]:
         params["unknown"] = state.unknown
     if state.vehicle:
         params["vehicle"] = state.vehicle
+    if state.citizen:
+        params["citizen"] = state.citizen
+        if state.visas:
+            params["visa"] = ",".join(sorted(state.visas))
     if state.compare is not None:
         params["date2"] = state.compare.as_of.isoformat()
         if state.compare.close:

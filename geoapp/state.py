@@ -28,7 +28,8 @@ OVERLAY = "ov_{}"
 """Session key of an overlay's checkbox."""
 ROUTE_KEYS = {"origin": "r_from", "dest": "r_to", "close": "r_close", "open": "r_open", "avoid": "r_avoid",
               "mode": "r_mode", "compare": "r_compare", "optimize": "r_optimize", "via": "r_via",
-              "alternatives": "r_alt", "unknown": "r_unknown", "vehicle": "r_vehicle"}
+              "alternatives": "r_alt", "unknown": "r_unknown", "vehicle": "r_vehicle", "citizen": "r_citizen",
+              "visas": "r_visas"}
 SECOND_KEYS = {"as_of": "r_date2", "close": "r_close2", "open": "r_open2", "avoid": "r_avoid2"}
 CHANGES_KEYS = {"on": "chg_on", "date": "chg_date"}
 """What changed: the checkbox and the second date."""
@@ -48,7 +49,8 @@ def to_session(state: share.AppState) -> dict[str, Any]:
         ROUTE_KEYS["compare"]: state.compare is not None,
         ROUTE_KEYS["optimize"]: state.optimize, ROUTE_KEYS["via"]: list(state.via),
         ROUTE_KEYS["alternatives"]: state.alternatives, ROUTE_KEYS["unknown"]: state.unknown,
-        ROUTE_KEYS["vehicle"]: state.vehicle,
+        ROUTE_KEYS["vehicle"]: state.vehicle, ROUTE_KEYS["citizen"]: state.citizen,
+        ROUTE_KEYS["visas"]: sorted(state.visas),
         SECOND_KEYS["as_of"]: second.as_of, SECOND_KEYS["close"]: sorted(second.close),
         SECOND_KEYS["open"]: sorted(second.open), SECOND_KEYS["avoid"]: sorted(second.avoid),
         CHANGES_KEYS["on"]: state.changes is not None, CHANGES_KEYS["date"]: state.changes or share.FIRST_DAY,
@@ -75,6 +77,10 @@ def from_session(values: Mapping[str, Any], today: dt.date) -> share.AppState:
     optimize, unknown = values.get(ROUTE_KEYS["optimize"]), values.get(ROUTE_KEYS["unknown"])
     alternatives, vehicle = values.get(ROUTE_KEYS["alternatives"]), values.get(ROUTE_KEYS["vehicle"])
     tab = values.get(TAB_OPEN)
+    citizen = values.get(ROUTE_KEYS["citizen"])
+    citizen = citizen if citizen in BY_ISO2 else None
+    visas = frozenset(c for c in _set(values, ROUTE_KEYS["visas"]) if c in BY_ISO2 and c != citizen) if citizen else (
+        frozenset())
     return share.AppState(
         overlays=frozenset(o for o in IDS if values.get(OVERLAY.format(o))),
         basemap=values.get("basemap") or DEFAULT_BASEMAP, as_of=values.get("as_of") or today, view=View(*view),
@@ -86,7 +92,7 @@ def from_session(values: Mapping[str, Any], today: dt.date) -> share.AppState:
         via=tuple(str(v) for v in values.get(ROUTE_KEYS["via"]) or [])[:share.MAX_VIA],
         alternatives=alternatives if isinstance(alternatives, int) and 0 <= alternatives <= MAX_ALTERNATIVES else 0,
         unknown=unknown if unknown in UNKNOWN_CHOICES else UNKNOWN_CHOICES[0],
-        vehicle=vehicle if vehicle in BY_ISO2 else None,
+        vehicle=vehicle if vehicle in BY_ISO2 else None, citizen=citizen, visas=visas,
         lang=parse_lang(values.get(LANG)) or SOURCE,
         tab=tab if tab in share.TABS else share.TABS[0],
     )

@@ -97,6 +97,8 @@ def format_route(r: dict[str, Any], engine: Any) -> str:
                                      + (" [pair default]" if b["source"] == "default" else "")
                                      for b in r["border_times"]) + ")" if r["border_times"] else ""))
     lines.append("  by country: " + ", ".join(f"{k} {v:,.1f} km" for k, v in r["by_country_km"].items()))
+    if r.get("citizen"):
+        lines.append(format_documents(r))
     if r["crossings"]:
         lines.append("  crossings: " + "; ".join(f"{c['name']} [{c['countries']}, {c['status']}"
                                                  + (f", {c['override']} by you" if c.get("override") else "") + "]"
@@ -119,6 +121,31 @@ def format_route(r: dict[str, Any], engine: Any) -> str:
                      f" through {names}; by country: "
                      + ", ".join(f"{k} {v:,.1f} km" for k, v in alt["by_country_km"].items()))
     return "\n".join(lines)
+
+
+DOCUMENT_TEXT = {"visa": "visa", "passport": "passport (no visa)", "id-card": "national ID card"}
+"""How the text output names each document."""
+
+
+def format_documents(r: dict[str, Any]) -> str:
+    """Return the line that names the document a route's citizen needs at each border crossed."""
+    visas = f", visas held: {', '.join(r['visas'])}" if r["visas"] else ""
+    head = f"  documents ({r['citizen']} citizen{visas}): "
+    if not r["documents"]:
+        return head + "no border crossed"
+    parts = []
+    for d in r["documents"]:
+        if d["own_country"]:
+            parts.append(f"{d['name']} → {d['enters']}: own country (passport or national ID card)")
+        elif d["document"] == "unknown":
+            parts.append(f"{d['name']} → {d['enters']}: unknown (no dated rule found for {r['as_of']})")
+        else:
+            held = " (held)" if d["visa_held"] else ""
+            days = f", up to {d['days']} days" if d["days"] else ""
+            parts.append(f"{d['name']} → {d['enters']}: {DOCUMENT_TEXT.get(d['document'], d['document'])}{held}{days} "
+                         f"since {d['since']} "
+                         f"<{d['source']}>")
+    return head + "; ".join(parts)
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
