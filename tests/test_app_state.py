@@ -30,14 +30,16 @@ states = st.builds(
     via=st.lists(st.sampled_from(PLACES), max_size=share.MAX_VIA).map(tuple),
     alternatives=st.integers(0, MAX_ALTERNATIVES), unknown=st.sampled_from(UNKNOWN_CHOICES),
     vehicle=st.none() | st.sampled_from(sorted(BY_ISO2)), lang=st.sampled_from(sorted(languages())),
-    tab=st.sampled_from(share.TABS))
+    tab=st.sampled_from(share.TABS), citizen=st.none() | st.sampled_from(sorted(BY_ISO2)),
+    visas=st.frozensets(st.sampled_from(sorted(BY_ISO2))))
 
 
 def normalised(s: share.AppState) -> share.AppState:
     """What a state looks like once it went through the widgets: a crossing cannot be closed and opened."""
     compare = s.compare and share.Comparison(s.compare.as_of, s.compare.close, s.compare.open - s.compare.close,
                                              s.compare.avoid)
-    return replace(s, open=s.open - s.close, compare=compare)
+    visas = s.visas - {s.citizen} if s.citizen else frozenset()  # visas mean something only with a citizenship
+    return replace(s, open=s.open - s.close, compare=compare, visas=visas)
 
 
 @given(states)
@@ -116,6 +118,29 @@ def test_bad_route_link_values_give_one_notice(key: str, value: str) -> None:
     parsed, notices = share.parse({key: value}, known)
     assert parsed == share.AppState(as_of=TODAY) and notices == [key]
     assert value not in notices[0]
+
+
+def test_citizenship_and_visas_keep_the_link() -> None:
+    known = state.known(lambda v: None, {}, TODAY)
+    parsed, notices = share.parse({"citizen": "kg", "visa": "tm,cn"}, known)
+    assert notices == [] and (parsed.citizen, parsed.visas) == ("KG", frozenset({"TM", "CN"}))
+    assert share.to_params(parsed, today=TODAY) == {"citizen": "KG", "visa": "CN,TM"}
+    session = state.to_session(parsed)
+    assert session[state.ROUTE_KEYS["citizen"]] == "KG" and session[state.ROUTE_KEYS["visas"]] == ["CN", "TM"]
+    assert state.from_session(session, TODAY) == parsed
+
+
+@pytest.mark.parametrize(("params", "notices", "citizen", "visas"), [
+    ({"citizen": "XX"}, ["citizen"], None, frozenset()),
+    ({"citizen": "KGZ", "visa": "TM"}, ["citizen", "visa"], None, frozenset()),  # no citizenship: the visa goes too
+    ({"visa": "TM"}, ["visa"], None, frozenset()),
+    ({"citizen": "KG", "visa": "TM,QQ"}, ["visa"], "KG", frozenset()),
+    ({"citizen": "KG", "visa": "KG"}, ["visa"], "KG", frozenset()),
+])
+def test_bad_citizen_link_values_are_ignored_with_a_notice(params, notices, citizen, visas) -> None:
+    known = state.known(lambda v: None, {}, TODAY)
+    parsed, found = share.parse(params, known)
+    assert found == notices and (parsed.citizen, parsed.visas) == (citizen, visas)
 
 
 def test_good_route_link_values() -> None:
