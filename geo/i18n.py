@@ -253,6 +253,8 @@ VOCABULARY: dict[str, str] = {word: word for word in (
     # traffic, route modes, crossing modes, access (geo.vocab)
     N_("passengers"), N_("freight"), N_("passenger"), N_("road"), N_("rail"), N_("pedestrian"),
     N_("international"), N_("bilateral"), N_("other"),
+    # travel documents (geo.vocab.DOCUMENTS)
+    N_("visa"), N_("passport"), N_("id-card"),
     # place kinds, geometry accuracy, length methods
     N_("city"), N_("town"), N_("junction"), N_("pass"), N_("crossing"), N_("enclave"), N_("country"),
     N_("traced"), N_("schematic"), N_("geodesic"), N_("calibrated"), N_("cited"),

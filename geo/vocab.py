@@ -75,6 +75,10 @@ ACCESS: tuple[str, ...] = ("international", "bilateral", "other", "unknown")
 """Who a crossing admits on a date: everyone, only its two countries' citizens and vehicles, other restricted
 traffic (e.g. local residents only), or not known."""
 
+DOCUMENTS: tuple[str, ...] = ("visa", "passport", "id-card")
+"""What a citizen needs to enter a country on a date: a visa, a passport (no visa; no source says an ID card is
+enough), or the national ID card (a passport serves too). A day without a dated rule is ``unknown``."""
+
 ROUTE_OPTIMIZE: tuple[str, ...] = ("time", "distance")
 """What a route minimises: travel time (road plus border hours, the default) or road kilometres."""
 UNKNOWN_CHOICES: tuple[str, ...] = ("open", "closed")

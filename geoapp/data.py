@@ -203,6 +203,15 @@ def engine(path: str, data: str) -> Any:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
+def entry_rules(path: str, data: str) -> Any:
+    """Return the travel-document rules the route engine reads (``entry_rules.csv`` beside its speeds)."""
+    from geo.layers import entry_rules as rules
+    from geo.routing.graph import speeds_folder
+
+    return rules.load_optional(speeds_folder(Path(path)) / rules.FILE)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
 def countries(path: str, data: str) -> Any:
     """Return the country index used to split measurements by country."""
     from geo.layers.build import country_index

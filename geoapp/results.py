@@ -18,9 +18,9 @@ import shapely
 from geo.errors import GeoError
 from geo.i18n import N_
 from geo.messages import Message
-from geo.routing import Comparison, Route, RouteFailure, Scenario
+from geo.routing import Comparison, DocumentNeed, Route, RouteFailure, Scenario
 
-__all__ = ["Comparison", "Outcome", "Route", "RouteError", "RouteFailure", "RouteFile", "Scenario",
+__all__ = ["Comparison", "DocumentNeed", "Outcome", "Route", "RouteError", "RouteFailure", "RouteFile", "Scenario",
            "download_record", "route_files", "route_outcome", "routes_of", "shown_routes"]
 
 

@@ -34,7 +34,7 @@ TABS = ("route", "measure", "download")
 CHOICES: dict[str, Collection[str]] = {"basemap": BASEMAPS, "tab": TABS}
 """Link parameters whose value is one of a closed set, each named as its :class:`AppState` field (the scenario's
 closed sets are declared on its fields)."""
-LINK_NAMES = {"as_of": "date"}
+LINK_NAMES = {"as_of": "date", "visas": "visa"}
 """Link parameters named otherwise than their :class:`~geo.routing.graph.Scenario` field."""
 SECOND_FIELDS = ("as_of", "close", "open", "avoid")
 """The fields a comparison's second scenario may change; the others follow the first scenario."""
@@ -139,7 +139,7 @@ def scenario_params(scenario: Scenario, base: Scenario, *, second: bool = False)
 
 def parse_scenario(values: Mapping[str, str], known: Known, base: Scenario, bad: Callable[[str], None], *,
                    second: bool = False) -> Scenario:
-    """Return ``base`` with the fields the link names (each refused value reported through ``bad``)."""
+    """Return ``base`` with the fields the link names (each refused or contradicted value reported through ``bad``)."""
     changes: dict[str, Any] = {}
     for f in scenario_fields(type(base), second=second):
         key = link_name(f.name, second)
@@ -148,10 +148,11 @@ def parse_scenario(values: Mapping[str, str], known: Known, base: Scenario, bad:
                 changes[f.name] = decode(f, values[key], known)
             except ValueError:
                 bad(key)
-    merged = {**{f.name: getattr(base, f.name) for f in fields(base)}, **changes}
-    if "open" in merged and "close" in merged:  # closing wins over opening the same crossing
-        merged["open"] = merged["open"] - merged["close"]
-    return replace(base, **merged)
+    scenario = type(base).consistent(**{**{f.name: getattr(base, f.name) for f in fields(base)}, **changes})
+    for name, value in changes.items():  # a value the rest of the link contradicts (a visa without a citizenship…)
+        if getattr(scenario, name) != value:
+            bad(link_name(name, second))
+    return scenario
 
 
 @dataclass(frozen=True)

@@ -72,9 +72,7 @@ def session_scenario(values: Mapping[str, Any], base: Scenario, *, second: bool 
             changes[f.name] = value
         elif kind == "country":
             changes[f.name] = value if value in BY_ISO2 else None
-    merged = {**{f.name: getattr(base, f.name) for f in fields(base)}, **changes}
-    merged["open"] = merged["open"] - merged["close"]
-    return replace(base, **merged)
+    return type(base).consistent(**{**{f.name: getattr(base, f.name) for f in fields(base)}, **changes})
 
 
 def to_session(state: share.AppState) -> dict[str, Any]:

@@ -128,6 +128,14 @@ def world_files() -> dict[str, list[dict[str, str]]]:
               for c in ROUTABLE for t, k in (("trunk", 60), ("mountain", 35), ("unpaved", 25))
               for tr in ("passengers", "freight")),
         ),
+        "entry_rules.csv": _rows(
+            {"citizen": "KG", "destination": "TJ", "date": "2019-01-01", "document": "passport", "days": 60,
+             "note": "synthetic", "source": SOURCE, "published": "2019-01-02", "evidence": "Kyrgyz citizens, no visa"},
+            {"citizen": "KG", "destination": "TJ", "date": "2024-01-01", "document": "id-card", "days": "",
+             "note": "synthetic", "source": SOURCE, "published": "2024-01-01", "evidence": "ID cards from 2024"},
+            {"citizen": "UZ", "destination": "TJ", "date": "2020-01-01", "document": "visa", "days": "",
+             "note": "synthetic", "source": SOURCE, "published": "2020-03-01", "evidence": "a visa for Uzbeks"},
+        ),
         "pipelines.csv": _rows(
             {"id": "test-line", "name": "Test Line, with a comma", "operator": "Test Gas", "capacity_bcm_y": 10,
              "official_length_km": 180, "official_length_by_country_km": "TJ:90|KG:90",
@@ -165,7 +173,7 @@ def world_files() -> dict[str, list[dict[str, str]]]:
 
 def _columns(name: str) -> tuple[str, ...]:
     """Return the columns the loaders read from a curated file (so the workspace follows the schema)."""
-    from geo.layers import borders, crossings, pipelines, roads
+    from geo.layers import borders, crossings, entry_rules, pipelines, roads
     from geo.routing import speeds
 
     stem = Path(name).name.rsplit("_", 1)[0] if name.startswith("roads/") else Path(name).stem
@@ -173,7 +181,7 @@ def _columns(name: str) -> tuple[str, ...]:
         "enclaves": borders.ENCLAVE_COLUMNS, "crossings": crossings.COLUMNS,
         "crossing_status": crossings.STATUS_COLUMNS, "border_times": crossings.TIME_COLUMNS,
         "border_time_defaults": crossings.DEFAULT_COLUMNS, "road_speeds": speeds.COLUMNS,
-        "pipelines": pipelines.COLUMNS,
+        "pipelines": pipelines.COLUMNS, "entry_rules": entry_rules.COLUMNS,
         "pipeline_vertices": pipelines.VERTEX_COLUMNS, "pipeline_status": pipelines.STATUS_COLUMNS,
         "places": roads.PLACE_COLUMNS, "runs": roads.RUN_COLUMNS, "segments": roads.SEGMENT_COLUMNS,
     }[stem]

@@ -20,7 +20,8 @@ APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TEXT_FIELDS = {"label", "body", "help", "placeholder", "options", "default_text", "caption", "text"}
 """Proto fields that hold what the reader sees (ids, keys, formats and icons are left out)."""
 RUSSIAN_ROUTE = {"lang": "ru", "from": "khujand", "to": "batken", "date": "2023-06-01", "date2": "2025-08-01",
-                 "changes": "2021-01-01", "layers": "countries,roads,pipelines,crossings,places", "alt": "1"}
+                 "changes": "2021-01-01", "layers": "countries,roads,pipelines,crossings,places", "alt": "1",
+                 "citizen": "TJ"}
 
 
 def proto_texts(message: Any) -> Iterator[str]:
@@ -127,6 +128,7 @@ def test_map_page_in_russian_has_no_english_interface_text(app_layers: Path, dat
     assert any("Значение `basemap` в ссылке неверно" in t for t in texts)  # the notice, translated
     assert any(t.startswith("Что изменилось") for t in texts)  # the changes list
     assert any("Время в пути" in t for t in texts)  # the route's figures
+    assert any(t.startswith("Документы для въезда гражданина страны") for t in texts)  # and the travel documents
     assert_russian(texts + document_texts(documents), data)
     legend = documents[-1]["legend"]
     assert "Пункты пропуска на 2023-06-01" in legend and "Маршрут" in legend
@@ -165,11 +167,12 @@ def test_tables_page_in_russian_has_no_english_interface_text(app_layers: Path, 
     at.run()
     texts = shown_texts(at)
     assert any(t.startswith("**История статуса: ") for t in texts)
-    for kind in ("crossings", "roads", "places"):
+    for kind in ("crossings", "roads", "places", "documents"):
         at.radio(key="tbl_kind").set_value(kind).run()
         assert problems(at) == []
         texts += shown_texts(at)
-    assert [o for o in at.radio(key="tbl_kind").options] == ["Пункты пропуска", "Дороги", "Населённые пункты"]
+    assert [o for o in at.radio(key="tbl_kind").options] == ["Пункты пропуска", "Дороги", "Населённые пункты",
+                                                              "Документы для въезда"]
     assert_russian(texts + document_texts(documents), data)
 
 

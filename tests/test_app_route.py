@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from geoapp import state
 from tests.common import open_tab
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -137,3 +138,28 @@ def test_route_downloads_offer_geojson_gpx_and_kml(app: AppTest) -> None:
     radio.set_value("gpx").run()
     assert problems(app) == []
     assert app.radio(key="dl_route_format").value == "gpx"
+
+
+def test_citizenship_shows_the_documents_per_border_and_keeps_the_link(app: AppTest) -> None:
+    open_route(app, **{"from": "osh", "to": "andijan", "date": "2024-01-01"})
+    app.selectbox(key="r_citizen").set_value("KG").run()
+    assert problems(app) == [] and app.query_params["citizen"] == "KG"
+    rows = table(app, "document")
+    assert [r["document"] for r in rows] == ["national ID card"] and rows[0]["source"].startswith("https://")
+    assert rows[0]["since"] == "2023-08-25" and "ID-kartasi" in rows[0]["evidence"]
+    app.multiselect(key=state.ROUTE_KEYS["visas"]).set_value(["TM"]).run()
+    assert problems(app) == [] and app.query_params["visa"] == "TM"
+
+
+def test_a_citizen_link_restores_the_widgets_and_a_bad_one_gives_a_notice(app: AppTest) -> None:
+    open_route(app, **{"from": "tashkent", "to": "ashgabat", "date": "2025-06-01", "citizen": "uz", "visa": "tm"})
+    visas = state.ROUTE_KEYS["visas"]
+    assert app.selectbox(key="r_citizen").value == "UZ" and app.multiselect(key=visas).value == ["TM"]
+    assert [r["document"] for r in table(app, "document")] == ["visa (held)"]
+    app.multiselect(key=state.ROUTE_KEYS["visas"]).set_value([]).run()
+    assert problems(app) == [] and app.warning[0].value.startswith("No route")
+    assert "visa" in app.warning[0].value and "visa" not in app.query_params
+    bad = AppTest.from_file(APP, default_timeout=90)
+    open_route(bad, citizen="XX", visa="TM")
+    notices = [w.value for w in bad.warning if "link" in w.value]
+    assert len(notices) == 2 and bad.selectbox(key="r_citizen").value is None

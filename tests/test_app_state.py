@@ -32,10 +32,10 @@ def field_values(f: Field[Any]) -> st.SearchStrategy[Any]:
 
 
 def scenarios(kind: type[Scenario] = Scenario) -> st.SearchStrategy[Scenario]:
-    """Scenarios of a class, every field drawn from its declared set (a new field needs no edit here); a crossing
-    both closed and opened is only closed, as the Scenario requires."""
+    """Scenarios of a class, every field drawn from its declared set (a new field needs no edit here), made
+    consistent as a form's values are (a crossing both closed and opened stays closed…)."""
     values = st.fixed_dictionaries({f.name: field_values(f) for f in fields(kind)})
-    return values.map(lambda v: kind(**{**v, "open": v["open"] - v["close"]}))
+    return values.map(lambda v: kind.consistent(**v))
 
 
 states = st.builds(
@@ -150,6 +150,29 @@ def test_bad_route_link_values_give_one_notice(key: str, value: str) -> None:
     parsed, notices = share.parse({key: value}, known)
     assert parsed == share.AppState(scenario=Scenario(as_of=TODAY)) and notices == [key]
     assert value not in notices[0]
+
+
+def test_citizenship_and_visas_keep_the_link() -> None:
+    known = state.known(lambda v: None, {}, TODAY)
+    parsed, notices = share.parse({"citizen": "kg", "visa": "tm,cn"}, known)
+    assert notices == [] and (parsed.scenario.citizen, parsed.scenario.visas) == ("KG", frozenset({"TM", "CN"}))
+    assert share.to_params(parsed, today=TODAY) == {"citizen": "KG", "visa": "CN,TM"}
+    session = state.to_session(parsed)
+    assert session[state.ROUTE_KEYS["citizen"]] == "KG" and session[state.ROUTE_KEYS["visas"]] == ["CN", "TM"]
+    assert state.from_session(session, TODAY) == parsed
+
+
+@pytest.mark.parametrize(("params", "notices", "citizen", "visas"), [
+    ({"citizen": "XX"}, ["citizen"], None, frozenset()),
+    ({"citizen": "KGZ", "visa": "TM"}, ["citizen", "visa"], None, frozenset()),  # no citizenship: the visa goes too
+    ({"visa": "TM"}, ["visa"], None, frozenset()),
+    ({"citizen": "KG", "visa": "TM,QQ"}, ["visa"], "KG", frozenset()),
+    ({"citizen": "KG", "visa": "KG"}, ["visa"], "KG", frozenset()),
+])
+def test_bad_citizen_link_values_are_ignored_with_a_notice(params, notices, citizen, visas) -> None:
+    known = state.known(lambda v: None, {}, TODAY)
+    parsed, found = share.parse(params, known)
+    assert found == notices and (parsed.scenario.citizen, parsed.scenario.visas) == (citizen, visas)
 
 
 def test_good_route_link_values() -> None:

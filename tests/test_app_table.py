@@ -211,3 +211,32 @@ def test_choosing_a_road_centres_the_map_on_its_midpoint(tables: AppTest, app_la
     mid = line.interpolate(0.5, normalized=True)
     lat, lon, zoom = tables.session_state["map_view"]
     assert (lat, lon) == pytest.approx((mid.y, mid.x), abs=1e-4) and zoom == table.ZOOM["roads"]
+
+
+def test_travel_documents_table_lists_every_dated_rule_with_its_quote(tables: AppTest) -> None:
+    from geo.layers import entry_rules
+    from geo.paths import REPO_ROOT
+
+    rules = entry_rules.load(REPO_ROOT / "layers" / "src" / entry_rules.FILE)
+    tables.run()
+    tables.radio(key="tbl_kind").set_value("documents").run()
+    assert problems(tables) == []
+    shown = tables.dataframe[0].value
+    assert len(shown) == len(rules)
+    assert {"citizen", "destination", "from", "to", "document", "evidence", "source", "published"} <= set(shown.columns)
+    kg_uz = shown[(shown["citizen"] == "Kyrgyzstan (KG)") & (shown["destination"] == "Uzbekistan (UZ)")]
+    assert list(kg_uz["document"]) == ["passport", "id-card"]
+    assert kg_uz["to"].iloc[0] == "2023-08-25" and pd.isna(kg_uz["to"].iloc[1])  # a rule holds until the next one
+    assert any("Unknown on every day" in c.value for c in tables.caption)  # pairs without a source, labelled
+    tables.multiselect(key="tbl_d_citizen").set_value(["Uzbekistan (UZ)"]).run()
+    assert set(tables.dataframe[0].value["citizen"]) == {"Uzbekistan (UZ)"} and problems(tables) == []
+
+
+def test_documents_table_and_unknown_pairs() -> None:
+    from geo.layers.entry_rules import EntryRule, EntryRules
+
+    rule = EntryRule("UZ", "TM", dt.date(2022, 9, 5), "visa", None, "n", "https://e.org", dt.date(2022, 9, 5), "q")
+    frame = table.documents_table(EntryRules([rule]))
+    assert frame.to_dict("records")[0]["document"] == "visa"
+    assert ("UZ", "TM") not in table.unknown_pairs(EntryRules([rule])) and ("TM", "UZ") in table.unknown_pairs(
+        EntryRules([rule]))

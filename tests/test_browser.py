@@ -360,3 +360,18 @@ def test_route_with_two_alternatives_draws_three_distinct_lines(browser: Any, se
         shot(s, "app-route-alternatives-table.png")
     finally:
         s.context.close()
+
+
+def test_route_with_a_citizenship_lists_the_documents_and_keeps_the_link(browser: Any, server: str) -> None:
+    s = Session(browser, server)
+    try:
+        s.open("?from=osh&to=andijan&date=2024-01-01&citizen=KG&visa=TM")
+        s.page.get_by_text("Travel documents for a citizen of Kyrgyzstan on 2024-01-01", exact=False).first.wait_for(
+            timeout=90_000)
+        s.wait_url("citizen=KG", "visa=TM")
+        assert "KG citizen" in s.page.inner_text("body")  # the route's heading names the link's citizenship
+        assert s.errors == []
+        s.page.get_by_text("Travel documents for a citizen", exact=False).first.scroll_into_view_if_needed()
+        shot(s, "app-route-documents.png")
+    finally:
+        s.context.close()

@@ -45,9 +45,11 @@ def test_the_wheel_carries_every_built_layer_and_the_licence(installed):
     assert {f"geo/data/{layer_id}.geojson" for layer_id in registry.ids()} <= names
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     assert "geo/data/src/road_speeds.csv" in names  # the route engine's speeds
+    assert "geo/data/src/entry_rules.csv" in names  # and its travel documents
     assert "geoapp/view_button/index.html" in names  # the app's figure button component
     assert "geo/locale/ru/LC_MESSAGES/messages.po" in names  # the interface's Russian catalog
-    assert not any(n.startswith(("tests/", "geo/data/src/")) for n in names - {"geo/data/src/road_speeds.csv"})
+    assert not any(n.startswith(("tests/", "geo/data/src/")) for n in names - {"geo/data/src/road_speeds.csv",
+                                                                                 "geo/data/src/entry_rules.csv"})
 
 
 def test_installed_geo_runs_outside_the_checkout(installed, tmp_path):

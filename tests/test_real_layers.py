@@ -382,7 +382,7 @@ def test_real_routes_are_never_shorter_than_the_straight_line(a, b, day):
         result = engine().route(a, b, Scenario(as_of=dt.date.fromisoformat(day)))
     except NoRouteError:
         return
-    assert result.distance_km >= result.geodesic_km - 1e-6
+    assert result.distance_km >= result.geodesic_km - 0.01  # segment lengths are published to 0.01 km
     assert sum(result.by_country_km.values()) == pytest.approx(result.distance_km, rel=1e-9)
 
 

@@ -105,6 +105,11 @@ def add_scenario_options(p: argparse.ArgumentParser) -> None:
                    help="treat crossings of unknown status on the date as open (default, with a warning) or closed")
     p.add_argument("--vehicle", metavar="ISO2",
                    help="country the vehicle is registered in: never use a crossing closed to it on the date")
+    p.add_argument("--citizen", metavar="ISO2",
+                   help="the traveller's citizenship (passenger routes): list the document needed at each border, "
+                        "and avoid crossings closed to this citizen and countries that want a visa not held")
+    p.add_argument("--visa", nargs="+", default=[], metavar="ISO2",
+                   help="countries whose visa the traveller holds (with --citizen)")
 
 
 def _avoid(codes: list[str]) -> frozenset[str]:
@@ -127,6 +132,27 @@ def _vehicle(code: str | None) -> str | None:
     return upper
 
 
+def _citizen(code: str | None) -> str | None:
+    if code is None:
+        return None
+    upper = code.strip().upper()
+    if upper not in BY_ISO2:
+        raise UsageError(f"--citizen {shorten(code, 20)!r}: not a country code on the map "
+                         f"({', '.join(c.iso2 for c in COUNTRIES)})")
+    return upper
+
+
+def _visas(codes: list[str]) -> frozenset[str]:
+    out = set()
+    for code in codes:
+        upper = code.strip().upper()
+        if upper not in BY_ISO2:
+            raise UsageError(f"--visa {shorten(code, 20)!r}: not a country code on the map "
+                             f"({', '.join(c.iso2 for c in COUNTRIES)})")
+        out.add(upper)
+    return frozenset(out)
+
+
 def scenario_from(args: argparse.Namespace, as_of: dt.date | None = None, close: list[str] | None = None,
                   open_: list[str] | None = None) -> Scenario:
     """Return the scenario the options of :func:`add_scenario_options` describe (date and overrides may be given).
@@ -134,7 +160,8 @@ def scenario_from(args: argparse.Namespace, as_of: dt.date | None = None, close:
     Raises
     ------
     UsageError
-        An unknown country code, or a crossing both closed and opened.
+        An unknown country code, a crossing both closed and opened, ``--visa`` without ``--citizen``, or
+        ``--citizen`` on a freight route.
     """
     from geo.routing.graph import Scenario
 
@@ -142,4 +169,4 @@ def scenario_from(args: argparse.Namespace, as_of: dt.date | None = None, close:
                     close=frozenset(c.strip() for c in (args.close if close is None else close)),
                     open=frozenset(c.strip() for c in (args.open if open_ is None else open_)),
                     avoid=_avoid(args.avoid), mode=args.mode, optimize=args.optimize, unknown=args.unknown,
-                    vehicle=_vehicle(args.vehicle))
+                    vehicle=_vehicle(args.vehicle), citizen=_citizen(args.citizen), visas=_visas(args.visa))

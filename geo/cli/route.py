@@ -100,6 +100,8 @@ def format_route(route: Route, engine: RouteEngine) -> str:
                  + (" (" + "; ".join(f"{b.name} {round(b.hours, 2):g} h" + (" [pair default]" if b.is_default else "")
                                      for b in route.border_times) + ")" if route.border_times else ""))
     lines.append("  by country: " + ", ".join(f"{k} {v:,.1f} km" for k, v in route.by_country_km.items()))
+    if scenario.citizen:
+        lines.append(format_documents(route))
     if route.crossings:
         lines.append("  crossings: " + "; ".join(f"{c.name} [{c.countries}, {c.status}"
                                                  + (f", {c.override} by you" if c.override else "") + "]"
@@ -123,6 +125,31 @@ def format_route(route: Route, engine: RouteEngine) -> str:
                      f" through {names}; by country: "
                      + ", ".join(f"{k} {v:,.1f} km" for k, v in alt.by_country_km.items()))
     return "\n".join(lines)
+
+
+DOCUMENT_TEXT = {"visa": "visa", "passport": "passport (no visa)", "id-card": "national ID card"}
+"""How the text output names each document."""
+
+
+def format_documents(route: Route) -> str:
+    """Return the line that names the document a route's citizen needs at each border crossed."""
+    scenario = route.scenario
+    visas = f", visas held: {', '.join(sorted(scenario.visas))}" if scenario.visas else ""
+    head = f"  documents ({scenario.citizen} citizen{visas}): "
+    if not route.documents:
+        return head + "no border crossed"
+    parts = []
+    for d in route.documents:
+        if d.own_country:
+            parts.append(f"{d.name} → {d.country}: own country (passport or national ID card)")
+        elif d.document == "unknown":
+            parts.append(f"{d.name} → {d.country}: unknown (no dated rule found for {scenario.as_of.isoformat()})")
+        else:
+            held = " (held)" if d.visa_held else ""
+            days = f", up to {d.days} days" if d.days else ""
+            parts.append(f"{d.name} → {d.country}: {DOCUMENT_TEXT.get(d.document, d.document)}{held}{days} "
+                         f"since {d.since} <{d.source}>")
+    return head + "; ".join(parts)
 
 
 def cmd_compare(args: argparse.Namespace) -> int:

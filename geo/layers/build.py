@@ -18,7 +18,7 @@ import shapely
 from geo import reference
 from geo.errors import DataError, Problem
 from geo.io.geojson import dumps, feature_collection, replace_all
-from geo.layers import borders, crossings, pipelines, registry, roads, store
+from geo.layers import borders, crossings, entry_rules, pipelines, registry, roads, store
 from geo.layers.roads import checks as road_checks
 from geo.layers.roads import model as road_model
 from geo.measure import CountryIndex
@@ -181,6 +181,7 @@ def run(*, as_of: dt.date, upstream: bool = False, source: Path | None = None, f
         result.problems.extend(crossings.validate(loaded_crossings, frame).items)
 
     _stage(result, lambda: speeds.load(source))  # road_speeds.csv: checked here, read by the route engine
+    _stage(result, lambda: entry_rules.load(source / entry_rules.FILE))  # the same: travel documents
     _stage(result, lambda: load_notes(source / "roads" / "coverage_notes.csv"))  # checked here, read by reports
 
     progress("pipelines: loading and measuring per country …")

@@ -23,7 +23,7 @@ import shapely
 from geo import vocab
 from geo.errors import NoRouteError, UsageError
 from geo.i18n import N_
-from geo.layers import store
+from geo.layers import entry_rules, store
 from geo.measure import distance_km
 from geo.messages import Message
 from geo.routing import speeds as speed_table
@@ -46,10 +46,19 @@ from geo.routing.graph import (
     speeds_folder,
 )
 from geo.routing.names import NameIndex
-from geo.routing.results import BorderTime, Comparison, Route, RouteCrossing, RouteFailure, RouteRoad
+from geo.routing.results import (
+    BorderTime,
+    Comparison,
+    DocumentNeed,
+    Route,
+    RouteCrossing,
+    RouteFailure,
+    RouteRoad,
+)
 
 __all__ = ["KIND_RANK", "MAX_ALTERNATIVES", "MODES", "OPTIMIZE", "PASSABLE", "TRAFFIC_OF_MODE", "UNKNOWN_CHOICES",
-           "BorderTime", "Comparison", "CrossingInfo", "Edge", "GateState", "RoadGraph", "Route", "RouteEngine",
+           "BorderTime", "Comparison", "CrossingInfo", "DocumentNeed", "Edge", "GateState", "RoadGraph", "Route",
+           "RouteEngine",
            "RouteFailure", "SCHEMATIC_WARNING_SHARE", "Scenario", "measure_geojson", "speeds_folder"]
 
 SCHEMATIC_WARNING_SHARE = 0.1
@@ -73,12 +82,14 @@ class RouteEngine:
 
     @classmethod
     def from_frames(cls, roads: gpd.GeoDataFrame, places: gpd.GeoDataFrame, crossings: gpd.GeoDataFrame,
-                    speeds: speed_table.SpeedTable | None = None) -> RouteEngine:
-        """Build the engine from the ``roads``, ``places`` and ``crossings`` layers and the speed table.
+                    speeds: speed_table.SpeedTable | None = None,
+                    rules: entry_rules.EntryRules | None = None) -> RouteEngine:
+        """Build the engine from the ``roads``, ``places`` and ``crossings`` layers, the speeds and the entry rules.
 
-        ``speeds`` defaults to the table found by :func:`speeds_folder`.
+        ``speeds`` and ``rules`` default to the tables found by :func:`speeds_folder`.
         """
         speeds = speeds if speeds is not None else speed_table.load(speeds_folder())
+        rules = rules if rules is not None else entry_rules.load_optional(speeds_folder() / entry_rules.FILE)
         nodes = {pid: (float(x), float(y)) for pid, x, y in zip(places["id"], places.geometry.x, places.geometry.y)}
         passes = set(places.loc[places["kind"] == "pass", "id"])
         edges = [
@@ -94,7 +105,7 @@ class RouteEngine:
                                tuple(as_items(t)))
             for r, t in zip(crossings.itertuples(), times)
         }
-        graph = RoadGraph(nodes, edges, infos, speeds)
+        graph = RoadGraph(nodes, edges, infos, speeds, rules)
         names = NameIndex(((pid, name, as_items(aliases)) for pid, name, aliases in
                            zip(places["id"], places["name"], places["aliases"])),
                           ranks={pid: KIND_RANK.get(kind, 9) for pid, kind in zip(places["id"], places["kind"])})
@@ -102,11 +113,13 @@ class RouteEngine:
 
     @classmethod
     def load(cls, folder: Path | None = None) -> RouteEngine:
-        """Build the engine from the built layers in ``layers/`` and ``layers/src/road_speeds.csv``."""
+        """Build the engine from the built layers in ``layers/`` and ``road_speeds.csv``, ``entry_rules.csv``."""
         roads, _ = store.read_layer("roads", folder)
         places, _ = store.read_layer("places", folder)
         crossings, _ = store.read_layer("crossings", folder)
-        return cls.from_frames(roads, places, crossings, speed_table.load(speeds_folder(folder)))
+        curated = speeds_folder(folder)
+        return cls.from_frames(roads, places, crossings, speed_table.load(curated),
+                               entry_rules.load_optional(curated / entry_rules.FILE))
 
     def resolve(self, text: str) -> str:
         """Return the place id for a typed name (see :meth:`NameIndex.resolve`)."""
@@ -224,6 +237,7 @@ class RouteEngine:
                 if any(word in feature.lower() for word in ("seasonal", "winter", "closed")):
                     warnings.append(Message.of("{road}: {feature}", road=edge.name, feature=feature))
         crossings, border_times, unknown = self._crossings(path, scenario, warnings)
+        documents = self._documents(path, scenario)
         path_coords = np.concatenate([lines[0], *(part[1:] for part in lines[1:])]) if lines else np.empty((0, 2))
         geodesic = distance_km(g.coords[a], g.coords[b])
         share = cited / distance if distance > 0 else 0.0
@@ -234,7 +248,34 @@ class RouteEngine:
                 km=f"{schematic:,.0f}", share=f"{schematic / distance:.0%}"))
         return Route(a, b, scenario, distance, dict(sorted(by_country.items(), key=lambda kv: -kv[1])), crossings,
                      roads, geodesic, share, shapely.LineString(path_coords), warnings, road_h, border_times,
-                     stops[1:-1], unknown, schematic_km=schematic)
+                     stops[1:-1], unknown, schematic_km=schematic, documents=documents)
+
+    def _documents(self, path: list[int], scenario: Scenario) -> list[DocumentNeed]:
+        """Return the document the scenario's citizen needs at each border the path crosses (none without one)."""
+        citizen = scenario.citizen
+        if citizen is None:
+            return []
+        g = self.graph
+        needs = []
+        for position in range(1, len(path) - 1):
+            pid = g.node_ids[path[position]]
+            if pid not in g.crossings:
+                continue
+            left = g.edge_between(path[position - 1], path[position])[0].country
+            entered = g.edge_between(path[position], path[position + 1])[0].country
+            if entered == left:  # in and out on the same side: no border crossed
+                continue
+            name = g.crossings[pid].name
+            if entered == citizen:
+                needs.append(DocumentNeed(pid, name, entered, "passport", None, None, own_country=True))
+                continue
+            rule = g.rules.on(citizen, entered, scenario.as_of)
+            if rule is None:
+                needs.append(DocumentNeed(pid, name, entered, entry_rules.UNKNOWN, None, None))
+                continue
+            needs.append(DocumentNeed(pid, name, entered, rule.document, rule.date.isoformat(), rule.source, rule.days,
+                                      rule.evidence, visa_held=rule.document == "visa" and entered in scenario.visas))
+        return needs
 
     def _crossings(self, path: list[int], scenario: Scenario,
                    warnings: list[Message]) -> tuple[list[RouteCrossing], list[BorderTime], list[str]]:
@@ -271,12 +312,21 @@ class RouteEngine:
             if state.unknown_access and not entry.get("override"):
                 if pid not in unknown:
                     unknown.append(pid)
-                warnings.append(Message.of(
-                    "crossing {name}: no source says whether it admits {vehicle}-registered vehicles on {day} "
-                    "(treated as open; --unknown closed avoids it)",
-                    N_("crossing {name}: no source says whether it admits {vehicle}-registered vehicles on {day} "
-                       "(treated as open; choose “treated as closed” for crossings of unknown status to avoid it)"),
-                    name=info.name, vehicle=scenario.vehicle, day=day))
+                pair = info.countries.split("-")
+                if scenario.vehicle and scenario.vehicle not in pair:
+                    warnings.append(Message.of(
+                        "crossing {name}: no source says whether it admits {vehicle}-registered vehicles on {day} "
+                        "(treated as open; --unknown closed avoids it)",
+                        N_("crossing {name}: no source says whether it admits {vehicle}-registered vehicles on {day} "
+                           "(treated as open; choose “treated as closed” for crossings of unknown status to avoid "
+                           "it)"), name=info.name, vehicle=scenario.vehicle, day=day))
+                else:
+                    warnings.append(Message.of(
+                        "crossing {name}: no source says whether it admits {citizen} citizens on {day} "
+                        "(treated as open; --unknown closed avoids it)",
+                        N_("crossing {name}: no source says whether it admits {citizen} citizens on {day} (treated as "
+                           "open; choose “treated as closed” for crossings of unknown status to avoid it)"),
+                        name=info.name, citizen=scenario.citizen, day=day))
         return crossings, border_times, unknown
 
     def comparison(self, source: str, target: str, first: Scenario, second: Scenario,

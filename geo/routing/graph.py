@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 import shapely
@@ -24,6 +24,7 @@ from geo import vocab
 from geo.errors import NoRouteError, UsageError
 from geo.i18n import N_
 from geo.layers.crossings import border_time_on
+from geo.layers.entry_rules import EntryRules
 from geo.layers.status import status_on
 from geo.messages import Message
 from geo.paths import REPO_ROOT, source_dir
@@ -48,9 +49,10 @@ class Scenario:
     """What is passable and what is minimised.
 
     Crossings on a date, overrides, avoided countries, traffic mode, the objective (``time`` or
-    ``distance``), how unknown statuses count (``open`` or ``closed``) and the ISO2 code of the
-    country the vehicle is registered in (None: no transit rule applies). The defaults are the
-    command line's and the app's: fastest route, passengers, today, nothing overridden.
+    ``distance``), how unknown statuses count (``open`` or ``closed``), the ISO2 code of the
+    country the vehicle is registered in (None: no transit rule applies), and the traveller's
+    citizenship with the visas held (passenger routes only; None: no document is checked). The
+    defaults are the command line's and the app's: fastest route, passengers, today, nothing overridden.
 
     Each field's ``metadata["kind"]`` names the set its values come from (``date``, ``crossings``: crossing ids,
     ``countries``: ISO2 codes the network enters, ``country``: one ISO2 code or None, ``choice``: one of
@@ -66,6 +68,10 @@ class Scenario:
     optimize: str = field(default=OPTIMIZE[0], metadata={"kind": "choice", "choices": OPTIMIZE})
     unknown: str = field(default=UNKNOWN_CHOICES[0], metadata={"kind": "choice", "choices": UNKNOWN_CHOICES})
     vehicle: str | None = field(default=None, metadata={"kind": "country"})
+    citizen: str | None = field(default=None, metadata={"kind": "country"})
+    """ISO2 code of the traveller's citizenship: crossings closed to it and visa borders without a visa are avoided."""
+    visas: frozenset[str] = field(default=frozenset(), metadata={"kind": "countries"})
+    """Countries whose visa the traveller holds (only with ``citizen``)."""
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -78,9 +84,37 @@ class Scenario:
         if self.vehicle is not None and self.vehicle not in vocab.BY_ISO2:
             raise UsageError(f"vehicle {vocab.shorten(self.vehicle, 20)!r}: not a country code on the map "
                              f"({', '.join(c.iso2 for c in vocab.COUNTRIES)})")
+        if self.citizen is not None and self.citizen not in vocab.BY_ISO2:
+            raise UsageError(f"--citizen {vocab.shorten(self.citizen, 20)!r}: not a country code on the map "
+                             f"({', '.join(c.iso2 for c in vocab.COUNTRIES)})")
+        bad_visas = sorted(c for c in self.visas if c not in vocab.BY_ISO2)
+        if bad_visas:
+            raise UsageError(f"--visa {vocab.shorten(bad_visas[0], 20)!r}: not a country code on the map "
+                             f"({', '.join(c.iso2 for c in vocab.COUNTRIES)})")
+        if self.visas and self.citizen is None:
+            raise UsageError("--visa needs --citizen (the traveller's citizenship, e.g. --citizen KG)")
+        if self.citizen is not None and self.citizen in self.visas:
+            raise UsageError(f"--visa {self.citizen}: the citizen's own country needs no visa")
+        if self.citizen is not None and self.mode != "passenger":
+            raise UsageError(f"--citizen applies to passenger routes, not --mode {self.mode} (for a truck's transit "
+                             "rules give --vehicle)")
         both = self.close & self.open
         if both:
             raise UsageError(f"crossing(s) both closed and opened: {', '.join(sorted(both))}")
+
+    @classmethod
+    def consistent(cls, **values: Any) -> Self:
+        """Return a scenario from values a form or a link holds, dropping what contradicts the rest.
+
+        A crossing both closed and opened stays closed; a citizenship on a freight route goes, and so do visas
+        without a citizenship or of the citizen's own country. Other bad values still raise :class:`UsageError`.
+        """
+        values["open"] = frozenset(values.get("open", ())) - frozenset(values.get("close", ()))
+        if values.get("mode", MODES[0]) != "passenger":
+            values["citizen"] = None
+        citizen = values.get("citizen")
+        values["visas"] = frozenset(values.get("visas", ())) - {citizen} if citizen else frozenset()
+        return cls(**values)
 
     @property
     def traffic(self) -> str:
@@ -100,7 +134,20 @@ class Scenario:
             parts.append("unknown statuses closed")
         if self.vehicle:
             parts.append(f"{self.vehicle}-registered vehicle")
+        if self.citizen:
+            parts.append(f"{self.citizen} citizen" + (" with visas " + ", ".join(sorted(self.visas))
+                                                      if self.visas else ""))
         return "; ".join(parts)
+
+    def needs_visa(self, country: str, document: str) -> bool:
+        """Return whether this traveller cannot enter ``country``: its rule on the date is a visa they do not hold.
+
+        >>> held = Scenario(citizen="UZ", visas=frozenset({"TM"}))
+        >>> Scenario(citizen="UZ").needs_visa("TM", "visa"), held.needs_visa("TM", "visa"), held.needs_visa("KZ", "?")
+        (True, False, False)
+        """
+        return (self.citizen is not None and country != self.citizen and document == "visa"
+                and country not in self.visas)
 
 
 @dataclass(frozen=True)
@@ -170,6 +217,8 @@ class RoadGraph:
         Crossing records by id (each also a node).
     speeds
         Road speeds by country, terrain and traffic; None gives every segment :data:`UNIFORM_KMH`.
+    rules
+        Travel documents by citizenship, destination and date; None: no rule is known.
 
     Raises
     ------
@@ -178,7 +227,9 @@ class RoadGraph:
     """
 
     def __init__(self, nodes: Mapping[str, tuple[float, float]], edges: Sequence[tuple[str, str, Edge]],
-                 crossings: Mapping[str, CrossingInfo], speeds: speed_table.SpeedTable | None = None) -> None:
+                 crossings: Mapping[str, CrossingInfo], speeds: speed_table.SpeedTable | None = None,
+                 rules: EntryRules | None = None) -> None:
+        self.rules = rules if rules is not None else EntryRules()
         self.node_ids: list[str] = list(nodes)
         self.coords = dict(nodes)
         self.crossings = dict(crossings)
@@ -217,6 +268,7 @@ class RoadGraph:
         self.entry_country = np.array([self.edges[e].country for e in self.entry_edge], dtype=object)
         self._gate_entries = self._entries_by_gate()
         self._gate_in = {cid: np.flatnonzero(self.cols == self.index[cid]) for cid in self._gate_entries}
+        self._gate_out = {cid: np.flatnonzero(self.rows == self.index[cid]) for cid in self._gate_entries}
         self._country_entries = {c: np.flatnonzero(self.entry_country == c) for c in set(self.entry_country)}
         self.gate_nodes = np.array(sorted(self.index[c] for c in self._gate_entries), dtype=np.int64)
         self._is_gate = np.zeros(n, dtype=bool)
@@ -256,8 +308,10 @@ class RoadGraph:
 
         A crossing is impassable when the scenario closes it, when its status on the date is closed (or unknown,
         with ``unknown="closed"``), when its traffic on the date excludes the scenario's mode, or when the
-        scenario's vehicle is registered in neither of its two countries and its transit rule on the date is
-        bilateral or other restricted (or unknown, with ``unknown="closed"``). Opening it overrides all of these.
+        scenario's vehicle is registered in neither of its two countries (or its traveller is a citizen of neither)
+        and its transit rule on the date is bilateral or other restricted (or unknown, with ``unknown="closed"``).
+        Opening it overrides all of these. (Entering a country that wants a visa the traveller does not hold is
+        refused per direction, in the weights: see :meth:`visa_barred`.)
         """
         info = self.crossings[cid]
         entry = status_on([dict(e) for e in info.history], scenario.as_of)
@@ -267,7 +321,9 @@ class RoadGraph:
             border = max((o for o in others if o), key=lambda o: float(o["hours"]), default=None)
         hours = float(border["hours"]) if border else 0.0
         unknown_status = entry["status"] == "unknown"
-        foreign = scenario.vehicle is not None and scenario.vehicle not in info.countries.split("-")
+        pair = info.countries.split("-")
+        foreign = ((scenario.vehicle is not None and scenario.vehicle not in pair)
+                   or (scenario.citizen is not None and scenario.citizen not in pair))
         access = entry.get("access") or "unknown"
         unknown_access = foreign and access == "unknown"
         if cid in scenario.close:
@@ -303,11 +359,29 @@ class RoadGraph:
         for code in scenario.avoid:
             if code in self._country_entries:
                 weights[self._country_entries[code]] = np.inf
+        for cid, code in self.visa_barred(scenario):
+            out = self._gate_out[cid]
+            weights[out[self.entry_country[out] == code]] = np.inf
         blocked = [cid for cid, state in states.items() if not state.passable]
         if len(self._scenario_cache) > 64:
             self._scenario_cache.clear()
         self._scenario_cache[scenario] = (weights, blocked, states, border)
         return weights, blocked, states, border
+
+    def visa_barred(self, scenario: Scenario) -> list[tuple[str, str]]:
+        """Return (crossing id, country) for every crossing into a country the traveller may not enter on the date.
+
+        A country is barred when its rule for the scenario's citizen on the date is ``visa`` and the scenario
+        holds no visa for it; leaving it stays allowed (a route may start there). No citizen: nothing is barred.
+        """
+        if scenario.citizen is None:
+            return []
+        barred = []
+        for cid in self._gate_entries:
+            for code in self.crossings[cid].countries.split("-"):
+                if scenario.needs_visa(code, self.rules.document(scenario.citizen, code, scenario.as_of)):
+                    barred.append((cid, code))
+        return barred
 
     def states(self, scenario: Scenario) -> dict[str, GateState]:
         """Return every crossing's state under a scenario."""
@@ -386,9 +460,14 @@ class RoadGraph:
         if alternatives <= 0:
             return paths, cost, blocked
         candidates: list[tuple[float, int, int, np.ndarray]] = []
+        one_way = scenario.citizen is not None  # visa borders are closed one way: search back on the reversed graph
         for i, (s, t, dist, _, _) in enumerate(legs):
-            back, back_pred = dijkstra(matrix, directed=True, indices=t, return_predecessors=True)
-            through = dist[self.gate_nodes] + back[self.gate_nodes] - border[self.gate_nodes] + border[t]
+            back, back_pred = dijkstra(matrix.T if one_way else matrix, directed=True, indices=t,
+                                       return_predecessors=True)
+            if one_way:  # back[g]: the cost of g → t, border time of t included, of g not
+                through = dist[self.gate_nodes] + back[self.gate_nodes]
+            else:  # back[g]: the cost of t → g, the same roads: border time of g included, of t not
+                through = dist[self.gate_nodes] + back[self.gate_nodes] - border[self.gate_nodes] + border[t]
             for g, extra in zip(self.gate_nodes, through - dist[t]):
                 if np.isfinite(extra) and g not in (s, t):
                     candidates.append((float(extra), i, int(g), back_pred))
@@ -423,13 +502,26 @@ class RoadGraph:
             if neighbours & reached:
                 at_edge.append(cid)
         reasons = []
-        if at_edge and scenario.vehicle:
-            reasons.append(Message.of(N_("closed crossings (or closed to {vehicle}-registered vehicles) {ids}"),
-                                      vehicle=scenario.vehicle, ids=", ".join(sorted(at_edge))))
-        elif at_edge:
-            reasons.append(Message.of(N_("closed crossings {ids}"), ids=", ".join(sorted(at_edge))))
+        if at_edge:
+            if scenario.vehicle and scenario.citizen:
+                closed = Message.of(N_("closed crossings (or closed to {vehicle}-registered vehicles or {citizen} "
+                                       "citizens) {ids}"), vehicle=scenario.vehicle, citizen=scenario.citizen,
+                                    ids=", ".join(sorted(at_edge)))
+            elif scenario.vehicle:
+                closed = Message.of(N_("closed crossings (or closed to {vehicle}-registered vehicles) {ids}"),
+                                    vehicle=scenario.vehicle, ids=", ".join(sorted(at_edge)))
+            elif scenario.citizen:
+                closed = Message.of(N_("closed crossings (or closed to {citizen} citizens) {ids}"),
+                                    citizen=scenario.citizen, ids=", ".join(sorted(at_edge)))
+            else:
+                closed = Message.of(N_("closed crossings {ids}"), ids=", ".join(sorted(at_edge)))
+            reasons.append(closed)
         if scenario.avoid:
             reasons.append(Message.of(N_("avoided countries {codes}"), codes=", ".join(sorted(scenario.avoid))))
+        visa = sorted({code for _, code in self.visa_barred(scenario)})
+        if visa:
+            reasons.append(Message.of(N_("countries that want a visa of {citizen} citizens {codes}"),
+                                      citizen=scenario.citizen, codes=", ".join(visa)))
         why = tuple(reasons) or (Message.of(N_("the network has no road between them")),)
         return Message.of("no route from {source} to {target} ({scenario}): cut off by {why}",
                           N_("no route from {source} to {target}: cut off by {why}"),

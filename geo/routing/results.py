@@ -83,6 +83,33 @@ class RouteRoad:
                 "terrain": self.terrain}
 
 
+@dataclass(frozen=True)
+class DocumentNeed:
+    """The document a route's traveller needs at one border crossed: the rule of the country entered, on the date.
+
+    ``document`` is ``visa``, ``passport``, ``id-card`` or ``unknown`` (no dated rule covers the date); ``since`` and
+    ``source`` are the rule's date and URL (None when unknown or when the country is the traveller's own, which
+    never needs more than a passport or national ID card).
+    """
+
+    crossing_id: str
+    name: str
+    country: str
+    document: str
+    since: str | None
+    source: str | None
+    days: int | None = None
+    evidence: str | None = None
+    own_country: bool = False
+    visa_held: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return plain JSON data."""
+        return {"id": self.crossing_id, "name": self.name, "enters": self.country, "document": self.document,
+                "since": self.since, "source": self.source, "days": self.days, "evidence": self.evidence,
+                "own_country": self.own_country, "visa_held": self.visa_held}
+
+
 @dataclass
 class Route:
     """A computed route and everything the user is told about it."""
@@ -105,6 +132,8 @@ class Route:
     alternatives: list[Route] = field(default_factory=list)
     schematic_km: float = 0.0
     """Km whose length is measured on schematic geometry: neither a traced road nor a published length."""
+    documents: list[DocumentNeed] = field(default_factory=list)
+    """Per border crossed, the document the scenario's citizen needs (empty without a citizen)."""
 
     @property
     def trip(self) -> Trip:
@@ -160,6 +189,9 @@ class Route:
             "optimize": self.scenario.optimize,
             "unknown": self.scenario.unknown,
             "vehicle": self.scenario.vehicle,
+            "citizen": self.scenario.citizen,
+            "visas": sorted(self.scenario.visas),
+            "documents": [d.to_dict() for d in self.documents],
             "duration_h": round(self.duration_h, 2),
             "road_h": round(self.road_h, 2),
             "border_h": round(self.border_h, 2),

@@ -7,12 +7,21 @@ from collections.abc import Callable, Mapping
 import pandas as pd
 import streamlit as st
 
-from geo.i18n import N_, SOURCE, translator
+from geo.i18n import N_, SOURCE, Translator, translator
 from geo.map import extras
 from geo.map.text import safe_url
 from geo.vocab import BY_ISO2, MAX_ALTERNATIVES, ROUTABLE, ROUTE_MODES, ROUTE_OPTIMIZE, UNKNOWN_CHOICES
 from geoapp import data, share, state
-from geoapp.results import Comparison, Outcome, Route, RouteError, RouteFailure, Scenario, route_outcome
+from geoapp.results import (
+    Comparison,
+    DocumentNeed,
+    Outcome,
+    Route,
+    RouteError,
+    RouteFailure,
+    Scenario,
+    route_outcome,
+)
 from geoapp.ui import _, labels, md, ngettext, say, today, tr
 
 OPTIMIZE_LABELS = {"time": N_("fastest (hours)"), "distance": N_("shortest (km)")}
@@ -147,6 +156,20 @@ def route_inputs(places: Mapping[str, str], crossings: Mapping[str, str]) -> Non
                 format_func=country, placeholder=_("any country (no transit rule)"),
                 help=_("A route never uses a crossing closed to vehicles of this country on the date (e.g. a "
                        "bilateral post between two other countries)."))
+    a, b = st.columns(2)
+    a.selectbox(_("Citizenship (passenger routes)"), list(BY_ISO2), key=keys["citizen"], index=None,
+                format_func=country, placeholder=_("not given (no document check)"),
+                help=_("Lists the document this citizen needs at each border crossed on the date (visa, passport or "
+                       "national ID card, with its source), and avoids crossings closed to this citizen and countries "
+                       "that want a visa the traveller does not hold."))
+    citizen = st.session_state.get(keys["citizen"])
+    visa_options = [c for c in BY_ISO2 if c != citizen]
+    st.session_state[keys["visas"]] = [v for v in st.session_state.get(keys["visas"]) or [] if v in visa_options]
+    b.multiselect(_("Visas held"), visa_options, key=keys["visas"], format_func=country, disabled=citizen is None,
+                  placeholder=_("none"),
+                  help=_("Countries whose visa the traveller holds: their visa borders stay open to the route."))
+    if citizen and st.session_state.get(keys["mode"]) != "passenger":
+        st.caption(_("Citizenship applies to passenger routes: it is not used for freight."))
     st.caption(_("Route date: the map's as-of date in the sidebar."))
     st.checkbox(_("Compare with a second scenario"), key=keys["compare"])
     if st.session_state.get(keys["compare"]):
@@ -223,6 +246,46 @@ def show_border_times(route: Route, crossings: Mapping[str, str] | None = None) 
                                                                      "default of its country pair"))})
 
 
+def document_label(need: DocumentNeed, tr_: Translator) -> str:
+    """Return the document a border wants, as the route panel shows it (unknown and own country labelled).
+
+    >>> from geo.i18n import translator
+    >>> need = DocumentNeed("dostuk", "Dostuk", "UZ", "unknown", None, None)
+    >>> document_label(need, translator("en")), document_label(need, translator("ru"))
+    ('unknown: no dated rule found', 'неизвестно: датированное правило не найдено')
+    """
+    if need.own_country:
+        return tr_.gettext("own country: passport or national ID card")
+    if need.document == "unknown":
+        return tr_.gettext("unknown: no dated rule found")
+    if need.document == "id-card":
+        return tr_.gettext("national ID card")
+    if need.document == "passport":
+        return tr_.gettext("passport (no visa)")
+    return tr_.gettext("visa (held)") if need.visa_held else tr_.word(need.document)
+
+
+def show_documents(route: Route, crossings: Mapping[str, str] | None = None) -> None:
+    """Show the document the scenario's citizen needs at each border the route crosses, with its source."""
+    citizen = route.scenario.citizen
+    if not citizen:
+        return
+    names = tr()
+    day = route.scenario.as_of.isoformat()
+    if not route.documents:
+        st.caption(_("Travel documents: the route crosses no border."))
+        return
+    st.caption(_("Travel documents for a citizen of {country} on {day}: the rule of the country entered at each "
+                 "border (the latest dated rule on or before the day; unknown where no source was found).")
+               .format(country=names.country(citizen), day=day))
+    st.dataframe(pd.DataFrame([{
+        _("crossing"): _crossing(crossings or {}, d.crossing_id, d.name),
+        _("enters"): f"{names.country(d.country)} ({d.country})", _("document"): document_label(d, names),
+        _("days"): d.days, _("since"): d.since, _("source"): safe_url(d.source) or "", _("evidence"): d.evidence or "",
+    } for d in route.documents]), hide_index=True, column_config={
+        _("source"): st.column_config.LinkColumn(_("source"), display_text=_("source"))})
+
+
 def show_alternatives(route: Route, asked: int, crossings: Mapping[str, str] | None = None) -> None:
     """List the route and its alternatives (as drawn on the map) with km, hours, border hours and countries."""
     if asked <= 0:
@@ -257,7 +320,8 @@ def show_route(result: Route | RouteFailure, places: Mapping[str, str], crossing
                 + _("on {date}").format(date=scenario.as_of.isoformat())
                 + f" · {tr().word(scenario.mode)} · {labels(OPTIMIZE_LABELS)(scenario.optimize)}"
                 + (" · " + _("{country}-registered vehicle").format(country=scenario.vehicle)
-                   if scenario.vehicle else ""))
+                   if scenario.vehicle else "")
+                + (" · " + _("{country} citizen").format(country=scenario.citizen) if scenario.citizen else ""))
     if isinstance(result, RouteFailure):
         st.warning(_("No route: {reason}").format(reason=md(say(result.reason))))
         show_unknowns(result, crossings)
@@ -282,6 +346,7 @@ def show_route(result: Route | RouteFailure, places: Mapping[str, str], crossing
         st.bar_chart(pd.DataFrame({_("km"): list(by_country.values())}, index=list(by_country.keys())),
                      horizontal=True, height=60 + 28 * len(by_country))
     show_border_times(result, crossings)
+    show_documents(result, crossings)
     word = tr().word
     if result.crossings:
         st.dataframe(pd.DataFrame([{

@@ -15,21 +15,25 @@ import pandas as pd
 import streamlit as st
 
 from geo.i18n import ENGLISH, N_, Translator
+from geo.layers.entry_rules import EntryRules
 from geo.layers.store import redate
 from geo.map.geometry import rows as records
 from geo.map.text import safe_url
 from geo.palette import STATUS_STYLES
-from geo.vocab import STATUSES
+from geo.vocab import FOCUS, STATUSES
 from geoapp import component, data, state
 from geoapp.pages import changes, map_page, search
 from geoapp.ui import _, labels, md, panel, today, tr
 
-KINDS = {"crossings": N_("Crossings"), "roads": N_("Roads"), "places": N_("Places")}
+KINDS = {"crossings": N_("Crossings"), "roads": N_("Roads"), "places": N_("Places"),
+         "documents": N_("Travel documents")}
 COLUMNS = {"name": N_("name"), "countries": N_("countries"), "status": N_("status"), "since": N_("since"),
            "traffic": N_("traffic"), "mode": N_("mode"), "access": N_("access"), "designation": N_("designation"),
            "soviet_ref": N_("Soviet no."), "country": N_("country"), "length_km": N_("length, km"),
            "geometry_accuracy": N_("geometry"), "other names": N_("other names"), "kind": N_("kind"),
-           "from": N_("from"), "to": N_("until"), "note": N_("note"), "source": N_("source")}
+           "from": N_("from"), "to": N_("until"), "note": N_("note"), "source": N_("source"),
+           "citizen": N_("citizens of"), "destination": N_("entering"), "document": N_("document"),
+           "days": N_("days"), "published": N_("published"), "evidence": N_("evidence")}
 """Column headers of the tables as the reader sees them (the frames keep their English column names)."""
 TABLE_KEY = "tbl_{}"
 """Session key of a table's row selection."""
@@ -241,6 +245,57 @@ def crossings_tab(version: str, day: dt.date) -> None:
         crossing_details(row, frame, day)
 
 
+def documents_table(rules: EntryRules, tr: Translator = ENGLISH) -> pd.DataFrame:
+    """Return one row per dated entry rule: who, where, from when until the next rule, which document, the quote.
+
+    >>> from geo.layers.entry_rules import EntryRule
+    >>> rule = EntryRule("KG", "UZ", dt.date(2023, 8, 25), "id-card", 60, "", "https://e.org",
+    ...                  dt.date(2023, 8, 25), "quote")
+    >>> documents_table(EntryRules([rule]))[["citizen", "document", "to"]].values.tolist()
+    [['Kyrgyzstan (KG)', 'id-card', None]]
+    """
+    rows = []
+    for rule in rules.rules:
+        later = [r.date for r in rules.history(rule.citizen, rule.destination) if r.date > rule.date]
+        rows.append({
+            "citizen": f"{tr.country(rule.citizen)} ({rule.citizen})",
+            "destination": f"{tr.country(rule.destination)} ({rule.destination})",
+            "from": rule.date.isoformat(), "to": later[0].isoformat() if later else None,
+            "document": tr.word(rule.document), "days": rule.days, "note": rule.note,
+            "source": safe_url(rule.source), "published": rule.published.isoformat(), "evidence": rule.evidence,
+        })
+    return pd.DataFrame(rows, columns=["citizen", "destination", "from", "to", "document", "days", "evidence",
+                                       "source", "published", "note"])
+
+
+def unknown_pairs(rules: EntryRules, countries: Sequence[str] = FOCUS) -> list[tuple[str, str]]:
+    """Return the (citizen, destination) pairs among ``countries`` that no rule covers on any day."""
+    return [(a, b) for a in countries for b in countries if a != b and not rules.history(a, b)]
+
+
+def documents_tab(version: str) -> None:
+    """Draw the travel documents table: every dated rule with its source and quote, and the pairs still unknown."""
+    rules = data.entry_rules(data.folder(), version)
+    table = documents_table(rules, tr())
+    left, middle, right = st.columns(3)
+    text = left.text_input(_("Filter rules"), key="tbl_d_text", placeholder=_("visa, passport, a word of a quote…"))
+    citizens = middle.multiselect(_("Citizens of"), keep_options("tbl_d_citizen", sorted(table["citizen"].unique())),
+                                  key="tbl_d_citizen", placeholder=_("Choose countries"))
+    entering = right.multiselect(_("Entering"), keep_options("tbl_d_dest", sorted(table["destination"].unique())),
+                                 key="tbl_d_dest", placeholder=_("Choose countries"))
+    shown = filtered(table, text=text, values={"citizen": citizens, "destination": entering})
+    st.caption(_("{shown} of {total} dated rules: the document a citizen needs to enter a country, from the rule's "
+                 "date until the next rule's. A day before a pair's first rule is unknown.")
+               .format(shown=len(shown), total=len(table)))
+    st.dataframe(shown.reset_index(drop=True), hide_index=True, width="stretch", height=420, column_config={
+        **headers(shown), "source": st.column_config.LinkColumn(_("source"), display_text=_("source")),
+        "evidence": st.column_config.TextColumn(_("evidence"), help=_("the source's own words, in its language"))})
+    missing = unknown_pairs(rules)
+    if missing:
+        st.caption(_("Unknown on every day (no source found yet): {pairs}.").format(
+            pairs=", ".join(f"{a} → {b}" for a, b in missing)))
+
+
 def roads_tab(version: str) -> None:
     """Draw the roads table with its filters."""
     table = roads_table(data.layer("roads", data.folder(), version), tr())
@@ -284,6 +339,8 @@ def table_page() -> None:
                 crossings_tab(version, current.as_of)
             elif kind == "roads":
                 roads_tab(version)
+            elif kind == "documents":
+                documents_tab(version)
             else:
                 places_tab(version)
     current = state.current(today())
