@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+from collections import Counter
 from functools import cache
 from pathlib import Path
 
@@ -367,6 +368,24 @@ def test_dushanbe_kulob_follows_the_road_through_vose_within_10_percent_of_its_p
     assert segment["published_km"] == 89 and abs(segment["traced_to_published"] - 1) <= 0.10
     hulbuk = (69.64516, 37.80542)  # GeoNames 1220163, the former Vose
     assert point_to_line_km(hulbuk, segment.geometry) <= 2.0
+
+
+def test_a_closed_crossing_never_cuts_a_road_inside_one_country():
+    """A road past a border post joins the post by a spur: no two segments of one country meet at a crossing.
+
+    The Panj road ran through the Shamsiddin Shohin bridge (closed to travel since July 2021), so Kulob → Kalaikhum
+    went back through Danghara and over the Khaburabot pass (415 km against the published 168 km).
+    """
+    roads, _ = layer("roads")
+    places, _ = layer("places")
+    crossings = set(places.loc[places["kind"] == "crossing", "id"])
+    ends = Counter((end, row.country) for row in roads.itertuples() for end in (row.from_place, row.to_place)
+                   if end in crossings)
+    assert not [key for key, count in ends.items() if count > 1]
+    with (REPO / "layers" / "src" / "roads" / "runs_tj_uz_tm.csv").open(encoding="utf-8") as handle:
+        published = next(float(r["length_km"]) for r in csv.DictReader(handle) if r["id"] == "tj-m41-kulob-kalaikhum")
+    result = engine().route("Kulob", "Kalaikhum", Scenario(as_of=dt.date(2024, 1, 1)))
+    assert result.distance_km == pytest.approx(published, rel=0.10) and not result.crossings
 
 
 # --- the stories the product tells --------------------------------------------------------
