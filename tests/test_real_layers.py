@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+from collections import Counter
 from functools import cache
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from geo.errors import NoRouteError
 from geo.layers import registry, store
 from geo.layers.build import country_index
 from geo.measure import distance_km, geodesic_km, point_to_line_km
+from geo.reference import trace
 from geo.routing import RouteEngine, Scenario
 
 REPO = Path(__file__).resolve().parent.parent
@@ -335,6 +337,55 @@ def test_traced_segments_meet_exactly_at_their_places():
         coords = list(row.geometry.coords)
         assert coords[0] == pytest.approx(where[row.from_place], abs=1e-6), row.id
         assert coords[-1] == pytest.approx(where[row.to_place], abs=1e-6), row.id
+
+
+def test_no_segment_stays_schematic_for_its_length_ratio_without_a_cited_reason():
+    """A trace refused only for its length against a misplaced sketch hides a road: fix the sketch or say why.
+
+    Danghara – Kulob was refused this way (the road's 86 km against a 44 km straight line); the others were
+    sketches drawn to a crossing's old estimate. What stays schematic is kept by a row of trace_exceptions.csv with
+    its source, or refused for another reason (no road near a place, a trace that runs abroad).
+    """
+    roads, _ = layer("roads")
+    schematic = roads[roads["geometry_accuracy"] == "schematic"]
+    refused = schematic[schematic["trace_note"].str.contains("× the schematic", regex=False)]
+    assert refused.empty, list(refused["id"])
+    rules = trace.load_exceptions(REPO / "layers" / "src" / "roads" / "trace_exceptions.csv", set(roads["id"]))
+    kept = {sid for sid, found in rules.items() if any(r.action in ("schematic", "max_ratio") for r in found)}
+    for sid in kept:
+        assert all(r.source.startswith(("http://", "https://")) for r in rules[sid]), sid
+    assert {"uz-termez-hairatan", "uz-yangiyul-yallama", "uz-m34-khavastabad-havast"} <= kept
+
+
+def test_dushanbe_kulob_follows_the_road_through_vose_within_10_percent_of_its_published_length():
+    """The road turns south from Danghara and east through Vose (Hulbuk): 190 km, not the sketch's 142 km."""
+    published = next(float(p.values[0]["km"]) for p in published_distances() if p.id == "dushanbe-kulob")
+    result = engine().route("Dushanbe", "Kulob", Scenario(as_of=dt.date(2025, 6, 1)))
+    assert result.distance_km == pytest.approx(published, rel=0.10)
+    roads, _ = layer("roads")
+    segment = roads.set_index("id").loc["tj-m41s-danghara-kulob"]
+    assert segment["geometry_accuracy"] == "traced"
+    assert segment["published_km"] == 89 and abs(segment["traced_to_published"] - 1) <= 0.10
+    hulbuk = (69.64516, 37.80542)  # GeoNames 1220163, the former Vose
+    assert point_to_line_km(hulbuk, segment.geometry) <= 2.0
+
+
+def test_a_closed_crossing_never_cuts_a_road_inside_one_country():
+    """A road past a border post joins the post by a spur: no two segments of one country meet at a crossing.
+
+    The Panj road ran through the Shamsiddin Shohin bridge (closed to travel since July 2021), so Kulob → Kalaikhum
+    went back through Danghara and over the Khaburabot pass (415 km against the published 168 km).
+    """
+    roads, _ = layer("roads")
+    places, _ = layer("places")
+    crossings = set(places.loc[places["kind"] == "crossing", "id"])
+    ends = Counter((end, row.country) for row in roads.itertuples() for end in (row.from_place, row.to_place)
+                   if end in crossings)
+    assert not [key for key, count in ends.items() if count > 1]
+    with (REPO / "layers" / "src" / "roads" / "runs_tj_uz_tm.csv").open(encoding="utf-8") as handle:
+        published = next(float(r["length_km"]) for r in csv.DictReader(handle) if r["id"] == "tj-m41-kulob-kalaikhum")
+    result = engine().route("Kulob", "Kalaikhum", Scenario(as_of=dt.date(2024, 1, 1)))
+    assert result.distance_km == pytest.approx(published, rel=0.10) and not result.crossings
 
 
 # --- the stories the product tells --------------------------------------------------------

@@ -83,6 +83,10 @@ def test_exceptions_keep_a_segment_schematic_and_are_validated(tmp_path):
     teeth = [(70.0 + 0.1 * i, 40.005 + 0.15 * (i % 2)) for i in range(11)]  # a zigzag road 2.2× the straight line
     loop = shapely.LineString(teeth)
     path.write_text("segment,action,value,reason,source\ns,max_ratio,2.5,goes round a lake,\n", encoding="utf-8")
+    with pytest.raises(DataError, match="source"):  # overruling the ratio needs a source
+        trace.load_exceptions(path, {"s"})
+    path.write_text("segment,action,value,reason,source\ns,max_ratio,2.5,goes round a lake,https://example.org/lake\n",
+                    encoding="utf-8")
     straight = {"s": shapely.LineString([A, B])}
     assert not trace.trace_all(straight, {"s": "KG"}, [graph_of([loop])], {})["s"].traced
     assert trace.trace_all(straight, {"s": "KG"}, [graph_of([loop])], trace.load_exceptions(path, {"s"}))["s"].traced

@@ -57,6 +57,8 @@ ROUND = 6
 
 EXCEPTION_COLUMNS = ("segment", "action", "value", "reason", "source")
 ACTIONS = ("schematic", "corridor_km", "reference", "max_ratio")
+SOURCED = ("schematic", "max_ratio")
+"""Actions that overrule the references: a row with one of them must cite a source."""
 
 
 @dataclass(frozen=True)
@@ -93,10 +95,11 @@ class Exception_:
 def load_exceptions(path: Path, segment_ids: set[str]) -> dict[str, list[Exception_]]:
     """Read the per-segment tracing instructions; raise :class:`~geo.errors.DataError` listing every problem.
 
-    Actions: ``schematic`` (the road was built or renumbered since the reference: keep the schematic line; a
-    source is required), ``corridor_km`` (a wider or narrower corridor, ``value`` in km), ``reference``
-    (only use the reference whose label starts with ``value``) and ``max_ratio`` (the schematic line is known to
-    cut a corner the road goes round: accept a trace up to ``value`` times its length).
+    Actions: ``schematic`` (keep the schematic line: the road was built or renumbered since the reference, or the
+    reference lacks it and its trace goes round), ``corridor_km`` (a wider or narrower corridor, ``value`` in km),
+    ``reference`` (only use the reference whose label starts with ``value``) and ``max_ratio`` (the schematic line
+    is known to cut a corner the road goes round: accept a trace up to ``value`` times its length). ``schematic``
+    and ``max_ratio`` overrule what the references say, so they need a source.
     """
     problems = Problems()
     result: dict[str, list[Exception_]] = {}
@@ -115,7 +118,7 @@ def load_exceptions(path: Path, segment_ids: set[str]) -> dict[str, list[Excepti
             problems.add(row, "value: name the reference (e.g. 'osm-roads 2017')")
         if not row["reason"]:
             problems.add(row, "reason: missing")
-        sources = parse_urls(row, "source", problems, required=action == "schematic")
+        sources = parse_urls(row, "source", problems, required=action in SOURCED)
         if len(problems.items) == before and action is not None:
             result.setdefault(row["segment"], []).append(
                 Exception_(row, row["segment"], action, row["value"], row["reason"], sources[0] if sources else ""))
