@@ -11,10 +11,14 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 import shapely
+from streamlit.testing.v1 import AppTest
 
 from geo.layers import registry
 from geo.paths import layers_dir
 from tests.common import CuratedWorkspace
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+"""The app's entry point, as ``streamlit run`` starts it."""
 
 
 @pytest.fixture
@@ -101,3 +105,15 @@ def curated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CuratedWorkspace
     monkeypatch.setenv("GEO_SHARED_DIR", str(tmp_path / "no-shared"))  # synthetic roads stay schematic
     monkeypatch.chdir(tmp_path)
     return workspace
+
+
+@pytest.fixture
+def app(app_layers: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    """The whole app, headless, on the complete layers folder (``streamlit.testing.v1.AppTest``)."""
+    monkeypatch.setenv("GEO_LAYERS_DIR", str(app_layers))
+    return AppTest.from_file(APP, default_timeout=90)
+
+
+def problems(at: AppTest) -> list[str]:
+    """Return every exception and error a script run showed (an empty list when the page is clean)."""
+    return [str(e.value) for e in at.exception] + [str(e.value) for e in at.error]

@@ -4,37 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shutil
-import subprocess
-import sys
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo.io import bundle
-from geo.routing.graph import Scenario
-from geoapp import component, data, share
+from geoapp import component, data
 from geoapp.pages import measure
 from tests.common import open_tab
-
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-
-
-@pytest.fixture
-def app(app_layers: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("GEO_LAYERS_DIR", str(app_layers))
-    return AppTest.from_file(APP, default_timeout=90)
+from tests.conftest import APP, problems
 
 
 def has_layer(folder: Path, *ids: str) -> bool:
     return all((folder / f"{i}.geojson").is_file() for i in ids)
-
-
-def problems(at: AppTest) -> list[str]:
-    return [str(e.value) for e in at.exception] + [str(e.value) for e in at.error]
 
 
 def test_smoke(app: AppTest) -> None:
@@ -107,57 +90,6 @@ def test_route_selectboxes_and_avoid(app: AppTest, app_layers: Path) -> None:
     assert "Road distance" not in [m.label for m in app.metric]
 
 
-BAD = {
-    "layers": "<script>alert(1)</script>",
-    "basemap": "javascript:alert(1)",
-    "date": "2099-99-99",
-    "view": "nan,Infinity,99",
-    "from": "<img src=x onerror=alert(1)>",
-    "to": "x" * 5000,
-    "close": "../../etc/passwd,kyzyl-bel",
-    "mode": "rocket",
-    "avoid": "ZZ,![x](http://evil.example/t.png)",
-    "date2": "2015-02-30",
-}
-
-
-def test_bad_query_params_fall_back_with_notices(app: AppTest) -> None:
-    for key, value in BAD.items():
-        app.query_params[key] = value
-    app.run()
-    assert problems(app) == []
-    notices = [w.value for w in app.warning]
-    assert len(notices) >= 9
-    joined = " ".join(notices)
-    for value in BAD.values():
-        assert value[:12] not in joined
-    assert app.sidebar.checkbox[0].value is True  # defaults restored
-    assert app.sidebar.date_input[0].value == dt.date.today()
-
-
-def test_good_link_restores_state(app: AppTest, app_layers: Path) -> None:
-    app.query_params["layers"] = "roads,crossings"
-    app.query_params["date"] = "2021-06-01"
-    app.query_params["basemap"] = "none"
-    app.query_params["view"] = "40.3,70.6,8"
-    app.run()
-    assert problems(app) == []
-    assert not app.warning
-    values = {c.label: c.value for c in app.sidebar.checkbox}
-    assert values["Soviet-era trunk roads"] and values["Border crossings"]
-    assert not values["Countries, borders and enclaves"]
-    assert app.sidebar.date_input[0].value == dt.date(2021, 6, 1)
-    assert app.session_state["map_view"] == (40.3, 70.6, 8)
-
-
-def test_sources_records(app_layers: Path) -> None:
-    records = bundle.sources(app_layers)
-    assert [r["id"] for r in records][:2] == ["borders", "boundaries"]
-    for record in records:
-        assert record["licence"] and record["attribution"] and record["method"] and record["upstream"]
-    assert records[0]["built"] and records[0]["feature_count"]
-
-
 def test_unreadable_layer_is_left_out(app_layers: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for path in app_layers.glob("*.geojson"):
         shutil.copyfile(path, tmp_path / path.name)
@@ -185,44 +117,6 @@ def test_failing_panel_does_not_blank_the_page(app: AppTest, monkeypatch: pytest
     errors = [e.value for e in app.error]
     assert errors == ["The map panel could not be shown (internal error). The rest of the page still works."]
     assert app.title and app.sidebar.checkbox and app.button(key="preset_0")
-
-
-def test_layer_download_is_the_same_bytes_as_geo_export(app_layers: Path) -> None:
-    day = dt.date(2023, 6, 1)
-    ours = bundle.export_layer("crossings" if has_layer(app_layers, "crossings") else "borders", day,
-                               folder=app_layers)
-    layer = "crossings" if has_layer(app_layers, "crossings") else "borders"
-    cli = subprocess.run([sys.executable, "-m", "geo", "export", layer, "--as-of", day.isoformat()],
-                         capture_output=True, check=True, env=dict(os.environ, GEO_LAYERS_DIR=str(app_layers)))
-    assert ours == cli.stdout
-
-
-def test_zip_has_readme_and_layers(app_layers: Path) -> None:
-    import io
-    import zipfile
-
-    day = dt.date(2025, 8, 1)
-    layers = {"boundaries": bundle.export_layer("boundaries", day, folder=app_layers)}
-    data = bundle.zip_all(layers, as_of=day, exported=day, route=b"{}", folder=app_layers)
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        names = archive.namelist()
-        readme = archive.read("README.md").decode()
-    assert names == ["README.md", "boundaries.geojson", "route.geojson"]
-    assert "ODbL" in readme and "OpenStreetMap contributors" in readme and "Citation policy" in readme
-
-
-def test_share_round_trip() -> None:
-    known = share.Known(place=lambda v: v if v in {"khujand", "batken"} else None, crossings={"kyzyl-bel"},
-                        countries={"KG", "UZ"}, today=dt.date(2026, 1, 1))
-    first = Scenario(as_of=dt.date(2023, 6, 1), close=frozenset({"kyzyl-bel"}), avoid=frozenset({"UZ"}),
-                     mode="freight")
-    second = replace(first, as_of=dt.date(2025, 8, 1), close=frozenset())
-    state = share.AppState(overlays=frozenset({"roads"}), basemap="none", origin="khujand", dest="batken",
-                           scenario=first, second=second)
-    params = share.to_params(state, today=dt.date(2026, 1, 1))
-    parsed, notices = share.parse(params, known)
-    assert notices == []
-    assert parsed == share.AppState(**{**state.__dict__, "view": parsed.view})
 
 
 # --- uploading a track (Measure tab) ------------------------------------------------------------------

@@ -14,9 +14,9 @@ from streamlit.testing.v1 import AppTest
 
 from geoapp import component
 from tests.common import open_tab
+from tests.conftest import APP, problems
 from tests.i18n_check import data_values, english_words
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TEXT_FIELDS = {"label", "body", "help", "placeholder", "options", "default_text", "caption", "text"}
 """Proto fields that hold what the reader sees (ids, keys, formats and icons are left out)."""
 RUSSIAN_ROUTE = {"lang": "ru", "from": "khujand", "to": "batken", "date": "2023-06-01", "date2": "2025-08-01",
@@ -87,10 +87,6 @@ def documents(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     monkeypatch.setattr(component, "show", lambda document, **kw: (shown.append(document.args()),
                                                                      real(document, **kw))[1])
     return shown
-
-
-def problems(at: AppTest) -> list[str]:
-    return [str(e.value) for e in at.exception] + [str(e.value) for e in at.error]
 
 
 def assert_russian(texts: list[str], data: list[str]) -> None:

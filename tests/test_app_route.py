@@ -10,8 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from geoapp import state
 from tests.common import open_tab
-
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+from tests.conftest import APP, problems
 
 
 @pytest.fixture
@@ -21,10 +20,6 @@ def app(app_layers: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
             pytest.skip("routing layers not built yet")
     monkeypatch.setenv("GEO_LAYERS_DIR", str(app_layers))
     return AppTest.from_file(APP, default_timeout=90)
-
-
-def problems(at: AppTest) -> list[str]:
-    return [str(e.value) for e in at.exception] + [str(e.value) for e in at.error]
 
 
 def metric(at: AppTest, label: str) -> str:

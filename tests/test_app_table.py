@@ -17,8 +17,7 @@ from geo.palette import CHANGED_RING
 from geoapp import component
 from geoapp.pages import table
 from geoapp.ui import md
-
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+from tests.conftest import problems
 
 
 def table_script() -> None:
@@ -36,16 +35,6 @@ def tables(app_layers: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
         pytest.skip("no crossings layer")
     monkeypatch.setenv("GEO_LAYERS_DIR", str(app_layers))
     return AppTest.from_function(table_script, default_timeout=120)
-
-
-@pytest.fixture
-def app(app_layers: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("GEO_LAYERS_DIR", str(app_layers))
-    return AppTest.from_file(APP, default_timeout=90)
-
-
-def problems(at: AppTest) -> list[str]:
-    return [str(e.value) for e in at.exception] + [str(e.value) for e in at.error]
 
 
 def shown_documents(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
