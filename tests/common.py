@@ -65,6 +65,15 @@ WEST = shapely.box(68.0, 39.0, 70.0, 41.0)
 EAST = shapely.box(70.0, 39.0, 72.0, 41.0)
 """``KG`` in the synthetic world: it shares the meridian 70° E with ``TJ`` from 39° to 41° N."""
 
+HOSTILE: tuple[str, ...] = (
+    "<img src=x onerror=window.__xss=1;alert(1)>",
+    '"><script>window.__xss=2;alert(2)</script>',
+    "`${window.__xss=3;alert(3)}` \\",
+    "</script><b>x",
+    '<script>alert(5)</script> ]]> & "quoted" \u00a9',
+)
+"""The one set of hostile names every escaping test uses: markup, a script, a template literal, a closing tag and
+XML's CDATA end. Executed, each sets ``window.__xss`` (what browser tests check) or opens a dialog."""
 SOURCE = "https://example.org/synthetic"
 
 

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo.layers import registry
 from geo.paths import layers_dir
-from tests.common import CuratedWorkspace
+from tests.common import HOSTILE, CuratedWorkspace
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 """The app's entry point, as ``streamlit run`` starts it."""
@@ -31,11 +31,6 @@ def two_squares() -> gpd.GeoDataFrame:
     )
 
 
-HOSTILE = {
-    "img": "<img src=x onerror=window.__xss=1>",
-    "script": '"><script>window.__xss=2</script>',
-    "template": "`${window.__xss=3}` \\",
-}
 
 
 def _complete_layers(target: Path) -> Path:
@@ -78,7 +73,7 @@ def hostile_layers(app_layers: Path, tmp_path_factory: pytest.TempPathFactory) -
     if not crossings.is_file():
         pytest.skip("the crossings layer is neither built nor buildable")
     collection = json.loads(crossings.read_text(encoding="utf-8"))
-    for feature, text in zip(collection["features"], HOSTILE.values()):
+    for feature, text in zip(collection["features"], HOSTILE):
         props = feature["properties"]
         props["name"] = text
         props["names"] = [text]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import geopandas as gpd
 import shapely
 
-HOSTILE = ["<img src=x onerror=alert(1)>", '"><script>alert(2)</script>', "`${alert(3)}`", "</script><b>x"]
+from tests.common import HOSTILE as HOSTILE
 
 
 def frame(records: list[dict], geometry: list) -> gpd.GeoDataFrame:

@@ -13,9 +13,10 @@ import shapely
 from geo.errors import GeoError, UsageError
 from geo.io import formats
 from geo.layers import registry, store
+from tests.common import HOSTILE
 
 KML_NS = "{http://www.opengis.net/kml/2.2}"
-HOSTILE_NAME = '<script>alert(1)</script> ]]> & "quoted" \u00a9'
+HOSTILE_NAME = HOSTILE[4]  # markup and XML's CDATA end
 AS_OF = dt.date(2023, 6, 1)
 
 

@@ -38,7 +38,7 @@ def test_hostile_text_never_reaches_the_document_raw(hostile: str) -> None:
     frames = layers(borders=borders(hostile), crossings=crossings(hostile), roads=roads(hostile))
     for spec in OVERLAYS:
         encoded = prepare(spec, frames, BANDS[1]).group["json"]
-        for raw in ("<img", "<script", "${alert", "</script>"):
+        for raw in ("<img", "<script", "${", "</script>"):
             assert raw not in encoded, (spec.id, raw)
         assert 'href=\\"javascript' not in encoded
         if spec.id == "crossings":
@@ -99,3 +99,14 @@ def test_an_overlay_draws_with_part_of_its_layers() -> None:
     only_lines = prepare(countries_overlay.SPEC, {"boundaries": layers()["boundaries"]}, BANDS[0])
     assert only_lines.group is not None and only_lines.used == {"border"}
     assert prepare(countries_overlay.SPEC, {}, BANDS[0]).group is None
+
+
+@pytest.mark.parametrize("layer_id", sorted(layers()))
+def test_the_synthetic_layers_follow_the_registry(layer_id: str) -> None:
+    """The map tests' tiny layers have only properties their layer declares, and its geometry type."""
+    from geo.layers import registry
+
+    spec, frame = registry.get(layer_id), layers()[layer_id]
+    assert set(frame.columns) - {"geometry"} <= set(spec.properties), set(frame.columns) - set(spec.properties)
+    kinds = {spec.geometry_type, spec.geometry_type.removeprefix("Multi"), "Multi" + spec.geometry_type}
+    assert set(frame.geom_type) <= kinds
