@@ -27,6 +27,12 @@ class NoRouteError(GeoError):
     exit_code = 3
 
 
+class WriteError(GeoError):
+    """A file could not be written (disk full, folder not writable…); the previous file is intact (exit code 4)."""
+
+    exit_code = 4
+
+
 @dataclass(frozen=True)
 class Problem:
     """One problem found in a data file, located by file and line."""

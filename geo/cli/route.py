@@ -10,7 +10,7 @@ from typing import Any
 from geo.cli.common import add_scenario_options, iso_date, print_json, scenario_from
 from geo.errors import UsageError
 from geo.io.geojson import to_json
-from geo.vocab import shorten
+from geo.vocab import shorten_path
 
 
 def add_commands(sub: Any) -> None:
@@ -57,7 +57,7 @@ def _scenario_args(p: argparse.ArgumentParser) -> None:
 
 def cmd_route(args: argparse.Namespace) -> int:
     """Print the route between two places."""
-    from geo.io.formats import write_route
+    from geo.io.formats import check_suffix, write_route
     from geo.io.geojson import write_atomic
     from geo.routing import MAX_ALTERNATIVES, RouteEngine
 
@@ -67,7 +67,9 @@ def cmd_route(args: argparse.Namespace) -> int:
     files = {"geojson": args.geojson, "gpx": args.gpx, "kml": args.kml}
     for fmt, path in files.items():
         if path is not None and (path.is_dir() or not path.parent.exists()):
-            raise UsageError(f"--{fmt} {shorten(str(path))}: not a writable file path")
+            raise UsageError(f"--{fmt} {shorten_path(path)}: not a writable file path")
+        if path is not None:
+            check_suffix(path, fmt, f"--{fmt}")
     engine = RouteEngine.load()
     route = engine.route(args.origin, args.destination, scenario, via=args.via, alternatives=args.alternatives)
     result = route.to_dict()

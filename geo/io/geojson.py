@@ -8,6 +8,7 @@ metadata goes into a top-level ``metadata`` member, which RFC 7946 readers ignor
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import math
 import os
@@ -22,7 +23,8 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from geo.errors import GeoError
+from geo.errors import GeoError, WriteError
+from geo.vocab import shorten, shorten_path
 
 DECIMALS = 6
 
@@ -157,50 +159,113 @@ def dumps(collection: Mapping[str, Any]) -> bytes:
     return text.encode("utf-8")
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write bytes to ``path`` through a temporary file and a rename: never a half-written file.
+TEMPORARY = ".tmp"
+"""Temporary files are named ``.<target name>.<random><TEMPORARY>`` beside their target."""
+
+
+def failure(target: Path | str, exc: OSError) -> WriteError:
+    """Return the one-line error for a failed write: the file and the cause in plain words.
+
+    Examples
+    --------
+    >>> import errno
+    >>> str(failure("out/x.kml", OSError(errno.ENOSPC, "No space left on device")))
+    'cannot write out/x.kml: no space left on device'
+    """
+    cause = exc.strerror or (os.strerror(exc.errno) if exc.errno else shorten(str(exc), 120))
+    cause = cause[:1].lower() + cause[1:]
+    return WriteError(f"cannot write {shorten_path(target)}: {cause}")
+
+
+def _write_all(handle: int, data: bytes) -> None:
+    """Write every byte (``os.write`` may write fewer than asked)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(handle, view):]
+
+
+def stage(target: Path, data: bytes) -> Path:
+    """Write ``data`` to a new temporary file beside ``target``: written, flushed to disk, size checked.
+
+    Returns
+    -------
+    The temporary file, ready to be renamed over ``target``.
 
     Raises
     ------
-    GeoError
-        The folder does not exist or is not writable.
+    WriteError
+        The folder is missing or not writable, the disk is full, or fewer bytes reached the disk; nothing is left.
+    """
+    try:
+        handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMPORARY, dir=target.parent)
+    except OSError as exc:
+        raise failure(target, exc) from None
+    temporary = Path(name)
+    try:
+        try:
+            _write_all(handle, data)
+            os.fsync(handle)
+            os.fchmod(handle, _FILE_MODE)
+            size = os.fstat(handle).st_size
+        finally:
+            os.close(handle)
+        if size != len(data):
+            raise OSError(errno.EIO, f"{size:,} of {len(data):,} bytes reached the disk")
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise failure(target, exc) from None
+    return temporary
+
+
+def sync_folder(folder: Path) -> None:
+    """Flush a folder's entries (renames) to disk; a no-op where folders cannot be opened."""
+    try:
+        handle = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass
+    finally:
+        os.close(handle)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write bytes to ``path`` all or nothing: the project's one way to write a file.
+
+    The bytes go to a temporary file in the target's folder, which is flushed to disk, checked (its size) and
+    renamed over the target. Whatever fails, the previous file is left byte for byte as it was and no temporary
+    file remains.
+
+    Raises
+    ------
+    WriteError
+        One line naming the file and the cause (``no space left on device``, ``permission denied``…).
     """
     target = Path(path)
+    temporary = stage(target, data)
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    except OSError as exc:
-        raise GeoError(f"cannot write {target}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temporary, _FILE_MODE)
         os.replace(temporary, target)
     except OSError as exc:
-        Path(temporary).unlink(missing_ok=True)
-        raise GeoError(f"cannot write {target}: {exc.strerror or exc}") from None
+        temporary.unlink(missing_ok=True)
+        raise failure(target, exc) from None
+    sync_folder(target.parent)
 
 
 def replace_all(files: Iterable[tuple[Path, bytes]]) -> None:
     """Write several files so that either all are replaced or none is.
 
-    Every file is first written to a temporary file beside its target; only when all are written
-    are they renamed into place.
+    Every file is first staged (written, flushed, checked) beside its target; only when all are staged are they
+    renamed into place.
     """
-    staged: list[tuple[str, Path]] = []
+    staged: list[tuple[Path, Path]] = []
     try:
         for target, data in files:
-            handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-            staged.append((temporary, target))
-            with os.fdopen(handle, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.chmod(temporary, _FILE_MODE)
-    except OSError as exc:
+            staged.append((stage(target, data), target))
+    except WriteError:
         for temporary, _ in staged:
-            Path(temporary).unlink(missing_ok=True)
-        raise GeoError(f"cannot write layers: {exc.strerror or exc}") from None
+            temporary.unlink(missing_ok=True)
+        raise
     for temporary, target in staged:
         os.replace(temporary, target)
