@@ -41,9 +41,11 @@ def folder() -> str:
 
 def version() -> str:
     """Return the data version: changes as soon as a layer file changes."""
+    from geo.layers import store
+
     stamp = []
     for layer_id in registry.ids():
-        path = Path(folder()) / f"{layer_id}.geojson"
+        path = store.layer_path(layer_id, Path(folder()))
         try:
             info = path.stat()
             stamp.append(f"{layer_id}:{info.st_size}:{info.st_mtime_ns}")

@@ -97,7 +97,7 @@ def test_replace_all_writes_none_when_one_fails(tmp_path, monkeypatch):
 
     monkeypatch.setattr(geojson, "_write_all", second_fails)
     with pytest.raises(WriteError, match="no space left on device"):
-        geojson.replace_all([(a, b"new a"), (b, b"new b" * 1000)])
+        geojson.replace_all(tmp_path, [("a.geojson", b"new a"), ("b.geojson", b"new b" * 1000)])
     assert a.read_bytes() == PREVIOUS and b.read_bytes() == PREVIOUS and leftovers(tmp_path) == []
 
 

@@ -253,19 +253,101 @@ def write_atomic(path: Path, data: bytes) -> None:
     sync_folder(target.parent)
 
 
-def replace_all(files: Iterable[tuple[Path, bytes]]) -> None:
-    """Write several files so that either all are replaced or none is.
+SWITCH = ".switch.json"
+"""The journal of a switch in progress: which staged file replaces which (see :func:`replace_all`)."""
 
-    Every file is first staged (written, flushed, checked) beside its target; only when all are staged are they
-    renamed into place.
+
+def pending(folder: Path) -> dict[str, Path]:
+    """Return the staged files of a committed switch not yet renamed: target name → staged file.
+
+    A reader that finds one reads the staged file instead of its target, so it sees the complete new set even
+    when a switch was killed between two renames.
     """
+    journal = Path(folder) / SWITCH
+    try:
+        pairs = json.loads(journal.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):  # no switch in progress (or not ours to read)
+        return {}
+    out: dict[str, Path] = {}
+    for pair in pairs if isinstance(pairs, list) else []:
+        if isinstance(pair, list) and len(pair) == 2 and all(isinstance(p, str) and "/" not in p for p in pair):
+            staged = Path(folder) / pair[0]
+            if staged.is_file():
+                out[pair[1]] = staged
+    return out
+
+
+def settle(folder: Path) -> None:
+    """Finish a switch that was killed between its renames (rename what is left, then drop the journal).
+
+    Raises
+    ------
+    WriteError
+        The folder cannot be written.
+    """
+    folder = Path(folder)
+    journal = folder / SWITCH
+    if not journal.exists():
+        return
+    try:
+        for target, staged in pending(folder).items():
+            os.replace(staged, folder / target)
+        journal.unlink()
+    except OSError as exc:
+        raise failure(journal, exc) from None
+    sync_folder(folder)
+
+
+def remove_stale(folder: Path, names: Iterable[str]) -> list[Path]:
+    """Remove temporary files left beside these targets by a write or a switch that was killed; return them."""
+    removed = []
+    for name in names:
+        for stale in Path(folder).glob(f".{name}.*{TEMPORARY}"):
+            try:
+                stale.unlink()
+                removed.append(stale)
+            except OSError:
+                continue
+    return removed
+
+
+def replace_all(folder: Path, files: Iterable[tuple[str, bytes]]) -> list[Path]:
+    """Replace several files of one folder so that readers see either the old set or the new one, never a mix.
+
+    A switch that was killed earlier is finished first and stale temporary files are removed. Then every file is
+    staged (written, flushed, checked) beside its target; if one fails, none is replaced. The switch is committed
+    by writing a journal (:data:`SWITCH`, atomically) that names each staged file and its target; the renames
+    follow, and the journal is removed. Killed between two renames, the folder holds the journal: readers take the
+    staged files it names (:func:`pending`), and the next switch (or :func:`settle`) finishes the renames.
+
+    Parameters
+    ----------
+    folder
+        The folder of the files.
+    files
+        ``(file name, bytes)`` of each file.
+
+    Returns
+    -------
+    The paths written.
+
+    Raises
+    ------
+    WriteError
+        A file could not be staged, or the journal written: the old set is left as it was.
+    """
+    folder = Path(folder)
+    items = list(files)
+    settle(folder)
+    remove_stale(folder, [SWITCH, *(name for name, _ in items)])
     staged: list[tuple[Path, Path]] = []
     try:
-        for target, data in files:
-            staged.append((stage(target, data), target))
+        for name, data in items:
+            staged.append((stage(folder / name, data), folder / name))
+        write_atomic(folder / SWITCH, json.dumps([[t.name, p.name] for t, p in staged]).encode("utf-8"))
     except WriteError:
         for temporary, _ in staged:
             temporary.unlink(missing_ok=True)
         raise
-    for temporary, target in staged:
-        os.replace(temporary, target)
+    settle(folder)
+    return [target for _, target in staged]

@@ -11,15 +11,22 @@ from typing import Any
 import geopandas as gpd
 
 from geo.errors import DataError, Problem
+from geo.io.geojson import pending
 from geo.layers import registry
 from geo.layers.status import status_on
 from geo.paths import layers_dir
 
 
 def layer_path(layer_id: str, folder: Path | None = None) -> Path:
-    """Return the path of a built layer file."""
+    """Return the path to read a built layer from.
+
+    That is ``<folder>/<id>.geojson``, unless a ``geo build`` was killed between the renames of its switch: then
+    the staged file its journal names (:func:`geo.io.geojson.pending`), so every reader sees the whole new set.
+    """
     registry.get(layer_id)
-    return (folder or layers_dir()) / f"{layer_id}.geojson"
+    folder = folder or layers_dir()
+    name = f"{layer_id}.geojson"
+    return pending(folder).get(name, folder / name)
 
 
 def read_collection(layer_id: str, folder: Path | None = None) -> dict[str, Any]:
