@@ -60,3 +60,21 @@ class DataError(GeoError):
         more = len(self.problems) - 1
         suffix = f" (and {more} more problem{'s' if more != 1 else ''})" if more > 0 else ""
         super().__init__(first + suffix)
+
+
+class LayerMissing(DataError):
+    """A built layer that is missing or cannot be read: pages and commands name it and go on without it.
+
+    Parameters
+    ----------
+    layer_id
+        The layer's registry id.
+    path
+        The file that was read.
+    reason
+        Why it could not be read (the exception's type, or what is wrong in it).
+    """
+
+    def __init__(self, layer_id: str, path: str, reason: str) -> None:
+        super().__init__([Problem(path, 0, f"cannot read built layer ({reason}); run `python -m geo build`")])
+        self.layer_id = layer_id

@@ -183,6 +183,13 @@ def overlays(shown: frozenset[str], day: dt.date, data: str, band: int, lang: st
     return found, missing
 
 
+def absent() -> list[str]:
+    """Return the ids of the layers whose built file is missing (a stat each: cheap enough for every run)."""
+    from geo.layers import store
+
+    return [i for i in registry.ids() if not store.layer_path(i, Path(folder())).is_file()]
+
+
 def _unreadable(spec: geomap.OverlaySpec) -> list[str]:
     bad = []
     for layer_id in spec.layers:

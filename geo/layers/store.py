@@ -10,7 +10,7 @@ from typing import Any
 
 import geopandas as gpd
 
-from geo.errors import DataError, Problem
+from geo.errors import LayerMissing
 from geo.io.geojson import pending
 from geo.layers import registry
 from geo.layers.status import status_on
@@ -41,17 +41,21 @@ def read_collection(layer_id: str, folder: Path | None = None) -> dict[str, Any]
     try:
         collection = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DataError([Problem(str(path), 0, f"cannot read built layer ({type(exc).__name__}); "
-                                               "run `python -m geo build`")]) from None
-    if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
-        raise DataError([Problem(str(path), 0, "not a GeoJSON FeatureCollection")])
+        raise LayerMissing(layer_id, str(path), type(exc).__name__) from None
+    if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection" or not isinstance(
+            collection.get("features"), list):
+        raise LayerMissing(layer_id, str(path), "not a GeoJSON FeatureCollection")
     return collection
 
 
 def read_layer(layer_id: str, folder: Path | None = None) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
     """Return a built layer as a GeoDataFrame (list and object properties kept) and its metadata."""
     collection = read_collection(layer_id, folder)
-    frame = gpd.GeoDataFrame.from_features(collection["features"], crs=4326)
+    try:
+        frame = gpd.GeoDataFrame.from_features(collection["features"], crs=4326)
+    except Exception as exc:  # shapely and pandas raise several types for malformed features
+        raise LayerMissing(layer_id, str(layer_path(layer_id, folder)), f"malformed features: {type(exc).__name__}"
+                           ) from None
     columns = list(registry.get(layer_id).properties)
     for column in columns:
         if column not in frame.columns:
