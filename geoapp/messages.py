@@ -139,6 +139,8 @@ TRACK_SHAPES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(patter
     (r"too many vertices \((?P<n>[\d,]+); at most (?P<most>[\d,]+)\)", N_("too many vertices ({n}; at most {most})")),
     (r"too many parts \((?P<n>[\d,]+); at most (?P<most>[\d,]+)\)", N_("too many parts ({n}; at most {most})")),
     (r"too many features \((?P<n>[\d,]+); at most (?P<most>[\d,]+)\)", N_("too many features ({n}; at most {most})")),
+    (r"too many values \((?P<n>[\d,]+); at most (?P<most>[\d,]+) for (?P<vertices>[\d,]+) vertices\)",
+     N_("too many values ({n}; at most {most} for {vertices} vertices)")),
     (r"a number with (?P<digits>[\d,]+) digits cannot be a coordinate",
      N_("a number with {digits} digits cannot be a coordinate")),
     (r"(?P<name>NaN|-?Infinity) is not a finite number", N_("{name} is not a finite number")),

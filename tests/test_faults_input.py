@@ -68,7 +68,7 @@ def test_hostile_geojson_numbers_and_shapes_give_one_line(tmp_path, capsys, text
     (["--coords", "nan,1 2,3"], "not a finite number"),
     (["--coords", "1" + "0" * 5000 + ",1 2,3"], "not a finite number"),
     (["--coords", "true,1 2,3"], "is not 'lon,lat'"),
-    (["--file", "/dev/zero"], "more than 64,000,000 bytes"),
+    (["--file", "/dev/zero"], "more than 128,000,000 bytes"),
     (["--file", "/nonexistent/track.gpx"], "No such file"),
 ])
 def test_bad_measure_arguments_give_one_line_and_exit_2(capsys, argv, message):
@@ -129,6 +129,9 @@ def test_limits_name_the_limit_and_the_files_count():
         tracks.read_track_bytes("t.geojson", json.dumps({"type": "MultiLineString", "coordinates": [
             [[0, 0], [1, 1]] * 30] * 20}).encode(), small)
     assert UPLOAD_LIMITS.vertices >= 200_000 and CLI_LIMITS.vertices >= 1_000_000
+    with pytest.raises(TrackError, match=r"too many values \(10,002; at most 4,400 for 1,000 vertices\)"):
+        tracks.read_track_bytes("t.geojson", b'{"type": "LineString", "properties": [' + b"0," * 10_000 + b"0]}",
+                                small)
 
 
 def test_many_small_features_are_measured_in_linear_time():
@@ -195,3 +198,28 @@ def test_the_track_bench_reports_time_and_memory_per_size():
     assert rows["20000"]["vertices"] == 20_000 and rows["20000"]["countries"] >= 1
     assert all(r["seconds"] > 0 and r["peak_mb"] > 0 for r in rows.values())
     assert track_bench.within_budget(report) and "20,000 vertices" in track_bench.format_report(report)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["geojson", "gpx"])
+def test_a_million_vertex_track_measures_through_the_cli_within_budget(tmp_path, capsys, kind):
+    from geo.io import track_bench
+
+    coords = track_bench.walk(1_000_000)
+    path = tmp_path / f"million.{kind}"
+    if kind == "geojson":
+        path.write_bytes(track_bench.track_bytes(coords))
+    else:
+        points = "".join(f'<trkpt lat="{y}" lon="{x}"><ele>100</ele><time>2026-01-01T00:00:00Z</time></trkpt>'
+                         for x, y in coords.tolist())
+        path.write_text(f'<?xml version="1.0"?><gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1"><trk>'
+                        f"<trkseg>{points}</trkseg></trk></gpx>")
+    main(["measure", "--coords", "70,40 71,41"])  # the borders layer read and indexed: not the track's time
+    capsys.readouterr()
+    start = time.perf_counter()
+    code, out, _ = run(capsys, "measure", "--file", str(path), "--json")
+    seconds = time.perf_counter() - start
+    result = json.loads(out)
+    assert code == 0 and result["vertices"] == 1_000_000
+    assert sum(result["by_country_km"].values()) == pytest.approx(result["length_km"], rel=1e-4)
+    assert seconds < 10 + 3  # the budget, and the borders layer read again by the command
