@@ -19,8 +19,9 @@ Stages:
                 ``coverage_notes``, ``report`` (the roads report)
 ``routing/``    the route engine (``__init__``), ``graph`` (Scenario, the sparse graph), ``results`` (Route,
                 Comparison), ``speeds``, ``names`` (place search), ``bench``
-``io/``         files in and out: ``geojson`` (the atomic writer, the strict encoder), ``formats`` (GeoPackage, KML,
-                CSV, FlatGeobuf, GPX), ``tabular``, ``tracks`` and ``upload`` (user files), ``bundle`` (the zip)
+``io/``         files in and out: ``geojson`` (the one atomic writer, the layers' switch, the strict encoder),
+                ``formats`` (GeoPackage, KML, CSV, FlatGeobuf, GPX, made in memory), ``tabular``, ``tracks`` and
+                ``upload`` (user files, within limits), ``track_bench``, ``bundle`` (the zip)
 ``figure/``     static report maps: ``model`` (request, data), ``layers``, ``text``; drawing in ``__init__``
 ``map/``        the interactive map document (see its own Layout)
 ``cli/``        the command line, one module per group of commands

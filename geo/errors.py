@@ -39,6 +39,12 @@ class NoRouteError(GeoError):
     exit_code = 3
 
 
+class WriteError(GeoError):
+    """A file could not be written (disk full, folder not writable…); the previous file is intact (exit code 4)."""
+
+    exit_code = 4
+
+
 @dataclass(frozen=True)
 class Problem:
     """One problem found in a data file, located by file and line."""
@@ -66,3 +72,21 @@ class DataError(GeoError):
         more = len(self.problems) - 1
         suffix = f" (and {more} more problem{'s' if more != 1 else ''})" if more > 0 else ""
         super().__init__(first + suffix)
+
+
+class LayerMissing(DataError):
+    """A built layer that is missing or cannot be read: pages and commands name it and go on without it.
+
+    Parameters
+    ----------
+    layer_id
+        The layer's registry id.
+    path
+        The file that was read.
+    reason
+        Why it could not be read (the exception's type, or what is wrong in it).
+    """
+
+    def __init__(self, layer_id: str, path: str, reason: str) -> None:
+        super().__init__([Problem(path, 0, f"cannot read built layer ({reason}); run `python -m geo build`")])
+        self.layer_id = layer_id

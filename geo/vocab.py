@@ -111,3 +111,13 @@ def shorten(text: str, limit: int = MAX_ECHO) -> str:
     printable = "".join(ch if ch.isprintable() or ch.isspace() else "?" for ch in str(text))
     flat = " ".join(printable.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def shorten_path(path: object, limit: int = 160) -> str:
+    """Cut a path to ``limit`` characters from its start, so the file's name is always shown.
+
+    >>> shorten_path("/tmp/" + "x" * 80 + "/out.kml", 20)
+    '…xxxxxxxxxxx/out.kml'
+    """
+    text = shorten(str(path), 100_000)
+    return text if len(text) <= limit else "…" + text[-(limit - 1):]

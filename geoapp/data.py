@@ -14,8 +14,6 @@ import gc
 import hashlib
 import json
 import logging
-import os
-import tempfile
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +24,7 @@ from geo import i18n
 from geo import map as geomap
 from geo.errors import GeoError
 from geo.i18n import SOURCE, languages, translator
+from geo.io.geojson import write_atomic
 from geo.layers import registry
 from geo.paths import cache_dir, layers_dir
 
@@ -42,9 +41,11 @@ def folder() -> str:
 
 def version() -> str:
     """Return the data version: changes as soon as a layer file changes."""
+    from geo.layers import store
+
     stamp = []
     for layer_id in registry.ids():
-        path = Path(folder()) / f"{layer_id}.geojson"
+        path = store.layer_path(layer_id, Path(folder()))
         try:
             info = path.stat()
             stamp.append(f"{layer_id}:{info.st_size}:{info.st_mtime_ns}")
@@ -132,11 +133,9 @@ def _write_cached(prepared_overlay: geomap.Prepared, file: Path) -> None:
         if not file.parent.is_dir():
             file.parent.mkdir(parents=True, exist_ok=True)
             _prune(file.parent.parent)
-        handle, temporary = tempfile.mkstemp(dir=file.parent, suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump({"group": prepared_overlay.group, "used": sorted(prepared_overlay.used)}, out)
-        os.replace(temporary, file)
-    except OSError:  # a read-only or full cache folder only costs speed
+        write_atomic(file, json.dumps({"group": prepared_overlay.group, "used": sorted(prepared_overlay.used)}
+                                      ).encode("utf-8"))
+    except (OSError, GeoError):  # a read-only or full cache folder only costs speed
         LOG.warning("could not write the display cache %s", file)
 
 
@@ -182,6 +181,13 @@ def overlays(shown: frozenset[str], day: dt.date, data: str, band: int, lang: st
             LOG.exception("overlay %s could not be displayed", spec.id)
             missing.extend(_unreadable(spec))
     return found, missing
+
+
+def absent() -> list[str]:
+    """Return the ids of the layers whose built file is missing (a stat each: cheap enough for every run)."""
+    from geo.layers import store
+
+    return [i for i in registry.ids() if not store.layer_path(i, Path(folder())).is_file()]
 
 
 def _unreadable(spec: geomap.OverlaySpec) -> list[str]:

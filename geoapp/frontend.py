@@ -18,6 +18,8 @@ import time
 from importlib import resources
 from pathlib import Path
 
+from geo.errors import WriteError
+from geo.io.geojson import write_atomic
 from geo.map import IDS
 from geo.map.document import ASSETS, Group
 from geo.paths import cache_dir
@@ -86,13 +88,6 @@ def _prune_folders(parent: Path, current: Path) -> None:
             continue
 
 
-def _write(file: Path, data: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(dir=file.parent, suffix=".tmp")
-    with os.fdopen(handle, "wb") as out:
-        out.write(data)
-    os.replace(temporary, file)
-
-
 def _prune(folder: Path) -> None:
     """Keep the newest :data:`KEEP_GROUPS` groups (by when they were written)."""
     try:
@@ -130,11 +125,11 @@ def publish(group: Group | None, served: Path | None = None) -> Group | None:
         try:
             if not (file.is_file() and file.with_suffix("").is_file()):
                 encoded = group["json"].encode("utf-8")
-                _write(file.with_suffix(""), encoded)
-                _write(file, gzip.compress(encoded, compresslevel=9, mtime=0))
+                write_atomic(file.with_suffix(""), encoded)
+                write_atomic(file, gzip.compress(encoded, compresslevel=9, mtime=0))
                 _prune(folder)
                 os.utime(served)
-        except OSError:
+        except (OSError, WriteError):
             LOG.warning("could not write the map group %s; sent inline", file)
             return group
         _PUBLISHED.add((served, key))

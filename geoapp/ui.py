@@ -14,6 +14,7 @@ from typing import Any
 
 import streamlit as st
 
+from geo.errors import LayerMissing
 from geo.i18n import Translator, translator
 from geo.messages import Message
 
@@ -70,6 +71,11 @@ def panel(name: str) -> Iterator[None]:
     """
     try:
         yield
+    except LayerMissing as exc:
+        LOG.warning("panel %s: %s", name, exc)
+        st.warning(_("The {name} panel needs the {layer} layer, which is missing or unreadable: run `python -m geo "
+                     "build` to rebuild the layers. The rest of the page still works.")
+                   .format(name=_(name), layer=exc.layer_id))
     except Exception as exc:
         if type(exc).__module__.startswith("streamlit"):
             raise

@@ -90,6 +90,12 @@ def test_every_routing_message_has_a_russian_template(engine: RouteEngine) -> No
     ("none.gpx", b'<gpx xmlns="http://www.topografix.com/GPX/1/1"></gpx>',
      "none.gpx: в файле GPX нет трека или маршрута из двух и более точек"),
     ("list.geojson", b"[1, 2]", "list.geojson: GeoJSON должен быть объектом"),
+    ("big.geojson", b'{"type": "LineString", "coordinates": [[1' + b"0" * 5000 + b', 1], [2, 3]]}',
+     "big.geojson: число из 5,001 цифр не может быть координатой"),
+    ("bool.geojson", b'{"type": "LineString", "coordinates": [[70, 40], [true, 41]]}',
+     "bool.geojson: неверные координаты LineString: в координате 2 стоит true, а не число"),
+    ("nan.geojson", b'{"type": "LineString", "coordinates": [[NaN, 40], [70, 41]]}',
+     "nan.geojson: NaN не является конечным числом"),
 ])
 def test_upload_messages_are_translated(name: str, data: bytes, russian: str) -> None:
     assert track_message(message(lambda: upload.read_upload(name, data)), RU) == russian

@@ -185,7 +185,7 @@ JSON_EXAMPLES = {
     "route": ["route", "Dushanbe", "Almaty", "--as-of", "2023-06-01", "--json"],
     "compare": ["compare", "Khujand", "Batken", "--as-of", "2023-06-01", "--vs-as-of", "2025-08-01", "--json"],
     "measure": ["measure", "--coords", "69.24,41.31 68.78,38.56", "--json"],
-    "bench": ["bench", "--pairs", "10", "--json"],
+    "bench": ["bench", "--pairs", "10", "--only", "routing", "--json"],
     "changes": ["changes", "--from", "2021-01-01", "--to", "2025-08-01", "--json"],
 }
 

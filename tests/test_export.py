@@ -51,7 +51,7 @@ def test_atomic_write_leaves_no_partial_file(tmp_path):
 
 
 def test_replace_all_writes_every_file(tmp_path):
-    replace_all([(tmp_path / "a", b"1"), (tmp_path / "b", b"2")])
+    replace_all(tmp_path, [("a", b"1"), ("b", b"2")])
     assert (tmp_path / "a").read_bytes() == b"1" and (tmp_path / "b").read_bytes() == b"2"
 
 

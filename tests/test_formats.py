@@ -1,5 +1,6 @@
 import datetime as dt
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -160,8 +161,20 @@ def test_unwritable_target_leaves_nothing(tmp_path: Path) -> None:
 
 def test_format_is_taken_from_the_suffix_when_not_chosen() -> None:
     assert formats.format_of(Path("x.FGB"), None) == "fgb"
-    assert formats.format_of(Path("x.txt"), None) == "geojson"
-    assert formats.format_of(Path("x.kml"), "gpkg") == "gpkg"
+    assert formats.format_of(Path("x.json"), None) == "geojson"
+    assert formats.format_of(None, None) == "geojson"
+
+
+@pytest.mark.parametrize(("path", "chosen", "message"), [
+    ("x.txt", None, "-o x.txt: .txt names no export format: end the file in .geojson, .gpkg, .kml, .csv, .fgb"),
+    ("x.pdf", None, ".pdf names no export format"),
+    ("x", None, "no suffix names no export format"),
+    ("x.kml", "gpkg", "-o x.kml: a gpkg file must end in .gpkg, not .kml"),
+    ("x.geojson", "csv", "a csv file must end in .csv, not .geojson"),
+])
+def test_a_suffix_the_format_does_not_match_is_refused(path: str, chosen: str | None, message: str) -> None:
+    with pytest.raises(UsageError, match=re.escape(message)):
+        formats.format_of(Path(path), chosen)
 
 
 ROUTE = shapely.LineString([(69.6, 40.28), (70.2, 40.1), (70.82, 40.06)])

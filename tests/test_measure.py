@@ -1,9 +1,10 @@
 import json
 import math
 
+import numpy as np
 import pytest
 import shapely
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from geo.io.geojson import to_json
@@ -136,7 +137,7 @@ def test_measurement_adds_up_and_says_what_it_measured(name):
         assert m.area_km2 is None and m.length_km == pytest.approx(geodesic_km(geometry))
 
 
-def test_measurement_as_dict_is_the_json_edge():
+def test_measurement_to_dict_is_the_json_edge():
     line = measure_geometry(common.line_string, WORLD).to_dict()
     assert set(line) == {"type", "length_km", "by_country_km", "vertices"}
     assert set(line["by_country_km"]) == {"TJ", "KG"}
@@ -149,3 +150,53 @@ def test_a_line_along_a_shared_border_counts_once():
     along = shapely.LineString([(70.0, 39.5), (70.0, 40.5)])  # the TJ/KG border of the synthetic world
     split = WORLD.length_by_country(along)
     assert sum(split.values()) == pytest.approx(geodesic_km(along), rel=1e-9) and len(split) == 1
+
+
+def _overlay_split(index, line):
+    """The split by whole-line overlay (the old method, quadratic in self-crossings): the independent answer."""
+    remaining, result = line, {}
+    for number, code in enumerate(index.codes):
+        part = shapely.intersection(remaining, index.geometries[number])
+        lines = [p for p in shapely.get_parts(part) if p.geom_type == "LineString" and not p.is_empty]
+        km = geodesic_km(shapely.MultiLineString(lines))
+        if km > 0:
+            result[code] = km
+            remaining = shapely.difference(remaining, part)
+    return result
+
+
+ENCLAVES = CountryIndex({"HO": shapely.box(0, 0, 3, 1).difference(shapely.box(1, 0.2, 2, 0.8)),
+                         "EN": shapely.box(1, 0.2, 2, 0.8),
+                         "TR": shapely.Polygon([(0, 1), (3, 1), (1.5, 2.2)])})
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.integers(-50, 350), st.integers(-50, 250)), min_size=2, max_size=30))
+def test_split_per_segment_matches_the_overlay_of_the_whole_line(points):
+    line = shapely.LineString(np.array(points) / 100)  # on a grid: no stretches a hair apart, which the overlay merges
+    assume(shapely.unary_union(line).length >= line.length * (1 - 1e-9))  # the overlay merges retraced stretches
+    split = ENCLAVES.length_by_country(line)
+    expected = _overlay_split(ENCLAVES, line)
+    for code in ENCLAVES.codes:
+        assert split.get(code, 0.0) == pytest.approx(expected.get(code, 0.0), rel=1e-6, abs=1e-6), code
+
+
+def test_a_self_crossing_zigzag_splits_like_the_overlay():
+    xs = np.tile([0.1, 2.9], 200)
+    line = shapely.LineString(np.c_[xs, np.linspace(0.05, 2.0, 400)])
+    split = ENCLAVES.length_by_country(line)
+    expected = _overlay_split(ENCLAVES, line)
+    assert split == pytest.approx(expected | {"??": split.get("??", 0.0)}, rel=1e-6)
+    assert sum(split.values()) == pytest.approx(geodesic_km(line), rel=1e-6)
+
+
+def test_parts_and_duplicated_features_are_each_measured():
+    # 4,000 copies of one two-point feature: the overlay merged them into one; a track's repeats count every time
+    one = shapely.LineString([(0.5, 0.5), (1.5, 0.5)])
+    split = SQUARES.length_by_country(shapely.MultiLineString([one] * 4000))
+    assert split["AA"] == pytest.approx(4000 * SQUARES.length_by_country(one)["AA"], rel=1e-9)
+
+
+def test_empty_and_point_like_lines_split_to_nothing():
+    assert SQUARES.length_by_country(shapely.LineString()) == {}
+    assert SQUARES.length_by_country(shapely.LineString([(0.5, 0.5), (0.5, 0.5)])) == {}

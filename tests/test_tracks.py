@@ -5,7 +5,15 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.io.tracks import TrackError, geometry_from_geojson, geometry_from_gpx, measure, parse_coordinates, read_track
+from geo.io.tracks import (
+    Limits,
+    TrackError,
+    geometry_from_geojson,
+    geometry_from_gpx,
+    measure,
+    parse_coordinates,
+    read_track,
+)
 from geo.measure import CountryIndex
 from tests import common
 
@@ -72,9 +80,9 @@ def test_files_empty_huge_or_garbage_are_refused(tmp_path):
     with pytest.raises(TrackError, match="empty"):
         read_track(empty)
     huge = tmp_path / "huge.geojson"
-    huge.write_bytes(b" " * 10_000_001)
-    with pytest.raises(TrackError, match="at most"):
-        read_track(huge)
+    huge.write_bytes(b" " * 1001)
+    with pytest.raises(TrackError, match="file is 1,001 bytes; at most 1,000"):
+        read_track(huge, Limits(bytes=1000, vertices=10, parts=10, features=10))
     garbage = tmp_path / "garbage.geojson"
     garbage.write_bytes(b"\xff\x00garbage")
     with pytest.raises(TrackError, match="not GeoJSON or GPX"):

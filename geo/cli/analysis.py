@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from geo.cli.common import add_scenario_options, iso_date, print_json, scenario_from
+from geo.cli.common import add_scenario_options, check_output, iso_date, print_json, scenario_from
 from geo.errors import UsageError
-from geo.vocab import shorten
+from geo.vocab import shorten_path
 
 EXCEL_CELL_LIMIT = 32_767
 """Longest text a spreadsheet cell holds in Excel; longer WKT is cut when such a CSV is opened there."""
@@ -56,19 +55,6 @@ def add_export_options(p: argparse.ArgumentParser) -> None:
                         "(crossings, pipelines)")
 
 
-def check_output(path: Path, option: str = "-o") -> None:
-    """Refuse an output path whose folder is missing or that is a folder (exit 2)."""
-    if path.is_dir():
-        raise UsageError(f"{option} {shorten(str(path))}: is a folder, give a file name")
-    folder = path.parent
-    if not folder.exists():
-        raise UsageError(f"{option} {shorten(str(path))}: folder {shorten(str(folder))} does not exist")
-    if not folder.is_dir():
-        raise UsageError(f"{option} {shorten(str(path))}: {shorten(str(folder))} is not a folder")
-    if not os.access(folder, os.W_OK):
-        raise UsageError(f"{option} {shorten(str(path))}: folder {shorten(str(folder))} is not writable")
-
-
 def export_file(args: argparse.Namespace, fmt: str, as_of: dt.date) -> int:
     """Write a layer as GeoPackage, KML, CSV or FlatGeobuf (``geo export --format``)."""
     from geo.io import formats
@@ -84,6 +70,7 @@ def export_file(args: argparse.Namespace, fmt: str, as_of: dt.date) -> int:
         if fmt != "csv":
             raise UsageError("--history goes with --format csv")
         check_output(history, "--history")
+        formats.check_suffix(history, "csv", "--history")
     frame, metadata = store.read_layer(spec.id)
     if history is not None and not formats_tables.has_history(frame):
         raise UsageError(f"--history: layer {spec.id!r} has no status history (crossings and pipelines have one)")
@@ -145,6 +132,8 @@ def cmd_export_map(args: argparse.Namespace) -> int:
     from geo.map.html_export import map_html
 
     check_output(args.output)
+    if args.output.suffix.lower() not in (".html", ".htm"):
+        raise UsageError(f"-o {shorten_path(args.output)}: the map is HTML: end the file in .html")
     overlays = args.overlays or sorted(DEFAULT_OVERLAYS)
     page = map_html(lambda layer: store.read_layer(layer)[0], overlays, as_of=args.as_of or dt.date.today())
     write_atomic(args.output, page.encode("utf-8"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from geo.errors import UsageError
 from geo.io.geojson import to_json
-from geo.vocab import BY_ISO2, COUNTRIES, ROUTABLE, ROUTE_MODES, ROUTE_OPTIMIZE, UNKNOWN_CHOICES, shorten
+from geo.vocab import BY_ISO2, COUNTRIES, ROUTABLE, ROUTE_MODES, ROUTE_OPTIMIZE, UNKNOWN_CHOICES, shorten, shorten_path
 
 if TYPE_CHECKING:
     from geo.routing.graph import Scenario
@@ -71,8 +72,8 @@ def print_json(value: Any, indent: int | None = None) -> None:
     print(to_json(value, indent=indent))
 
 
-def check_output(path: Path, flag: str = "-o") -> None:
-    """Refuse an output path that is a folder or whose folder does not exist, before any work is done.
+def check_output(path: Path, option: str = "-o") -> None:
+    """Refuse an output path that is a folder or whose folder is missing or not writable, before any work (exit 2).
 
     Raises
     ------
@@ -80,9 +81,14 @@ def check_output(path: Path, flag: str = "-o") -> None:
         The path cannot be written.
     """
     if path.is_dir():
-        raise UsageError(f"{flag} {shorten(str(path))}: is a folder, give a file name")
-    if not path.parent.exists():
-        raise UsageError(f"{flag} {shorten(str(path))}: folder {shorten(str(path.parent))} does not exist")
+        raise UsageError(f"{option} {shorten_path(path)}: is a folder, give a file name")
+    folder = path.parent
+    if not folder.exists():
+        raise UsageError(f"{option} {shorten_path(path)}: folder {shorten_path(folder)} does not exist")
+    if not folder.is_dir():
+        raise UsageError(f"{option} {shorten_path(path)}: {shorten_path(folder)} is not a folder")
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"{option} {shorten_path(path)}: folder {shorten_path(folder)} is not writable")
 
 
 def progress(message: str) -> None:

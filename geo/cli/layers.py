@@ -120,6 +120,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     from geo.layers import build
 
     _curated_files()
+    for stale in build.begin():
+        progress(f"removed {stale.name}, left by a build that was stopped")
     as_of = today()
     references = [reference.extract_dataset(p) for p in args.roads_from] if args.roads_from else None
     result = build.run(as_of=as_of, upstream=not args.no_upstream, references=references, progress=progress)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from geo.cli.common import add_scenario_options, iso_date, print_json, scenario_from
 from geo.errors import UsageError
 from geo.io.geojson import to_json
-from geo.vocab import shorten
+from geo.vocab import shorten_path
 
 if TYPE_CHECKING:
     from geo.routing import Route, RouteEngine
@@ -44,8 +44,10 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_measure)
 
-    p = sub.add_parser("bench", help="time graph build and route queries (real and synthetic 50k-edge graphs)")
+    p = sub.add_parser("bench", help="time graph build and route queries (real and synthetic 50k-edge graphs), "
+                       "and reading and measuring GPS tracks of 10^4-10^6 vertices")
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--only", choices=("routing", "tracks"), help="run one of the two benchmarks")
     p.add_argument("--pairs", type=int, default=1000, help="random pairs per run (default 1000)")
     p.set_defaults(handler=cmd_bench)
 
@@ -58,7 +60,7 @@ def _scenario_args(p: argparse.ArgumentParser) -> None:
 
 def cmd_route(args: argparse.Namespace) -> int:
     """Print the route between two places."""
-    from geo.io.formats import write_route
+    from geo.io.formats import check_suffix, write_route
     from geo.io.geojson import write_atomic
     from geo.routing import MAX_ALTERNATIVES, RouteEngine
 
@@ -68,7 +70,9 @@ def cmd_route(args: argparse.Namespace) -> int:
     files = {"geojson": args.geojson, "gpx": args.gpx, "kml": args.kml}
     for fmt, path in files.items():
         if path is not None and (path.is_dir() or not path.parent.exists()):
-            raise UsageError(f"--{fmt} {shorten(str(path))}: not a writable file path")
+            raise UsageError(f"--{fmt} {shorten_path(path)}: not a writable file path")
+        if path is not None:
+            check_suffix(path, fmt, f"--{fmt}")
     engine = RouteEngine.load()
     route = engine.route(args.origin, args.destination, scenario, via=args.via, alternatives=args.alternatives)
     result = route.to_dict()
@@ -184,7 +188,7 @@ def cmd_measure(args: argparse.Namespace) -> int:
     from geo.layers.build import country_index
     from geo.measure import measure_geometry
 
-    geometry = tracks.parse_coordinates(args.coords) if args.coords else tracks.read_track(args.file)
+    geometry = tracks.parse_coordinates(args.coords) if args.coords is not None else tracks.read_track(args.file)
     borders, _ = store.read_layer("borders")
     result = measure_geometry(geometry, country_index(borders))
     if args.json:
@@ -200,15 +204,22 @@ def cmd_measure(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    """Run the routing benchmark."""
+    """Run the routing and track benchmarks (exit 1 when a track is over its budget)."""
+    from geo.io import track_bench
     from geo.routing import bench
 
     if not 10 <= args.pairs <= 100_000:
         raise UsageError("--pairs must be between 10 and 100000")
-    report = bench.run(pairs=args.pairs)
+    report: dict[str, Any] = {}
+    if args.only != "tracks":
+        report = bench.run(pairs=args.pairs)
+    if args.only != "routing":
+        report["tracks"] = track_bench.run()
     if args.json:
         print_json(report)
     else:
-        print(bench.format_report(report))
+        text = [bench.format_report(report)] if args.only != "tracks" else []
+        text += [track_bench.format_report(report["tracks"])] if "tracks" in report else []
+        print("\n".join(text))
     sys.stdout.flush()
-    return 0
+    return 0 if "tracks" not in report or track_bench.within_budget(report["tracks"]) else 1

@@ -319,12 +319,13 @@ def _metadata(fig: Figure, fmt: str, attribution: str) -> dict[str, str]:
 
 
 def save(fig: Figure, request: FigureRequest, attribution: str) -> None:
-    """Write the figure atomically in the format its file suffix names, with title and rights in its metadata."""
-    from geo.io.formats import write_atomic_with
+    """Write the figure all or nothing in the format its file suffix names, with title and rights in its metadata.
 
-    metadata = _metadata(fig, request.fmt, attribution)
-    write_atomic_with(request.output, lambda p: fig.savefig(p, format=request.fmt, dpi=DPI, metadata=metadata,
-                                                            facecolor="white"))
+    The image is made in memory first, so a full disk or a folder that cannot be written leaves the previous file.
+    """
+    from geo.io.geojson import write_atomic
+
+    write_atomic(request.output, image_bytes(fig, request.fmt, attribution))
 
 
 def image_bytes(fig: Figure, fmt: str, attribution: str) -> bytes:

@@ -5,19 +5,17 @@ attribution and sources in the layer metadata), KML for Google Earth, CSV (geome
 status histories flattened into readable columns, plus an optional second CSV with one row per dated
 status fact) and FlatGeobuf. Routes: GeoJSON, GPX and KML.
 
-Every file is written into a temporary folder beside the target and renamed into place: a failed
-write never leaves a half-written file.
+Every file is made in memory (GDAL's drivers write to ``/vsimem``), then written all or nothing by
+:func:`geo.io.geojson.write_atomic`: a failed write names its cause and leaves the previous file as it was.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import html
-import os
-import shutil
-import tempfile
+import io
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +26,7 @@ import pyogrio
 import shapely
 
 from geo.errors import GeoError, UsageError
-from geo.io.geojson import dumps, feature_collection
+from geo.io.geojson import dumps, feature_collection, write_atomic
 from geo.io.tabular import (
     LIST_SEPARATOR,
     as_json_text,
@@ -37,7 +35,7 @@ from geo.io.tabular import (
 )
 from geo.layers import registry
 from geo.layers.spec import LayerSpec
-from geo.vocab import shorten
+from geo.vocab import shorten, shorten_path
 
 FORMATS: tuple[str, ...] = ("geojson", "gpkg", "kml", "csv", "fgb")
 """Layer export formats (``geo export --format``; the app's download choices)."""
@@ -58,27 +56,59 @@ _DRIVERS = {"gpkg": "GPKG", "kml": "KML", "csv": "CSV", "fgb": "FlatGeobuf", "gp
 DECIMALS = 6
 
 
-def _file_mode() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
+ALIASES: dict[str, tuple[str, ...]] = {"geojson": (".geojson", ".json")}
+"""Other suffixes a format's files may have."""
+
+
+def suffixes_of(fmt: str) -> tuple[str, ...]:
+    """Return the file suffixes a format's files may have (its own first).
+
+    Examples
+    --------
+    >>> suffixes_of("geojson"), suffixes_of("kml")
+    (('.geojson', '.json'), ('.kml',))
+    """
+    return ALIASES.get(fmt, (SUFFIXES[fmt],))
+
+
+def check_suffix(path: Path, fmt: str, option: str = "-o") -> None:
+    """Refuse an output file whose suffix another format's files have, or no format's (exit 2).
+
+    Examples
+    --------
+    >>> check_suffix(Path("a.KML"), "kml")
+    >>> check_suffix(Path("x.pdf"), "geojson")
+    Traceback (most recent call last):
+    geo.errors.UsageError: -o x.pdf: a geojson file must end in .geojson or .json, not .pdf
+    """
+    if path.suffix.lower() not in suffixes_of(fmt):
+        shown = " or ".join(suffixes_of(fmt))
+        raise UsageError(f"{option} {shorten_path(path)}: a {fmt} file must end in {shown}, not "
+                         f"{shorten(path.suffix, 20) or 'no suffix'}")
 
 
 def format_of(path: Path | None, chosen: str | None) -> str:
     """Return the export format: the one chosen, else the one the file suffix names, else GeoJSON.
 
+    A suffix that does not match the chosen format, or that names no format, is refused.
+
     Examples
     --------
-    >>> format_of(Path("a.kml"), None), format_of(Path("a.kml"), "csv"), format_of(None, None)
-    ('kml', 'csv', 'geojson')
+    >>> format_of(Path("a.kml"), None), format_of(Path("a.kml"), "kml"), format_of(None, None)
+    ('kml', 'kml', 'geojson')
+    >>> format_of(Path("a.kml"), "csv")
+    Traceback (most recent call last):
+    geo.errors.UsageError: -o a.kml: a csv file must end in .csv, not .kml
     """
-    if chosen:
-        return chosen
-    if path is not None:
-        for fmt in FORMATS:
-            if path.suffix.lower() == SUFFIXES[fmt]:
-                return fmt
-    return "geojson"
+    if path is None:
+        return chosen or "geojson"
+    if chosen is None:
+        chosen = next((f for f in FORMATS if path.suffix.lower() in suffixes_of(f)), None)
+        if chosen is None:
+            raise UsageError(f"-o {shorten_path(path)}: {shorten(path.suffix, 20) or 'no suffix'} names no export "
+                             f"format: end the file in {', '.join(SUFFIXES[f] for f in FORMATS)}")
+    check_suffix(path, chosen)
+    return chosen
 
 
 # --- metadata ------------------------------------------------------------------------------------------------------
@@ -176,49 +206,28 @@ def kml_frame(frame: gpd.GeoDataFrame, spec: LayerSpec) -> gpd.GeoDataFrame:
 # --- writing -------------------------------------------------------------------------------------------------------
 
 
-def write_atomic_with(path: Path, write: Callable[[Path], object], suffix: str | None = None) -> None:
-    """Call ``write`` on a temporary path beside ``path``, then rename the result into place.
+def gdal_bytes(frame: pd.DataFrame, driver: str, **options: Any) -> bytes:
+    """Return the bytes GDAL writes for a frame with one of its drivers, made in memory (``/vsimem``), never on disk.
 
-    The temporary file ends in ``suffix`` (default: the target's), so a driver that checks the extension
-    is satisfied even when the target is named otherwise.
-
-    Raises
-    ------
-    GeoError
-        The folder is missing or not writable, or the driver failed; nothing is left behind.
+    A failure of the driver is a :class:`~geo.errors.GeoError`: no file is written from a half-made one.
     """
-    target = Path(path)
+    buffer = io.BytesIO()
     try:
-        folder = tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent)
-    except OSError as exc:
-        raise GeoError(f"cannot write {shorten(str(target))}: {exc.strerror or exc}") from None
-    try:
-        temporary = Path(folder) / f"out{suffix if suffix is not None else target.suffix}"
-        write(temporary)
-        os.chmod(temporary, _file_mode())
-        os.replace(temporary, target)
-    except (OSError, RuntimeError, ValueError) as exc:  # pyogrio's errors derive from RuntimeError
-        raise GeoError(f"cannot write {shorten(str(target))}: {shorten(str(exc), 200)}") from None
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        pyogrio.write_dataframe(frame, buffer, driver=driver, **options)
+    except (RuntimeError, ValueError) as exc:  # pyogrio's errors derive from RuntimeError
+        raise GeoError(f"cannot make the {driver} file: {shorten(str(exc), 200)}") from None
+    data = buffer.getvalue()
+    if not data:
+        raise GeoError(f"cannot make the {driver} file: the driver wrote nothing")
+    return data
 
 
 _GDAL_DATE_LOCK = threading.Lock()
 
 
-def _with_gdal_date(day: dt.date, write: Callable[[], object]) -> None:
-    """Run a GDAL write with the GeoPackage ``last_change`` stamp set to ``day`` (same day, same bytes)."""
-    with _GDAL_DATE_LOCK:
-        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": f"{day.isoformat()}T00:00:00.000Z"})
-        try:
-            write()
-        finally:
-            pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": None})
-
-
 def write_layer(frame: gpd.GeoDataFrame, layer_id: str, path: Path, fmt: str, *,
                 sources: Sequence[str] = (), as_of: dt.date | None = None, exported: dt.date | None = None) -> None:
-    """Write a layer in one of :data:`FORMATS`.
+    """Write a layer in one of :data:`FORMATS`: its bytes are made in memory, then written all or nothing.
 
     Parameters
     ----------
@@ -227,7 +236,7 @@ def write_layer(frame: gpd.GeoDataFrame, layer_id: str, path: Path, fmt: str, *,
     layer_id
         Its registry id: the licence, attribution and sources come from its spec.
     path
-        The file to write (replaced atomically).
+        The file to write (replaced atomically by :func:`geo.io.geojson.write_atomic`).
     fmt
         One of :data:`FORMATS`.
     sources
@@ -237,7 +246,18 @@ def write_layer(frame: gpd.GeoDataFrame, layer_id: str, path: Path, fmt: str, *,
     exported
         The export date written into the metadata (default: today); the same layer, date and export date
         give the same bytes in every format.
+
+    Raises
+    ------
+    WriteError
+        The file could not be written (the cause named); the previous file is intact.
     """
+    write_atomic(path, layer_bytes(frame, layer_id, fmt, sources=sources, as_of=as_of, exported=exported))
+
+
+def layer_bytes(frame: gpd.GeoDataFrame, layer_id: str, fmt: str, *, sources: Sequence[str] = (),
+                as_of: dt.date | None = None, exported: dt.date | None = None) -> bytes:
+    """Return a layer file's bytes in one of :data:`FORMATS` (downloads and :func:`write_layer`), made in memory."""
     spec = registry.get(layer_id)
     exported = exported or dt.date.today()
     if fmt not in FORMATS:
@@ -246,65 +266,58 @@ def write_layer(frame: gpd.GeoDataFrame, layer_id: str, path: Path, fmt: str, *,
     if fmt == "geojson":
         from geo.layers.build import encode
 
-        day = as_of or dt.date.today()
-        data = encode(layer_id, ordered, as_of=day, exported=exported)
-        write_atomic_with(path, lambda p: p.write_bytes(data))
-        return
+        return encode(layer_id, ordered, as_of=as_of or dt.date.today(), exported=exported)
     items = metadatalist_items(spec, sources, as_of, exported)
     if fmt == "gpkg":
-        out = as_json_text(ordered)
         options = {"IDENTIFIER": spec.title, "DESCRIPTION": description(spec, sources, as_of)}
-        write_atomic_with(path, lambda p: _with_gdal_date(exported, lambda: pyogrio.write_dataframe(
-            out, p, layer=spec.id, driver="GPKG", layer_options=options, layer_metadata=items)), ".gpkg")
-    elif fmt == "fgb":
-        out = as_json_text(ordered)
+        with _GDAL_DATE_LOCK:
+            pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": f"{exported.isoformat()}T00:00:00.000Z"})
+            try:
+                return gdal_bytes(as_json_text(ordered), "GPKG", layer=spec.id, layer_options=options,
+                                  layer_metadata=items)
+            finally:
+                pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": None})
+    if fmt == "fgb":
         options = {"TITLE": spec.title, "DESCRIPTION": description(spec, sources, as_of)}
-        write_atomic_with(path, lambda p: pyogrio.write_dataframe(
-            out, p, layer=spec.id, driver="FlatGeobuf", layer_options=options, layer_metadata=items), ".fgb")
-    elif fmt == "kml":
-        out = kml_frame(ordered, spec)
-        write_atomic_with(path, lambda p: pyogrio.write_dataframe(
-            out, p, layer=spec.id, driver="KML",
-            dataset_options={"NameField": "Name", "DescriptionField": "Description"}), ".kml")
-    else:
-        out = readable(ordered)
-        out["licence"] = spec.licence
-        out["attribution"] = spec.attribution
-        out = out.set_geometry(rounded(out.geometry))
-        write_atomic_with(path, lambda p: pyogrio.write_dataframe(
-            out, p, driver="CSV", layer_options={"GEOMETRY": "AS_WKT"}), ".csv")
-
-
-def _bytes_via(write: Callable[[Path], object], suffix: str) -> bytes:
-    with tempfile.TemporaryDirectory(prefix="geo-formats-") as folder:
-        path = Path(folder) / f"out{suffix}"
-        write(path)
-        return path.read_bytes()
-
-
-def layer_bytes(frame: gpd.GeoDataFrame, layer_id: str, fmt: str, *, sources: Sequence[str] = (),
-                as_of: dt.date | None = None, exported: dt.date | None = None) -> bytes:
-    """Return a layer file's bytes in one of :data:`FORMATS` (for downloads); same bytes as :func:`write_layer`."""
-    return _bytes_via(lambda p: write_layer(frame, layer_id, p, fmt, sources=sources, as_of=as_of,
-                                            exported=exported), SUFFIXES[fmt])
+        return gdal_bytes(as_json_text(ordered), "FlatGeobuf", layer=spec.id, layer_options=options,
+                          layer_metadata=items)
+    if fmt == "kml":
+        return gdal_bytes(kml_frame(ordered, spec), "KML", layer=spec.id,
+                          dataset_options={"NameField": "Name", "DescriptionField": "Description"})
+    out = readable(ordered)
+    out["licence"] = spec.licence
+    out["attribution"] = spec.attribution
+    out = out.set_geometry(rounded(out.geometry))
+    return gdal_bytes(out, "CSV", layer_options={"GEOMETRY": "AS_WKT"})
 
 
 def history_csv_bytes(frame: pd.DataFrame) -> bytes:
     """Return the status-history CSV's bytes (one row per dated fact)."""
-    return _bytes_via(lambda p: write_history_csv(frame, p), ".csv")
+    return gdal_bytes(history_table(frame), "CSV")
 
 
 def route_bytes(line: shapely.LineString, properties: Mapping[str, Any], fmt: str) -> bytes:
-    """Return a route file's bytes in one of :data:`ROUTE_FORMATS` (for downloads)."""
+    """Return a route file's bytes in one of :data:`ROUTE_FORMATS` (downloads and :func:`write_route`)."""
     _route_check(line, fmt)
-    return _bytes_via(lambda p: write_route(line, properties, p, fmt), SUFFIXES[fmt])
+    if fmt == "geojson":
+        return route_geojson(line, properties)
+    name, summary, attribution = route_name(properties), route_summary(properties), route_attribution()
+    if fmt == "gpx":
+        frame = gpd.GeoDataFrame({"name": [name], "desc": [summary], "src": [attribution], "type": ["road"]},
+                                 geometry=[line], crs=4326)
+        return gdal_bytes(frame, "GPX", layer="routes")
+    body = html.escape(summary) + f"<p><i>{html.escape(attribution)}</i></p>"
+    # OGR_STYLE becomes a KML <LineStyle>: a visible blue line in Google Earth instead of the default thin white
+    frame = gpd.GeoDataFrame({"Name": [name], "Description": [body], "OGR_STYLE": ["PEN(c:#0072B2,w:4px)"]},
+                             geometry=[line], crs=4326)
+    return gdal_bytes(frame, "KML", layer="route",
+                      dataset_options={"NameField": "Name", "DescriptionField": "Description"})
 
 
 def write_history_csv(frame: pd.DataFrame, path: Path) -> int:
     """Write the status history of a layer as CSV, one row per dated fact; return the number of rows."""
-    table = history_table(frame)
-    write_atomic_with(path, lambda p: pyogrio.write_dataframe(table, p, driver="CSV"), ".csv")
-    return len(table)
+    write_atomic(path, history_csv_bytes(frame))
+    return len(history_table(frame))
 
 
 # --- routes --------------------------------------------------------------------------------------------------------
@@ -371,7 +384,7 @@ def route_geojson(line: shapely.LineString, properties: Mapping[str, Any]) -> by
 
 
 def write_route(line: shapely.LineString, properties: Mapping[str, Any], path: Path, fmt: str) -> None:
-    """Write a route as GeoJSON, GPX (a ``<rte>`` with name, description and source) or KML.
+    """Write a route as GeoJSON, GPX (a ``<rte>`` with name, description and source) or KML, all or nothing.
 
     Parameters
     ----------
@@ -380,25 +393,10 @@ def write_route(line: shapely.LineString, properties: Mapping[str, Any], path: P
     properties
         What the route engine says about it (``Route.to_dict()`` without the geometry is enough).
     path
-        The file to write (replaced atomically).
+        The file to write (replaced atomically); its suffix must be the format's.
     fmt
         One of :data:`ROUTE_FORMATS`.
     """
     _route_check(line, fmt)
-    if fmt == "geojson":
-        data = route_geojson(line, properties)
-        write_atomic_with(path, lambda p: p.write_bytes(data))
-        return
-    name, summary, attribution = route_name(properties), route_summary(properties), route_attribution()
-    if fmt == "gpx":
-        frame = gpd.GeoDataFrame({"name": [name], "desc": [summary], "src": [attribution], "type": ["road"]},
-                                 geometry=[line], crs=4326)
-        write_atomic_with(path, lambda p: pyogrio.write_dataframe(frame, p, layer="routes", driver="GPX"), ".gpx")
-        return
-    body = html.escape(summary) + f"<p><i>{html.escape(attribution)}</i></p>"
-    # OGR_STYLE becomes a KML <LineStyle>: a visible blue line in Google Earth instead of the default thin white
-    frame = gpd.GeoDataFrame({"Name": [name], "Description": [body], "OGR_STYLE": ["PEN(c:#0072B2,w:4px)"]},
-                             geometry=[line], crs=4326)
-    write_atomic_with(path, lambda p: pyogrio.write_dataframe(
-        frame, p, layer="route", driver="KML",
-        dataset_options={"NameField": "Name", "DescriptionField": "Description"}), ".kml")
+    check_suffix(path, fmt, f"--{fmt}")
+    write_atomic(path, route_bytes(line, properties, fmt))

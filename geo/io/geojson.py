@@ -8,6 +8,7 @@ metadata goes into a top-level ``metadata`` member, which RFC 7946 readers ignor
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import math
 import os
@@ -22,7 +23,8 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from geo.errors import GeoError
+from geo.errors import GeoError, WriteError
+from geo.vocab import shorten, shorten_path
 
 DECIMALS = 6
 
@@ -157,50 +159,195 @@ def dumps(collection: Mapping[str, Any]) -> bytes:
     return text.encode("utf-8")
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write bytes to ``path`` through a temporary file and a rename: never a half-written file.
+TEMPORARY = ".tmp"
+"""Temporary files are named ``.<target name>.<random><TEMPORARY>`` beside their target."""
+
+
+def failure(target: Path | str, exc: OSError) -> WriteError:
+    """Return the one-line error for a failed write: the file and the cause in plain words.
+
+    Examples
+    --------
+    >>> import errno
+    >>> str(failure("out/x.kml", OSError(errno.ENOSPC, "No space left on device")))
+    'cannot write out/x.kml: no space left on device'
+    """
+    cause = exc.strerror or (os.strerror(exc.errno) if exc.errno else shorten(str(exc), 120))
+    cause = cause[:1].lower() + cause[1:]
+    return WriteError(f"cannot write {shorten_path(target)}: {cause}")
+
+
+def _write_all(handle: int, data: bytes) -> None:
+    """Write every byte (``os.write`` may write fewer than asked)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(handle, view):]
+
+
+def stage(target: Path, data: bytes) -> Path:
+    """Write ``data`` to a new temporary file beside ``target``: written, flushed to disk, size checked.
+
+    Returns
+    -------
+    The temporary file, ready to be renamed over ``target``.
 
     Raises
     ------
-    GeoError
-        The folder does not exist or is not writable.
+    WriteError
+        The folder is missing or not writable, the disk is full, or fewer bytes reached the disk; nothing is left.
+    """
+    try:
+        handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMPORARY, dir=target.parent)
+    except OSError as exc:
+        raise failure(target, exc) from None
+    temporary = Path(name)
+    try:
+        try:
+            _write_all(handle, data)
+            os.fsync(handle)
+            os.fchmod(handle, _FILE_MODE)
+            size = os.fstat(handle).st_size
+        finally:
+            os.close(handle)
+        if size != len(data):
+            raise OSError(errno.EIO, f"{size:,} of {len(data):,} bytes reached the disk")
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise failure(target, exc) from None
+    return temporary
+
+
+def sync_folder(folder: Path) -> None:
+    """Flush a folder's entries (renames) to disk; a no-op where folders cannot be opened."""
+    try:
+        handle = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass
+    finally:
+        os.close(handle)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write bytes to ``path`` all or nothing: the project's one way to write a file.
+
+    The bytes go to a temporary file in the target's folder, which is flushed to disk, checked (its size) and
+    renamed over the target. Whatever fails, the previous file is left byte for byte as it was and no temporary
+    file remains.
+
+    Raises
+    ------
+    WriteError
+        One line naming the file and the cause (``no space left on device``, ``permission denied``…).
     """
     target = Path(path)
+    temporary = stage(target, data)
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    except OSError as exc:
-        raise GeoError(f"cannot write {target}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temporary, _FILE_MODE)
         os.replace(temporary, target)
     except OSError as exc:
-        Path(temporary).unlink(missing_ok=True)
-        raise GeoError(f"cannot write {target}: {exc.strerror or exc}") from None
+        temporary.unlink(missing_ok=True)
+        raise failure(target, exc) from None
+    sync_folder(target.parent)
 
 
-def replace_all(files: Iterable[tuple[Path, bytes]]) -> None:
-    """Write several files so that either all are replaced or none is.
+SWITCH = ".switch.json"
+"""The journal of a switch in progress: which staged file replaces which (see :func:`replace_all`)."""
 
-    Every file is first written to a temporary file beside its target; only when all are written
-    are they renamed into place.
+
+def pending(folder: Path) -> dict[str, Path]:
+    """Return the staged files of a committed switch not yet renamed: target name → staged file.
+
+    A reader that finds one reads the staged file instead of its target, so it sees the complete new set even
+    when a switch was killed between two renames.
     """
-    staged: list[tuple[str, Path]] = []
+    journal = Path(folder) / SWITCH
     try:
-        for target, data in files:
-            handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-            staged.append((temporary, target))
-            with os.fdopen(handle, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.chmod(temporary, _FILE_MODE)
+        pairs = json.loads(journal.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):  # no switch in progress (or not ours to read)
+        return {}
+    out: dict[str, Path] = {}
+    for pair in pairs if isinstance(pairs, list) else []:
+        if isinstance(pair, list) and len(pair) == 2 and all(isinstance(p, str) and "/" not in p for p in pair):
+            staged = Path(folder) / pair[0]
+            if staged.is_file():
+                out[pair[1]] = staged
+    return out
+
+
+def settle(folder: Path) -> None:
+    """Finish a switch that was killed between its renames (rename what is left, then drop the journal).
+
+    Raises
+    ------
+    WriteError
+        The folder cannot be written.
+    """
+    folder = Path(folder)
+    journal = folder / SWITCH
+    if not journal.exists():
+        return
+    try:
+        for target, staged in pending(folder).items():
+            os.replace(staged, folder / target)
+        journal.unlink()
     except OSError as exc:
+        raise failure(journal, exc) from None
+    sync_folder(folder)
+
+
+def remove_stale(folder: Path, names: Iterable[str]) -> list[Path]:
+    """Remove temporary files left beside these targets by a write or a switch that was killed; return them."""
+    removed = []
+    for name in names:
+        for stale in Path(folder).glob(f".{name}.*{TEMPORARY}"):
+            try:
+                stale.unlink()
+                removed.append(stale)
+            except OSError:
+                continue
+    return removed
+
+
+def replace_all(folder: Path, files: Iterable[tuple[str, bytes]]) -> list[Path]:
+    """Replace several files of one folder so that readers see either the old set or the new one, never a mix.
+
+    A switch that was killed earlier is finished first and stale temporary files are removed. Then every file is
+    staged (written, flushed, checked) beside its target; if one fails, none is replaced. The switch is committed
+    by writing a journal (:data:`SWITCH`, atomically) that names each staged file and its target; the renames
+    follow, and the journal is removed. Killed between two renames, the folder holds the journal: readers take the
+    staged files it names (:func:`pending`), and the next switch (or :func:`settle`) finishes the renames.
+
+    Parameters
+    ----------
+    folder
+        The folder of the files.
+    files
+        ``(file name, bytes)`` of each file.
+
+    Returns
+    -------
+    The paths written.
+
+    Raises
+    ------
+    WriteError
+        A file could not be staged, or the journal written: the old set is left as it was.
+    """
+    folder = Path(folder)
+    items = list(files)
+    settle(folder)
+    remove_stale(folder, [SWITCH, *(name for name, _ in items)])
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for name, data in items:
+            staged.append((stage(folder / name, data), folder / name))
+        write_atomic(folder / SWITCH, json.dumps([[t.name, p.name] for t, p in staged]).encode("utf-8"))
+    except WriteError:
         for temporary, _ in staged:
-            Path(temporary).unlink(missing_ok=True)
-        raise GeoError(f"cannot write layers: {exc.strerror or exc}") from None
-    for temporary, target in staged:
-        os.replace(temporary, target)
+            temporary.unlink(missing_ok=True)
+        raise
+    settle(folder)
+    return [target for _, target in staged]

@@ -21,6 +21,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo import vocab
 from geo.errors import DataError, Problem
+from geo.io.geojson import write_atomic
 from geo.layers.spec import GEO_MAPS, ODBL, ODBL_URL, OSM_ATTRIBUTION, LayerSpec
 from geo.layers.tables import Problems, Row, parse_choice, parse_list, parse_lonlat, parse_slug, parse_urls, read_table
 from geo.measure import area_km2, geodesic_km
@@ -130,10 +131,7 @@ def locate_upstream(progress: Callable[[str], None] = print) -> Path | None:
         extracted = archive.extractfile(member)
         if extracted is None:
             return None
-        partial = target.with_suffix(".part")
-        with partial.open("wb") as handle:
-            shutil.copyfileobj(extracted, handle)
-        partial.replace(target)
+        write_atomic(target, extracted.read())  # a full disk leaves no cut file to be taken for the dataset
     tgz.unlink(missing_ok=True)
     return target
 

@@ -17,7 +17,7 @@ import shapely
 
 from geo import reference
 from geo.errors import DataError, Problem
-from geo.io.geojson import dumps, feature_collection, replace_all
+from geo.io.geojson import SWITCH, dumps, feature_collection, remove_stale, replace_all, settle
 from geo.layers import borders, crossings, entry_rules, pipelines, registry, roads, store
 from geo.layers.roads import checks as road_checks
 from geo.layers.roads import model as road_model
@@ -74,7 +74,7 @@ def build_borders(source: Path, folder: Path, *, upstream: bool, progress: Progr
 
 def _committed(layer_id: str, folder: Path) -> gpd.GeoDataFrame:
     """Return the committed built layer, or an empty frame where none was ever built (a new layers folder)."""
-    if not (folder / f"{layer_id}.geojson").is_file():
+    if not store.layer_path(layer_id, folder).is_file():
         return gpd.GeoDataFrame(geometry=[], crs=4326)
     frame, _ = store.read_layer(layer_id, folder)
     return frame
@@ -252,6 +252,16 @@ def encode(layer_id: str, frame: gpd.GeoDataFrame, *, as_of: dt.date, exported: 
     return dumps(feature_collection(ordered, layer_metadata(layer_id, frame, as_of=as_of, exported=exported)))
 
 
+def begin(folder: Path | None = None) -> list[Path]:
+    """Finish a switch a killed build left half done and remove its stale temporary files; return those removed.
+
+    ``geo build`` calls this when it starts (and :func:`write` again before it switches).
+    """
+    folder = folder or layers_dir()
+    settle(folder)
+    return remove_stale(folder, [SWITCH, *(f"{i}.geojson" for i in registry.ids())])
+
+
 def write(result: Result, *, as_of: dt.date, folder: Path | None = None) -> list[Path]:
     """Write every layer of a clean result, all or nothing.
 
@@ -266,7 +276,5 @@ def write(result: Result, *, as_of: dt.date, folder: Path | None = None) -> list
     if missing:
         raise DataError([Problem("layers", 0, f"layer {m!r} was not built") for m in missing])
     folder = folder or layers_dir()
-    files = [(store.layer_path(i, folder), encode(i, result.frames[i], as_of=as_of, exported=as_of))
-             for i in registry.ids()]
-    replace_all(files)
-    return [path for path, _ in files]
+    return replace_all(folder, [(f"{i}.geojson", encode(i, result.frames[i], as_of=as_of, exported=as_of))
+                                for i in registry.ids()])

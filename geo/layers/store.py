@@ -10,16 +10,23 @@ from typing import Any
 
 import geopandas as gpd
 
-from geo.errors import DataError, Problem
+from geo.errors import LayerMissing
+from geo.io.geojson import pending
 from geo.layers import registry
 from geo.layers.status import status_on
 from geo.paths import layers_dir
 
 
 def layer_path(layer_id: str, folder: Path | None = None) -> Path:
-    """Return the path of a built layer file."""
+    """Return the path to read a built layer from.
+
+    That is ``<folder>/<id>.geojson``, unless a ``geo build`` was killed between the renames of its switch: then
+    the staged file its journal names (:func:`geo.io.geojson.pending`), so every reader sees the whole new set.
+    """
     registry.get(layer_id)
-    return (folder or layers_dir()) / f"{layer_id}.geojson"
+    folder = folder or layers_dir()
+    name = f"{layer_id}.geojson"
+    return pending(folder).get(name, folder / name)
 
 
 def read_collection(layer_id: str, folder: Path | None = None) -> dict[str, Any]:
@@ -34,17 +41,21 @@ def read_collection(layer_id: str, folder: Path | None = None) -> dict[str, Any]
     try:
         collection = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DataError([Problem(str(path), 0, f"cannot read built layer ({type(exc).__name__}); "
-                                               "run `python -m geo build`")]) from None
-    if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
-        raise DataError([Problem(str(path), 0, "not a GeoJSON FeatureCollection")])
+        raise LayerMissing(layer_id, str(path), type(exc).__name__) from None
+    if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection" or not isinstance(
+            collection.get("features"), list):
+        raise LayerMissing(layer_id, str(path), "not a GeoJSON FeatureCollection")
     return collection
 
 
 def read_layer(layer_id: str, folder: Path | None = None) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
     """Return a built layer as a GeoDataFrame (list and object properties kept) and its metadata."""
     collection = read_collection(layer_id, folder)
-    frame = gpd.GeoDataFrame.from_features(collection["features"], crs=4326)
+    try:
+        frame = gpd.GeoDataFrame.from_features(collection["features"], crs=4326)
+    except Exception as exc:  # shapely and pandas raise several types for malformed features
+        raise LayerMissing(layer_id, str(layer_path(layer_id, folder)), f"malformed features: {type(exc).__name__}"
+                           ) from None
     columns = list(registry.get(layer_id).properties)
     for column in columns:
         if column not in frame.columns:

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from geo.i18n import ENGLISH, N_, Translator
 from geo.map import text as t
@@ -80,10 +81,39 @@ def route_parts(routes: Sequence[Mapping[str, Any]], tr: Translator = ENGLISH) -
     return tuple(parts)
 
 
-def track_display(geometry: Mapping[str, Any], name: str, measured: Mapping[str, Any],
+TRACK_POINTS = 5_000
+"""At most this many points of an uploaded track are sent to the map (the measure uses every one)."""
+
+
+def track_shape(geometry: BaseGeometry, most: int = TRACK_POINTS) -> BaseGeometry | None:
+    """Return a track lightened for the map: at most ``most`` points, the tolerance doubled until it fits.
+
+    Lines are simplified by Douglas–Peucker without topology checks (a self-crossing track stays linear in time);
+    polygons keep their topology.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> zigzag = shapely.LineString(np.c_[np.arange(100_000) * 1e-4, np.arange(100_000) % 2 * 1e-3])
+    >>> bool(shapely.get_num_coordinates(track_shape(zigzag, 1000)) <= 1000)
+    True
+    """
+    if geometry.is_empty:
+        return None
+    areal = geometry.geom_type in ("Polygon", "MultiPolygon")
+    tolerance = DETAIL.tolerance
+    while True:
+        simple = shapely.simplify(geometry, tolerance, preserve_topology=areal)
+        if shapely.get_num_coordinates(simple) <= most or tolerance > 10:
+            break
+        tolerance *= 2
+    return display_geometry(simple, tolerance, decimals=DETAIL.decimals)
+
+
+def track_display(geometry: Mapping[str, Any] | BaseGeometry, name: str, measured: Mapping[str, Any],
                   tr: Translator = ENGLISH) -> Collection:
-    """Return an uploaded track (GeoJSON geometry, WGS84) with an escaped tooltip."""
-    shape = display_geometry(shapely.geometry.shape(dict(geometry)), DETAIL.tolerance, decimals=DETAIL.decimals)
+    """Return an uploaded track (GeoJSON geometry or shapely, WGS84), lightened by :func:`track_shape`, tooltipped."""
+    shape = track_shape(geometry if isinstance(geometry, BaseGeometry) else shapely.geometry.shape(dict(geometry)))
     area: Any = measured.get("area_km2")
     length = t.km(measured.get("length_km"), tr)
     size = t.text(tr.gettext("{length} outline · {area} km²").format(length=length, area=tr.number(float(area), 1))

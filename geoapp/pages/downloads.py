@@ -20,7 +20,7 @@ from geo.errors import GeoError
 from geo.i18n import N_
 from geo.io import bundle, formats
 from geo.io.formats import FORMATS, MEDIA_TYPES, SUFFIXES
-from geo.layers import registry
+from geo.layers import registry, store
 from geo.vocab import shorten
 from geoapp import data, share
 from geoapp.pages.measure import drawing_file
@@ -142,7 +142,7 @@ def layers_section(app_state: share.AppState, version: str, outcome: Outcome | N
     cols = st.columns(3)
     available: list[str] = []
     for layer_id in registry.ids():
-        if not (Path(data.folder()) / f"{layer_id}.geojson").is_file():
+        if not store.layer_path(layer_id, Path(data.folder())).is_file():
             continue
         cols[len(available) % 3].download_button(
             f"{layer_id}{suffix}", data=_deferred(layer_id, fmt, version, day, exported),

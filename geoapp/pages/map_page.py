@@ -7,6 +7,7 @@ from typing import Any
 import streamlit as st
 
 from geo import map as geomap
+from geo.errors import LayerMissing
 from geo.i18n import N_, languages
 from geoapp import component, data, share, state
 from geoapp.pages import changes, downloads, measure, route, search
@@ -55,7 +56,10 @@ def map_document(app_state: share.AppState, version: str, outcome: Outcome | Non
     shown, _missing = data.overlays(app_state.overlays, app_state.as_of, version, band(app_state), app_state.lang)
     track = st.session_state.get(measure.TRACK) or {}
     basemap = app_state.basemap if app_state.basemap in geomap.BASEMAPS else geomap.DEFAULT_BASEMAP
-    found = changes.result(app_state, version)
+    try:
+        found = changes.result(app_state, version)
+    except LayerMissing:  # the "what changed" panel names the missing layer; the map draws everything else
+        found = None
     return geomap.build_document(
         shown, as_of=app_state.as_of, view=app_state.view, basemap=basemap,
         routes=route.local_names(routes_of(outcome), version),
@@ -86,7 +90,7 @@ def start() -> tuple[str, share.AppState]:
     current = state.current(today())
     _shown, missing = data.overlays(current.overlays, current.as_of, version, band(current), current.lang)
     with panel(N_("sidebar")):
-        sidebar(version, missing)
+        sidebar(version, missing + data.absent())
     return version, state.current(today())
 
 

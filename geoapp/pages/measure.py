@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import shapely
 import streamlit as st
 
 from geo.io import bundle, tracks, upload
@@ -100,9 +99,8 @@ def on_track_upload(version: str) -> None:
         ss[TRACK] = {"name": name, "error": _("{name}: the track could not be measured (internal error).")
                      .format(name=name)}
         return
-    mapping = shapely.geometry.mapping(geometry)
     ss[TRACK] = {"name": name, "digest": key, "measured": measured,
-                 "display": track_display(mapping, name, measured, tr()),
+                 "display": track_display(geometry, name, measured, tr()),
                  "geojson": upload.track_geojson(name, geometry, measured)}
     ss[state.VIEW] = upload.view_of(geometry)
 
