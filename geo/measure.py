@@ -27,6 +27,10 @@ BATCH = 16_384
 """Segments split at borders at once (bounds the temporary geometries of one batch)."""
 PIECE = 8
 """Segments per indexed piece of a country outline."""
+RUN = 16
+"""Consecutive segments queried as one line (see ``CountryIndex._near``)..."""
+RUN_EXTENT = 0.05
+"""...when they lie within this many degrees (about 5 km)."""
 EPS = 1e-9
 """Slack of the segment intersection test (in fractions of a segment)."""
 
@@ -203,6 +207,7 @@ class CountryIndex:
         self.bounds = shapely.bounds(np.asarray(self.geometries, dtype=object)).reshape(-1, 4)
         self.edges, self.outline = _pieces(self.geometries)
         self.edge_tree = STRtree(self.edges)
+        self.piece_bounds = shapely.bounds(self.edges).reshape(-1, 4)
 
     def length_by_country(self, line: BaseGeometry) -> dict[str, float]:
         """Split a line at borders and measure each part on the WGS84 ellipsoid.
@@ -239,8 +244,7 @@ class CountryIndex:
              totals: npt.NDArray[np.float64]) -> None:
         """Add the metres of these segments' parts to ``totals`` (one slot per country), their whole to the last."""
         count = len(start)
-        lines = shapely.linestrings(np.stack([start, end], axis=1))
-        near, piece = self.edge_tree.query(lines, predicate="intersects")
+        near, piece = self._near(start, end)
         along = _crossings(start[near], end[near], self.outline[piece])  # (pairs, PIECE): where each edge cuts
         found = ~np.isnan(along)
         cut_segment = np.concatenate([np.arange(count), np.broadcast_to(near[:, None], along.shape)[found],
@@ -262,6 +266,35 @@ class CountryIndex:
         inside = country < len(self.codes)
         totals[:-1] += np.bincount(country[inside], weights=metres[inside], minlength=len(self.codes))
         totals[-1] += float(whole.sum())
+
+    def _near(self, start: npt.NDArray[np.float64], end: npt.NDArray[np.float64]
+              ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+        """Return the pairs (segment, outline piece) that may meet: the exact test is :func:`_crossings`.
+
+        The tree is queried with one line per :data:`RUN` consecutive segments when they lie within
+        :data:`RUN_EXTENT` degrees (a GPS track: far fewer geometries to make than one per segment), and with each
+        segment alone otherwise; a run's segments are then paired with the pieces it meets box by box in numpy.
+        """
+        count = len(start)
+        low, high = np.minimum(start, end), np.maximum(start, end)
+        run = np.arange(count) // RUN
+        firsts = np.arange(0, count, RUN)
+        extent = (np.maximum.reduceat(high, firsts) - np.minimum.reduceat(low, firsts)).max(axis=1)
+        grouped = (extent <= RUN_EXTENT)[run]
+        group = np.where(grouped, run, count + np.arange(count))  # a wide run's segments each make a group
+        ids, group = np.unique(group, return_inverse=True)
+        members = np.argsort(group, kind="stable")  # the segments of each group, group by group
+        lines = shapely.linestrings(np.stack([start[members], end[members]], axis=1).reshape(-1, 2),
+                                    indices=np.repeat(group[members], 2))
+        hit_group, hit_piece = self.edge_tree.query(lines, predicate="intersects")
+        first_member = np.searchsorted(group[members], np.arange(len(ids)))
+        sizes = np.bincount(group, minlength=len(ids))[hit_group]
+        segment = members[np.repeat(first_member[hit_group], sizes) + _ranges(sizes)]
+        piece = np.repeat(hit_piece, sizes)
+        box = self.piece_bounds[piece]
+        overlap = ((low[segment, 0] <= box[:, 2]) & (high[segment, 0] >= box[:, 0])
+                   & (low[segment, 1] <= box[:, 3]) & (high[segment, 1] >= box[:, 1]))
+        return segment[overlap], piece[overlap]
 
     def locate(self, x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> npt.NDArray[np.intp]:
         """Return, for each point, the index of the first country that holds it (its outline included).
@@ -304,6 +337,16 @@ def _pieces(polygons: list[BaseGeometry]) -> tuple[npt.NDArray[np.object_], npt.
     sizes = np.array([len(p) for p in pieces])
     lines = shapely.linestrings(np.concatenate(pieces), indices=np.repeat(np.arange(len(pieces)), sizes))
     return np.asarray(lines, dtype=object), padded
+
+
+def _ranges(sizes: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
+    """Return ``0..size-1`` for each size, concatenated.
+
+    >>> _ranges(np.array([2, 0, 3])).tolist()
+    [0, 1, 0, 1, 2]
+    """
+    ends = np.cumsum(sizes)
+    return np.arange(int(ends[-1]) if len(ends) else 0) - np.repeat(ends - sizes, sizes)
 
 
 def _crossings(start: npt.NDArray[np.float64], end: npt.NDArray[np.float64],

@@ -200,3 +200,18 @@ def test_parts_and_duplicated_features_are_each_measured():
 def test_empty_and_point_like_lines_split_to_nothing():
     assert SQUARES.length_by_country(shapely.LineString()) == {}
     assert SQUARES.length_by_country(shapely.LineString([(0.5, 0.5), (0.5, 0.5)])) == {}
+
+
+def test_short_and_long_segments_mixed_split_like_the_overlay():
+    # runs of short GPS-like steps (queried as one line) between long jumps (queried one by one), over several parts
+    rng = np.random.default_rng(3)
+    parts = []
+    for start in ([0.2, 0.5], [0.9, 0.3], [1.7, 0.9], [2.9, 1.2]):
+        walk = rng.normal(0, 0.004, (300, 2)).cumsum(axis=0) + start
+        walk[::37] = rng.uniform([-0.5, -0.5], [3.5, 2.5], (len(walk[::37]), 2))
+        parts.append(shapely.LineString(walk))
+    line = shapely.MultiLineString(parts)
+    split = ENCLAVES.length_by_country(line)
+    expected = {code: sum(_overlay_split(ENCLAVES, p).get(code, 0.0) for p in parts) for code in ENCLAVES.codes}
+    for code in ENCLAVES.codes:
+        assert split.get(code, 0.0) == pytest.approx(expected[code], rel=1e-6, abs=1e-6), code
