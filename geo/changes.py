@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from geo.layers.status import facts as dated_facts
 from geo.layers.status import status_on
 
 CHANGED = "changed"
@@ -148,6 +149,7 @@ def compare_history(history: Sequence[dict[str, Any]], start: dt.date, end: dt.d
     Returns
     -------
     ``(kind, before, after, facts)``, or None when no fact is dated after ``start`` and on or before ``end``.
+    Planned entries (announced events) and a pipeline's section entries are not facts of the feature.
     """
     before = state_on(history, start, own_traffic)
     after = state_on(history, end, own_traffic)
@@ -155,7 +157,7 @@ def compare_history(history: Sequence[dict[str, Any]], start: dt.date, end: dt.d
     facts = tuple(
         Fact(str(e["date"]), str(e["status"]), _traffic(e.get("traffic")) or _traffic(own_traffic),
              _text(e.get("note")) or "", _text(e.get("source")))
-        for e in history if low < str(e["date"]) <= high
+        for e in dated_facts(history) if low < str(e["date"]) <= high
     )
     if before.since is None:
         if not facts:

@@ -102,7 +102,7 @@ def test_choosing_a_row_centres_the_map_and_shows_the_history(tables: AppTest, m
     assert shown[-1]["base"]["view"] == list(expected)  # the map moves when its view changes
     assert any(m.value == f"**Status history: {md(rows.iloc[2]['name'])}**" for m in tables.markdown)
     history = tables.dataframe[1].value
-    assert list(history.columns) == ["from", "to", "status", "note", "source"] and len(history) >= 1
+    assert list(history.columns) == ["from", "to", "status", "note", "source", "evidence"] and len(history) >= 1
 
 
 def test_history_periods_end_at_the_next_fact() -> None:

@@ -99,7 +99,7 @@ def test_at_least_forty_crossings_with_dated_cited_histories():
         dates = [e["date"] for e in row.status_history]
         assert dates == sorted(dates) and all(dt.date.fromisoformat(d) for d in dates)
         assert all(e["source"].startswith("http") for e in row.status_history)
-        assert row.last_verified == dates[-1]
+        assert row.last_verified == max(e["date"] for e in row.status_history if e.get("kind") != "planned")
 
 
 def test_kg_tj_crossings_closed_in_2023_and_kyzyl_bel_open_in_2025():
@@ -382,7 +382,7 @@ def test_real_routes_are_never_shorter_than_the_straight_line(a, b, day):
         result = engine().route(a, b, Scenario(as_of=dt.date.fromisoformat(day)))
     except NoRouteError:
         return
-    assert result.distance_km >= result.geodesic_km - 1e-6
+    assert result.distance_km >= result.geodesic_km - 0.005  # segment lengths are stored to 0.01 km
     assert sum(result.by_country_km.values()) == pytest.approx(result.distance_km, rel=1e-9)
 
 

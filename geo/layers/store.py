@@ -12,7 +12,7 @@ import geopandas as gpd
 
 from geo.errors import DataError, Problem
 from geo.layers import registry
-from geo.layers.status import status_on
+from geo.layers.status import section_status, status_on
 from geo.paths import layers_dir
 
 
@@ -81,4 +81,6 @@ def redate(frame: gpd.GeoDataFrame, as_of: dt.date) -> gpd.GeoDataFrame:
         out["status_traffic"] = [
             (e.get("traffic") or own) if e["date"] else None for e, own in zip(entries, out["traffic"])
         ]
+    if "section_status" in out.columns:
+        out["section_status"] = [section_status(h or [], as_of) or None for h in out["status_history"]]
     return out
