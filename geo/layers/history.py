@@ -188,21 +188,35 @@ class Checkpoint:
     """A recorded gap includes the day."""
 
     @property
-    def covered(self) -> bool:
-        """Whether a fact (not ``unknown``, at most two years old) gives the status on the day."""
-        return (self.status != UNKNOWN and self.since is not None
-                and (self.day - self.since).days <= STALE_DAYS)
+    def known(self) -> bool:
+        """Whether a fact gives the status on the day (not ``unknown``)."""
+        return self.status != UNKNOWN and self.since is not None
+
+    @property
+    def fresh(self) -> bool:
+        """Whether the fact it rests on is at most two years old."""
+        return self.known and self.since is not None and (self.day - self.since).days <= STALE_DAYS
 
     @property
     def only_gap(self) -> bool:
-        """Whether the day has no fresh fact but a recorded gap covers it."""
-        return not self.covered and self.gap
+        """Whether only a recorded gap covers the day: no fresh fact, but the period was searched."""
+        return not self.fresh and self.gap
+
+    @property
+    def missing(self) -> bool:
+        """Whether the status is unknown on the day and no recorded gap says it was searched for."""
+        return not self.known and not self.gap
+
+    def mark(self) -> str:
+        """Return the day's mark in the text report: ``*`` only a recorded gap, ``!`` missing, ``~`` stale fact."""
+        return "*" if self.only_gap else "!" if self.missing else "" if self.fresh else "~"
 
     def as_dict(self) -> dict[str, Any]:
         """Return the checkpoint as plain JSON data."""
         return {"day": self.day.isoformat(), "status": self.status,
                 "since": self.since.isoformat() if self.since else None, "source": self.source,
-                "covered": self.covered, "only_recorded_gap": self.only_gap}
+                "known": self.known, "fresh": self.fresh, "recorded_gap": self.gap,
+                "only_recorded_gap": self.only_gap}
 
 
 @dataclass(frozen=True)
@@ -219,9 +233,9 @@ class CrossingHistory:
     planned: int
 
     @property
-    def uncovered(self) -> list[Checkpoint]:
-        """The checkpoint days with neither a fresh fact nor a recorded gap."""
-        return [c for c in self.checkpoints if not c.covered and not c.gap]
+    def missing(self) -> list[Checkpoint]:
+        """The checkpoint days with an unknown status and no recorded gap."""
+        return [c for c in self.checkpoints if c.missing]
 
     def as_dict(self) -> dict[str, Any]:
         """Return the history as plain JSON data."""
@@ -246,9 +260,12 @@ class HistoryReport:
             "today": self.today.isoformat(), "checkpoints": [d.isoformat() for d in checkpoint_days(self.today)],
             "recorded_gaps": self.gaps,
             "unknown_spans": sum(len(c.unknown) for c in self.crossings),
+            "unknown_spans_without_gap": sum(not s.gaps for c in self.crossings for s in c.unknown),
             "spans_without_fact": sum(len(c.stale) for c in self.crossings),
             "checkpoints_only_recorded_gap": sum(c.only_gap for h in self.crossings for c in h.checkpoints),
-            "checkpoints_uncovered": sum(len(h.uncovered) for h in self.crossings),
+            "checkpoints_missing": sum(len(h.missing) for h in self.crossings),
+            "checkpoints_stale": sum(c.known and not c.fresh and not c.gap for h in self.crossings
+                                     for c in h.checkpoints),
             "crossings": [c.as_dict() for c in self.crossings],
             "facts_per_year": {b: {str(y): n for y, n in years.items()} for b, years in self.facts_per_year.items()},
         }
@@ -316,8 +333,6 @@ def crossing_history(record: Mapping[str, Any], gaps: Sequence[Gap], today: dt.d
             unknown.append(Span(start, end, _overlapping(gaps, start, end)))
         if (end - start).days > STALE_DAYS:
             stale.append(Span(start, end, _overlapping(gaps, start, end)))
-    if found and first > WINDOW_START and (first - WINDOW_START).days > STALE_DAYS:
-        stale.insert(0, Span(WINDOW_START, first, _overlapping(gaps, WINDOW_START, first)))
     checkpoints = []
     for day in checkpoint_days(today):
         entry = status_on(history, day)
@@ -353,7 +368,8 @@ def format_history(report: HistoryReport) -> list[str]:
     days = checkpoint_days(report.today)
     lines = [f"Crossing status history to {report.today} ({len(report.crossings)} crossings, {report.gaps} recorded "
              f"gaps). Checkpoints: {', '.join(d.isoformat() for d in days)}.",
-             "Marks: * only a recorded gap covers the day; ! no fresh fact (≤ 2 years) and no recorded gap."]
+             "Marks: * no fact of the last two years, only a recorded gap covers the day; ! unknown and no recorded "
+             "gap; ~ the fact is over two years old (no recorded gap)."]
     for c in report.crossings:
         lines += ["", f"{c.name} [{c.countries}] ({c.id})" + (f", {c.planned} announced" if c.planned else "")]
         for p in c.periods:
@@ -366,18 +382,17 @@ def format_history(report: HistoryReport) -> list[str]:
         for span in c.stale:
             lines.append(f"  no fact {span.start} – {span.end} ({span.days} days)"
                          + (" — recorded gap" if span.gaps else ""))
-        marks = []
-        for point in c.checkpoints:
-            mark = "*" if point.only_gap else "!" if not point.covered else ""
-            marks.append(f"{point.day} {point.status}{mark}")
-        lines.append("  on: " + "; ".join(marks))
+        lines.append("  on: " + "; ".join(f"{p.day} {p.status}{p.mark()}" for p in c.checkpoints))
     years = sorted({y for counts in report.facts_per_year.values() for y in counts})
     head = "".join(f"{('<' + str(y + 1)) if y < WINDOW_START.year else str(y):>6}" for y in years)
     lines += ["", "Facts per border and year", f"{'border':<8}{head}"]
     for border, counts in report.facts_per_year.items():
         lines.append(f"{border:<8}" + "".join(f"{counts.get(y, 0):>6}" for y in years))
     summary = report.as_dict()
-    lines += ["", f"Unknown spans: {summary['unknown_spans']}; spans over two years without a fact: "
+    lines += ["", f"Unknown spans: {summary['unknown_spans']} ({summary['unknown_spans_without_gap']} without a "
+                  f"recorded gap); spans over two years without a fact: "
                   f"{summary['spans_without_fact']}; checkpoint days covered only by a recorded gap: "
-                  f"{summary['checkpoints_only_recorded_gap']}; uncovered: {summary['checkpoints_uncovered']}."]
+                  f"{summary['checkpoints_only_recorded_gap']}; unknown without a recorded gap: "
+                  f"{summary['checkpoints_missing']}; resting on a fact over two years old: "
+                  f"{summary['checkpoints_stale']}."]
     return lines
