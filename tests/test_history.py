@@ -113,5 +113,5 @@ def test_popups_show_planned_rows_and_escaped_quotes(evidence):
                       entry("2026-07-31", "open", kind="planned", evidence="откроется")], quotes=True)
     assert rows[1][0] == "announced for 2026-07-31" and "<q>откроется</q>" in rows[1][2]
     assert "<script" not in rows[0][2] and "${" not in rows[0][2] and "<q>" in rows[0][2]
-    assert t.in_force_quote(HISTORY + [entry("2023-01-01", "open", evidence=evidence)], "2023-01-01", SOURCE) \
+    assert t.in_force_quote(HISTORY + [entry("2023-01-01", "open", evidence=evidence)], "2023-01-01") \
         == t.quote(evidence)

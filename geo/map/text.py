@@ -149,16 +149,19 @@ def quote(value: Any) -> str:
     return f"<br><q>{text(value)}</q>" if value else ""
 
 
-def in_force_quote(history: Any, since: Any, source: Any) -> str:
+def in_force_quote(history: Any, since: Any) -> str:
     """Return the quote of the fact in force as :func:`quote` does.
 
-    The fact in force is the whole feature's entry dated ``since`` (citing ``source``, when given).
+    The fact in force is the whole feature's last fact dated ``since`` (the one ``status_on`` returns).
+
+    >>> in_force_quote([{"date": "2022-01-07", "status": "closed", "evidence": "закрыт"}], "2022-01-07")
+    '<br><q>закрыт</q>'
     """
+    found = ""
     for e in as_list(history):
-        if (isinstance(e, Mapping) and not is_planned(e) and not e.get("section") and e.get("date") == since
-                and source in (None, e.get("source"))):
-            return quote(e.get("evidence"))
-    return ""
+        if isinstance(e, Mapping) and not is_planned(e) and not e.get("section") and e.get("date") == since:
+            found = quote(e.get("evidence"))
+    return found
 
 
 def history(entries: Any, tr: Translator = ENGLISH, quotes: bool = True) -> list[list[str]]:

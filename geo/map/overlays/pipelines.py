@@ -40,7 +40,7 @@ def build(frames: Frames, band: Band, tr: Translator = ENGLISH, /) -> tuple[Part
         sections = getattr(r, "section_status", None)
         details = [
             t.row(_("Status"), t.text(state) + (f" — {t.text(r.status_note)}" if r.status_note else "")
-                  + t.in_force_quote(r.status_history, r.status_since, None)),
+                  + t.in_force_quote(r.status_history, r.status_since)),
             t.row(_("Status by section"), section_text(sections, tr)),
             t.row(_("Operator"), t.text(r.operator)),
             t.row(_("Capacity"), t.text(_("{bcm} bcm/year").format(bcm=f"{float(r.capacity_bcm_y):g}"))
