@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from geo.layers.status import facts as dated_facts
 from geo.layers.status import status_on
 
 CHANGED = "changed"
@@ -33,11 +34,15 @@ class Fact:
     traffic: tuple[str, ...]
     note: str
     source: str | None
+    evidence: str | None = None
+    """The quote from the source that states the fact (facts since 2018 have one)."""
+    published: str | None = None
+    """The source's publication date."""
 
     def to_dict(self) -> dict[str, Any]:
         """Return the fact as plain JSON data."""
         return {"date": self.date, "status": self.status, "traffic": list(self.traffic), "note": self.note,
-                "source": self.source}
+                "source": self.source, "published": self.published, "evidence": self.evidence}
 
 
 @dataclass(frozen=True)
@@ -148,14 +153,15 @@ def compare_history(history: Sequence[dict[str, Any]], start: dt.date, end: dt.d
     Returns
     -------
     ``(kind, before, after, facts)``, or None when no fact is dated after ``start`` and on or before ``end``.
+    Planned entries (announced events) and a pipeline's section entries are not facts of the feature.
     """
     before = state_on(history, start, own_traffic)
     after = state_on(history, end, own_traffic)
     low, high = start.isoformat(), end.isoformat()
     facts = tuple(
         Fact(str(e["date"]), str(e["status"]), _traffic(e.get("traffic")) or _traffic(own_traffic),
-             _text(e.get("note")) or "", _text(e.get("source")))
-        for e in history if low < str(e["date"]) <= high
+             _text(e.get("note")) or "", _text(e.get("source")), _text(e.get("evidence")), _text(e.get("published")))
+        for e in dated_facts(history) if low < str(e["date"]) <= high
     )
     if before.since is None:
         if not facts:
@@ -215,7 +221,9 @@ def _fact_lines(facts: Iterable[Fact], with_traffic: bool) -> list[str]:
     for f in facts:
         traffic = f" [{', '.join(f.traffic)}]" if with_traffic and f.traffic else ""
         lines.append(f"    {f.date} {f.status}{traffic}: {f.note}")
-        lines.append(f"      source: {f.source or 'none cited'}")
+        lines.append(f"      source: {f.source or 'none cited'}" + (f" ({f.published})" if f.published else ""))
+        if f.evidence:
+            lines.append(f"      quote: {f.evidence}")
     return lines
 
 

@@ -4,7 +4,8 @@
                                 [--floor] [--breakdown] [--no-browser] [--json]
 
 - payload: bytes of the default view's map document (JSON of the base map, the overlay groups and the legend:
-  what the browser parses); budget 1 MB. ``payload_sent_bytes``: what a visitor is sent for it (the component's
+  what the browser parses); budget 1.15 MB (1 MB before the crossings' dated 2018–2026 history, issue 17).
+  ``payload_sent_bytes``: what a visitor is sent for it (the component's
   arguments on the websocket, with the overlay groups as references, plus the gzipped groups it fetches).
 - rerun: median wall time of ``AppTest.run()`` after changing a widget that does not change the map (the route
   panel's traffic mode with no route chosen); budget 250 ms.
@@ -50,7 +51,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-BUDGETS = {"payload_bytes": 1_000_000, "rerun_median_s": 0.25, "first_paint_cold_s": 3.0, "first_paint_s": 2.0,
+BUDGETS = {"payload_bytes": 1_150_000, "rerun_median_s": 0.25, "first_paint_cold_s": 3.0, "first_paint_s": 2.0,
            "server_cpu_per_visitor_s": 0.15}
 FRAME = 'iframe[title*="geo_map"]'
 

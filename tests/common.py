@@ -111,12 +111,17 @@ def world_files() -> dict[str, list[dict[str, str]]]:
         ),
         "crossing_status.csv": _rows(
             {"crossing_id": "test-pass", "date": "2020-01-01", "status": "open", "traffic": "",
-             "access": "international", "note": "opened", "source": SOURCE},
+             "access": "international", "note": "opened", "source": SOURCE, "published": "2020-01-02",
+             "evidence": "Test Pass opened on 1 January.", "kind": ""},
             {"crossing_id": "test-pass", "date": "2022-06-01", "status": "closed", "traffic": "",
-             "access": "unknown", "note": "closed after a dispute", "source": SOURCE},
+             "access": "unknown", "note": "closed after a dispute", "source": SOURCE, "published": "2022-06-01",
+             "evidence": "Тест закрыт.", "kind": ""},
+            {"crossing_id": "test-pass", "date": "2026-07-31", "status": "open", "traffic": "",
+             "access": "unknown", "note": "reopening announced", "source": SOURCE, "published": "2025-11-27",
+             "evidence": "Test Pass to reopen on 31 July 2026.", "kind": "planned"},
             {"crossing_id": "rail-halt", "date": "2019-05-01", "status": "open", "traffic": "freight",
-             "access": "bilateral", "note": "",
-             "source": SOURCE},
+             "access": "bilateral", "note": "", "source": SOURCE, "published": "2019-05-01",
+             "evidence": "Freight trains run through Rail Halt.", "kind": ""},
         ),
         "border_times.csv": _rows(
             {"crossing_id": "test-pass", "date": "2020-01-01", "traffic": "freight", "hours": 6, "source": SOURCE,
@@ -154,8 +159,19 @@ def world_files() -> dict[str, list[dict[str, str]]]:
             {"pipeline_id": "test-line", "seq": 1, "lon": 69.0, "lat": 40.1, "place": "Alpha", "source": SOURCE},
             {"pipeline_id": "test-line", "seq": 2, "lon": 71.0, "lat": 40.1, "place": "Beta", "source": SOURCE},
         ),
+        "crossings_out_of_scope.csv": _rows(
+            {"name": "Test Footpath", "countries": "KG-TJ", "reason": "pedestrian-only local post", "source": SOURCE},
+        ),
+        "history_gaps.csv": _rows(
+            {"crossing_id": "rail-halt", "period_start": "2022-01-01", "period_end": "2023-12-31",
+             "queries": "Rail Halt closed 2022|Рейл Халт 2023", "searched_on": "2026-12-07"},
+        ),
         "pipeline_status.csv": _rows(
-            {"pipeline_id": "test-line", "date": "2015-03-01", "status": "operating", "note": "", "source": SOURCE},
+            {"pipeline_id": "test-line", "section": "", "date": "2015-03-01", "status": "operating", "note": "",
+             "source": SOURCE},
+            {"pipeline_id": "test-line", "section": "KG", "date": "2019-03-01", "status": "stalled",
+             "note": "the Kyrgyz section stopped", "source": SOURCE, "published": "2019-03-02",
+             "evidence": "Работы на киргизском участке остановлены.", "kind": ""},
         ),
         "roads/places_a.csv": _rows(
             {"id": "alpha", "name": "Alpha", "aliases": "Альфа", "country": "TJ", "kind": "city",
@@ -182,7 +198,7 @@ def world_files() -> dict[str, list[dict[str, str]]]:
 
 def _columns(name: str) -> tuple[str, ...]:
     """Return the columns the loaders read from a curated file (so the workspace follows the schema)."""
-    from geo.layers import borders, crossings, entry_rules, pipelines, roads
+    from geo.layers import borders, crossings, entry_rules, history, pipelines, roads
     from geo.routing import speeds
 
     stem = Path(name).name.rsplit("_", 1)[0] if name.startswith("roads/") else Path(name).stem
@@ -192,6 +208,7 @@ def _columns(name: str) -> tuple[str, ...]:
         "border_time_defaults": crossings.DEFAULT_COLUMNS, "road_speeds": speeds.COLUMNS,
         "pipelines": pipelines.COLUMNS, "entry_rules": entry_rules.COLUMNS,
         "pipeline_vertices": pipelines.VERTEX_COLUMNS, "pipeline_status": pipelines.STATUS_COLUMNS,
+        "crossings_out_of_scope": history.OUT_OF_SCOPE_COLUMNS, "history_gaps": history.GAP_COLUMNS,
         "places": roads.PLACE_COLUMNS, "runs": roads.RUN_COLUMNS, "segments": roads.SEGMENT_COLUMNS,
     }[stem]
 

@@ -83,6 +83,7 @@ def hostile_layers(app_layers: Path, tmp_path_factory: pytest.TempPathFactory) -
         props["status_source"] = "javascript:window.__xss=6"
         for entry in props.get("status_history") or []:
             entry["note"] = text
+            entry["evidence"] = text
             entry["source"] = "javascript:window.__xss=7"
     crossings.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
     return target

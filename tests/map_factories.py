@@ -34,8 +34,9 @@ def boundaries() -> gpd.GeoDataFrame:
 
 def crossings(name: str = "Kyzyl-Bel", source: str = "https://example.org/c", status: str = "open") -> gpd.GeoDataFrame:
     history = [{"date": "2021-05-21", "status": "closed", "traffic": None, "note": "closed " + name,
-                "source": source},
-               {"date": "2025-03-13", "status": status, "traffic": None, "note": "reopened", "source": source}]
+                "source": source, "evidence": "закрыт: " + name},
+               {"date": "2025-03-13", "status": status, "traffic": None, "note": "reopened", "source": source,
+                "evidence": name}]
     return frame([{
         "id": "kyzyl-bel", "name": name, "names": [name, "Кызыл-Бел"], "countries": "KG-TJ", "modes": ["rail"],
         "traffic": ["passengers"], "status": status, "status_since": "2025-03-13", "status_note": name,

@@ -91,7 +91,7 @@ def test_choosing_a_row_centres_the_map_and_shows_the_history(tables: AppTest, m
     assert shown[-1]["base"]["view"] == list(expected)  # the map moves when its view changes
     assert any(m.value == f"**Status history: {md(rows.iloc[2]['name'])}**" for m in tables.markdown)
     history = tables.dataframe[1].value
-    assert list(history.columns) == ["from", "to", "status", "note", "source"] and len(history) >= 1
+    assert list(history.columns) == ["from", "to", "status", "note", "source", "evidence"] and len(history) >= 1
 
 
 def test_history_periods_end_at_the_next_fact() -> None:
@@ -102,6 +102,17 @@ def test_history_periods_end_at_the_next_fact() -> None:
     assert list(periods["to"]) == [dt.date(2021, 5, 1), dt.date(2025, 1, 1)]
     assert periods["source"].isna().tolist() == [True, False]  # unsafe links dropped
     assert periods["source"].iloc[1] == "https://a.example/x"
+
+
+def test_planned_rows_are_announcements_beside_the_periods() -> None:
+    history = [{"date": "2020-01-01", "status": "open", "source": "https://a.example/x", "evidence": "открыт"},
+               {"date": "2021-05-01", "status": "closed", "source": "https://a.example/y", "evidence": "<b>закрыт</b>"},
+               {"date": "2024-01-01", "status": "open", "source": "https://a.example/z", "kind": "planned"}]
+    periods = table.history_frame(history, dt.date(2025, 1, 1))
+    assert list(periods["to"]) == [dt.date(2021, 5, 1), dt.date(2025, 1, 1), dt.date(2024, 1, 1)]
+    assert list(periods["kind"]) == ["", "", "planned"] and periods["evidence"].iloc[1] == "<b>закрыт</b>"
+    shown = table.shown_status(periods)
+    assert list(shown) == ["open", "closed", "announced for 2024-01-01: open"]
 
 
 def test_second_date_rings_and_lists_changed_crossings(app: AppTest, app_layers: Path,

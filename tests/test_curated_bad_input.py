@@ -177,3 +177,123 @@ def test_hostile_text_in_names_is_data_not_markup(curated, capsys, text):
     curated.write()
     code, _ = run_check(capsys)
     assert code == 0  # a name is free text: it is escaped where it is shown (see test_render, test_browser)
+
+
+# --- evidence rules of a dated fact (crossing_status.csv and pipeline_status.csv share them) ------------------
+
+LONG_QUOTE = ("Пункт пропуска закрыт. " * 14).strip()  # 321 characters
+
+
+@pytest.mark.parametrize(
+    ("cells", "message"),
+    [
+        ({"published": ""}, "published: missing (every fact dated 2018-01-01 or later needs"),
+        ({"evidence": ""}, "evidence: missing (every fact dated 2018-01-01 or later needs"),
+        ({"published": "2022-05-31"}, "date: 2022-06-01 is after its source's publication (2022-05-31)"),
+        ({"published": "2023-01-15", "evidence": "The post is closed."},
+         "date: 2022-06-01 is 228 days before its source's publication (2023-01-15) and the evidence does not name"),
+        ({"evidence": LONG_QUOTE}, f"evidence: {len(LONG_QUOTE)} characters (at most 300"),
+        ({"kind": "rumour"}, "kind: 'rumour' is not one of planned"),
+        ({"published": "2022-06-31"}, "published: '2022-06-31' is not a real date"),
+    ],
+)
+@pytest.mark.parametrize("table", ["crossing_status.csv", "pipeline_status.csv"])
+def test_facts_need_their_evidence(curated, capsys, table, cells, message):
+    match = STATUS if table == "crossing_status.csv" else {"pipeline_id": "test-line", "section": "KG"}
+    if table == "pipeline_status.csv":
+        curated.set(table, match, date="2022-06-01", published="2022-06-01")
+    number = curated.set(table, match, **cells)
+    curated.write()
+    code, out = run_check(capsys)
+    assert code == 1 and f"src/{table}:{number}: {message}" in out, out
+
+
+@pytest.mark.parametrize("evidence", ["Закрыт с июня 2022 года.", "closed since 01.06.2022", "с 1/6/22 закрыт",
+                                      "2022年6月1日起关闭"])
+def test_an_old_fact_whose_quote_names_its_date_is_accepted(curated, capsys, evidence):
+    curated.set("crossing_status.csv", STATUS, published="2023-01-15", evidence=evidence)
+    curated.write()
+    assert run_check(capsys) == (0, "")
+
+
+def test_a_planned_row_may_be_dated_after_its_publication(curated, capsys):
+    curated.set("crossing_status.csv", STATUS, published="2022-05-01", kind="planned")
+    curated.write()
+    assert run_check(capsys) == (0, "")
+
+
+def test_rows_before_2018_need_no_evidence(curated, capsys):
+    curated.set("pipeline_status.csv", {"pipeline_id": "test-line", "section": ""}, published="", evidence="")
+    curated.write()
+    assert run_check(capsys) == (0, "")
+
+
+def test_unknown_pipeline_section(curated, capsys):
+    number = curated.set("pipeline_status.csv", {"pipeline_id": "test-line", "section": "KG"}, section="XX")
+    curated.write()
+    code, out = run_check(capsys)
+    assert code == 1 and f"pipeline_status.csv:{number}: section: 'XX' is not a country code" in out
+
+
+@pytest.mark.parametrize("table", ["pipeline_status.csv", "crossing_status.csv", "history_gaps.csv",
+                                   "crossings_out_of_scope.csv", "roads/segments_a.csv"])
+def test_a_file_without_its_final_newline_is_truncated(curated, capsys, table):
+    path = curated.path(table)
+    data = path.read_bytes()
+    path.write_bytes(data[:-1])  # the last row still parses: only the missing newline shows the cut
+    code, out = run_check(capsys)
+    lines = data.count(b"\n")
+    assert code == 1 and f"{table}:{lines}: file does not end with a newline: truncated file?" in out
+
+
+def test_a_file_cut_at_sixty_percent_is_refused(curated, capsys):
+    curated.rows("pipeline_status.csv")[-1]["source"] = "https://example.org/a/very/long/path/" + "x" * 200
+    curated.write()
+    path = curated.path("pipeline_status.csv")
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * 0.6)])
+    code, out = run_check(capsys)
+    assert code == 1 and "pipeline_status.csv:" in out and "truncated" in out
+
+
+@pytest.mark.parametrize(
+    ("cells", "message"),
+    [
+        ({"crossing_id": "atlantis"}, "crossing_id: unknown crossing 'atlantis'"),
+        ({"period_end": "2021-01-01"}, "period_end: 2021-01-01 is before period_start 2022-01-01"),
+        ({"queries": ""}, "queries: missing"),
+        ({"searched_on": "yesterday"}, "searched_on: 'yesterday' is not an ISO date"),
+    ],
+)
+def test_bad_gap_records(curated, capsys, cells, message):
+    number = curated.set("history_gaps.csv", {"crossing_id": "rail-halt"}, **cells)
+    curated.write()
+    code, out = run_check(capsys)
+    assert code == 1 and f"src/history_gaps.csv:{number}: {message}" in out
+
+
+@pytest.mark.parametrize(
+    ("cells", "message"),
+    [
+        ({"reason": ""}, "reason: missing"),
+        ({"countries": "TJ-KG"}, "countries: 'TJ-KG' is not two known ISO codes in alphabetical order"),
+        ({"source": ""}, "source: missing source URL"),
+    ],
+)
+def test_bad_out_of_scope_rows(curated, capsys, cells, message):
+    number = curated.set("crossings_out_of_scope.csv", {"name": "Test Footpath"}, **cells)
+    curated.write()
+    code, out = run_check(capsys)
+    assert code == 1 and f"src/crossings_out_of_scope.csv:{number}: {message}" in out
+
+
+@pytest.mark.parametrize("text", ['<img src=x onerror=alert(1)>', '"><script>x()</script>', "`${alert(1)}`"])
+def test_hostile_evidence_is_data_not_markup(curated, capsys, text):
+    from geo.map import text as t
+
+    curated.set("crossing_status.csv", STATUS, evidence=text)
+    curated.write()
+    assert run_check(capsys) == (0, "")
+    shown = t.history([{"date": "2022-06-01", "status": "closed", "source": "https://a.org/x", "evidence": text}])
+    assert "<script" not in shown[0][2] and "<img" not in shown[0][2] and "${" not in shown[0][2]
+    assert t.text(text) in shown[0][2]

@@ -142,7 +142,8 @@ def test_history_csv_has_one_row_per_dated_fact(tmp_path: Path) -> None:
     path = tmp_path / "h.csv"
     assert formats.write_history_csv(crossings_frame(), path) == 6
     back = pyogrio.read_dataframe(path)
-    assert list(back.columns) == ["id", "name", "countries", "date", "status", "traffic", "note", "source"]
+    assert list(back.columns) == ["id", "name", "countries", "date", "status", "traffic", "note", "source", "published",
+                                  "evidence", "kind"]
     assert back["date"].tolist()[:3] == ["2020-03-17", "2021-05-21", "2025-03-13"]
     assert back["traffic"].tolist()[2] == "freight"
     assert all(back["source"].str.startswith("https://"))

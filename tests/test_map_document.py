@@ -133,6 +133,11 @@ def test_group_key_changes_with_content_only() -> None:
     assert doc.group("roads", [], {}) is None
 
 
+PAYLOAD_BUDGET = 1_150_000
+"""The default view's document, as scripts/bench_app.py measures it: 1 MB until the crossings' 2018–2026 history
+with its evidence (issue 17) doubled the popups' dated facts (0.94 → 1.09 MB)."""
+
+
 def test_real_layers_default_view_within_budget(app_layers) -> None:
     from geo.layers import store
     from geo.map import DEFAULT_OVERLAYS, dated_frames
@@ -143,4 +148,4 @@ def test_real_layers_default_view_within_budget(app_layers) -> None:
     shown = [prepare(s, dated_frames(s, read, dt.date.today()), BANDS[0]) for s in OVERLAYS
              if s.id in DEFAULT_OVERLAYS]
     size = len(json.dumps(build_document(shown, as_of=dt.date.today()).args()).encode())
-    assert size <= 1_000_000, size
+    assert size <= PAYLOAD_BUDGET, size

@@ -110,3 +110,19 @@ def test_the_synthetic_layers_follow_the_registry(layer_id: str) -> None:
     assert set(frame.columns) - {"geometry"} <= set(spec.properties), set(frame.columns) - set(spec.properties)
     kinds = {spec.geometry_type, spec.geometry_type.removeprefix("Multi"), "Multi" + spec.geometry_type}
     assert set(frame.geom_type) <= kinds
+def test_the_pipeline_popup_shows_each_sections_status_on_the_date() -> None:
+    line = pipelines("stalled")
+    line["status_history"] = [[
+        {"date": "2022-01-01", "status": "stalled", "note": "", "source": "https://example.org/d",
+         "evidence": "работы приостановлены"},
+        {"date": "2024-02-06", "section": "TJ", "status": "stalled", "note": "", "source": "https://example.org/t"},
+        {"date": "2025-06-26", "section": "CN", "status": "operating", "note": "", "source": "https://example.org/c",
+         "kind": "planned"}]]
+    line["section_status"] = [{"TJ": {"status": "stalled", "date": "2024-02-06"},
+                               "CN": {"status": "unknown", "date": None}}]
+    feature = pipelines_overlay.build({"pipelines": line}, BANDS[0])[0].features["features"][0]
+    rows = dict(feature["properties"]["pop"]["r"])
+    assert rows["Status by section"] == "Tajikistan: stalled since 2024-02-06<br>China: unknown"
+    assert "<q>работы приостановлены</q>" in rows["Status"]
+    history = feature["properties"]["pop"]["h"]
+    assert history[1][1].startswith("Tajikistan: ") and history[2][0] == "announced for 2025-06-26"

@@ -314,7 +314,7 @@ def replace_line(path: Path, start: str, new: str | None) -> int:
      "does not handle passengers"),
     ("border_times.csv", "torugart,2021-01-01,freight", "torugart,2019-01-01,freight,3,https://a.org,x",
      "out of date order"),
-    ("crossing_status.csv", "kyzyl-bel,2025-03-17", "kyzyl-bel,2025-03-17,open,,everyone,x,https://a.org",
+    ("crossing_status.csv", "kyzyl-bel,2025-03-17", "kyzyl-bel,2025-03-17,open,,everyone,x,https://a.org,2025-03-17,x,",
      "'everyone' is not one of international"),
     ("border_time_defaults.csv", "KG-TJ,freight", "KG-TJ,freight,2.7,,https://a.org", "basis: missing"),
     ("road_speeds.csv", "KG,mountain,passengers", "KG,mountain,passengers,500,default,x", "out of range"),

@@ -1,7 +1,7 @@
-"""Command-line reports on the data: ``report roads`` and ``report coverage``.
+"""Command-line reports on the data: ``report roads``, ``report coverage`` and ``report history``.
 
 ``report roads``: traced share, traced vs published, schematic segments; ``report coverage``: reference trunk
-roads the network lacks.
+roads the network lacks; ``report history``: each crossing's status periods and what is missing from them.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from geo.cli.common import print_json
+from geo.cli.common import print_json, today
 from geo.errors import GeoError
 from geo.reference import OSM_2017, shared_dir
 
@@ -41,6 +41,11 @@ def add_commands(sub: Any) -> None:
                    help="stated reasons for missing stretches (default: layers/src/roads/coverage_notes.csv)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_coverage)
+    p = reports.add_parser("history", help="per crossing its status periods, unknown spans, spans over two years "
+                                           "without a fact and the status on the checkpoint days; facts per border "
+                                           "and year")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=cmd_history)
 
 
 def _positive(text: str) -> float:
@@ -141,4 +146,23 @@ def cmd_roads(args: argparse.Namespace) -> int:
     places, _ = store.read_layer("places")
     network = road_layer.load(source_dir(), crossings.load(source_dir()))
     print("\n".join(report.roads_report(roads, places, road_checks.run_checks(network, roads))))
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    """Print the crossings' status history: periods, unknown spans, spans without a fact, checkpoint days."""
+    from geo.layers import crossings, history
+    from geo.paths import source_dir
+
+    source = source_dir()
+    if not (source / "crossings.csv").is_file():
+        raise GeoError(f"no curated files at {source}: run this in a checkout (or set GEO_LAYERS_DIR)")
+    loaded = crossings.load(source)
+    gaps = history.load_gaps(source, [c.id for c in loaded])
+    records = [{"id": c.id, "name": c.name, "countries": c.countries, "status_history": c.history} for c in loaded]
+    report = history.history_report(records, gaps, today())
+    if args.json:
+        print_json(report.as_dict(), indent=1)
+        return 0
+    print("\n".join(history.format_history(report)))
     return 0

@@ -55,11 +55,15 @@ def history_text(history: Any) -> str:
     >>> history_text([{"date": "2021-05-21", "status": "closed"},
     ...               {"date": "2025-03-13", "status": "open", "traffic": ["freight"]}])
     '2021-05-21 closed; 2025-03-13 open (freight)'
+    >>> history_text([{"date": "2026-07-31", "status": "open", "kind": "planned"}])
+    '2026-07-31 open (announced)'
     """
     parts = []
     for entry in list_items(history):
         traffic = list_items(entry.get("traffic"))
-        parts.append(f"{entry['date']} {entry['status']}" + (f" ({', '.join(traffic)})" if traffic else ""))
+        where = f"{entry['section']} " if entry.get("section") else ""
+        parts.append(f"{entry['date']} {where}{entry['status']}" + (f" ({', '.join(traffic)})" if traffic else "")
+                     + (" (announced)" if entry.get("kind") == "planned" else ""))
     return LIST_SEPARATOR.join(parts)
 
 
@@ -106,24 +110,30 @@ def readable(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def history_table(frame: pd.DataFrame) -> pd.DataFrame:
     """Return one row per dated status fact of a layer with status histories.
 
-    Columns: ``id``, ``name``, ``countries`` (when the layer has it), ``date``, ``status``, ``traffic``,
-    ``note``, ``source``; in feature order, then date order.
+    Columns: ``id``, ``name``, ``countries`` (when the layer has it), ``section`` (pipelines: the country
+    section, empty for the whole line), ``date``, ``status``, ``traffic``, ``note``, ``source``, ``published``,
+    ``evidence``, ``kind`` (``planned``: an announced event, never in force); in feature order, then date order.
     """
     if not has_history(frame):
         raise UsageError("this layer has no status history (only crossings and pipelines have one)")
     with_countries = "countries" in frame.columns
+    with_sections = "section_status" in frame.columns
     rows = []
     for record in frame.to_dict("records"):
         for entry in list_items(record["status_history"]):
             row = {"id": record["id"], "name": record["name"]}
             if with_countries:
                 row["countries"] = record["countries"]
+            if with_sections:
+                row["section"] = entry.get("section") or ""
             row.update({
                 "date": str(entry["date"]), "status": entry["status"],
                 "traffic": LIST_SEPARATOR.join(list_items(entry.get("traffic"))),
                 "note": entry.get("note") or "", "source": entry.get("source") or "",
+                "published": entry.get("published") or "", "evidence": entry.get("evidence") or "",
+                "kind": entry.get("kind") or "",
             })
             rows.append(row)
-    columns = ["id", "name", *(["countries"] if with_countries else []), "date", "status", "traffic", "note",
-               "source"]
+    columns = ["id", "name", *(["countries"] if with_countries else []), *(["section"] if with_sections else []),
+               "date", "status", "traffic", "note", "source", "published", "evidence", "kind"]
     return pd.DataFrame(rows, columns=columns)

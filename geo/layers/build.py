@@ -18,7 +18,7 @@ import shapely
 from geo import reference
 from geo.errors import DataError, Problem
 from geo.io.geojson import SWITCH, dumps, feature_collection, remove_stale, replace_all, settle
-from geo.layers import borders, crossings, entry_rules, pipelines, registry, roads, store
+from geo.layers import borders, crossings, entry_rules, history, pipelines, registry, roads, store
 from geo.layers.roads import checks as road_checks
 from geo.layers.roads import model as road_model
 from geo.measure import CountryIndex
@@ -179,6 +179,8 @@ def run(*, as_of: dt.date, upstream: bool = False, source: Path | None = None, f
     if loaded_crossings is not None:
         result.frames["crossings"] = crossings.build(loaded_crossings, as_of)
         result.problems.extend(crossings.validate(loaded_crossings, frame).items)
+    _stage(result, lambda: history.load_out_of_scope(source))  # checked here, read by the history report
+    _stage(result, lambda: history.load_gaps(source, [c.id for c in loaded_crossings or []] or None))
 
     _stage(result, lambda: speeds.load(source))  # road_speeds.csv: checked here, read by the route engine
     _stage(result, lambda: entry_rules.load(source / entry_rules.FILE))  # the same: travel documents

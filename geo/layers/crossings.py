@@ -22,12 +22,14 @@ from geo import vocab
 from geo.layers.spec import CURATED, GEO_MAPS, ODBL, ODBL_URL, OSM_ATTRIBUTION, LayerSpec
 from geo.layers.status import last_verified, status_on
 from geo.layers.tables import (
+    EVIDENCE_COLUMNS,
     Problems,
     Row,
     check_unique,
     parse_choice,
     parse_choices,
     parse_date,
+    parse_evidence,
     parse_float,
     parse_list,
     parse_lonlat,
@@ -38,7 +40,7 @@ from geo.layers.tables import (
 from geo.measure import point_to_line_km
 
 COLUMNS = ("id", "name", "names", "countries", "modes", "traffic", "lon", "lat", "coord_source", "sources", "notes")
-STATUS_COLUMNS = ("crossing_id", "date", "status", "traffic", "access", "note", "source")
+STATUS_COLUMNS = ("crossing_id", "date", "status", "traffic", "access", "note", "source", *EVIDENCE_COLUMNS)
 TIME_COLUMNS = ("crossing_id", "date", "traffic", "hours", "source", "note")
 DEFAULT_COLUMNS = ("countries", "traffic", "hours", "basis", "sources")
 STATUSES = vocab.STATUSES
@@ -62,7 +64,9 @@ SPEC = LayerSpec(
     method=(
         "Curated from cited reports (layers/src/crossings.csv, crossing_status.csv). Each point is checked to lie "
         f"within {MAX_KM_FROM_BORDER:g} km of the shared border of its two countries in the borders layer. "
-        "`status` is the latest dated entry on or before the as-of date; `unknown` before the first entry."
+        "`status` is the latest dated fact on or before the as-of date (an entry of kind `planned`, an announced "
+        "event, never counts); `unknown` before the first fact. Every fact since 2018 carries its source's "
+        "publication date (`published`) and a quote from it (`evidence`)."
     ),
     properties=("id", "name", "names", "countries", "modes", "traffic", "status", "status_since", "status_note",
                 "status_source", "status_traffic", "status_access", "last_verified", "status_history", "border_times",
@@ -70,7 +74,8 @@ SPEC = LayerSpec(
     notes=("Road crossings sit where their OpenStreetMap road crosses the border of the borders layer where a "
            "reference road was found (scripts/place_crossings.py); the rest are estimates snapped to the border "
            "near the road. coord_source says which, and keeps any earlier position."),
-    curated_files=("crossings.csv", "crossing_status.csv", "border_times.csv", "border_time_defaults.csv"),
+    curated_files=("crossings.csv", "crossing_status.csv", "border_times.csv", "border_time_defaults.csv",
+                   "history_gaps.csv", "crossings_out_of_scope.csv"),
 )
 
 
@@ -174,13 +179,14 @@ def _attach_history(rows: list[Row], crossings: dict[str, Crossing], ids: set[st
         traffic = parse_choices(row, "traffic", TRAFFIC, problems, required=False)
         access = parse_choice(row, "access", ACCESS, problems)
         source = parse_urls(row, "source", problems)
+        evidence = parse_evidence(row, day, problems)
         if day is None or status is None or access is None or not source:
             continue
         if cid in last_date and day < last_date[cid]:
             problems.add(row, f"status history of {cid!r} out of date order ({day} after {last_date[cid]})")
         last_date[cid] = max(day, last_date.get(cid, day))
         grouped[cid].append({"date": day.isoformat(), "status": status, "traffic": traffic or None,
-                             "access": access, "note": row["note"], "source": source[0]})
+                             "access": access, "note": row["note"], "source": source[0], **evidence.entry()})
     for cid, history in grouped.items():
         if cid in crossings:
             crossings[cid].history = sorted(history, key=lambda e: e["date"])

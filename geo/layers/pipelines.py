@@ -17,15 +17,18 @@ import numpy as np
 import pyogrio
 import shapely
 
+from geo import vocab
 from geo.errors import DataError, Problem
 from geo.layers.spec import CURATED, GEO_MAPS, ODBL, ODBL_URL, OSM_ATTRIBUTION, OSM_COPYRIGHT_URL, LayerSpec, Upstream
-from geo.layers.status import last_verified, status_on
+from geo.layers.status import last_verified, section_status, status_on
 from geo.layers.tables import (
+    EVIDENCE_COLUMNS,
     Problems,
     Row,
     check_unique,
     parse_choice,
     parse_date,
+    parse_evidence,
     parse_float,
     parse_list,
     parse_lonlat,
@@ -39,7 +42,7 @@ from geo.reference import shared_dir
 COLUMNS = ("id", "name", "operator", "capacity_bcm_y", "official_length_km", "official_length_by_country_km",
            "geometry_accuracy", "sources", "notes")
 VERTEX_COLUMNS = ("pipeline_id", "seq", "lon", "lat", "place", "source")
-STATUS_COLUMNS = ("pipeline_id", "date", "status", "note", "source")
+STATUS_COLUMNS = ("pipeline_id", "section", "date", "status", "note", "source", *EVIDENCE_COLUMNS)
 STATUSES = ("planned", "under-construction", "stalled", "operating", "unknown")
 ACCURACY = ("traced", "schematic")
 TOLERANCE = 0.15
@@ -75,9 +78,12 @@ SPEC = LayerSpec(
         "schematic line through the towns the sources name (layers/src/pipeline_vertices.csv). length_km and "
         "length_by_country_km are geodesic on WGS84 (pyproj.Geod) on the full line, split by the country polygons "
         "of the borders layer; official lengths are quoted from the sources where cited, and "
-        "length_in_official_scope_km adds up the measured km of the countries the official figures cover."
+        "length_in_official_scope_km adds up the measured km of the countries the official figures cover. "
+        "status is the whole line's latest dated fact on or before the as-of date; section_status gives each "
+        "country section's (its own facts and the whole line's, the latest first); entries of kind `planned` "
+        "(announced milestones) never count."
     ),
-    properties=("id", "name", "operator", "status", "status_since", "status_note", "last_verified",
+    properties=("id", "name", "operator", "status", "status_since", "status_note", "section_status", "last_verified",
                 "status_history", "capacity_bcm_y", "length_km", "length_by_country_km", "official_length_km",
                 "official_length_by_country_km", "length_in_official_scope_km", "official_comparison",
                 "geometry_accuracy", "geometry_source", "places", "sources", "notes"),
@@ -206,24 +212,31 @@ def _attach_vertices(rows: list[Row], pipelines: dict[str, Pipeline], problems: 
 
 
 def _attach_history(rows: list[Row], pipelines: dict[str, Pipeline], problems: Problems) -> None:
-    last: dict[str, dt.date] = {}
+    last: dict[tuple[str, str | None], dt.date] = {}
     for row in rows:
         pid = row["pipeline_id"]
         if pid not in pipelines:
             problems.add(row, f"pipeline_id: unknown pipeline {pid!r}")
             continue
+        section = row["section"] or None
+        if section is not None and section not in vocab.BY_ISO2:
+            problems.add(row, f"section: {section!r} is not a country code (empty for the whole line)")
+            continue
         day = parse_date(row, "date", problems)
         status = parse_choice(row, "status", STATUSES, problems)
         source = parse_urls(row, "source", problems)
+        evidence = parse_evidence(row, day, problems)
         if day is None or status is None or not source:
             continue
-        if pid in last and day < last[pid]:
-            problems.add(row, f"status history of {pid!r} out of date order ({day} after {last[pid]})")
-        last[pid] = max(day, last.get(pid, day))
-        pipelines[pid].history.append({"date": day.isoformat(), "status": status, "note": row["note"],
-                                       "source": source[0]})
+        key = (pid, section)
+        if key in last and day < last[key]:
+            where = f" section {section}" if section else ""
+            problems.add(row, f"status history of {pid!r}{where} out of date order ({day} after {last[key]})")
+        last[key] = max(day, last.get(key, day))
+        pipelines[pid].history.append({"date": day.isoformat(), "section": section, "status": status,
+                                       "note": row["note"], "source": source[0], **evidence.entry()})
     for p in pipelines.values():
-        p.history.sort(key=lambda e: e["date"])
+        p.history.sort(key=lambda e: (e["date"], e["section"] or ""))
 
 
 def build(pipelines: list[Pipeline], countries: CountryIndex, as_of: dt.date,
@@ -253,6 +266,7 @@ def build(pipelines: list[Pipeline], countries: CountryIndex, as_of: dt.date,
         records.append({
             "id": p.id, "name": p.name, "operator": p.operator or None, "status": current["status"],
             "status_since": current["date"], "status_note": current.get("note"),
+            "section_status": section_status(p.history, as_of) or None,
             "last_verified": last_verified(p.history), "status_history": p.history,
             "capacity_bcm_y": p.capacity, "length_km": round(geodesic_km(line), 1),
             "length_by_country_km": by_country, "official_length_km": p.official_km,

@@ -13,7 +13,7 @@ import geopandas as gpd
 from geo.errors import LayerMissing
 from geo.io.geojson import pending
 from geo.layers import registry
-from geo.layers.status import status_on
+from geo.layers.status import section_status, status_on
 from geo.paths import layers_dir
 
 
@@ -92,4 +92,6 @@ def redate(frame: gpd.GeoDataFrame, as_of: dt.date) -> gpd.GeoDataFrame:
         out["status_traffic"] = [
             (e.get("traffic") or own) if e["date"] else None for e, own in zip(entries, out["traffic"])
         ]
+    if "section_status" in out.columns:
+        out["section_status"] = [section_status(h or [], as_of) or None for h in out["status_history"]]
     return out

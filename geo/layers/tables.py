@@ -107,6 +107,8 @@ def read_table(path: Path, columns: Sequence[str]) -> list[Row]:
 def _rows(name: str, text: str, columns: Sequence[str]) -> Iterator[Row]:
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     problems = Problems()
+    if text and not text.endswith("\n"):
+        problems.add((name, text.count("\n") + 1), "file does not end with a newline: truncated file?")
     try:
         header = next(reader, None)
         if header is None:
@@ -263,3 +265,81 @@ def check_unique(rows: Sequence[Row], key: str, problems: Problems) -> None:
             problems.add(row, f"duplicate {key} {value!r} (first at line {seen[value]})")
         else:
             seen[value] = row.line
+
+
+# --- evidence: the rules every dated fact of a status history follows ---------------------------------------
+
+EVIDENCE_COLUMNS = ("published", "evidence", "kind")
+"""The columns a dated fact carries after its source: the source's publication date, a quote from it, its kind."""
+PLANNED = "planned"
+"""The ``kind`` of an announced future event: shown, never in force."""
+KINDS = (PLANNED,)
+EVIDENCE_SINCE = dt.date(2018, 1, 1)
+"""Facts dated on or after this day need ``published`` and ``evidence``."""
+MAX_EVIDENCE_CHARS = 300
+MAX_PUBLICATION_LAG_DAYS = 180
+"""A fact dated longer than this before its source's publication needs a quote that names its date."""
+_NUMERIC_DATES = ("{d}.{m}.{yy}", "{d}/{m}/{yy}", "{m}/{d}/{yy}", "{d}-{m}-{yy}")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a dated fact rests on: the source's publication date, a verbatim quote, and the fact's kind."""
+
+    published: dt.date | None
+    quote: str
+    kind: str | None
+    """None for a fact, :data:`PLANNED` for an announced future event."""
+
+    def entry(self) -> dict[str, str | None]:
+        """Return the keys a status history entry carries for this evidence."""
+        return {"published": self.published.isoformat() if self.published else None, "evidence": self.quote or None,
+                "kind": self.kind}
+
+
+def names_date(quote: str, day: dt.date) -> bool:
+    """Return whether a quote names a day: its year as digits, or the day in a common numeric form.
+
+    Examples
+    --------
+    >>> names_date("closed since January 2020", dt.date(2020, 1, 31))
+    True
+    >>> names_date("закрыт с 07.01.22", dt.date(2022, 1, 7)), names_date("7/1/22", dt.date(2022, 1, 7))
+    (True, True)
+    >>> names_date("closed since 12020", dt.date(2020, 1, 31)), names_date("the post works", dt.date(2020, 1, 31))
+    (False, False)
+    """
+    if re.search(rf"(?<!\d){day.year}(?!\d)", quote):
+        return True
+    forms = {f.format(d=d, m=m, yy=f"{day.year % 100:02d}") for f in _NUMERIC_DATES
+             for d in (str(day.day), f"{day.day:02d}") for m in (str(day.month), f"{day.month:02d}")}
+    return any(re.search(rf"(?<![\d.\-/]){re.escape(form)}(?![\d])", quote) for form in forms)
+
+
+def parse_evidence(row: Row, day: dt.date | None, problems: Problems) -> Evidence:
+    """Parse ``published``, ``evidence`` and ``kind`` and apply the rules of a dated fact.
+
+    A fact dated on or after :data:`EVIDENCE_SINCE` needs both ``published`` and ``evidence``; a fact may not be
+    dated after its source was published unless it is ``planned``; a fact dated more than
+    :data:`MAX_PUBLICATION_LAG_DAYS` before its publication needs a quote that names the date (:func:`names_date`);
+    a quote is at most :data:`MAX_EVIDENCE_CHARS` characters.
+    """
+    published = parse_date(row, "published", problems, required=False)
+    quote = row["evidence"]
+    kind = parse_choice(row, "kind", KINDS, problems, required=False)
+    if len(quote) > MAX_EVIDENCE_CHARS:
+        problems.add(row, f"evidence: {len(quote)} characters (at most {MAX_EVIDENCE_CHARS}: quote only what "
+                          "states the fact)")
+    if day is None:
+        return Evidence(published, quote, kind)
+    if day >= EVIDENCE_SINCE and (not row["published"] or not quote):
+        missing = " and ".join(k for k in ("published", "evidence") if not row[k])
+        problems.add(row, f"{missing}: missing (every fact dated {EVIDENCE_SINCE} or later needs the source's "
+                          "publication date and a quote)")
+    if published is not None and day > published and kind != PLANNED:
+        problems.add(row, f"date: {day} is after its source's publication ({published}); an announced future "
+                          f"event is kind {PLANNED!r}")
+    if published is not None and (published - day).days > MAX_PUBLICATION_LAG_DAYS and not names_date(quote, day):
+        problems.add(row, f"date: {day} is {(published - day).days} days before its source's publication "
+                          f"({published}) and the evidence does not name that date")
+    return Evidence(published, quote, kind)

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from geo.i18n import ENGLISH, Translator
+from geo.layers.status import is_planned
 
 Popup = dict[str, Any]
 """A popup as data: ``t`` title, ``r`` rows of [label, value], ``h`` status history rows (all escaped HTML)."""
@@ -139,8 +140,43 @@ def names(value: Any) -> str:
     return text(" · ".join(str(n) for n in dict.fromkeys(as_list(value)) if n))
 
 
-def history(entries: Any, tr: Translator = ENGLISH) -> list[list[str]]:
-    """Return status history entries as escaped rows: date, status (traffic), note and source link."""
+def quote(value: Any) -> str:
+    """Return an evidence quote as escaped markup to put under its source link (empty when there is none).
+
+    >>> quote('<img src=x onerror=alert(1)>')
+    '<br><q>&lt;img src=x onerror=alert(1)&gt;</q>'
+    """
+    return f"<br><q>{text(value)}</q>" if value else ""
+
+
+def in_force_quote(history: Any, since: Any) -> str:
+    """Return the quote of the fact in force as :func:`quote` does.
+
+    The fact in force is the whole feature's last fact dated ``since`` (the one ``status_on`` returns).
+
+    >>> in_force_quote([{"date": "2022-01-07", "status": "closed", "evidence": "закрыт"}], "2022-01-07")
+    '<br><q>закрыт</q>'
+    """
+    found = ""
+    for e in as_list(history):
+        if isinstance(e, Mapping) and not is_planned(e) and not e.get("section") and e.get("date") == since:
+            found = quote(e.get("evidence"))
+    return found
+
+
+def history(entries: Any, tr: Translator = ENGLISH, quotes: bool = True) -> list[list[str]]:
+    """Return status history entries as escaped rows: date, status (traffic), note, source link and quote.
+
+    A planned entry (an announced event) is dated "announced for DATE"; a pipeline section's entry names its
+    country; with ``quotes`` the evidence quote goes under the source link (the map's popups leave them to the
+    fact in force, to keep the default view within its size budget; the Tables page shows every quote).
+
+    Examples
+    --------
+    >>> history([{"date": "2026-07-31", "status": "open", "kind": "planned", "note": "",
+    ...           "source": "https://a.org/x", "evidence": "<b>откроется</b>"}])[0]
+    ['announced for 2026-07-31', 'open', ' <a href="https://a.org/x">source</a><br><q>&lt;b&gt;откроется&lt;/b&gt;</q>']
+    """
     rows = []
     for e in as_list(entries):
         if not isinstance(e, Mapping):
@@ -148,15 +184,23 @@ def history(entries: Any, tr: Translator = ENGLISH) -> list[list[str]]:
         traffic = as_list(e.get("traffic"))
         extra = f" ({text(tr.words(traffic))})" if traffic else ""
         source = " " + link(e.get("source"), tr.gettext("source")) if e.get("source") else ""
-        rows.append([text(e.get("date")), text(tr.word(e.get("status"))) + extra, text(e.get("note")) + source])
+        said = quote(e.get("evidence")) if quotes else ""
+        date = text(e.get("date"))
+        if is_planned(e):
+            date = text(tr.gettext("announced for {date}").format(date=e.get("date")))
+        where = f"{text(country(e['section'], tr))}: " if e.get("section") else ""
+        rows.append([date, where + text(tr.word(e.get("status"))) + extra, text(e.get("note")) + source + said])
     return rows
 
 
 def popup(title: str, rows: Sequence[list[str] | None], status_history: Any = None,
-          tr: Translator = ENGLISH) -> Popup:
-    """Return a popup as data: every string is escaped HTML; the map's ``geoPopup`` lays it out."""
+          tr: Translator = ENGLISH, quotes: bool = False) -> Popup:
+    """Return a popup as data: every string is escaped HTML; the map's ``geoPopup`` lays it out.
+
+    The history rows carry their evidence quotes only with ``quotes`` (see :func:`history`).
+    """
     out: Popup = {"t": text(title), "r": [r for r in rows if r]}
-    dated = history(status_history, tr)
+    dated = history(status_history, tr, quotes)
     if dated:
         out["h"] = dated
     return out

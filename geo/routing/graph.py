@@ -307,7 +307,8 @@ class RoadGraph:
         """Return a crossing's state under a scenario: passable, status entry, border time, unknowns.
 
         A crossing is impassable when the scenario closes it, when its status on the date is closed (or unknown,
-        with ``unknown="closed"``), when its traffic on the date excludes the scenario's mode, or when the
+        with ``unknown="closed"``), when its traffic on the date excludes the scenario's mode, for passengers when
+        it is restricted to listed categories on the date (access ``other``: students, residents), or when the
         scenario's vehicle is registered in neither of its two countries (or its traveller is a citizen of neither)
         and its transit rule on the date is bilateral or other restricted (or unknown, with ``unknown="closed"``).
         Opening it overrides all of these. (Entering a country that wants a visa the traveller does not hold is
@@ -334,6 +335,8 @@ class RoadGraph:
         allowed = entry.get("traffic") or info.traffic
         if allowed and scenario.traffic not in allowed:
             passable = False
+        if scenario.traffic == "passengers" and entry["status"] == "restricted" and access == "other":
+            passable = False  # listed categories only: no general traveller crosses there
         if foreign and access not in FOREIGN_ACCESS and not (access == "unknown" and scenario.unknown == "open"):
             passable = False
         return GateState(passable, entry, hours, border, unknown_status, unknown_access)

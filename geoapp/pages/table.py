@@ -16,6 +16,7 @@ import streamlit as st
 
 from geo.i18n import ENGLISH, N_, Translator
 from geo.layers.entry_rules import EntryRules
+from geo.layers.status import PLANNED, is_planned
 from geo.layers.store import redate
 from geo.map.geometry import rows as records
 from geo.map.text import safe_url
@@ -144,16 +145,34 @@ def filtered(table: pd.DataFrame, *, text: str = "", countries: Iterable[str] = 
 
 
 def history_frame(history: Any, day: dt.date) -> pd.DataFrame:
-    """Return a crossing's status history as periods: start, end (the next fact or ``day``), status, note, source."""
+    """Return a crossing's status history as periods: start, end (the next fact or ``day``), status, note, source.
+
+    Planned entries (announced events) are rows of their own that start and end on their date, with ``kind``
+    ``planned``; they never end a period. ``evidence`` is the quote from the source.
+    """
     entries = sorted((dict(e) for e in (history if history is not None else [])), key=lambda e: str(e.get("date")))
+    in_force = [e for e in entries if not is_planned(e)]
     rows = []
-    for number, entry in enumerate(entries):
+    for entry in entries:
         start = dt.date.fromisoformat(str(entry["date"])[:10])
-        end = dt.date.fromisoformat(str(entries[number + 1]["date"])[:10]) if number + 1 < len(entries) else day
+        end = start
+        if not is_planned(entry):
+            later = [e for e in in_force if str(e["date"]) > str(entry["date"])]
+            end = dt.date.fromisoformat(str(later[0]["date"])[:10]) if later else day
         status = str(entry.get("status")) if entry.get("status") in STATUS_STYLES else "unknown"
         rows.append({"from": start, "to": max(end, start), "status": status, "note": str(entry.get("note") or ""),
-                     "source": safe_url(entry.get("source"))})
-    return pd.DataFrame(rows, columns=["from", "to", "status", "note", "source"])
+                     "source": safe_url(entry.get("source")), "evidence": str(entry.get("evidence") or ""),
+                     "kind": str(entry.get("kind") or "")})
+    return pd.DataFrame(rows, columns=["from", "to", "status", "note", "source", "evidence", "kind"])
+
+
+def shown_status(periods: pd.DataFrame, translator: Translator = ENGLISH) -> pd.Series:
+    """Return the status column as read: translated, a planned row as "announced for DATE: status"."""
+    return pd.Series([
+        translator.gettext("announced for {date}").format(date=start) + ": " + translator.word(status)
+        if kind == PLANNED else translator.word(status)
+        for start, status, kind in zip(periods["from"], periods["status"], periods["kind"])
+    ], index=periods.index, dtype=object)
 
 
 def timeline(periods: pd.DataFrame, tr: Translator = ENGLISH) -> alt.Chart:
@@ -181,8 +200,8 @@ def crossing_details(row: pd.Series, frame: pd.DataFrame, day: dt.date) -> None:
     if periods.empty:
         st.caption(_("No dated status fact."))
         return
-    st.altair_chart(timeline(periods, tr()), width="stretch")
-    shown = periods.assign(status=periods["status"].map(tr().word))
+    st.altair_chart(timeline(periods[periods["kind"] != PLANNED], tr()), width="stretch")
+    shown = periods.assign(status=shown_status(periods, tr())).drop(columns="kind")
     st.dataframe(shown, hide_index=True, width="stretch", column_config={
         **headers(shown), "source": st.column_config.LinkColumn(_("source"), display_text=_("source"))})
 

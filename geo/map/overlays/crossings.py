@@ -60,7 +60,8 @@ def build(frames: Frames, band: Band, tr: Translator = ENGLISH, /) -> tuple[Part
             t.row(_("Countries"), t.text(r.countries)),
             t.row(_("Modes"), t.text(modes)),
             t.row(_("Status"), t.text(state) + (f" — {t.text(r.status_note)}" if r.status_note else "")
-                  + (" " + t.link(r.status_source, _("source")) if r.status_source else "")),
+                  + (" " + t.link(r.status_source, _("source")) if r.status_source else "")
+                  + t.in_force_quote(r.status_history, r.status_since)),
             t.row(_("Traffic"), t.text(traffic)),
             t.row(_("Last verified"), t.text(r.last_verified)),
             t.row(_("Position"), t.text(r.coord_source) if not t.safe_url(r.coord_source)

@@ -37,8 +37,11 @@ def build(frames: Frames, band: Band, tr: Translator = ENGLISH, /) -> tuple[Part
                + (" · <i>" + t.text(_("schematic geometry")) + "</i>" if schematic else ""))
         by_country = r.length_by_country_km if isinstance(r.length_by_country_km, Mapping) else {}
         official = r.official_length_by_country_km if isinstance(r.official_length_by_country_km, Mapping) else {}
+        sections = getattr(r, "section_status", None)
         details = [
-            t.row(_("Status"), t.text(state) + (f" — {t.text(r.status_note)}" if r.status_note else "")),
+            t.row(_("Status"), t.text(state) + (f" — {t.text(r.status_note)}" if r.status_note else "")
+                  + t.in_force_quote(r.status_history, r.status_since)),
+            t.row(_("Status by section"), section_text(sections, tr)),
             t.row(_("Operator"), t.text(r.operator)),
             t.row(_("Capacity"), t.text(_("{bcm} bcm/year").format(bcm=f"{float(r.capacity_bcm_y):g}"))
                   if t.is_number(r.capacity_bcm_y) else ""),
@@ -60,6 +63,27 @@ def build(frames: Frames, band: Band, tr: Translator = ENGLISH, /) -> tuple[Part
             "pop": t.popup(str(r.name), details, r.status_history, tr),
         }))
     return (Part(collection(features), base={"opacity": 0.95, "lineCap": "butt"}),)
+
+
+def section_text(sections: object, tr: Translator = ENGLISH) -> str:
+    """Return each country section's status on the date as escaped lines ("Tajikistan: stalled since …").
+
+    Examples
+    --------
+    >>> section_text({"TJ": {"status": "stalled", "date": "2024-02-06"}, "KG": {"status": "unknown", "date": None}})
+    'Tajikistan: stalled since 2024-02-06<br>Kyrgyzstan: unknown'
+    >>> section_text(None)
+    ''
+    """
+    if not isinstance(sections, Mapping):
+        return ""
+    lines = []
+    for code, entry in sections.items():
+        status = tr.word(str(entry.get("status") or "unknown"))
+        since = entry.get("date")
+        state = tr.gettext("{status} since {date}").format(status=status, date=since) if since else status
+        lines.append(t.text(f"{t.country(code, tr)}: {state}"))
+    return "<br>".join(lines)
 
 
 SPEC = OverlaySpec(
