@@ -133,3 +133,44 @@ def test_khujand_batken_shows_the_2021_closure_and_the_2025_reopening():
     for period, status in ((closure, "closed"), (reopening, "open")):
         fact = next(f for f in period.facts if f.subject == "kyzyl-bel")
         assert fact.value.startswith(status) and fact.source and fact.source.startswith("https://")
+
+
+def test_cli_timeline_text_json_csv_and_chart(capsys, tmp_path):
+    import csv
+    import json
+
+    from geo.cli import main
+
+    assert main(["timeline", "Khujand", "Batken", "--from", "2015-01-01", "--to", "2025-12-31", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    starts = [p["start"] for p in data["periods"]]
+    assert "2021-05-21" in starts and "2025-03-13" in starts and data["periods"][-1]["end"] == "2026-01-01"
+    assert main(["timeline", "Khujand", "Batken", "--from", "2015-01-01", "--csv", "--mode", "freight"]) == 0
+    rows = list(csv.DictReader(capsys.readouterr().out.splitlines()))
+    assert rows[0]["start"] == "2015-01-01" and {"km", "hours", "border_h", "event", "sources"} <= set(rows[0])
+    for suffix, magic in ((".png", b"\x89PNG"), (".svg", b"<?xml"), (".pdf", b"%PDF")):
+        chart = tmp_path / f"chart{suffix}"
+        assert main(["timeline", "Khujand", "Batken", "--from", "2015-01-01", "-o", str(chart)]) == 0
+        assert chart.read_bytes().startswith(magic)
+    assert "Kyzyl-Bel" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["Khujand", "Nowhere"], "unknown place"),
+    (["Khujand", "Batken", "--from", "2020-01-01", "--to", "2019-01-01"], "before --from"),
+    (["Khujand", "Batken", "--as-of", "2020-01-01"], "--as-of"),
+    (["Khujand", "Batken", "-o", "chart.txt"], "must end in"),
+    (["Khujand", "Batken", "--from", "2020-02-30"], "not a real date"),
+    (["Khujand", "Batken", "--close", "no-such-post"], "unknown crossing"),
+])
+def test_cli_timeline_bad_input_is_one_line_and_exit_2(argv, needle, capsys, tmp_path, monkeypatch):
+    from geo.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    try:
+        code = main(["timeline", *argv])
+    except SystemExit as exc:  # argparse's own errors
+        code = exc.code
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and needle in err and len(err.splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
