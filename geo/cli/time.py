@@ -38,6 +38,32 @@ def add_commands(sub: Any) -> None:
                    help="also write a step chart of hours and km over time (.png, .svg or .pdf)")
     p.set_defaults(handler=cmd_timeline)
 
+    p = sub.add_parser("matrix", help="dated distance matrix: km, hours, border hours, crossings and countries "
+                                      "between many places on many dates (CSV or Parquet)")
+    pick = p.add_argument_group("places (default: every routable city, town, junction and pass)")
+    pick.add_argument("--places", nargs="+", default=[], metavar="PLACE", help="place names or ids")
+    pick.add_argument("--country", nargs="+", default=[], metavar="ISO2", help="keep places of these countries")
+    pick.add_argument("--kind", nargs="+", default=[], metavar="KIND",
+                      help="keep places of these kinds (city, town, junction, pass)")
+    when = p.add_argument_group("dates (default: today)")
+    when.add_argument("--dates", nargs="+", type=iso_date, default=[], metavar="DATE", help="these days")
+    when.add_argument("--from", dest="start", type=iso_date, metavar="DATE", help="first day (with --step or --events)")
+    when.add_argument("--to", dest="until", type=iso_date, metavar="DATE", help="last day (default: today)")
+    when.add_argument("--step", choices=("month", "year"), help="one day per month or year from --from")
+    when.add_argument("--events", action="store_true",
+                      help="every day a fact routing depends on starts (within --from/--to when given)")
+    add_scenario_options(p)
+    p.add_argument("--summary", action="store_true",
+                   help="one row per country pair and date, between each country's main city")
+    p.add_argument("--main", nargs="+", default=[], metavar="PLACE",
+                   help="with --summary: a country's main city (default: its national capital)")
+    p.add_argument("--jobs", type=int, default=1, metavar="N", help="processes (default 1)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on standard error")
+    p.add_argument("-o", "--output", type=Path, metavar="PATH",
+                   help="write .csv (metadata in # header lines) or .parquet (metadata in the schema) "
+                        "instead of CSV on standard output")
+    p.set_defaults(handler=cmd_matrix)
+
 
 def _check_range(args: argparse.Namespace) -> None:
     if args.as_of is not None:
@@ -120,3 +146,135 @@ def format_timeline(line: Timeline, labels: dict[str, str]) -> str:
             out.append(f"    since {fact.date.isoformat()}: {fact.describe()}"
                        + (f" <{fact.source}>" if fact.source else ""))
     return "\n".join(out)
+
+
+MATRIX_SUFFIXES = (".csv", ".parquet")
+
+
+def matrix_dates(engine: RouteEngine, args: argparse.Namespace, scenario: Any) -> list[dt.date]:
+    """Return the days a matrix command asks for, checked against the history.
+
+    Raises
+    ------
+    UsageError
+        ``--step`` without ``--from``, ``--from`` or ``--to`` alone, options that exclude each other, a range
+        that ends before it starts, no day at all, or a day before the history's first fact.
+    """
+    from geo.routing.matrix import dates_between, event_dates
+    from geo.routing.timeline import first_fact
+
+    chosen = [name for name, on in (("--dates", bool(args.dates)), ("--step", bool(args.step)),
+                                    ("--events", args.events)) if on]
+    if len(chosen) > 1:
+        raise UsageError(f"{chosen[0]} and {chosen[1]} exclude each other: choose one way to give dates")
+    if args.step and args.start is None:
+        raise UsageError("--step needs --from (the first day)")
+    if (args.start or args.until) and not (args.step or args.events):
+        raise UsageError("--from/--to need --step month|year or --events")
+    if args.start and args.until and args.until < args.start:
+        raise UsageError(f"--to {args.until.isoformat()} is before --from {args.start.isoformat()}")
+    if args.as_of is not None:
+        raise UsageError("--as-of: a matrix takes --dates (or --from/--to with --step or --events)")
+    if args.dates:
+        dates = sorted(set(args.dates))
+    elif args.step:
+        dates = dates_between(args.start, args.until or today(), args.step)
+    elif args.events:
+        dates = event_dates(engine.graph, scenario, args.start, args.until)
+    else:
+        dates = [today()]
+    if not dates:
+        raise UsageError("no day to compute: no fact starts between --from and --to")
+    first = first_fact(engine.graph, scenario)
+    if first is not None and dates[0] < first:
+        raise UsageError(f"date {dates[0].isoformat()} is before the history (its first fact is "
+                         f"{first.isoformat()})")
+    return dates
+
+
+def _bar(done: int, total: int) -> None:
+    width = 30
+    filled = width * done // total
+    end = "\n" if done == total else ""
+    print(f"\rmatrix: [{'#' * filled}{'.' * (width - filled)}] {done}/{total} dates", end=end, file=sys.stderr,
+          flush=True)
+
+
+def cmd_matrix(args: argparse.Namespace) -> int:
+    """Write the dated distance matrix (or its country summary)."""
+    import json
+
+    from geo.io.geojson import write_atomic
+    from geo.layers import registry, store
+    from geo.routing import RouteEngine
+    from geo.routing import matrix as mx
+
+    if args.output is not None:
+        check_output(args.output)
+        if args.output.suffix.lower() not in MATRIX_SUFFIXES:
+            raise UsageError(f"-o {shorten(str(args.output))}: the file name must end in {', '.join(MATRIX_SUFFIXES)}")
+    if not 1 <= args.jobs <= 64:
+        raise UsageError(f"--jobs must be between 1 and 64, not {args.jobs}")
+    if args.main and not args.summary:
+        raise UsageError("--main applies with --summary")
+    scenario = scenario_from(args, as_of=today())
+    engine = RouteEngine.load()
+    engine.check_crossings(scenario.close | scenario.open)
+    dates = matrix_dates(engine, args, scenario)
+    places_frame, _ = store.read_layer("places")
+    routable = mx.routable_places(engine.graph, places_frame)
+    ids = [_place_id(engine, text, "--places") for text in args.places]
+    chosen = mx.select(routable, ids, args.country, args.kind)
+    mains = None
+    if args.summary:
+        mains = mx.main_cities(chosen, [_place_id(engine, text, "--main") for text in args.main])
+        if len(mains) < 2:
+            raise UsageError(f"--summary: the selection has a main city in {len(mains)} country: it needs two")
+    show = None if args.no_progress or len(dates) < 4 else _bar
+    table = mx.run(engine.graph, scenario, dates, chosen, mains, jobs=args.jobs, load=RouteEngine.load,
+                   progress=show)
+    specs = [registry.get(i) for i in ("roads", "crossings", "places")]
+    metadata = {
+        "generated_by": "geo matrix", "data_version": store.data_version(),
+        "options": {"mode": scenario.mode, "optimize": scenario.optimize, "unknown": scenario.unknown,
+                    "closed": sorted(scenario.close), "opened": sorted(scenario.open), "avoid": sorted(scenario.avoid),
+                    "vehicle": scenario.vehicle, "citizen": scenario.citizen, "visas": sorted(scenario.visas),
+                    "dates": [d.isoformat() for d in dates], "places": len(chosen), "summary": args.summary,
+                    "main": {c: p.id for c, p in (mains or {}).items()}},
+        "licence": "; ".join(sorted({f"{s.licence} <{s.licence_url}>" for s in specs})),
+        "attribution": "; ".join(dict.fromkeys(s.attribution for s in specs)),
+        "units": "km: road kilometres; hours: road + border hours; border_h: border hours; crossings: border "
+                 "crossings passed; countries: ISO2 codes entered; empty values: no route",
+    }
+    if args.output is not None and args.output.suffix.lower() == ".parquet":
+        write_atomic(args.output, _parquet_bytes(table, metadata))
+        return 0
+    header = "".join(f"# {key}: {json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value}\n"
+                     for key, value in metadata.items())
+    text = header + table.to_csv(index=False, lineterminator="\n", float_format="%.4f")
+    if args.output is not None:
+        write_atomic(args.output, text.encode("utf-8"))
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _place_id(engine: RouteEngine, text: str, flag: str) -> str:
+    try:
+        return engine.resolve(text)
+    except UsageError as exc:
+        raise UsageError(f"{flag}: {exc}") from None
+
+
+def _parquet_bytes(table: Any, metadata: dict[str, Any]) -> bytes:
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    arrow = pa.Table.from_pandas(table, preserve_index=False)
+    arrow = arrow.replace_schema_metadata({**(arrow.schema.metadata or {}),
+                                           b"geo": json.dumps(metadata, ensure_ascii=False).encode("utf-8")})
+    buffer = io.BytesIO()
+    pq.write_table(arrow, buffer)
+    return buffer.getvalue()
