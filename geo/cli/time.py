@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import io
 import sys
@@ -91,6 +90,7 @@ def cmd_timeline(args: argparse.Namespace) -> int:
     """Print a trip's periods (and write its chart)."""
     from geo.io.geojson import write_atomic
     from geo.routing import RouteEngine
+    from geo.routing.timeline import periods_csv
 
     _check_range(args)
     if args.output is not None:
@@ -109,22 +109,10 @@ def cmd_timeline(args: argparse.Namespace) -> int:
     if args.json:
         print_json(line.to_dict())
     elif args.csv:
-        sys.stdout.write(timeline_csv(line))
+        sys.stdout.write(periods_csv(line))
     else:
         print(format_timeline(line, labels))
     return 0
-
-
-def timeline_csv(line: Timeline) -> str:
-    """Return the periods as CSV text (one row per period, ``end`` exclusive)."""
-    from geo.routing.timeline import periods_table
-
-    rows = periods_table(line)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
 
 
 def format_timeline(line: Timeline, labels: dict[str, str]) -> str:

@@ -10,8 +10,10 @@ never start a period.
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import datetime as dt
+import io
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -312,3 +314,13 @@ def periods_table(line: Timeline, labels: Mapping[str, str] | None = None) -> li
                      "no_route": "" if p.reason is None else str(p.reason),
                      "event": p.label(), "sources": " ".join(f.source for f in p.facts if f.source)})
     return rows
+
+
+def periods_csv(line: Timeline) -> str:
+    """Return the periods as CSV text (one row per period, ``end`` exclusive)."""
+    rows = periods_table(line)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
