@@ -174,3 +174,19 @@ def test_cli_timeline_bad_input_is_one_line_and_exit_2(argv, needle, capsys, tmp
     err = capsys.readouterr().err.strip()
     assert code == 2 and needle in err and len(err.splitlines()) == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_readme_chart_command_runs_as_documented(tmp_path):
+    import re
+    import shlex
+    from pathlib import Path
+
+    from geo.cli import main
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    line = re.search(r"^geo timeline Dushanbe Almaty .*-o docs/dushanbe-almaty-timeline\.png$", readme, re.M)
+    assert line, "the README's worked example has no chart command"
+    argv = shlex.split(line.group())[1:]
+    argv[argv.index("-o") + 1] = str(tmp_path / "chart.png")
+    assert main(argv) == 0 and (tmp_path / "chart.png").read_bytes().startswith(b"\x89PNG")
+    assert (Path(__file__).resolve().parent.parent / "docs" / "dushanbe-almaty-timeline.png").is_file()
