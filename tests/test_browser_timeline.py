@@ -40,6 +40,23 @@ def test_choosing_a_period_sets_the_date_and_draws_its_route(browser: Any, serve
         assert "on 2025-03-13" in s.frame.inner_text(".geo-legend")  # the map's route is the chosen period's
         box.scroll_into_view_if_needed()
         shot(s, "app-timeline-chosen.png")
+        # hovering the 2021–2025 step shows its route and event; clicking it sets the date to its first day
+        chart = s.page.locator("[data-testid='stVegaLiteChart']").first
+        chart.scroll_into_view_if_needed()
+        box = chart.bounding_box()
+        assert box is not None
+        tip = None
+        for dy in range(0, int(box["height"] * 0.5), 3):  # down the plot at mid-2023 until the step is under the mouse
+            s.page.mouse.move(box["x"] + box["width"] * 0.62, box["y"] + dy)
+            tip = s.page.evaluate("() => { const t = document.querySelector('#vg-tooltip-element.visible');"
+                                  " return t ? t.innerText : null; }")
+            if tip and "Patar" in tip:
+                break
+        assert tip and "Patar" in tip and "2021" in tip and "closed" in tip, tip
+        s.page.mouse.down()
+        s.page.mouse.up()
+        s.wait_url("date=2021-05-21", "tab=time")
+        shot(s, "app-timeline-clicked.png")
         assert s.errors == []
     finally:
         s.context.close()

@@ -67,7 +67,7 @@ def chart(table: pd.DataFrame) -> alt.LayerChart:
     """Return the step chart: one thick segment per period at its hours, no-route periods shaded, clickable."""
     pick = alt.selection_point(name=SELECTION, fields=["n"], on="click")
     base = alt.Chart(table)
-    tooltip = [alt.Tooltip("start:T", title=_("from")), alt.Tooltip("end:T", title=_("until")),
+    tooltip = [alt.Tooltip("start:T", title=_("from")), alt.Tooltip("end:T", title=_("until (excl.)")),
                alt.Tooltip("hours:Q", title=_("hours"), format=".1f"),
                alt.Tooltip("km:Q", title=_("km"), format=",.0f"),
                alt.Tooltip("route:N", title=_("crossings")), alt.Tooltip("event:N", title=_("what changed"))]
