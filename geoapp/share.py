@@ -29,7 +29,7 @@ MAX_VIA = 8
 """Most via places a link (and the route panel) holds."""
 NONE = "-"
 """The value of ``layers`` when no overlay is shown."""
-TABS = ("route", "measure", "download")
+TABS = ("route", "measure", "download", "time")
 """The map page's tabs as a link names them (``tab=``); the first is open when the link names none."""
 CHOICES: dict[str, Collection[str]] = {"basemap": BASEMAPS, "tab": TABS}
 """Link parameters whose value is one of a closed set, each named as its :class:`AppState` field (the scenario's

@@ -186,6 +186,7 @@ JSON_EXAMPLES = {
     "compare": ["compare", "Khujand", "Batken", "--as-of", "2023-06-01", "--vs-as-of", "2025-08-01", "--json"],
     "measure": ["measure", "--coords", "69.24,41.31 68.78,38.56", "--json"],
     "bench": ["bench", "--pairs", "10", "--only", "routing", "--json"],
+    "timeline": ["timeline", "Khujand", "Batken", "--from", "2020-01-01", "--to", "2025-06-01", "--json"],
     "changes": ["changes", "--from", "2021-01-01", "--to", "2025-08-01", "--json"],
 }
 

@@ -27,6 +27,7 @@ __all__ = ["COMMAND_MODULES", "Parser", "build_parser", "command", "iso_date", "
 COMMAND_MODULES: tuple[str, ...] = (
     "geo.cli.layers",  # layers, export, check, build, places
     "geo.cli.route",  # route, compare, measure, bench
+    "geo.cli.time",  # timeline, matrix
     "geo.cli.analysis",  # figure, changes
     "geo.cli.report",  # report coverage, report roads
 )

@@ -104,6 +104,7 @@ def run(pairs: int = 1000) -> dict[str, Any]:
             "route_time_3_alternatives": _time_routes(engine, nodes, by_time, pairs, alternatives=3),
         }
     }
+    report["history"] = time_history(engine, places, nodes, max(pairs // 50, 10))
     inputs = synthetic_inputs()
     start = time.perf_counter()
     synthetic = RoadGraph(*inputs)
@@ -118,7 +119,46 @@ def run(pairs: int = 1000) -> dict[str, Any]:
         "query_time": _time_queries(synthetic, names, Scenario(as_of=dt.date(2025, 8, 1), optimize="time"),
                                     max(pairs // 5, 10)),
     }
-    report["budgets"] = {"real_p95_ms": 5.0, "synthetic_p95_ms": 20.0, "graph_build_s": 1.0}
+    report["budgets"] = {"real_p95_ms": 5.0, "synthetic_p95_ms": 20.0, "graph_build_s": 1.0,
+                         "timeline_p95_ms": TIMELINE_P95_MS, "matrix_1_date_s": MATRIX_ONE_S,
+                         "matrix_24_dates_s": MATRIX_24_S}
+    return report
+
+
+TIMELINE_P95_MS = 200.0
+MATRIX_ONE_S = 2.0
+MATRIX_24_S = 30.0
+
+
+def time_history(engine: RouteEngine, places: Any, nodes: list[str], pairs: int) -> dict[str, Any]:
+    """Time timelines over the whole history for random pairs, and the full matrix for one date and for 24 dates."""
+    from geo.routing.graph import Trip
+    from geo.routing.matrix import routable_places, run
+    from geo.routing.timeline import first_fact, timeline
+
+    first = first_fact(engine.graph, Scenario()) or dt.date(2000, 1, 1)
+    last = dt.date(2026, 1, 1)
+    cities = [p for p in places.loc[places["kind"] == "city", "id"] if p in engine.graph.index]
+    rng = random.Random(SEED)
+    samples, cpu, periods = [], [], []
+    for _ in range(pairs):
+        a, b = rng.sample(cities, 2)
+        start, start_cpu = time.perf_counter(), time.process_time()
+        line = timeline(engine, Trip(a, b, Scenario()), first, last)
+        samples.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+        periods.append(len(line.periods))
+    report: dict[str, Any] = {"timeline": {**_percentiles(samples, cpu), "from": first.isoformat(),
+                                           "to": last.isoformat(), "mean_periods": round(float(np.mean(periods)), 1)}}
+    everywhere = routable_places(engine.graph, places)
+    start = time.perf_counter()
+    one = run(engine.graph, Scenario(), [dt.date(2025, 8, 1)], everywhere)
+    report["matrix_1_date"] = {"places": len(everywhere), "rows": len(one), "s": round(time.perf_counter() - start, 3)}
+    dates = [dt.date(2024 + m // 12, m % 12 + 1, 1) for m in range(24)]
+    start = time.perf_counter()
+    many = run(engine.graph, Scenario(), dates, everywhere)
+    report["matrix_24_dates"] = {"places": len(everywhere), "rows": len(many),
+                                 "s": round(time.perf_counter() - start, 3)}
     return report
 
 
@@ -139,4 +179,13 @@ def format_report(report: dict[str, Any]) -> str:
         q = syn[key]
         lines.append(f"  {key:<28} p50 {q['p50_ms']:.3f} ms  p95 {q['p95_ms']:.3f} ms  max {q['max_ms']:.3f} ms "
                      f"cpu p95 {q['cpu_p95_ms']:.3f} ms (n={q['n']}; budget p95 20 ms)")
+    history = report["history"]
+    t = history["timeline"]
+    lines.append(f"timeline {t['from']} – {t['to']} (random city pairs, {t['mean_periods']} periods on average): "
+                 f"p50 {t['p50_ms']:.1f} ms  p95 {t['p95_ms']:.1f} ms  max {t['max_ms']:.1f} ms "
+                 f"(n={t['n']}; budget p95 {TIMELINE_P95_MS:g} ms)")
+    for key, budget in (("matrix_1_date", MATRIX_ONE_S), ("matrix_24_dates", MATRIX_24_S)):
+        m = history[key]
+        lines.append(f"{key.replace('_', ' ')}: every routable place ({m['places']}), {m['rows']:,} rows in "
+                     f"{m['s']:.2f} s (budget {budget:g} s)")
     return "\n".join(lines)

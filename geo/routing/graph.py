@@ -405,6 +405,17 @@ class RoadGraph:
                 weights[self._gate_entries[cid]] = np.inf
         return weights, blocked
 
+    def matrix(self, scenario: Scenario) -> csr_matrix:
+        """Return the scenario's weighted sparse matrix (blocked crossings and barred entries left out)."""
+        return self._matrix(self.weights(scenario)[0])
+
+    def border_hours(self, scenario: Scenario) -> np.ndarray:
+        """Return the border hours of every node under a scenario (0 for places that are not crossings)."""
+        hours = np.zeros(self.n)
+        for cid, state in self.states(scenario).items():
+            hours[self.index[cid]] = state.hours
+        return hours
+
     def _matrix(self, weights: np.ndarray) -> csr_matrix:
         finite = np.isfinite(weights)
         if finite.all():

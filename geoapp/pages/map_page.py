@@ -1,4 +1,4 @@
-"""The map page: sidebar (overlays, basemap, date), the map, and the route, measure and download tabs."""
+"""The map page: sidebar (overlays, basemap, date), the map, and the route, measure, download and time tabs."""
 
 from __future__ import annotations
 
@@ -10,14 +10,15 @@ from geo import map as geomap
 from geo.errors import LayerMissing
 from geo.i18n import N_, languages
 from geoapp import component, data, share, state
-from geoapp.pages import changes, downloads, measure, route, search
+from geoapp.pages import changes, downloads, measure, route, search, timeline
 from geoapp.results import Outcome, routes_of
 from geoapp.ui import LANG, _, labels, panel, today, tr
 
 MAP_HEIGHT = 620
 TAB = "tab"
 """The tabs' widget key (its value is the open tab's shown title; :data:`geoapp.state.TAB_OPEN` holds its id)."""
-TAB_TITLES = {"route": N_("Route"), "measure": N_("Measure"), "download": N_("Download")}
+TAB_TITLES = {"route": N_("Route"), "measure": N_("Measure"), "download": N_("Download"),
+              "time": N_("Through time")}
 """The tabs under the map, by the id a link gives them (:data:`geoapp.share.TABS`). Only the open one runs: a hidden
 tab's widgets would cost every new visitor's first paint (the browser renders them, and loads their code, before
 it creates the map's frame)."""
@@ -119,7 +120,7 @@ def map_page() -> None:
         if found is not None:
             changes.changes_list(found)
     st.session_state[TAB] = _(TAB_TITLES[current.tab])  # the link's (or the kept) tab, titled in today's language
-    tab_route, tab_measure, tab_download = st.tabs([_(TAB_TITLES[t]) for t in share.TABS], key=TAB,
+    tab_route, tab_measure, tab_download, tab_time = st.tabs([_(TAB_TITLES[t]) for t in share.TABS], key=TAB,
                                                    on_change=on_tab)
     if tab_route.open:
         with tab_route, panel(N_("route")):
@@ -132,6 +133,9 @@ def map_page() -> None:
     if tab_download.open:
         with tab_download, panel(N_("download")):
             downloads.downloads_panel(state.current(today()), version, outcome, drawings)
+    if tab_time.open:
+        with tab_time, panel(N_("through time")):
+            timeline.time_panel(current, version, places, crossings)
     with panel(N_("link")):
         state.write_link(state.current(today()), today())
     data.warm(version, today())
