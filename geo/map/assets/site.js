@@ -13,7 +13,7 @@
     var lang = manifest.docs[params.get('lang')] ? params.get('lang') : Object.keys(manifest.docs)[0];
     var day = DAY.test(params.get('date') || '') && params.get('date') >= manifest.first &&
         params.get('date') <= manifest.today ? params.get('date') : manifest.today;
-    var site = {doc: null, history: null, band: -1, loaded: {}, shown: {}, found: null, map: null};
+    var site = {doc: null, base: null, history: null, band: -1, loaded: {}, shown: {}, found: null, map: null};
 
     function get(url) {
         return fetch(url).then(function (answer) {
@@ -88,7 +88,7 @@
                     return {id: o.id, key: o.id + '-' + band + (o.dated ? '-' + when : ''),
                             data: o.dated && data[i].rows ? dated(data[i], when) : data[i]};
                 });
-                window.geoMap.update({base: site.doc.base, basemap: site.doc.basemap,
+                window.geoMap.update({base: site.base, basemap: site.doc.basemap,
                                       groups: groups.concat(foundGroup()), legend: site.doc.legend});
                 document.body.setAttribute('data-drawn', when);
             });
@@ -211,6 +211,7 @@
         if (manifest.embed) { base.legendWide = 1e9; }
         var el = document.getElementById('map');
         base.height = Math.max(200, window.innerHeight - el.getBoundingClientRect().top);
+        site.base = base;  /* the view it starts at: map.js moves the map only when a document's view changes */
         site.map = window.geoMap.create(el, base);
         site.band = bandOf(site.map.getZoom());
         if (manifest.embed) { fullLink(doc.words); } else { layerControl(); }
