@@ -145,6 +145,8 @@ def publish(group: Group | None, served: Path | None = None) -> Group | None:
 
 SITE = "site"
 """The static viewer's path under the app's server (``/site/``) and its folder's name in the cache folder."""
+SITE_BUILD = "import os, sys\nos.nice(10)\nfrom geo.cli import main\nsys.exit(main(['site', '-o', sys.argv[1]]))"
+"""The child process that builds the static viewer: ``geo site -o FOLDER`` at a lower priority."""
 _SITE_FOLDER: list[Path] = []
 _SITE_LOCK = threading.Lock()
 
@@ -157,13 +159,13 @@ def site_folder() -> Path | None:
 def build_site(version: str, parent: Path | None = None) -> Path | None:
     """Build the static viewer (:func:`geo.map.site.build_site`) for a data version, once per version and frontend.
 
-    Written in ``cache_dir()/site/<version>-<assets digest>`` (kept across restarts); the server serves it from
-    :func:`site_folder` once built. None when it cannot be built (the app works without it).
+    Written in ``cache_dir()/site/<version>-<assets digest>`` (kept across restarts) by ``geo site`` in a child
+    process at low priority, so the build (about ten CPU-seconds) never holds the server's interpreter and yields
+    the cores to visitors; the server serves it from :func:`site_folder` once built. None when it cannot be built
+    (the app works without it).
     """
-    import datetime as dt
-
-    from geo.layers import store
-    from geo.map.site import build_site as build
+    import subprocess
+    import sys
 
     with _SITE_LOCK:
         try:
@@ -172,7 +174,8 @@ def build_site(version: str, parent: Path | None = None) -> Path | None:
             if not (folder / "index.html").is_file():
                 parent.mkdir(parents=True, exist_ok=True)
                 scratch = Path(tempfile.mkdtemp(dir=parent, prefix=".new-"))
-                build(lambda layer: store.read_layer(layer)[0], scratch, today=dt.date.today())
+                subprocess.run([sys.executable, "-c", SITE_BUILD, str(scratch)], check=True, capture_output=True,
+                               timeout=1800)
                 try:
                     scratch.rename(folder)
                 except OSError:  # another server made it meanwhile
