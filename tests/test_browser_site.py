@@ -145,7 +145,8 @@ def test_hostile_names_run_nothing_and_popups_show_sources(browser: Any, site: s
 def test_russian_and_the_embed_page(browser: Any, site: str) -> None:  # noqa: F811
     visit = Visit(browser, site)
     visit.open("/?lang=ru&date=2023-06-01")
-    assert visit.page.inner_text("#bar .geo-title") == "Центральная Азия: границы, дороги, трубопроводы и пункты пропуска"
+    title = visit.page.inner_text("#bar .geo-title")
+    assert title == "Центральная Азия: границы, дороги, трубопроводы и пункты пропуска"
     legend = visit.page.text_content(".geo-legend") or ""
     assert "Пункты пропуска" in legend and "Легенда" in legend
     assert "участники OpenStreetMap" in visit.page.inner_text(".leaflet-control-attribution")

@@ -50,7 +50,9 @@ def sidebar(version: str, missing: list[str]) -> None:
                     .format(layers=", ".join(sorted(set(missing)))))
         st.caption(_("Data version `{version}`. Pan and zoom never reload the page; the address always holds a link "
                      "to what you see.").format(version=version))
-        st.caption(_("[Static map]({url}): for sharing and embedding, no session needed.").format(url=SITE_PATH))
+        st.link_button(_("Static map: for sharing and embedding"), SITE_PATH, type="tertiary", icon=":material/public:",
+                       help=_("The same map as static files: no session, any number of readers, an embeddable "
+                              "page."))
 
 
 def band(app_state: share.AppState) -> int:
