@@ -198,3 +198,35 @@ def test_map_first_page(browser: Any, server: str, width: int, height: int) -> N
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"app-map-first-{width}x{height}.png"))
     context.close()
+
+
+def test_route_fits_clear_of_the_legend_and_search_marks_its_result(browser: Any, server: str) -> None:  # noqa: F811
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(server) else r.abort())
+    page.goto(server + "/")
+    page.frame_locator(FRAME).locator(".leaflet-overlay-pane path").first.wait_for(timeout=90_000)
+    assert page.get_by_role("link", name="Static map", exact=False).get_attribute("href") == "site/"
+    frame = page.locator(FRAME).element_handle().content_frame()
+    frame.locator(".geo-legend-toggle").click()  # open: the route must still be clear of it
+    page.get_by_role("button", name="Dushanbe → Almaty").click()
+    wait(frame, "() => document.querySelectorAll(\".leaflet-overlay-pane path[stroke='#1f4fd1']\").length >= 1")
+    page.wait_for_timeout(1000)
+    clear = frame.evaluate("""() => {
+        const legend = document.querySelector('.geo-legend').getBoundingClientRect();
+        const map = document.getElementById('map').getBoundingClientRect();
+        return Array.from(document.querySelectorAll(".leaflet-overlay-pane path[stroke='#1f4fd1']")).every((p) => {
+            const r = p.getBoundingClientRect();
+            const inside = r.left >= map.left && r.right <= map.right && r.top >= map.top && r.bottom <= map.bottom;
+            const under = r.right > legend.left && r.left < legend.right && r.bottom > legend.top
+                && r.top < legend.bottom;
+            return inside && !under;
+        });
+    }""")
+    assert clear
+    page.get_by_placeholder("Find on the map", exact=False).fill("Ходжент")
+    page.keyboard.press("Enter")
+    label = wait(frame, "() => { const f = document.querySelector('.geo-found'); return f && f.textContent; }")
+    assert label == "Khujand"
+    page.screenshot(path=str(ARTIFACTS / "app-search-marked.png"))
+    context.close()
