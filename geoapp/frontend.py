@@ -136,3 +136,56 @@ def publish(group: Group | None, served: Path | None = None) -> Group | None:
     return reference
 
 
+
+
+SITE = "site"
+"""The static viewer's path under the app's server (``/site/``) and its folder's name in the cache folder."""
+SITE_BUILD = "import os, sys\nos.nice(10)\nfrom geo.cli import main\nsys.exit(main(['site', '-o', sys.argv[1]]))"
+"""The child process that builds the static viewer: ``geo site -o FOLDER`` at a lower priority."""
+_SITE_FOLDER: list[Path] = []
+_SITE_LOCK = threading.Lock()
+
+
+def site_folder() -> Path | None:
+    """Return the folder of the static viewer the server serves, None until it is built."""
+    return _SITE_FOLDER[0] if _SITE_FOLDER else None
+
+
+def build_site(version: str, parent: Path | None = None) -> Path | None:
+    """Build the static viewer (:func:`geo.map.site.build_site`) for a data version, once per version and frontend.
+
+    Written in ``cache_dir()/site/<version>-<assets digest>`` (kept across restarts) by ``geo site`` in a child
+    process at low priority, so the build (about ten CPU-seconds) never holds the server's interpreter and yields
+    the cores to visitors; the server serves it from :func:`site_folder` once built. None when it cannot be built
+    (the app works without it).
+    """
+    import subprocess
+    import sys
+
+    with _SITE_LOCK:
+        try:
+            parent = parent or cache_dir() / SITE
+            folder = parent / f"{version}-{assets_digest()}"
+            if not (folder / "index.html").is_file():
+                parent.mkdir(parents=True, exist_ok=True)
+                scratch = Path(tempfile.mkdtemp(dir=parent, prefix=".new-"))
+                subprocess.run([sys.executable, "-c", SITE_BUILD, str(scratch)], check=True, capture_output=True,
+                               timeout=1800)
+                try:
+                    scratch.rename(folder)
+                except OSError:  # another server made it meanwhile
+                    shutil.rmtree(scratch, ignore_errors=True)
+                _prune_folders(parent, folder)
+            os.utime(folder)
+        except Exception:  # noqa: BLE001 - the app works without the static viewer
+            LOG.exception("could not build the static viewer")
+            return None
+        _SITE_FOLDER[:] = [folder]
+        return folder
+
+
+def start_site(version: str) -> threading.Thread:
+    """Build the static viewer in a background thread (the server answers meanwhile)."""
+    thread = threading.Thread(target=build_site, args=(version,), name="geo-site", daemon=True)
+    thread.start()
+    return thread

@@ -201,6 +201,56 @@ class PreloadMapCode:
         await self.app(scope, receive, hold)
 
 
+class SiteFiles:
+    """ASGI middleware answering GET and HEAD under ``<base>/site/`` with the static viewer's files.
+
+    The folder comes from a callable (:func:`geoapp.frontend.site_folder`: None while the viewer is built, then
+    the folder, which changes with the data version); a path is looked up among the folder's files, never joined
+    onto it. Content-hashed files are cached for a year, the two pages revalidated. While the viewer is not
+    built the answer is 503 with ``Retry-After``; anything outside the path passes on.
+    """
+
+    def __init__(self, app: ASGIApp, base: str = "", folder: Callable[[], Path | None] | None = None) -> None:
+        self.app = app
+        self.prefix = "/" + "/".join(p for p in (base.strip("/"), "site") if p) + "/"
+        self.folder = folder or (lambda: None)
+        self.names: tuple[Path | None, set[str]] = (None, set())
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer a file of the static viewer, or pass the request on."""
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if scope.get("method") not in ("GET", "HEAD") or not (path + "/").startswith(self.prefix):
+            await self.app(scope, receive, send)
+            return
+        if path + "/" == self.prefix:  # /site → /site/
+            await self._answer(scope, send, 308, b"", [(b"location", self.prefix.encode())])
+            return
+        folder = self.folder()
+        if folder is None:
+            await self._answer(scope, send, 503, b"The static map is being built; try again in a minute.\n",
+                               [(b"content-type", b"text/plain; charset=utf-8"), (b"retry-after", b"30")])
+            return
+        if self.names[0] != folder:
+            self.names = (folder, files(folder))
+        name = path[len(self.prefix):] or "index.html"
+        if name not in self.names[1]:
+            await self._answer(scope, send, 404, b"Not found\n", [(b"content-type", b"text/plain; charset=utf-8")])
+            return
+        body = (folder / name).read_bytes()
+        kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        if kind.startswith("text/") or kind.endswith(("javascript", "json")):
+            kind += "; charset=utf-8"
+        cache = "no-cache" if name.endswith(".html") else IMMUTABLE
+        await self._answer(scope, send, 200, body, [(b"content-type", kind.encode()),
+                                                     (b"cache-control", cache.encode())])
+
+    @staticmethod
+    async def _answer(scope: Scope, send: Send, status: int, body: bytes, headers: Headers) -> None:
+        headers = [*headers, (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if scope.get("method") == "HEAD" else body})
+
+
 def files(folder: Path) -> set[str]:
     """Return the names (relative, with ``/``) of the files under a folder."""
     return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
@@ -213,6 +263,8 @@ def middleware() -> list[Any]:
     from geoapp import frontend
 
     return [Middleware(PreloadMapCode),
+            Middleware(SiteFiles, base=str(streamlit.get_option("server.baseUrlPath") or ""),
+                       folder=frontend.site_folder),
             Middleware(StaticFromMemory, base=str(streamlit.get_option("server.baseUrlPath") or ""),
                        component=frontend.COMPONENT, served=frontend.SERVED)]
 
@@ -230,7 +282,7 @@ async def lifespan(_app: Any) -> AsyncIterator[None]:
     Imports, layers, every band of every overlay, the route engine and the country index: the server starts a few
     seconds later, and no visitor waits for them (nor shares the interpreter with a warm-up thread).
     """
-    from geoapp import data
+    from geoapp import data, frontend
 
     for module in PRELOAD:
         importlib.import_module(module)
@@ -238,4 +290,5 @@ async def lifespan(_app: Any) -> AsyncIterator[None]:
     # (~0.1 s): done here, the first visitor's run declares the pages' components in milliseconds.
     inspect.getmodule(inspect.currentframe())
     data.warm(data.version(), dt.date.today(), measuring=True, wait=True)
+    frontend.start_site(data.version())  # the static viewer at /site/, built once per data version
     yield

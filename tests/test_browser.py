@@ -227,7 +227,7 @@ def test_preset_route_is_drawn(session: Session) -> None:
                      [ROUTE_COLOUR, COMPARISON_COLOUR])
     session.wait_url("from=khujand", "date2=2025-08-01")
     session.wait_map("window.map.getZoom() === 8")  # the preset's view
-    assert "Route" in session.frame.inner_text(".geo-legend")
+    assert "Route" in session.frame.text_content(".geo-legend")
     shot(session, "app-route-map.png")
     session.page.get_by_text("Second scenario against the first").scroll_into_view_if_needed()
     shot(session, "app-route.png")
@@ -274,8 +274,10 @@ def test_uploaded_track_is_drawn_and_legend_folds(session: Session, tmp_path: Pa
     session.wait_map("(c) => document.querySelectorAll(`.leaflet-overlay-pane path[stroke='${c}']`).length >= 1",
                      TRACK_COLOUR)
     session.wait_map("window.map.getZoom() >= 7")  # moved to the track
-    assert "Your track" in session.frame.inner_text(".geo-legend")
-    assert session.count(".geo-legend.geo-collapsed") == 0  # open on a wide map
+    assert session.count(".geo-legend.geo-collapsed") == 1  # folded in a window narrower than 1600 px
+    session.frame.locator(".geo-legend-toggle").click()
+    assert session.count(".geo-legend.geo-collapsed") == 0
+    assert "Your track" in session.frame.text_content(".geo-legend")
     session.frame.locator(".geo-legend-toggle").click()
     assert session.count(".geo-legend.geo-collapsed") == 1
     assert not session.frame.locator(".geo-legend-body").is_visible()
@@ -351,7 +353,7 @@ def test_route_with_two_alternatives_draws_three_distinct_lines(browser: Any, se
         }""", styles)
         assert len({tuple(d) for d in drawn}) == 3  # three colours, three dash patterns
         assert [d[1] for d in drawn] == ["solid", *(st["dashArray"] for st in styles[1:])]
-        legend = s.frame.inner_text(".geo-legend")
+        legend = s.frame.text_content(".geo-legend")
         assert "alternative 1" in legend and "alternative 2" in legend and "alternative 3" not in legend
         s.page.get_by_text("Alternatives", exact=False).first.wait_for(timeout=90_000)
         assert s.errors == []

@@ -58,7 +58,7 @@ def test_the_map_page_in_russian_shows_no_english(russian: Session, hostile_laye
     assert "Центральная Азия: границы, дороги, трубопроводы и пункты пропуска" in lines
     frame = russian.frame
     wait(frame, "() => document.querySelector('.geo-legend-body') !== null")
-    legend = frame.evaluate("document.querySelector('.geo-legend').innerText")
+    legend = frame.evaluate("document.querySelector('.geo-legend').textContent")
     assert "Пункты пропуска на 2023-06-01" in legend and "Легенда" in legend and "закрыт" in legend
     russian.page.frame_locator(FRAME).locator(".leaflet-marker-pane .xing-closed").first.click()
     popup = wait(frame, "() => { const p = document.querySelector('.geo-popup'); return p && p.innerText; }")

@@ -47,6 +47,10 @@ def add_commands(sub: Any) -> None:
                    help=f"overlays to draw (default: the map's default ones; choose from {', '.join(IDS)})")
     p.set_defaults(handler=cmd_export_map)
 
+    p = sub.add_parser("site", help="write the static map viewer (index.html, embed.html, data) into a folder")
+    p.add_argument("-o", "--output", type=Path, required=True, metavar="DIR", help="output folder")
+    p.set_defaults(handler=cmd_site)
+
 
 def add_export_options(p: argparse.ArgumentParser) -> None:
     """Add the options of ``export`` that belong to the other formats (``--history``)."""
@@ -138,4 +142,21 @@ def cmd_export_map(args: argparse.Namespace) -> int:
     page = map_html(lambda layer: store.read_layer(layer)[0], overlays, as_of=args.as_of or dt.date.today())
     write_atomic(args.output, page.encode("utf-8"))
     print(f"wrote {args.output} ({len(page):,} characters; overlays {', '.join(overlays)})", file=sys.stderr)
+    return 0
+
+
+def cmd_site(args: argparse.Namespace) -> int:
+    """Write the static viewer (``geo site -o DIR``): any static file host serves it, for every date."""
+    from geo.layers import store
+    from geo.map.site import build_site
+
+    out: Path = args.output
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--output {out}: not a folder")
+    if out.is_dir() and any(out.iterdir()) and not (out / "index.html").is_file():
+        raise UsageError(f"--output {out}: a folder with other files in it (give an empty or new folder)")
+    written = build_site(lambda layer: store.read_layer(layer)[0], out, today=dt.date.today())
+    size = sum((out / name).stat().st_size for name in written.files)
+    print(f"wrote {out}: {len(written.files)} files, {size / 1e6:.1f} MB; serve it with any static file host, "
+          f"e.g. python -m http.server -d {out}", file=sys.stderr)
     return 0

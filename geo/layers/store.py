@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -79,10 +80,15 @@ def redate(frame: gpd.GeoDataFrame, as_of: dt.date) -> gpd.GeoDataFrame:
 
     Layers without a ``status_history`` column are returned unchanged (as a copy).
     """
+    return redate_each(frame, [as_of] * len(frame))
+
+
+def redate_each(frame: gpd.GeoDataFrame, days: Sequence[dt.date]) -> gpd.GeoDataFrame:
+    """Return a copy whose ``status`` fields are those in force on each row's own day (:func:`redate` per row)."""
     out = frame.copy()
     if "status_history" not in out.columns:
         return out
-    entries = [status_on(h or [], as_of) for h in out["status_history"]]
+    entries = [status_on(h or [], day) for h, day in zip(out["status_history"], days)]
     out["status"] = [e["status"] for e in entries]
     out["status_since"] = [e["date"] for e in entries]
     out["status_note"] = [e.get("note") for e in entries]
@@ -93,5 +99,5 @@ def redate(frame: gpd.GeoDataFrame, as_of: dt.date) -> gpd.GeoDataFrame:
             (e.get("traffic") or own) if e["date"] else None for e, own in zip(entries, out["traffic"])
         ]
     if "section_status" in out.columns:
-        out["section_status"] = [section_status(h or [], as_of) or None for h in out["status_history"]]
+        out["section_status"] = [section_status(h or [], day) or None for h, day in zip(out["status_history"], days)]
     return out

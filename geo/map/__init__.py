@@ -10,7 +10,9 @@ Layout
 ``legend``    the legend from the palettes of what is drawn
 ``document``  the protocol: base map, basemap, groups, legend; the standalone page
 ``prepare``   layers → dated frames → prepared overlays → a document
-``assets/``   map.js, map.css, page.html, the component's index.html (with its protocol script), vendored Leaflet
+``site``      the static viewer (``geo site``): content-hashed files, dated overlays drawn per history state
+``assets/``   map.js, map.css, page.html, the component's index.html (with its protocol script), site.js and
+              site.css (the static viewer), vendored Leaflet
 
 Pure: no Streamlit. Everything from data is escaped by :func:`geo.map.text.text` before it reaches the browser.
 """

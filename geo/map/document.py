@@ -30,8 +30,8 @@ DEFAULT_VIEW = View(41.0, 66.5, 5)
 """Fits Kazakhstan to Turkmenistan and the Fergana Valley on a laptop screen."""
 MIN_ZOOM, MAX_ZOOM = 3, 19
 """The map's zoom range, whatever the basemap (the basemap is a layer: changing it keeps the map)."""
-LEGEND_WIDE_PX = 700
-"""The legend starts open on maps at least this wide, folded on narrower ones."""
+LEGEND_WIDE_PX = 1600
+"""The legend starts open in windows at least this wide, folded in narrower ones (it would cover the map's middle)."""
 
 OSM_ATTRIBUTION_HTML = (f'&copy; <a href="{OSM_COPYRIGHT_URL}" target="_blank" rel="noopener">OpenStreetMap</a> '
                         "contributors")
@@ -175,6 +175,11 @@ def overlay_group(spec: OverlaySpec, parts: Sequence[Part]) -> Group | None:
 def routes_group(routes: Sequence[Mapping[str, Any]], tr: Translator = ENGLISH) -> Group | None:
     """Return the group of one or two routes (GeoJSON ``geometry`` plus names, distance and date)."""
     return group("route", extras.route_parts(routes, tr), {s.key: s.style for s in extras.PALETTE})
+
+
+def found_group(name: str, lat: float, lon: float) -> Group | None:
+    """Return the group marking a search result with its name."""
+    return group("found", extras.found_parts(name, lat, lon), {s.key: s.style for s in extras.PALETTE})
 
 
 def track_group(display: Mapping[str, Any]) -> Group | None:

@@ -36,7 +36,10 @@ the dashes alone."""
 LOOKS = {"route": N_("blue, solid"), "route2": N_("teal, dashed"), "alt1": N_("black, long dashes"),
          "alt2": N_("sky blue, dotted"), "alt3": N_("red, dash-dot")}
 """How each route line looks, in words (tables that list the lines next to the map)."""
-PALETTE = (ROUTE, ROUTE2, ROUTE_END, TRACK, CHANGED, *ALTERNATIVES)
+FOUND = Swatch("found", N_("search result"), {"radius": 9, "weight": 3, "color": "#d7301f", "fillColor": "#ffffff",
+                                             "fillOpacity": 0.9}, shape="none")
+"""The place or crossing a search found: a red ring labelled with its name."""
+PALETTE = (ROUTE, ROUTE2, ROUTE_END, TRACK, CHANGED, FOUND, *ALTERNATIVES)
 DETAIL = BANDS[1]
 """Routes and tracks are a few features: drawn at the middle band's detail at every zoom."""
 
@@ -148,3 +151,12 @@ def changes_display(changed: Sequence[tuple[Any, str, str, str]], tr: Translator
 def changes_parts(display: Mapping[str, Any]) -> tuple[Part, ...]:
     """Return the part of the changed crossings' rings (none when there are none)."""
     return (Part(dict(display), marker="end"),) if display.get("features") else ()
+
+
+def found_parts(name: str, lat: float, lon: float) -> tuple[Part, ...]:
+    """Return the part marking a search result: a ring at ``(lat, lon)`` labelled with ``name``.
+
+    The label is written with ``textContent`` by ``map.js`` (``lbl``), so the name is passed unescaped.
+    """
+    point = shapely.Point(float(lon), float(lat))
+    return (Part(collection([feature(point, {"k": ["found"], "lbl": str(name)})]), marker="found"),)

@@ -61,7 +61,8 @@ def dated_frames(spec: OverlaySpec, read: Callable[[str], gpd.GeoDataFrame], day
 def build_document(prepared: Sequence[Prepared], *, as_of: dt.date | None, view: View = doc.DEFAULT_VIEW,
                    basemap: str = doc.DEFAULT_BASEMAP, routes: Sequence[Mapping[str, Any]] = (),
                    track: tuple[str, Mapping[str, Any]] | None = None, height: int = 640, draw: bool = True,
-                   changes: tuple[str, Mapping[str, Any]] | None = None, tr: Translator = ENGLISH) -> doc.Document:
+                   changes: tuple[str, Mapping[str, Any]] | None = None,
+                   found: tuple[str, float, float] | None = None, tr: Translator = ENGLISH) -> doc.Document:
     """Return the document of a map: overlays in registry order, then routes, the track and the legend.
 
     Parameters
@@ -84,7 +85,7 @@ def build_document(prepared: Sequence[Prepared], *, as_of: dt.date | None, view:
     groups = [p.group for p in shown if p.group is not None]
     drawn = [r for r in routes if r.get("geometry")]
     extra = [doc.changes_group(changes[1]) if changes else None, doc.routes_group(drawn, tr) if drawn else None,
-             doc.track_group(track[1]) if track else None]
+             doc.track_group(track[1]) if track else None, doc.found_group(*found) if found else None]
     groups += [g for g in extra if g is not None]
     track_name = track[0] if track and doc.track_group(track[1]) is not None else None
     markup = legend.legend_html((legend.section(p.spec, p.used, as_of, tr) for p in shown if p.group is not None),

@@ -18,7 +18,7 @@ from geo.i18n import ENGLISH, Translator
 from geo.map.geometry import Band, Collection
 
 Shape = Literal["line", "fill", "marker", "none"]
-Marker = Literal["path", "crossing", "label", "place", "end"]
+Marker = Literal["path", "crossing", "label", "place", "end", "found"]
 """How a part's points are drawn (``path``: lines and polygons only); see ``assets/map.js``."""
 
 

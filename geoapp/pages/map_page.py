@@ -15,6 +15,16 @@ from geoapp.results import Outcome, routes_of
 from geoapp.ui import LANG, _, labels, panel, today, tr
 
 MAP_HEIGHT = 620
+"""The map's height where the page cannot be measured; in a browser it fills the window below the header."""
+SITE_PATH = "site/"
+"""Where the app's server serves the static viewer (``geo site``, :mod:`geoapp.server`)."""
+COMPACT = """<style>
+[data-testid="stMainBlockContainer"] { padding-top: 0.5rem; padding-bottom: 1rem; }
+[data-testid="stMainBlockContainer"] h1 { font-size: 1.05rem; line-height: 1.3; padding: 0; margin: 0;
+  white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+[data-testid="stHeader"] { height: 0; background: transparent; }
+</style>"""
+"""The map-first layout: the title on one line in small type, no empty band above it, so the map gets the window."""
 TAB = "tab"
 """The tabs' widget key (its value is the open tab's shown title; :data:`geoapp.state.TAB_OPEN` holds its id)."""
 TAB_TITLES = {"route": N_("Route"), "measure": N_("Measure"), "download": N_("Download"),
@@ -42,6 +52,9 @@ def sidebar(version: str, missing: list[str]) -> None:
                     .format(layers=", ".join(sorted(set(missing)))))
         st.caption(_("Data version `{version}`. Pan and zoom never reload the page; the address always holds a link "
                      "to what you see.").format(version=version))
+        st.link_button(_("Static map: for sharing and embedding"), SITE_PATH, type="tertiary", icon=":material/public:",
+                       help=_("The same map as static files: no session, any number of readers, an embeddable "
+                              "page."))
 
 
 def band(app_state: share.AppState) -> int:
@@ -65,7 +78,7 @@ def map_document(app_state: share.AppState, version: str, outcome: Outcome | Non
         shown, as_of=app_state.as_of, view=app_state.view, basemap=basemap,
         routes=route.local_names(routes_of(outcome), version),
         track=(track.get("name", ""), track["display"]) if track.get("display") else None, height=MAP_HEIGHT,
-        changes=changes.rings(found, version) if found is not None else None, tr=tr())
+        changes=changes.rings(found, version) if found is not None else None, found=search.found(version), tr=tr())
 
 
 def start() -> tuple[str, share.AppState]:
@@ -106,8 +119,11 @@ def map_page() -> None:
     version, current = start()
     places = data.place_options(data.folder(), version, current.lang)
     crossings = data.crossing_options(data.folder(), version, current.lang)
-    st.title(_("Central Asia: borders, roads, pipelines and crossings"))
-    with panel(N_("search")):
+    st.html(COMPACT)
+    title, find = st.columns([3, 2], vertical_alignment="center")
+    with title:
+        st.title(_("Central Asia: borders, roads, pipelines and crossings"), anchor=False)
+    with find, panel(N_("search")):
         search.search_box(version)
     outcome: Outcome | None = None
     with panel(N_("route")):

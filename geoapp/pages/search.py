@@ -13,10 +13,12 @@ from geo.messages import Message
 from geo.routing.names import UNKNOWN_PLACE, UNKNOWN_PLACE_OR_CROSSING
 from geo.vocab import shorten
 from geoapp import data, state
-from geoapp.ui import _, md, say
+from geoapp.ui import _, md, say, tr
 
 KEY = "find"
 MESSAGE = "_find_message"
+FOUND = "_found"
+"""Session key of the last search result drawn on the map: ``(place id, lat, lon)``."""
 ZOOM = 11
 """Zoom of the map centred on a found place."""
 
@@ -42,7 +44,8 @@ def find(text: str, version: str) -> str | None:
     The message is in the reader's language at the time of the search.
     """
     text = text.strip()
-    if not text:
+    if not text:  # an emptied field takes the mark off the map
+        st.session_state.pop(FOUND, None)
         return None
     try:
         place_id = str(data.engine(data.folder(), version).resolve(text[:100]))
@@ -57,7 +60,22 @@ def find(text: str, version: str) -> str | None:
     if point is None:
         return _("{name} has no position on the map.").format(name=repr(shorten(text)))
     centre(point[0], point[1], ZOOM)
+    st.session_state[FOUND] = (place_id, point[0], point[1])
     return None
+
+
+def found(version: str) -> tuple[str, float, float] | None:
+    """Return the last search result to mark on the map: its name in the reader's language and position."""
+    kept = st.session_state.get(FOUND)
+    if not kept:
+        return None
+    place_id, lat, lon = kept
+    frame = data.layer("places", data.folder(), version)
+    rows = frame[frame["id"] == place_id]
+    if rows.empty:
+        return None
+    row = rows.iloc[0]
+    return str(tr().name(row["name"], row.get("aliases"))), float(lat), float(lon)
 
 
 def search_box(version: str) -> None:
@@ -66,8 +84,8 @@ def search_box(version: str) -> None:
     def on_enter() -> None:
         st.session_state[MESSAGE] = find(str(st.session_state.get(KEY) or ""), version)
 
-    st.text_input(_("Find on the map"), key=KEY, on_change=on_enter,
-                  placeholder=_("Place or crossing, e.g. Ходжент, Frunze"),
+    st.text_input(_("Find on the map"), key=KEY, on_change=on_enter, label_visibility="collapsed",
+                  placeholder=_("Find on the map: place or crossing, e.g. Ходжент, Frunze"),
                   help=_("Any script, old names and aliases, as the route fields accept them."))
     message = st.session_state.get(MESSAGE)
     if message:

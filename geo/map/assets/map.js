@@ -6,7 +6,7 @@
     var KEY = /^[a-z0-9-]+$/;
     var state = {map: null, el: null, drawn: null, groups: [], basemap: null, basemapKey: null, legend: null,
                  legendHtml: null, view: null, band: -1, base: null, report: null, text: {}, fullscreen: null,
-                 draw: null};
+                 draw: null, routeKey: null};
 
     function words(key) {
         /* The map's own words come with the document (base.text, in the reader's language). */
@@ -101,6 +101,15 @@
         }
     };
     MARKERS.end = MARKERS.place;
+    MARKERS.found = function (part) {
+        /* A search result: a ring labelled with its name (written as text, never as markup). */
+        return function (feature, latlng) {
+            var span = document.createElement('span');
+            span.textContent = feature.properties.lbl;
+            return L.circleMarker(latlng, style(part, feature)).bindTooltip(span, {
+                permanent: true, direction: 'right', offset: [10, 0], className: 'geo-found'});
+        };
+    };
 
     function bind(feature, layer) {
         var p = feature.properties || {};
@@ -148,6 +157,12 @@
         state.basemapKey = key;
     }
 
+    function windowWidth() {
+        /* The reader's window (the app's page around the map's frame), else the map's own. */
+        try { if (window.top && window.top.innerWidth) { return window.top.innerWidth; } } catch (e) { /* another origin */ }
+        return window.innerWidth;
+    }
+
     var Legend = L.Control.extend({
         options: {position: 'bottomright'},
         onAdd: function (map) {
@@ -165,7 +180,7 @@
             if (typeof window.geoLegendOpen !== 'boolean') {
                 var kept = null;
                 try { kept = window.sessionStorage.getItem('geoLegendOpen'); } catch (e) { /* none */ }
-                window.geoLegendOpen = kept === null ? map.getSize().x >= state.base.legendWide : kept === '1';
+                window.geoLegendOpen = kept === null ? windowWidth() >= state.base.legendWide : kept === '1';
             }
             show(window.geoLegendOpen);
             L.DomEvent.on(button, 'click', function (e) {
@@ -303,11 +318,37 @@
         setBasemap(doc.basemap);
         setGroups(doc.groups);
         setLegend(doc.legend);
+        fitRoute();
+    }
+
+    function fitRoute() {
+        /* A route drawn for the first time (or changed) is fitted into the view, clear of the legend. */
+        var route = state.groups.filter(function (g) { return g.id === 'route'; })[0];
+        var key = route ? route.key : null;
+        if (key === state.routeKey) { return; }
+        state.routeKey = key;
+        if (!route) { return; }
+        var bounds = route.layer.getBounds();
+        if (!bounds.isValid()) { return; }
+        var box = state.legend ? state.legend.getContainer() : null, map = state.map, size = map.getSize();
+        var right = box ? box.offsetWidth + 20 : 20, bottom = box ? box.offsetHeight + 20 : 20;
+        var clear = L.latLngBounds(map.containerPointToLatLng([50, 30]),
+                                   map.containerPointToLatLng([size.x - right, size.y - bottom]));
+        if (clear.contains(bounds)) { return; }  /* already in view (a preset's or a link's view) */
+        map.fitBounds(bounds, {paddingTopLeft: [50, 30], paddingBottomRight: [right, bottom], animate: false});
+    }
+
+    function resize(height) {
+        /* Give the map a new height (the app fills the window with it). */
+        state.el.style.height = height + 'px';
+        state.map.invalidateSize({animate: false});
     }
 
     window.geoMap = {
         create: create,
         update: update,
+        resize: resize,
+        fitRoute: fitRoute,
         ready: function () { return state.map !== null; },
         groups: function () { return state.groups.map(function (g) { return g.id + ':' + g.key; }); },
         band: function () { return state.band; }
