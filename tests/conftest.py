@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -15,6 +16,11 @@ import shapely
 from geo.layers import registry
 from geo.paths import layers_dir
 from tests.common import CuratedWorkspace
+
+if "GEO_DATABASE_URL" in os.environ:
+    # the test database (scripts/test.sh starts one) is taken out of the environment so that no other test's command
+    # line reads its layers from it; the database tests (tests/test_db.py) find it here and pass it explicitly
+    os.environ["GEO_TEST_DATABASE_URL"] = os.environ.pop("GEO_DATABASE_URL")
 
 
 @pytest.fixture

@@ -50,17 +50,36 @@ def add_commands(sub: Any) -> None:
     p.set_defaults(handler=cmd_bench)
 
 
+ENGINES = ("memory", "pgrouting")
+"""The route engines: the in-memory sparse graph, or pgRouting in the database (``geo.db.pgrouting``)."""
+
+
 def _scenario_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("origin", metavar="FROM", help="place name or id (any script, aliases accepted)")
     p.add_argument("destination", metavar="TO", help="place name or id")
     add_scenario_options(p)
+    p.add_argument("--engine", choices=ENGINES, default=ENGINES[0],
+                   help="search in memory (default) or with pgRouting in the database of --db / GEO_DATABASE_URL "
+                        "(loaded by `geo db load`)")
+
+
+def load_engine(args: argparse.Namespace) -> RouteEngine:
+    """Return the route engine the arguments choose (``--engine``; the database of ``--db`` for pgRouting)."""
+    from geo.routing import RouteEngine
+
+    if getattr(args, "engine", ENGINES[0]) == "pgrouting":
+        from geo.db import require_url
+        from geo.db.pgrouting import PgRoutingEngine
+
+        return PgRoutingEngine.connect_to(require_url(getattr(args, "db", None)))
+    return RouteEngine.load()
 
 
 def cmd_route(args: argparse.Namespace) -> int:
     """Print the route between two places."""
     from geo.io.formats import write_route
     from geo.io.geojson import write_atomic
-    from geo.routing import MAX_ALTERNATIVES, RouteEngine
+    from geo.routing import MAX_ALTERNATIVES
 
     scenario = scenario_from(args)
     if not 0 <= args.alternatives <= MAX_ALTERNATIVES:
@@ -69,8 +88,11 @@ def cmd_route(args: argparse.Namespace) -> int:
     for fmt, path in files.items():
         if path is not None and (path.is_dir() or not path.parent.exists()):
             raise UsageError(f"--{fmt} {shorten(str(path))}: not a writable file path")
-    engine = RouteEngine.load()
-    route = engine.route(args.origin, args.destination, scenario, via=args.via, alternatives=args.alternatives)
+    engine = load_engine(args)
+    try:
+        route = engine.route(args.origin, args.destination, scenario, via=args.via, alternatives=args.alternatives)
+    finally:
+        engine.close()
     result = route.to_dict()
     if args.geojson is not None:
         feature = {"type": "Feature", "properties": {k: v for k, v in result.items() if k != "geometry"},
@@ -154,12 +176,15 @@ def format_documents(route: Route) -> str:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Print the same route under two scenarios."""
-    from geo.routing import Route, RouteEngine
+    from geo.routing import Route
 
     first = scenario_from(args)
     second = scenario_from(args, args.vs_as_of, args.vs_close or args.close, args.vs_open or args.open)
-    engine = RouteEngine.load()
-    comparison = engine.comparison(args.origin, args.destination, first, second, via=args.via)
+    engine = load_engine(args)
+    try:
+        comparison = engine.comparison(args.origin, args.destination, first, second, via=args.via)
+    finally:
+        engine.close()
     if args.json:
         print_json(comparison.to_dict())
         return 0
