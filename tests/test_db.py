@@ -357,7 +357,7 @@ def _same(memory_route: object, pg_route: object) -> None:
     assert abs(pg_route.duration_h - memory_route.duration_h) <= 0.001 * max(memory_route.duration_h, 1e-9)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_pgrouting_routes_equal_the_in_memory_engine(engines: tuple[object, object], data: st.DataObject) -> None:
     from geo.errors import NoRouteError
@@ -370,22 +370,26 @@ def test_pgrouting_routes_equal_the_in_memory_engine(engines: tuple[object, obje
     crossings = sorted(memory.graph.crossings)
     a = data.draw(st.sampled_from(places), "from")
     b = data.draw(st.sampled_from([p for p in places if p != a]), "to")
-    scenario = Scenario(
+    scenario = Scenario.consistent(
         as_of=data.draw(st.dates(dt.date(2012, 1, 1), dt.date(2026, 12, 31)), "as_of"),
         close=frozenset(data.draw(st.lists(st.sampled_from(crossings), max_size=3), "close")),
+        open=frozenset(data.draw(st.lists(st.sampled_from(crossings), max_size=2), "open")),
         avoid=frozenset(data.draw(st.lists(st.sampled_from(ROUTABLE), max_size=1), "avoid")),
         mode=data.draw(st.sampled_from(ROUTE_MODES), "mode"),
         optimize=data.draw(st.sampled_from(ROUTE_OPTIMIZE), "optimize"),
         unknown=data.draw(st.sampled_from(["open", "closed"]), "unknown"),
-        vehicle=data.draw(st.sampled_from([None, *ROUTABLE]), "vehicle"))
+        vehicle=data.draw(st.sampled_from([None, *ROUTABLE]), "vehicle"),
+        citizen=data.draw(st.sampled_from([None, *ROUTABLE]), "citizen"),
+        visas=frozenset(data.draw(st.lists(st.sampled_from(ROUTABLE), max_size=2), "visas")))
+    via = data.draw(st.lists(st.sampled_from([p for p in places if p not in (a, b)]), max_size=1), "via")
     try:
-        expected = memory.route(a, b, scenario)
+        expected = memory.route(a, b, scenario, via=via)
     except NoRouteError as exc:
         with pytest.raises(NoRouteError) as info:
-            pg.route(a, b, scenario)
+            pg.route(a, b, scenario, via=via)
         assert info.value.message == exc.message
         return
-    _same(expected, pg.route(a, b, scenario))
+    _same(expected, pg.route(a, b, scenario, via=via))
 
 
 @pytest.mark.parametrize("argv", [
