@@ -415,3 +415,15 @@ def test_engine_pgrouting_refuses_alternatives_and_needs_a_database(db_url: str,
     monkeypatch.delenv("GEO_DATABASE_URL", raising=False)
     code, _, err = run(capsys, "route", "Osh", "Dushanbe", "--engine", "pgrouting")
     assert code == 2 and "--db" in err
+
+
+def test_bench_db_reports_pgrouting_and_memory(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "bench", "--db", db_url, "--edges", "4000", "--pairs", "10", "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["curated"]["pgrouting"]["n"] == 10 and report["curated"]["memory"]["n"] == 10
+    assert report["synthetic"]["edges_directed"] > 4000 and report["synthetic"]["corridor"]["n"] == 100
+    import psycopg
+
+    with psycopg.connect(db_url) as conn:  # the synthetic grid is dropped afterwards
+        assert conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = 'geo_bench'").fetchone() is None

@@ -47,6 +47,12 @@ def add_commands(sub: Any) -> None:
     p = sub.add_parser("bench", help="time graph build and route queries (real and synthetic 50k-edge graphs)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--pairs", type=int, default=1000, help="random pairs per run (default 1000)")
+    p.add_argument("--db", dest="bench_db", nargs="?", const="", metavar="URL",
+                   help="time pgRouting in this database instead (the curated network, loaded by `geo db load`, "
+                        "and a synthetic grid of --edges edges made there); without URL: --db before the command "
+                        "or $GEO_DATABASE_URL")
+    p.add_argument("--edges", type=int, default=1_000_000, help="edges of the synthetic grid with --db "
+                                                                "(default 1000000)")
     p.set_defaults(handler=cmd_bench)
 
 
@@ -230,6 +236,19 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     if not 10 <= args.pairs <= 100_000:
         raise UsageError("--pairs must be between 10 and 100000")
+    if args.bench_db is not None:
+        from geo.db import bench as db_bench
+        from geo.db import require_url
+
+        if not 1_000 <= args.edges <= 5_000_000:
+            raise UsageError("--edges must be between 1000 and 5000000")
+        url = require_url(args.bench_db or getattr(args, "db", None))
+        report = db_bench.run(url, pairs=min(args.pairs, 1000), edges=args.edges)
+        if args.json:
+            print_json(report)
+        else:
+            print(db_bench.format_report(report))
+        return 0
     report = bench.run(pairs=args.pairs)
     if args.json:
         print_json(report)
