@@ -24,6 +24,8 @@ Stages:
                 ``upload`` (user files, within limits), ``track_bench``, ``bundle`` (the zip)
 ``figure/``     static report maps: ``model`` (request, data), ``layers``, ``text``; drawing in ``__init__``
 ``map/``        the interactive map document (see its own Layout)
+``db/``         the PostGIS store: ``load`` (load, status, drop; atomic switch), ``source`` (layers read back from
+                the database), ``pgrouting`` (routing in the database)
 ``cli/``        the command line, one module per group of commands
 
 The package is a pure processing core: it never imports streamlit. The app (``geoapp/``, started by ``app.py``)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -19,6 +20,11 @@ from tests.common import HOSTILE, CuratedWorkspace
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 """The app's entry point, as ``streamlit run`` starts it."""
+
+if "GEO_DATABASE_URL" in os.environ:
+    # the test database (scripts/test.sh starts one) is taken out of the environment so that no other test's command
+    # line reads its layers from it; the database tests (tests/test_db.py) find it here and pass it explicitly
+    os.environ["GEO_TEST_DATABASE_URL"] = os.environ.pop("GEO_DATABASE_URL")
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ import sys
 from collections.abc import Sequence
 
 from geo import __version__
-from geo.cli.common import Handler, Parser, command, iso_date, today
+from geo.cli.common import Handler, Parser, command, iso_date, layer_source, today
 from geo.errors import GeoError
 from geo.vocab import shorten
 
@@ -30,6 +30,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "geo.cli.time",  # timeline, matrix
     "geo.cli.analysis",  # figure, changes
     "geo.cli.report",  # report coverage, report roads
+    "geo.cli.db",  # db load, db status, db drop
 )
 """Modules whose ``add_commands(sub)`` registers subcommands, in the order ``geo --help`` lists them."""
 
@@ -38,6 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
     """Return the parser of every command (each subcommand carries its ``handler``)."""
     parser = Parser(prog="geo", description="Central Asia infrastructure layers: build, check, export, route.")
     parser.add_argument("--version", action="version", version=f"geo {__version__}")
+    parser.add_argument("--db", metavar="URL",
+                        help="read the layers from this PostGIS database (loaded by `geo db load`) instead of the "
+                             "files; default: $GEO_DATABASE_URL")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     for name in COMMAND_MODULES:
         importlib.import_module(name).add_commands(sub)
@@ -49,7 +53,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler: Handler = args.handler
     try:
-        return handler(args)
+        with layer_source(args):
+            return handler(args)
     except GeoError as exc:
         print(f"geo {args.command}: {exc}", file=sys.stderr)
         return exc.exit_code

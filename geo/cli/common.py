@@ -6,10 +6,11 @@ Command modules import from here (never from :mod:`geo.cli` itself), so the pack
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +47,35 @@ def command(sub: Any, name: str, handler: Handler, help: str) -> argparse.Argume
     parser: argparse.ArgumentParser = sub.add_parser(name, help=help)
     parser.set_defaults(handler=handler)
     return parser
+
+
+FILE_COMMANDS = frozenset({"db", "build", "check"})
+"""Commands that work on the built files (or write them) even when a database URL is given."""
+
+
+@contextlib.contextmanager
+def layer_source(args: argparse.Namespace) -> Iterator[None]:
+    """Read the layers from the database of ``--db`` (or ``$GEO_DATABASE_URL``) while a command runs, if one is given.
+
+    Raises
+    ------
+    UsageError
+        The database cannot be reached or holds no loaded data.
+    """
+    from geo.db import database_url
+
+    url = database_url(getattr(args, "db", None))
+    if url is None or getattr(args, "command", None) in FILE_COMMANDS:
+        yield
+        return
+    from geo.db.source import DatabaseSource
+    from geo.layers import store
+
+    store.use_source(DatabaseSource(url))
+    try:
+        yield
+    finally:
+        store.use_source(None)
 
 
 def iso_date(text: str) -> dt.date:

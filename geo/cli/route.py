@@ -49,20 +49,45 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--only", choices=("routing", "tracks"), help="run one of the two benchmarks")
     p.add_argument("--pairs", type=int, default=1000, help="random pairs per run (default 1000)")
+    p.add_argument("--db", dest="bench_db", nargs="?", const="", metavar="URL",
+                   help="time pgRouting in this database instead (the curated network, loaded by `geo db load`, "
+                        "and a synthetic grid of --edges edges made there); without URL: --db before the command "
+                        "or $GEO_DATABASE_URL")
+    p.add_argument("--edges", type=int, default=1_000_000, help="edges of the synthetic grid with --db "
+                                                                "(default 1000000)")
     p.set_defaults(handler=cmd_bench)
+
+
+ENGINES = ("memory", "pgrouting")
+"""The route engines: the in-memory sparse graph, or pgRouting in the database (``geo.db.pgrouting``)."""
 
 
 def _scenario_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("origin", metavar="FROM", help="place name or id (any script, aliases accepted)")
     p.add_argument("destination", metavar="TO", help="place name or id")
     add_scenario_options(p)
+    p.add_argument("--engine", choices=ENGINES, default=ENGINES[0],
+                   help="search in memory (default) or with pgRouting in the database of --db / GEO_DATABASE_URL "
+                        "(loaded by `geo db load`)")
+
+
+def load_engine(args: argparse.Namespace) -> RouteEngine:
+    """Return the route engine the arguments choose (``--engine``; the database of ``--db`` for pgRouting)."""
+    from geo.routing import RouteEngine
+
+    if getattr(args, "engine", ENGINES[0]) == "pgrouting":
+        from geo.db import require_url
+        from geo.db.pgrouting import PgRoutingEngine
+
+        return PgRoutingEngine.connect_to(require_url(getattr(args, "db", None)))
+    return RouteEngine.load()
 
 
 def cmd_route(args: argparse.Namespace) -> int:
     """Print the route between two places."""
     from geo.io.formats import check_suffix, write_route
     from geo.io.geojson import write_atomic
-    from geo.routing import MAX_ALTERNATIVES, RouteEngine
+    from geo.routing import MAX_ALTERNATIVES
 
     scenario = scenario_from(args)
     if not 0 <= args.alternatives <= MAX_ALTERNATIVES:
@@ -73,8 +98,11 @@ def cmd_route(args: argparse.Namespace) -> int:
             raise UsageError(f"--{fmt} {shorten_path(path)}: not a writable file path")
         if path is not None:
             check_suffix(path, fmt, f"--{fmt}")
-    engine = RouteEngine.load()
-    route = engine.route(args.origin, args.destination, scenario, via=args.via, alternatives=args.alternatives)
+    engine = load_engine(args)
+    try:
+        route = engine.route(args.origin, args.destination, scenario, via=args.via, alternatives=args.alternatives)
+    finally:
+        engine.close()
     result = route.to_dict()
     if args.geojson is not None:
         feature = {"type": "Feature", "properties": {k: v for k, v in result.items() if k != "geometry"},
@@ -158,12 +186,15 @@ def format_documents(route: Route) -> str:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Print the same route under two scenarios."""
-    from geo.routing import Route, RouteEngine
+    from geo.routing import Route
 
     first = scenario_from(args)
     second = scenario_from(args, args.vs_as_of, args.vs_close or args.close, args.vs_open or args.open)
-    engine = RouteEngine.load()
-    comparison = engine.comparison(args.origin, args.destination, first, second, via=args.via)
+    engine = load_engine(args)
+    try:
+        comparison = engine.comparison(args.origin, args.destination, first, second, via=args.via)
+    finally:
+        engine.close()
     if args.json:
         print_json(comparison.to_dict())
         return 0
@@ -210,6 +241,19 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     if not 10 <= args.pairs <= 100_000:
         raise UsageError("--pairs must be between 10 and 100000")
+    if args.bench_db is not None:
+        from geo.db import bench as db_bench
+        from geo.db import require_url
+
+        if not 1_000 <= args.edges <= 5_000_000:
+            raise UsageError("--edges must be between 1000 and 5000000")
+        url = require_url(args.bench_db or getattr(args, "db", None))
+        db_report = db_bench.run(url, pairs=min(args.pairs, 1000), edges=args.edges)
+        if args.json:
+            print_json(db_report)
+        else:
+            print(db_bench.format_report(db_report))
+        return 0
     report: dict[str, Any] = {}
     if args.only != "tracks":
         report = bench.run(pairs=args.pairs)

@@ -1,4 +1,4 @@
-"""Read the built layers in ``layers/`` and re-date their statuses."""
+"""Read the built layers in ``layers/`` (or from a :class:`LayerSource`, e.g. a PostGIS store) and re-date statuses."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import geopandas as gpd
 
@@ -16,6 +16,38 @@ from geo.io.geojson import pending
 from geo.layers import registry
 from geo.layers.status import section_status, status_on
 from geo.paths import layers_dir
+
+
+class LayerSource(Protocol):
+    """Where the layers come from instead of the files, when one is in use (see :func:`use_source`)."""
+
+    def collection(self, layer_id: str) -> dict[str, Any]:
+        """Return a layer as a GeoJSON FeatureCollection, exactly as its built file holds it."""
+
+    def curated_folder(self) -> Path:
+        """Return a folder holding the curated tables the route engine reads (``road_speeds.csv`` and the rest)."""
+
+    def version(self) -> str:
+        """Return a short hash that changes whenever the data changes."""
+
+
+_SOURCE: list[LayerSource] = []
+
+
+def use_source(source: LayerSource | None) -> None:
+    """Read layers from ``source`` (None: from the built files again) wherever no folder is given explicitly.
+
+    The command line installs a PostGIS source when a database URL is given (``geo.db.source``); this module never
+    imports it, so the data tier does not depend on the database.
+    """
+    _SOURCE.clear()
+    if source is not None:
+        _SOURCE.append(source)
+
+
+def source() -> LayerSource | None:
+    """Return the source in use instead of the files, or None."""
+    return _SOURCE[0] if _SOURCE else None
 
 
 def layer_path(layer_id: str, folder: Path | None = None) -> Path:
@@ -38,6 +70,9 @@ def read_collection(layer_id: str, folder: Path | None = None) -> dict[str, Any]
     DataError
         The file is missing or is not a FeatureCollection.
     """
+    if folder is None and _SOURCE:
+        registry.get(layer_id)
+        return _SOURCE[0].collection(layer_id)
     path = layer_path(layer_id, folder)
     try:
         collection = json.loads(path.read_text(encoding="utf-8"))
@@ -67,6 +102,8 @@ def read_layer(layer_id: str, folder: Path | None = None) -> tuple[gpd.GeoDataFr
 
 def data_version(folder: Path | None = None) -> str:
     """Return a short hash of every built layer file: changes whenever the data changes."""
+    if folder is None and _SOURCE:
+        return _SOURCE[0].version()
     digest = hashlib.sha256()
     for spec in registry.LAYERS:
         path = layer_path(spec.id, folder)

@@ -121,6 +121,9 @@ class RouteEngine:
         return cls.from_frames(roads, places, crossings, speed_table.load(curated),
                                entry_rules.load_optional(curated / entry_rules.FILE))
 
+    def close(self) -> None:
+        """Release what the engine holds (nothing, in memory; a database engine closes its connection)."""
+
     def resolve(self, text: str) -> str:
         """Return the place id for a typed name (see :meth:`NameIndex.resolve`)."""
         return self.names.resolve(text)
@@ -195,11 +198,23 @@ class RouteEngine:
         unknown_codes = scenario.avoid - set(self.graph._country_entries) - set(vocab.BY_ISO2)
         if unknown_codes:
             raise UsageError(f"unknown country code(s) to avoid: {', '.join(sorted(unknown_codes))}")
-        paths, _ = self.graph.plan(stops, scenario, alternatives)
+        paths = self.plan(stops, scenario, alternatives)
         routes = [self._describe(stops, scenario, path) for path in paths]
         best = routes[0]
         best.alternatives = routes[1:]
         return best
+
+    def plan(self, stops: list[str], scenario: Scenario, alternatives: int) -> list[list[int]]:
+        """Return the node paths (best first) through ``stops`` under a scenario: the engine's search.
+
+        The in-memory engine searches its sparse graph; ``geo.db.pgrouting`` overrides this to search in the database.
+
+        Raises
+        ------
+        NoRouteError
+            A leg cannot be completed under the scenario.
+        """
+        return self.graph.plan(stops, scenario, alternatives)[0]
 
     def _describe(self, stops: list[str], scenario: Scenario, path: list[int]) -> Route:
         g = self.graph

@@ -23,6 +23,7 @@ from scipy.sparse.csgraph import dijkstra
 from geo import vocab
 from geo.errors import NoRouteError, UsageError
 from geo.i18n import N_
+from geo.layers import store
 from geo.layers.crossings import border_time_on
 from geo.layers.entry_rules import EntryRules
 from geo.layers.status import status_on
@@ -552,8 +553,11 @@ def speeds_folder(layers: Path | None = None) -> Path:
 
     The first that has the file: ``<layers>/src`` for an explicit layers folder, the configured
     curated folder (:func:`geo.paths.source_dir`), then the checkout's own ``layers/src`` (a layers
-    folder holding built layers only, as tests and the app may use, still gets the speeds).
+    folder holding built layers only, as tests and the app may use, still gets the speeds). Without a layers folder,
+    a layer source in use (:func:`geo.layers.store.use_source`, e.g. a PostGIS store) gives its own.
     """
+    if layers is None and (source := store.source()) is not None:
+        return source.curated_folder()
     candidates = ([layers / "src"] if layers is not None else []) + [source_dir(), REPO_ROOT / "layers" / "src"]
     return next((c for c in candidates if (c / "road_speeds.csv").is_file()), candidates[-1])
 

@@ -1,0 +1,81 @@
+"""Commands on the PostGIS store: ``db load``, ``db status``, ``db drop`` (see :mod:`geo.db`)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from geo.cli.common import Parser, print_json, progress
+
+
+def add_commands(sub: Any) -> None:
+    """Register ``db`` and its subcommands ``load``, ``status`` and ``drop``."""
+    db = sub.add_parser("db", help="load the layers into a PostGIS database, show what it serves, drop it")
+    db.set_defaults(handler=cmd_status)  # each action sets its own; an action is required
+    actions = db.add_subparsers(dest="action", required=True, parser_class=Parser)
+
+    p = actions.add_parser("load", help="load every built layer and curated table into schema `geo`, switched in "
+                                        "atomically (a failed load leaves the previous data served)")
+    p.add_argument("--layers-dir", type=Path, metavar="PATH",
+                   help="the built layers folder to load (default: the package's, or $GEO_LAYERS_DIR)")
+    p.set_defaults(handler=cmd_load)
+
+    p = actions.add_parser("status", help="what the database serves: load time, data version, features per layer")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=cmd_status)
+
+    p = actions.add_parser("drop", help="drop the schema `geo` (and any staging schema left over)")
+    p.set_defaults(handler=cmd_drop)
+    for parser in (db, *actions.choices.values()):
+        parser.add_argument("--db", metavar="URL", default=argparse.SUPPRESS,
+                            help="libpq URL of the database (default: $GEO_DATABASE_URL)")
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    """Load the layers into the database."""
+    import time
+
+    from geo.db import load, require_url, safe_url
+    from geo.errors import UsageError
+    from geo.vocab import shorten
+
+    url = require_url(getattr(args, "db", None))
+    folder = args.layers_dir
+    if folder is not None and not folder.is_dir():
+        raise UsageError(f"--layers-dir {shorten(str(folder))}: not a folder")
+    start = time.perf_counter()
+    counts = load.load(url, folder, progress=progress)
+    rows = sum(counts.values())
+    progress(f"loaded {rows:,} rows into schema geo at {safe_url(url)} in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Print what the database serves."""
+    from geo.db import load, require_url, safe_url
+
+    url = require_url(getattr(args, "db", None))
+    report = load.status(url)
+    if args.json:
+        print_json(report, indent=2)
+        return 0
+    if not report["loaded"]:
+        print(f"{safe_url(url)}: nothing loaded (run `geo db load`)")
+        return 0
+    print(f"{safe_url(url)}: schema {report['schema']}, data version {report['data_version']}, loaded "
+          f"{report['loaded_at']} from {report['source']} (geo {report['geo_version']})")
+    for layer, info in report["layers"].items():
+        print(f"  {layer:<11} {info['features']:>5} features  {info['licence']}")
+    print("  extensions: " + ", ".join(f"{k} {v}" for k, v in sorted(report["extensions"].items())))
+    return 0
+
+
+def cmd_drop(args: argparse.Namespace) -> int:
+    """Drop the loaded data."""
+    from geo.db import load, require_url, safe_url
+
+    url = require_url(getattr(args, "db", None))
+    existed = load.drop(url)
+    progress(f"dropped schema geo at {safe_url(url)}" if existed else f"nothing loaded at {safe_url(url)}")
+    return 0

@@ -1,0 +1,130 @@
+"""The PostGIS store: connections, and the names every module of ``geo.db`` shares.
+
+Layout
+------
+``__init__``  connecting (one-line errors), the schema names, the extensions
+``load``      ``geo db load|status|drop``: every layer and curated table into a fresh schema, switched in atomically
+``source``    reading the layers back (:class:`geo.layers.store.LayerSource` over a loaded schema)
+``pgrouting`` routing inside the database: a scenario becomes the edge query of ``pgr_dijkstra``
+
+A database is named by a libpq URL (``postgresql://user@host:port/db``, or ``postgresql:///db?host=/socket/dir``),
+given as ``--db`` or in the environment variable :data:`URL_ENV`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import TYPE_CHECKING
+
+from geo.errors import UsageError
+from geo.vocab import shorten
+
+if TYPE_CHECKING:
+    import psycopg
+    from psycopg import sql
+
+URL_ENV = "GEO_DATABASE_URL"
+"""The environment variable holding the database URL."""
+SCHEMA = "geo"
+"""The schema the loaded data is served from."""
+STAGING = "geo_staging"
+"""The schema a load is written into before it is switched in."""
+RETIRED = "geo_retired"
+"""The name the served schema takes for the instant of the switch (dropped in the same transaction)."""
+EXTENSIONS = ("postgis", "pgrouting")
+"""The extensions the store needs (PostGIS for geometry, pgRouting for ``--engine pgrouting``)."""
+DEBIAN_PACKAGE = {"postgis": "postgresql-NN-postgis-3", "pgrouting": "postgresql-NN-pgrouting"}
+"""The Debian package that provides each extension (NN: the server's major version)."""
+CONNECT_TIMEOUT_S = 5
+
+
+def database_url(explicit: str | None = None) -> str | None:
+    """Return the database URL: ``explicit`` (``--db``), else :data:`URL_ENV`, else None."""
+    url = explicit if explicit is not None else os.environ.get(URL_ENV)
+    return url.strip() if url and url.strip() else None
+
+
+def require_url(explicit: str | None = None) -> str:
+    """Return the database URL, or raise a one-line :class:`UsageError` naming both ways to give one."""
+    url = database_url(explicit)
+    if url is None:
+        raise UsageError(f"no database: give --db URL or set {URL_ENV} (e.g. postgresql://user@localhost/geo)")
+    return url
+
+
+def safe_url(url: str) -> str:
+    """Return ``url`` with any password replaced by ``***`` (for messages)."""
+    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
+def connect(url: str, autocommit: bool = False) -> psycopg.Connection[tuple[object, ...]]:
+    """Open a connection, or raise a one-line :class:`UsageError` (bad URL, unreachable server, refused login).
+
+    Raises
+    ------
+    UsageError
+        The URL is malformed, or the server cannot be reached or refuses the connection.
+    """
+    import psycopg
+
+    if not re.match(r"^(postgres(ql)?://|\w+=)", url):
+        raise UsageError(f"database URL {shorten(safe_url(url), 80)!r}: not a libpq URL "
+                         "(postgresql://user@host:port/database)")
+    try:
+        return psycopg.connect(url, autocommit=autocommit, connect_timeout=CONNECT_TIMEOUT_S,
+                               application_name="geo")
+    except psycopg.ProgrammingError as exc:  # a malformed URL
+        raise UsageError(f"database URL {shorten(safe_url(url), 80)!r}: {_first_line(exc)}") from None
+    except psycopg.OperationalError as exc:  # unreachable server, refused login, no such database
+        raise UsageError(f"cannot connect to {shorten(safe_url(url), 80)}: {_first_line(exc)}") from None
+
+
+def require_extensions(conn: psycopg.Connection[tuple[object, ...]], names: tuple[str, ...] = EXTENSIONS) -> None:
+    """Create the extensions the store needs where they are missing, or raise a one-line :class:`UsageError`.
+
+    Raises
+    ------
+    UsageError
+        An extension is not installed on the server (the message names the Debian package), or the user may
+        not create it.
+    """
+    import psycopg
+    from psycopg import sql
+
+    for name in names:
+        row = conn.execute("SELECT 1 FROM pg_extension WHERE extname = %s", (name,)).fetchone()
+        if row is not None:
+            continue
+        available = conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = %s", (name,)).fetchone()
+        if available is None:
+            conn.rollback()
+            raise UsageError(f"the database server has no {name} extension: install {DEBIAN_PACKAGE.get(name, name)} "
+                             "on the server (Debian), then retry")
+        try:
+            with conn.transaction():
+                conn.execute(sql.SQL("CREATE EXTENSION IF NOT EXISTS {}").format(sql.Identifier(name)))
+        except psycopg.Error as exc:
+            raise UsageError(f"cannot create extension {name}: {_first_line(exc)} (ask the database owner to run "
+                             f"CREATE EXTENSION {name})") from None
+
+
+def schema_sql(query: str) -> sql.Composed:
+    """Return ``query`` with each ``{}`` replaced by the served schema's name, composed as SQL (quoted identifier).
+
+    >>> schema_sql("SELECT 1 FROM {}.layers").as_string(None)
+    'SELECT 1 FROM "geo".layers'
+    """
+    from psycopg import sql
+
+    return sql.SQL(query).format(*[sql.Identifier(SCHEMA)] * query.count("{}"))
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return shorten(text[0] if text else type(exc).__name__, 200)
+
+
+def first_line(exc: BaseException) -> str:
+    """Return the first line of an exception's message, shortened (for one-line errors)."""
+    return _first_line(exc)

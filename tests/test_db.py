@@ -1,0 +1,437 @@
+"""The PostGIS store and pgRouting (issue 21), against a real PostgreSQL with PostGIS and pgRouting.
+
+scripts/test.sh starts a throwaway cluster and sets GEO_DATABASE_URL (tests/conftest.py takes it out of the
+environment). Without one these tests skip with a one-line reason; under CI=true they fail instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from geo.cli import main
+from geo.errors import UsageError
+from geo.io import formats
+from geo.layers import registry, store
+from geo.paths import layers_dir
+
+DATABASE_URL = os.environ.get("GEO_TEST_DATABASE_URL")  # tests/conftest.py moves GEO_DATABASE_URL here
+
+ROOT = Path(__file__).resolve().parents[1]
+AS_OF = "2024-01-01"
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"CI must run the database tests: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def db_url() -> Iterator[str]:
+    """The test database with the built layers loaded (skips without one, fails in CI)."""
+    if DATABASE_URL is None:
+        _unavailable("no test database: GEO_DATABASE_URL is not set (scripts/test.sh starts one)")
+    assert DATABASE_URL is not None
+    from geo.db import load
+
+    try:
+        load.load(DATABASE_URL)
+    except UsageError as exc:
+        _unavailable(f"test database unusable: {exc.message}")
+    yield DATABASE_URL
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out, err
+
+
+# --- store ----------------------------------------------------------------------------------------------------------
+
+def test_every_layer_reads_back_as_its_file(db_url: str) -> None:
+    from geo.db.source import DatabaseSource
+
+    source = DatabaseSource(db_url)
+    for spec in registry.LAYERS:
+        from_file = store.read_collection(spec.id)
+        from_db = source.collection(spec.id)
+        assert from_db == from_file, spec.id
+        assert json.dumps(from_db, ensure_ascii=False) == json.dumps(from_file, ensure_ascii=False), spec.id
+
+
+def test_schema_has_keys_indexes_comments_and_tables(db_url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(db_url) as conn:
+        tables = {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'geo'")}
+        assert set(registry.ids()) | {"crossing_status", "pipeline_status", "border_times", "road_speeds",
+                                      "entry_rules", "layers", "route_edges", "route_nodes"} <= tables
+        for spec in registry.LAYERS:
+            comment = conn.execute("SELECT obj_description(%s::regclass)", (f'geo."{spec.id}"',)).fetchone()
+            assert comment is not None and spec.licence in comment[0] and spec.attribution in comment[0]
+            index = conn.execute("SELECT indexdef FROM pg_indexes WHERE schemaname = 'geo' AND tablename = %s "
+                                 "AND indexdef LIKE '%%gist%%'", (spec.id,)).fetchone()
+            assert index is not None, spec.id
+        keys = conn.execute("SELECT (SELECT relname FROM pg_class WHERE oid = c.conrelid), contype "
+                            "FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace "
+                            "WHERE n.nspname = 'geo'").fetchall()
+        foreign = {t for t, kind in keys if kind == "f"}
+        assert {"roads", "crossing_status", "border_times", "pipeline_status"} <= foreign
+        assert {t for t, kind in keys if kind == "p"} >= set(registry.ids())
+        counts = dict(conn.execute("SELECT crossing_id, count(*) FROM geo.crossing_status GROUP BY 1").fetchall())
+    crossings, _ = store.read_layer("crossings")
+    assert counts == {c: len(h) for c, h in zip(crossings["id"], crossings["status_history"]) if len(h)}
+
+
+@pytest.mark.parametrize("day", ["2015-06-01", "2021-06-01", AS_OF, "2026-01-01"])
+def test_crossings_on_a_date_in_sql_match_redate(db_url: str, day: str) -> None:
+    import psycopg
+
+    crossings, _ = store.read_layer("crossings")
+    expected = store.redate(crossings, dt.date.fromisoformat(day))
+    with psycopg.connect(db_url) as conn:
+        rows = conn.execute("SELECT id, status, status_since FROM geo.crossings_on(%s)", (day,)).fetchall()
+    assert [(i, s, d.isoformat() if d else None) for i, s, d in rows] == [
+        (i, s, d if isinstance(d, str) else None) for i, s, d in
+        zip(expected["id"], expected["status"], expected["status_since"])]
+
+
+@pytest.mark.parametrize("layer", registry.ids())
+@pytest.mark.parametrize("fmt", formats.FORMATS)
+def test_export_from_the_database_equals_export_from_files(db_url: str, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str], layer: str,
+                                                           fmt: str) -> None:
+    suffix = formats.SUFFIXES[fmt]
+    files, db = tmp_path / f"files{suffix}", tmp_path / f"db{suffix}"
+    assert run(capsys, "export", layer, "-o", str(files), "--as-of", AS_OF)[0] == 0
+    assert run(capsys, "--db", db_url, "export", layer, "-o", str(db), "--as-of", AS_OF)[0] == 0
+    if fmt == "gpkg":  # a GeoPackage records when it was written: compare what it holds
+        import pyogrio
+
+        for name in pyogrio.list_layers(files)[:, 0]:
+            a = pyogrio.read_dataframe(files, layer=name)
+            b = pyogrio.read_dataframe(db, layer=name)
+            assert a.equals(b), name
+        return
+    assert db.read_bytes() == files.read_bytes()
+
+
+def test_layers_and_places_from_the_database_equal_files(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in (["layers", "--json"], ["places", "--json"], ["layers"]):
+        code, from_files, _ = run(capsys, *argv)
+        assert code == 0
+        code, from_db, _ = run(capsys, "--db", db_url, *argv)
+        assert code == 0 and from_db == from_files
+
+
+def test_environment_url_reads_the_database(db_url: str, capsys: pytest.CaptureFixture[str],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from geo.db.source import DatabaseSource
+
+    monkeypatch.setenv("GEO_DATABASE_URL", db_url)
+    sentinel = {}
+
+    class Spy:
+        def __init__(self, url: str) -> None:
+            sentinel["url"] = url
+            self.inner = DatabaseSource(url)
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.inner, name)
+
+    monkeypatch.setattr("geo.db.source.DatabaseSource", Spy)
+    code, out, _ = run(capsys, "route", "Osh", "Dushanbe", "--as-of", AS_OF)
+    assert code == 0 and sentinel["url"] == db_url and "Osh" in out
+    assert store.source() is None  # the command's source ends with it
+
+
+def test_route_reading_the_database_equals_route_from_files(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["route", "Almaty", "Termez", "--as-of", AS_OF, "--json", "--alternatives", "2"]
+    code, from_files, _ = run(capsys, *argv)
+    assert code == 0
+    code, from_db, _ = run(capsys, "--db", db_url, *argv)
+    assert code == 0 and from_db == from_files
+
+
+# --- atomic loads ---------------------------------------------------------------------------------------------------
+
+def _renamed_layers(tmp_path: Path) -> Path:
+    """A copy of the built layers whose first crossing has another name."""
+    folder = tmp_path / "layers"
+    shutil.copytree(layers_dir(), folder, ignore=shutil.ignore_patterns("src"))
+    shutil.copytree(layers_dir() / "src", folder / "src")
+    path = folder / "crossings.geojson"
+    collection = json.loads(path.read_text(encoding="utf-8"))
+    collection["features"][0]["properties"]["name"] = "Renamed for the test"
+    path.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
+    return folder
+
+
+def _first_crossing_name(url: str) -> str:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT name FROM geo.crossings ORDER BY fid LIMIT 1").fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+def test_a_failed_load_leaves_the_previous_data_served(db_url: str, tmp_path: Path) -> None:
+    from geo.db import load
+
+    before = _first_crossing_name(db_url)
+    version = load.status(db_url)["data_version"]
+    folder = _renamed_layers(tmp_path)
+
+    def fail() -> None:
+        raise RuntimeError("injected failure before the switch")
+
+    with pytest.raises(RuntimeError):
+        load.load(db_url, folder, before_switch=fail)
+    assert _first_crossing_name(db_url) == before and load.status(db_url)["data_version"] == version
+    try:
+        load.load(db_url, folder)
+        assert _first_crossing_name(db_url) == "Renamed for the test"
+        assert load.status(db_url)["data_version"] != version
+    finally:
+        load.load(db_url)
+    assert _first_crossing_name(db_url) == before
+
+
+LOADER = """
+import sys
+from pathlib import Path
+from geo.db import load
+from geo.errors import UsageError
+try:  # after writing everything, waits for a line on standard input before the switch
+    load.load(sys.argv[1], Path(sys.argv[2]),
+              before_switch=lambda: (print("written", flush=True), sys.stdin.readline()))
+except UsageError as exc:
+    print(exc, file=sys.stderr)
+    sys.exit(2)
+"""
+
+
+@pytest.mark.parametrize("how", ["kill the loading process", "terminate its database backend"])
+def test_a_killed_load_leaves_the_previous_data_served(db_url: str, tmp_path: Path, how: str) -> None:
+    import psycopg
+
+    from geo.db import load
+
+    before = _first_crossing_name(db_url)
+    version = load.status(db_url)["data_version"]
+    folder = _renamed_layers(tmp_path)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with subprocess.Popen([sys.executable, "-c", LOADER, db_url, str(folder)], stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT) as proc:
+        try:
+            assert proc.stdout is not None
+            assert proc.stdout.readline().strip() == "written"  # everything written, the switch not yet made
+            if how == "kill the loading process":
+                proc.send_signal(signal.SIGKILL)
+                proc.communicate(timeout=60)
+            else:
+                with psycopg.connect(db_url, autocommit=True) as conn:
+                    ended = conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                         "WHERE application_name = 'geo' AND pid <> pg_backend_pid() "
+                                         "AND state <> 'idle'").fetchall()
+                assert ended == [(True,)]
+                _, err = proc.communicate("go on\n", timeout=60)  # the loader goes on to the switch, and fails
+                assert proc.returncode == 2 and "the previous data stays served" in err, err
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # the server notices the dead client and rolls its transaction back
+        try:
+            if load.status(db_url)["data_version"] == version:
+                break
+        except UsageError:
+            pass
+        time.sleep(0.2)
+    assert _first_crossing_name(db_url) == before and load.status(db_url)["data_version"] == version
+    load.load(db_url)  # a later load is not blocked by the dead one
+
+
+# --- errors ---------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("url", ["not a url", "postgresql://nobody@/nowhere?host=/nonexistent-socket-dir",
+                                 "postgresql://geo@127.0.0.1:1/geo", "postgresql://h:notaport/db"])
+@pytest.mark.parametrize("argv", [["db", "status"], ["db", "load"], ["layers"], ["route", "Osh", "Dushanbe"]])
+def test_a_bad_or_unreachable_database_is_one_line_exit_2(capsys: pytest.CaptureFixture[str], url: str,
+                                                          argv: list[str]) -> None:
+    code, out, err = run(capsys, "--db", url, *argv)
+    assert code == 2, err
+    assert len(err.strip().splitlines()) == 1 and not out
+
+
+def test_no_database_given_is_one_line_exit_2(capsys: pytest.CaptureFixture[str],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GEO_DATABASE_URL", raising=False)
+    code, _, err = run(capsys, "db", "status")
+    assert code == 2 and "GEO_DATABASE_URL" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_missing_extension_is_one_line(db_url: str) -> None:
+    from geo.db import connect, require_extensions
+
+    with connect(db_url) as conn, pytest.raises(UsageError, match="no no_such_extension extension") as info:
+        require_extensions(conn, ("no_such_extension",))
+    assert "\n" not in str(info.value)
+
+
+def test_a_database_without_a_load_says_so(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    import psycopg
+
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS geo_empty_test")
+        conn.execute("CREATE DATABASE geo_empty_test")
+    empty = psycopg.conninfo.make_conninfo(db_url, dbname="geo_empty_test")
+    try:
+        code, out, err = run(capsys, "--db", empty, "layers")
+        assert code == 2 and "geo db load" in err
+        code, out, _ = run(capsys, "db", "status", "--db", empty)
+        assert code == 0 and "nothing loaded" in out
+    finally:
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            conn.execute("DROP DATABASE IF EXISTS geo_empty_test")
+
+
+# --- GDAL -----------------------------------------------------------------------------------------------------------
+
+def test_gdal_lists_and_reads_every_table(db_url: str) -> None:
+    ogrinfo = shutil.which("ogrinfo")
+    if ogrinfo is None:
+        _unavailable("no ogrinfo (Debian's gdal-bin): GDAL's PostgreSQL driver cannot be tested")
+    assert ogrinfo is not None
+    import psycopg
+
+    info = psycopg.conninfo.conninfo_to_dict(db_url)
+    parts = " ".join(f"{k}={v}" for k, v in info.items() if k in ("host", "port", "user", "dbname", "password"))
+    listed = subprocess.run([ogrinfo, "-ro", "-q", f"PG:{parts} schemas=geo"], capture_output=True, text=True,
+                            check=True).stdout
+    for spec in registry.LAYERS:
+        assert f"{spec.id} (" in listed, listed
+        summary = subprocess.run([ogrinfo, "-ro", "-so", f"PG:{parts} schemas=geo", spec.id],
+                                 capture_output=True, text=True, check=True).stdout
+        features = len(store.read_collection(spec.id)["features"])
+        assert f"Feature Count: {features}" in summary, summary
+        assert "EPSG" in summary or "WGS 84" in summary
+
+
+# --- pgRouting ------------------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def engines(db_url: str) -> Iterator[tuple[object, object]]:
+    from geo.db.pgrouting import PgRoutingEngine
+    from geo.routing import RouteEngine
+
+    pg = PgRoutingEngine.connect_to(db_url)
+    yield RouteEngine.load(), pg
+    pg.close()
+
+
+def _same(memory_route: object, pg_route: object) -> None:
+    """The same crossings and km within 0.1 % — or, where two paths tie, the same optimum (both are best)."""
+    from geo.routing import Route
+
+    assert isinstance(memory_route, Route) and isinstance(pg_route, Route)
+    same_crossings = [c.id for c in pg_route.crossings] == [c.id for c in memory_route.crossings]
+    close_km = abs(pg_route.distance_km - memory_route.distance_km) <= 0.001 * max(memory_route.distance_km, 1e-9)
+    by_time = memory_route.scenario.optimize == "time"
+    cost_pg, cost_memory = ((pg_route.duration_h, memory_route.duration_h) if by_time
+                            else (pg_route.distance_km, memory_route.distance_km))
+    assert abs(cost_pg - cost_memory) <= 0.001 * max(cost_memory, 1e-9)
+    if not (same_crossings and close_km):  # only an exact tie of the optimum may differ
+        assert abs(cost_pg - cost_memory) <= 1e-9 * max(cost_memory, 1.0), (pg_route.to_dict(), memory_route.to_dict())
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_pgrouting_routes_equal_the_in_memory_engine(engines: tuple[object, object], data: st.DataObject) -> None:
+    from geo.errors import NoRouteError
+    from geo.routing import RouteEngine, Scenario
+    from geo.vocab import ROUTABLE, ROUTE_MODES, ROUTE_OPTIMIZE
+
+    memory, pg = engines
+    assert isinstance(memory, RouteEngine) and isinstance(pg, RouteEngine)
+    places = sorted(pid for pid in memory.graph.node_ids if not pid.startswith("~"))
+    crossings = sorted(memory.graph.crossings)
+    a = data.draw(st.sampled_from(places), "from")
+    b = data.draw(st.sampled_from([p for p in places if p != a]), "to")
+    scenario = Scenario.consistent(
+        as_of=data.draw(st.dates(dt.date(2012, 1, 1), dt.date(2026, 12, 31)), "as_of"),
+        close=frozenset(data.draw(st.lists(st.sampled_from(crossings), max_size=3), "close")),
+        open=frozenset(data.draw(st.lists(st.sampled_from(crossings), max_size=2), "open")),
+        avoid=frozenset(data.draw(st.lists(st.sampled_from(ROUTABLE), max_size=1), "avoid")),
+        mode=data.draw(st.sampled_from(ROUTE_MODES), "mode"),
+        optimize=data.draw(st.sampled_from(ROUTE_OPTIMIZE), "optimize"),
+        unknown=data.draw(st.sampled_from(["open", "closed"]), "unknown"),
+        vehicle=data.draw(st.sampled_from([None, *ROUTABLE]), "vehicle"),
+        citizen=data.draw(st.sampled_from([None, *ROUTABLE]), "citizen"),
+        visas=frozenset(data.draw(st.lists(st.sampled_from(ROUTABLE), max_size=2), "visas")))
+    via = data.draw(st.lists(st.sampled_from([p for p in places if p not in (a, b)]), max_size=1), "via")
+    try:
+        expected = memory.route(a, b, scenario, via=via)
+    except NoRouteError as exc:
+        with pytest.raises(NoRouteError) as info:
+            pg.route(a, b, scenario, via=via)
+        assert info.value.message == exc.message
+        return
+    _same(expected, pg.route(a, b, scenario, via=via))
+
+
+@pytest.mark.parametrize("argv", [
+    ["route", "Osh", "Dushanbe", "--as-of", AS_OF],
+    ["route", "Almaty", "Termez", "--as-of", "2020-06-01", "--mode", "freight", "--optimize", "distance"],
+    ["route", "Tashkent", "Kulob", "--as-of", AS_OF, "--via", "Osh", "--citizen", "UZ"],
+    ["compare", "Osh", "Khujand", "--as-of", "2020-01-01", "--vs-as-of", AS_OF],
+])
+def test_engine_pgrouting_on_the_command_line(db_url: str, capsys: pytest.CaptureFixture[str],
+                                              argv: list[str]) -> None:
+    code, memory, err = run(capsys, *argv, "--json")
+    assert code == 0, err
+    code, pg, err = run(capsys, "--db", db_url, *argv, "--json", "--engine", "pgrouting")
+    assert code == 0, err
+    assert json.loads(pg) == json.loads(memory)
+
+
+def test_engine_pgrouting_refuses_alternatives_and_needs_a_database(db_url: str, capsys: pytest.CaptureFixture[str],
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    code, _, err = run(capsys, "--db", db_url, "route", "Osh", "Dushanbe", "--engine", "pgrouting",
+                       "--alternatives", "1")
+    assert code == 2 and "--alternatives" in err
+    monkeypatch.delenv("GEO_DATABASE_URL", raising=False)
+    code, _, err = run(capsys, "route", "Osh", "Dushanbe", "--engine", "pgrouting")
+    assert code == 2 and "--db" in err
+
+
+def test_bench_db_reports_pgrouting_and_memory(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "bench", "--db", db_url, "--edges", "4000", "--pairs", "10", "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["curated"]["pgrouting"]["n"] == 10 and report["curated"]["memory"]["n"] == 10
+    assert report["synthetic"]["edges_directed"] > 4000 and report["synthetic"]["corridor"]["n"] == 100
+    import psycopg
+
+    with psycopg.connect(db_url) as conn:  # the synthetic grid is dropped afterwards
+        assert conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = 'geo_bench'").fetchone() is None
