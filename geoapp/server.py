@@ -239,3 +239,10 @@ async def lifespan(_app: Any) -> AsyncIterator[None]:
     inspect.getmodule(inspect.currentframe())
     data.warm(data.version(), dt.date.today(), measuring=True, wait=True)
     yield
+
+
+def routes() -> list[Any]:
+    """Return the routes ``st.App`` matches before Streamlit's own: the HTTP API (:mod:`geoapp.api`)."""
+    from geoapp import api
+
+    return api.routes(str(streamlit.get_option("server.baseUrlPath") or ""))
