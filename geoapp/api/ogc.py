@@ -169,7 +169,7 @@ async def items(request: Request) -> Response:
     as_of = params.datetime_date(query.get("datetime")) or today
     html_wanted = wants_html(request, query.get("f"))
     data = store.version()
-    layer_data = await run_in_threadpool(store.collection, data, layer, as_of, today)
+    layer_data = await store.answer(store.collection, data, layer, as_of, today)
     chosen = layer_data.select(box.parts() if box else None)
     page = chosen[offset:offset + limit]
     links = [_link(_with(request, f=None), "self", GEOJSON, "this page"),
@@ -200,7 +200,8 @@ async def item(request: Request) -> Response:
     query = _query(request, ("f", "datetime"))
     today = dt.date.today()
     as_of = params.datetime_date(query.get("datetime")) or today
-    layer_data = await run_in_threadpool(store.collection, store.version(), layer, as_of, today)
+    data = store.version()
+    layer_data = await store.answer(store.collection, data, layer, as_of, today)
     try:
         position = layer_data.ids.index(wanted)
     except ValueError:

@@ -10,11 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 import shapely
+from starlette.concurrency import run_in_threadpool
 
 from geo.io import formats
 from geo.io.geojson import feature_collection, to_json
@@ -25,10 +30,64 @@ from geo.routing.graph import Trip
 
 ROUTE_CACHE = 512
 """Route answers kept (each a few to a few hundred kB)."""
+STAMP_SECONDS = 1.0
+"""How long a data version is trusted before the layer files are looked at again."""
+V = TypeVar("V")
+
+
+class Memo(Generic[V]):
+    """A bounded least-recently-used table of a function's results that can be read without computing.
+
+    The server reads it on the event loop (:meth:`peek`) and computes a miss in a worker thread (a call), so an
+    answer already made costs no thread switch.
+    """
+
+    def __init__(self, function: Callable[..., V], size: int) -> None:
+        self.function, self.size = function, size
+        self.table: OrderedDict[tuple[Hashable, ...], V] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def peek(self, *args: Hashable) -> V | None:
+        """Return the stored result for these arguments, or ``None``."""
+        with self.lock:
+            found = self.table.get(args)
+            if found is not None:
+                self.table.move_to_end(args)
+            return found
+
+    def __call__(self, *args: Hashable) -> V:
+        """Return the result for these arguments, computing and storing it if needed."""
+        found = self.peek(*args)
+        if found is not None:
+            return found
+        value = self.function(*args)
+        with self.lock:
+            self.table[args] = value
+            while len(self.table) > self.size:
+                self.table.popitem(last=False)
+        return value
+
+
+async def answer(memo: Memo[V], *args: Hashable) -> V:
+    """Return a stored result at once, or compute it in a worker thread."""
+    found = memo.peek(*args)
+    return found if found is not None else await run_in_threadpool(memo, *args)
+
+
+_stamp: tuple[float, str] = (0.0, "")
 
 
 def version() -> str:
-    """Return a cheap stamp of the built layers: changes whenever a layer file is rewritten."""
+    """Return a cheap stamp of the built layers (looked at once a second): changes when a layer is rewritten."""
+    global _stamp
+    now = time.monotonic()
+    if now - _stamp[0] < STAMP_SECONDS:
+        return _stamp[1]
+    _stamp = (now, _version())
+    return _stamp[1]
+
+
+def _version() -> str:
     parts = []
     for spec in registry.LAYERS:
         try:
@@ -47,8 +106,7 @@ def engine(data: str) -> RouteEngine:
     return RouteEngine.load()
 
 
-@functools.lru_cache(maxsize=ROUTE_CACHE)
-def route_feature(data: str, trip: Trip, alternatives: int) -> bytes:
+def _route_feature(data: str, trip: Trip, alternatives: int) -> bytes:
     """Return a route as a GeoJSON Feature whose properties are ``geo route --json``'s (geometry apart).
 
     The same Feature ``geo route --geojson`` writes.
@@ -115,8 +173,7 @@ class Collection:
         return [int(i) for i in np.flatnonzero(chosen)]
 
 
-@functools.lru_cache(maxsize=24)
-def collection(data: str, layer_id: str, as_of: dt.date, exported: dt.date) -> Collection:
+def _collection(data: str, layer_id: str, as_of: dt.date, exported: dt.date) -> Collection:
     """Return a layer's features re-dated to ``as_of``, as ``geo export`` writes them."""
     frame, metadata = _layer(data, layer_id)
     frame = store.redate(frame, as_of)
@@ -140,6 +197,12 @@ def extent(data: str, layer_id: str) -> tuple[float, float, float, float]:
         return (-180.0, -90.0, 180.0, 90.0)
     west, south, east, north = (float(v) for v in frame.total_bounds)
     return (west, south, east, north)
+
+
+route_feature = Memo(_route_feature, ROUTE_CACHE)
+"""Routes by (data version, trip, alternatives)."""
+collection = Memo(_collection, 24)
+"""Collections by (data version, layer, as-of date, export date)."""
 
 
 def layer_rows(data: str) -> list[dict[str, Any]]:

@@ -26,7 +26,7 @@ async def route(request: Request) -> Response:
     """Answer ``/api/v1/route``: the route ``geo route`` finds with the same options, as a GeoJSON Feature."""
     trip, alternatives = params.route_trip(params.query_items(request.query_params))
     data = store.version()
-    body = await run_in_threadpool(store.route_feature, data, trip, alternatives)
+    body = await store.answer(store.route_feature, data, trip, alternatives)
     return Response(body, media_type=GEOJSON)
 
 
