@@ -14,6 +14,10 @@ And one wait is removed from every new visitor's first paint: Streamlit's page l
 component only when the script run's map arrives, from a server then busy running that script (0.2–0.3 s on
 2 cores). :class:`PreloadMapCode` names that code in Streamlit's page (``modulepreload``), so the browser has it
 before the script runs.
+
+The server also answers the HTTP API (:mod:`geoapp.api`): :func:`routes` hands its routes to ``st.App`` and
+:class:`ApiFirst` answers them before Streamlit's middleware; :func:`no_delay` turns Nagle's algorithm off on
+the listening socket, so no small answer waits for a delayed acknowledgement.
 """
 
 from __future__ import annotations
