@@ -6,8 +6,8 @@ browser tests run.
 
 from __future__ import annotations
 
+import importlib.util
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,13 +22,15 @@ pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api", reason="Python Playwright is not installed")
 if not CHROMIUM.exists() or not Path("/usr/sbin/nginx").exists():
     pytest.skip("needs Chromium and nginx (apt-get install nginx-light)", allow_module_level=True)
-sys.path.insert(0, str(ROOT / "scripts"))
-from serve_behind_proxy import serve  # noqa: E402
+_spec = importlib.util.spec_from_file_location("serve_behind_proxy", ROOT / "scripts" / "serve_behind_proxy.py")
+assert _spec is not None and _spec.loader is not None
+proxy_script = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(proxy_script)
 
 
 @pytest.fixture(scope="module")
 def proxy() -> Iterator[tuple[str, list[str]]]:
-    with serve(apps=2) as found:
+    with proxy_script.serve(apps=2) as found:
         yield found
 
 
