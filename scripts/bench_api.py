@@ -92,7 +92,12 @@ async def _load(url: str, make: Callable[[int], str], clients: int, seconds: flo
         try:
             while time.perf_counter() < stop:
                 start = time.perf_counter()
-                status = await _get(reader, writer, f"{host}:{port}", prefix + make(next(counter)))
+                try:
+                    status = await _get(reader, writer, f"{host}:{port}", prefix + make(next(counter)))
+                except (asyncio.IncompleteReadError, ConnectionError):  # the server closed a kept-alive connection
+                    writer.close()
+                    reader, writer = await asyncio.open_connection(host, port)
+                    continue
                 latencies.append(time.perf_counter() - start)
                 errors += status != 200
         finally:
