@@ -8,7 +8,7 @@ hashes that cookie to pick the app process, so the page, its websocket (``/_stco
 reach the process that holds the session. ``/api/`` and ``/ogc`` are stateless and go round-robin to every
 process. ``--site DIR`` also serves a static folder (e.g. the viewer ``geo site -o DIR`` writes) at ``/site/``
 straight from nginx. Each response names the process that answered in ``X-Backend``. Stops everything on
-Ctrl-C. :func:`serve` is the same as a context manager (used by ``tests/test_proxy.py``).
+Ctrl-C or SIGTERM. :func:`serve` is the same as a context manager (used by ``tests/test_proxy.py``).
 """
 
 from __future__ import annotations
@@ -122,6 +122,10 @@ def serve(apps: int = 2, port: int | None = None, site: Path | None = None) -> I
         wait_up(f"http://127.0.0.1:{port}/_stcore/health", 20)
         yield f"http://127.0.0.1:{port}", [f"http://127.0.0.1:{p}" for p in ports]
     finally:
+        try:  # a second SIGTERM must not cut the clean-up short
+            previous = signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        except ValueError:  # not the main thread
+            previous = None
         pid = prefix / "nginx.pid"
         if pid.exists():
             with contextlib.suppress(OSError, ValueError):
@@ -135,6 +139,8 @@ def serve(apps: int = 2, port: int | None = None, site: Path | None = None) -> I
                 proc.kill()
         time.sleep(0.5)
         shutil.rmtree(prefix, ignore_errors=True)
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -148,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--apps 1..16")
     if args.site is not None and not args.site.is_dir():
         parser.error(f"--site {args.site}: not a folder")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop nginx and the apps on `kill` too (finally runs)
     with serve(args.apps, args.port, args.site) as (url, backends):
         print(f"serving {url} (apps: {', '.join(backends)}); Ctrl-C stops", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
