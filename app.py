@@ -14,4 +14,4 @@ else:
 
     from geoapp import server
 
-    app = st.App(__file__, lifespan=server.lifespan, middleware=server.middleware())
+    app = st.App(__file__, lifespan=server.lifespan, routes=server.routes(), middleware=server.middleware())

@@ -11,6 +11,7 @@ Layout
 ``component``  the map component: declared with the static frontend in ``geo/map/assets``
 ``frontend``   the component's served folder: a copy of that frontend and the published overlay groups
 ``server``     ``st.App`` start-up warming and static files from memory (``app.py`` hands them to Streamlit)
+``api/``       the HTTP API and OGC API – Features, served by the app's server (``server.routes``)
 ``ui``         small widgets helpers (Markdown escaping, failing panels)
 ``pages/``     one module per page or panel
 """

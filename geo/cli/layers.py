@@ -41,8 +41,8 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
-def cmd_layers(args: argparse.Namespace) -> int:
-    """List the layers."""
+def layer_rows() -> list[dict[str, Any]]:
+    """Return each layer's id, title, geometry type, feature count, licence, attribution and sources."""
     from geo.layers import store
 
     rows = []
@@ -56,6 +56,12 @@ def cmd_layers(args: argparse.Namespace) -> int:
         rows.append({"id": spec.id, "title": spec.title, "geometry_type": spec.geometry_type, "feature_count": count,
                      "licence": spec.licence, "attribution": spec.attribution,
                      "upstream": [u.to_dict() for u in spec.upstream], "sources": sources})
+    return rows
+
+
+def cmd_layers(args: argparse.Namespace) -> int:
+    """List the layers."""
+    rows = layer_rows()
     if args.json:
         print_json(rows, indent=2)
         return 0
