@@ -223,10 +223,11 @@ def _literal(text: str) -> str:
 def _write_history(conn: psycopg.Connection[Any], collections: dict[str, dict[str, Any]]) -> dict[str, int]:
     conn.execute("""CREATE TABLE crossing_status (crossing_id text NOT NULL REFERENCES crossings (id),
                     position integer NOT NULL, date date NOT NULL, status text NOT NULL, traffic json, access text,
-                    note text, source text, PRIMARY KEY (crossing_id, position))""")
+                    note text, source text, published date, evidence text, kind text,
+                    PRIMARY KEY (crossing_id, position))""")
     conn.execute("""CREATE TABLE pipeline_status (pipeline_id text NOT NULL REFERENCES pipelines (id),
                     position integer NOT NULL, date date NOT NULL, status text NOT NULL, note text, source text,
-                    PRIMARY KEY (pipeline_id, position))""")
+                    section text, published date, evidence text, kind text, PRIMARY KEY (pipeline_id, position))""")
     conn.execute("""CREATE TABLE border_times (crossing_id text NOT NULL REFERENCES crossings (id),
                     position integer NOT NULL, date date NOT NULL, traffic text NOT NULL, hours double precision,
                     source text, note text, is_default boolean, default_sources json,
@@ -236,19 +237,23 @@ def _write_history(conn: psycopg.Connection[Any], collections: dict[str, dict[st
         props = feature["properties"]
         for i, e in enumerate(props.get("status_history") or []):
             rows["crossing_status"].append((props["id"], i, e["date"], e["status"], _json(e.get("traffic")),
-                                            e.get("access"), e.get("note"), e.get("source")))
+                                            e.get("access"), e.get("note"), e.get("source"), e.get("published"),
+                                            e.get("evidence"), e.get("kind") or None))
         for i, e in enumerate(props.get("border_times") or []):
             rows["border_times"].append((props["id"], i, e["date"], e["traffic"], e.get("hours"), e.get("source"),
                                          e.get("note"), e.get("default"), _json(e.get("default_sources"))))
     for feature in collections["pipelines"]["features"]:
         props = feature["properties"]
         for i, e in enumerate(props.get("status_history") or []):
-            rows["pipeline_status"].append((props["id"], i, e["date"], e["status"], e.get("note"), e.get("source")))
+            rows["pipeline_status"].append((props["id"], i, e["date"], e["status"], e.get("note"), e.get("source"),
+                                            e.get("section") or None, e.get("published"), e.get("evidence"),
+                                            e.get("kind") or None))
     for table, values in rows.items():
         _copy(conn, table, values)
     conn.execute("CREATE INDEX crossing_status_date ON crossing_status (crossing_id, date)")
     conn.execute("COMMENT ON TABLE crossing_status IS 'Dated status history of the border crossings (one row per "
-                 "sourced fact). Licence: ODbL-1.0. Attribution: see the crossings table'")
+                 "sourced fact, with the publication date of its source and a quote; kind planned: an announced event, "
+                 "never in force). Licence: ODbL-1.0. Attribution: see the crossings table'")
     conn.execute("COMMENT ON TABLE border_times IS 'Dated border-crossing times by traffic, hours per crossing. "
                  "Licence: ODbL-1.0'")
     return {table: len(values) for table, values in rows.items()}
@@ -331,10 +336,12 @@ def _write_functions(conn: psycopg.Connection[Any]) -> None:
               FROM {layer} c
               LEFT JOIN LATERAL (SELECT h.status, h.date, h.note, h.source FROM {table} h
                                  WHERE h.{key} = c.id AND h.date <= day
+                                   AND h.kind IS DISTINCT FROM 'planned' AND {whole}
                                  ORDER BY h.date DESC, h.position DESC LIMIT 1) s ON true
               ORDER BY c.fid;
             END""").format(function=sql.Identifier(f"{layer}_on"), layer=sql.Identifier(STAGING, layer),
-                           table=sql.Identifier(STAGING, table), key=sql.Identifier(key)))
+                           table=sql.Identifier(STAGING, table), key=sql.Identifier(key),
+                           whole=sql.SQL("h.section IS NULL" if table == "pipeline_status" else "true")))
         conn.execute(f"COMMENT ON FUNCTION {layer}_on(date) IS "
                      f"'Every {layer[:-1]} with its status, the date of that status, its note and source on a day'")
 
