@@ -37,7 +37,7 @@ def test_choosing_a_period_sets_the_date_and_draws_its_route(browser: Any, serve
         direct = int(wait(s.frame, f"(w) => {{ const now = ({ROUTE_WIDTH})('{ROUTE_COLOUR}'); "
                                    "return now > 0 && now !== w ? now : 0; }", detour))
         assert direct < detour  # the reopened post: the short road
-        assert "on 2025-03-13" in s.frame.inner_text(".geo-legend")  # the map's route is the chosen period's
+        assert "on 2025-03-13" in (s.frame.text_content(".geo-legend") or "")  # the map's route is the chosen period's
         box.scroll_into_view_if_needed()
         shot(s, "app-timeline-chosen.png")
         # hovering the 2022–2025 step shows its route and event; clicking it sets the date to its first day
