@@ -23,8 +23,7 @@ from typing import Any
 
 import streamlit.components.v1 as components
 
-from geo.map import Document
-from geo.map.document import ASSETS
+from geo.map.document import ASSETS, Document
 from geoapp.frontend import SERVED, publish
 
 KEY = "map"

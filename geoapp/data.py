@@ -26,6 +26,11 @@ from geo.errors import GeoError
 from geo.i18n import SOURCE, languages, translator
 from geo.io.geojson import write_atomic
 from geo.layers import registry
+from geo.map import registry as map_registry
+from geo.map.geometry import BANDS
+from geo.map.prepare import Prepared, dated_frames, prepare, status_epoch
+from geo.map.registry import OVERLAYS
+from geo.map.spec import OverlaySpec, View
 from geo.paths import cache_dir, layers_dir
 
 if TYPE_CHECKING:
@@ -73,7 +78,7 @@ def layer(layer_id: str, path: str, data: str) -> Any:
 @st.cache_data(show_spinner=False, max_entries=256)
 def epoch(overlay_id: str, path: str, data: str, day: str) -> str:
     """Return the status epoch of a dated overlay on a day ("" for undated overlays)."""
-    spec = geomap.registry.get(overlay_id)
+    spec = map_registry.get(overlay_id)
     if not spec.dated:
         return ""
     histories: list[Any] = []
@@ -81,7 +86,7 @@ def epoch(overlay_id: str, path: str, data: str, day: str) -> str:
         frame = layer(layer_id, path, data)
         if "status_history" in frame.columns:
             histories.extend(frame["status_history"])
-    return geomap.status_epoch(histories, dt.date.fromisoformat(day))
+    return status_epoch(histories, dt.date.fromisoformat(day))
 
 
 @functools.cache
@@ -100,14 +105,14 @@ def _cache_file(overlay_id: str, data: str, band: int, status_epoch: str, lang: 
     return cache_dir() / "display" / f"{data}-{code_version()}" / f"{name}.json"
 
 
-def _read_cached(spec: geomap.OverlaySpec, file: Path) -> geomap.Prepared | None:
+def _read_cached(spec: OverlaySpec, file: Path) -> Prepared | None:
     try:
         stored = json.loads(file.read_text(encoding="utf-8"))
         group, used = stored["group"], stored["used"]
         if group is not None and not (isinstance(group, dict) and all(isinstance(group.get(k), str)
                                                                        for k in ("id", "key", "json"))):
             return None
-        return geomap.Prepared(spec, group, frozenset(str(k) for k in used))
+        return Prepared(spec, group, frozenset(str(k) for k in used))
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -128,7 +133,7 @@ def _prune(folder: Path) -> None:
         return
 
 
-def _write_cached(prepared_overlay: geomap.Prepared, file: Path) -> None:
+def _write_cached(prepared_overlay: Prepared, file: Path) -> None:
     try:
         if not file.parent.is_dir():
             file.parent.mkdir(parents=True, exist_ok=True)
@@ -141,7 +146,7 @@ def _write_cached(prepared_overlay: geomap.Prepared, file: Path) -> None:
 
 @st.cache_resource(show_spinner=False, max_entries=96)
 def prepared(overlay_id: str, path: str, data: str, band: int, status_epoch: str, lang: str = SOURCE
-             ) -> geomap.Prepared:
+             ) -> Prepared:
     """Return an overlay prepared for a zoom band (dated overlays: on their status epoch) in a language.
 
     Prepared once per data version, map code version, band and epoch, and kept in memory and in the cache
@@ -152,24 +157,24 @@ def prepared(overlay_id: str, path: str, data: str, band: int, status_epoch: str
     GeoError
         One of its layers cannot be read (callers leave the overlay out and name the layer).
     """
-    spec = geomap.registry.get(overlay_id)
+    spec = map_registry.get(overlay_id)
     file = _cache_file(overlay_id, data, band, status_epoch, lang)
     cached = _read_cached(spec, file)
     if cached is not None:
         return cached
     day = dt.date.fromisoformat(status_epoch) if status_epoch else dt.date.min
-    frames = geomap.dated_frames(spec, lambda layer_id: layer(layer_id, path, data), day)
-    result = geomap.prepare(spec, frames, geomap.BANDS[band], translator(lang))
+    frames = dated_frames(spec, lambda layer_id: layer(layer_id, path, data), day)
+    result = prepare(spec, frames, BANDS[band], translator(lang))
     _write_cached(result, file)
     return result
 
 
 def overlays(shown: frozenset[str], day: dt.date, data: str, band: int, lang: str = SOURCE
-             ) -> tuple[list[geomap.Prepared], list[str]]:
+             ) -> tuple[list[Prepared], list[str]]:
     """Return the shown overlays prepared for a band, day and language, and the ids of unreadable layers."""
-    found: list[geomap.Prepared] = []
+    found: list[Prepared] = []
     missing: list[str] = []
-    for spec in geomap.OVERLAYS:
+    for spec in OVERLAYS:
         if spec.id not in shown:
             continue
         try:
@@ -190,7 +195,7 @@ def absent() -> list[str]:
     return [i for i in registry.ids() if not store.layer_path(i, Path(folder())).is_file()]
 
 
-def _unreadable(spec: geomap.OverlaySpec) -> list[str]:
+def _unreadable(spec: OverlaySpec) -> list[str]:
     bad = []
     for layer_id in spec.layers:
         try:
@@ -306,8 +311,8 @@ def warm(data: str, day: dt.date, *, after: float = WARM_AFTER_S, measuring: boo
             for lang in languages():
                 place_options(path, data, lang)
                 crossing_options(path, data, lang)
-                for band in geomap.BANDS:
-                    for spec in geomap.OVERLAYS:
+                for band in BANDS:
+                    for spec in OVERLAYS:
                         frontend.publish(prepared(spec.id, path, data, band.number,
                                                    epoch(spec.id, path, data, day.isoformat()), lang).group)
             engine(path, data)
@@ -392,5 +397,5 @@ def map_html(path: str, data: str, overlays: tuple[str, ...], day: str, view: tu
     from geo.map.html_export import map_html as page
 
     html = page(lambda layer_id: layer(layer_id, path, data), overlays, as_of=dt.date.fromisoformat(day),
-                view=geomap.View(*view), basemap=basemap, routes=list(routes))
+                view=View(*view), basemap=basemap, routes=list(routes))
     return html.encode("utf-8")

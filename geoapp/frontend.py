@@ -20,8 +20,8 @@ from pathlib import Path
 
 from geo.errors import WriteError
 from geo.io.geojson import write_atomic
-from geo.map import IDS
 from geo.map.document import ASSETS, Group
+from geo.map.registry import IDS
 from geo.paths import cache_dir
 
 LOG = logging.getLogger("geoapp.frontend")

@@ -1,6 +1,6 @@
 """Typed results the pages show: the core's route results as they are, and the measurement of drawings.
 
-A route is the core's own :class:`geo.routing.Route` (with its alternatives), a scenario without a route its
+A route is the core's own :class:`geo.routing.results.Route` (with its alternatives), a scenario without a route its
 :class:`geo.routing.RouteFailure`, two scenarios its :class:`geo.routing.Comparison`. :func:`route_outcome` asks
 the engine and turns a question it refuses (unknown place, a via place equal to an end…) into a
 :class:`RouteError`. Dicts appear only at the edges: :func:`routes_of` (the map document), :func:`route_files`
@@ -18,10 +18,8 @@ import shapely
 from geo.errors import GeoError
 from geo.i18n import N_
 from geo.messages import Message
-from geo.routing import Comparison, DocumentNeed, Route, RouteFailure, Scenario
-
-__all__ = ["Comparison", "DocumentNeed", "Outcome", "Route", "RouteError", "RouteFailure", "RouteFile", "Scenario",
-           "download_record", "route_files", "route_outcome", "routes_of", "shown_routes"]
+from geo.routing.graph import Scenario
+from geo.routing.results import Comparison, Route, RouteFailure
 
 
 @dataclass(frozen=True)
@@ -138,7 +136,7 @@ class MeasureFailure:
     """A drawing that could not be measured, with a one-line message."""
 
     number: int
-    message: str
+    message: Message
 
 
 def measure_drawing(number: int, geometry: Mapping[str, Any], countries: Any) -> Measurement | MeasureFailure:
@@ -148,7 +146,7 @@ def measure_drawing(number: int, geometry: Mapping[str, Any], countries: Any) ->
     try:
         data = tracks.measure(tracks.geometry_from_geojson(geometry), countries)
     except GeoError as exc:
-        return MeasureFailure(number, str(exc))
+        return MeasureFailure(number, exc.message)
     area = data.get("area_km2")
     return Measurement(number, geometry, str(data.get("type")), float(data["length_km"]),
                        None if area is None else float(area), dict(data.get("by_country_km") or {}), dict(data))

@@ -15,8 +15,10 @@ from dataclasses import Field, dataclass, field, fields, replace
 from typing import Any
 
 from geo.i18n import N_, SOURCE, parse_lang
-from geo.map import BASEMAPS, DEFAULT_BASEMAP, DEFAULT_OVERLAYS, DEFAULT_VIEW, View
-from geo.map import IDS as OVERLAYS
+from geo.map.document import BASEMAPS, DEFAULT_BASEMAP, DEFAULT_VIEW
+from geo.map.registry import DEFAULT_OVERLAYS
+from geo.map.registry import IDS as OVERLAYS
+from geo.map.spec import View
 from geo.routing.graph import Scenario
 from geo.vocab import BY_ISO2, MAX_ALTERNATIVES
 

@@ -17,7 +17,9 @@ from typing import Any
 import streamlit as st
 
 from geo.i18n import SOURCE, parse_lang
-from geo.map import DEFAULT_BASEMAP, DEFAULT_VIEW, IDS, View
+from geo.map.document import DEFAULT_BASEMAP, DEFAULT_VIEW
+from geo.map.registry import IDS
+from geo.map.spec import View
 from geo.routing.graph import Scenario
 from geo.vocab import BY_ISO2, MAX_ALTERNATIVES, ROUTABLE
 from geoapp import share

@@ -66,8 +66,11 @@ FRAME = 'iframe[title*="geo_map"]'
 
 def payload() -> dict[str, float]:
     """Return the default view's document size (the component's arguments) and its standalone page."""
-    from geo import map as geomap
     from geo.layers import store
+    from geo.map.document import DEFAULT_VIEW, page_html
+    from geo.map.geometry import band_of
+    from geo.map.prepare import build_document, dated_frames, prepare
+    from geo.map.registry import DEFAULT_OVERLAYS, OVERLAYS
 
     day = dt.date.today()
 
@@ -75,22 +78,22 @@ def payload() -> dict[str, float]:
         return store.read_layer(layer_id)[0]
 
     shown = []
-    for spec in geomap.OVERLAYS:
-        if spec.id not in geomap.DEFAULT_OVERLAYS:
+    for spec in OVERLAYS:
+        if spec.id not in DEFAULT_OVERLAYS:
             continue
         try:
-            shown.append(geomap.prepare(spec, geomap.dated_frames(spec, read, day),
-                                        geomap.band_of(geomap.DEFAULT_VIEW.zoom)))
+            shown.append(prepare(spec, dated_frames(spec, read, day),
+                                        band_of(DEFAULT_VIEW.zoom)))
         except Exception as exc:  # a layer not built yet is reported, not fatal
             print(f"  (overlay {spec.id} not prepared: {type(exc).__name__})", file=sys.stderr)
-    document = geomap.build_document(shown, as_of=day, height=620)
+    document = build_document(shown, as_of=day, height=620)
     args = document.args()
     fetched = [gzip.compress(g["json"].encode(), compresslevel=9, mtime=0) for g in args["groups"]]
     references = [{"id": g["id"], "key": g["key"], "src": f"g/{g['key']}.json.gz", "raw": f"g/{g['key']}.json"}
                   for g in args["groups"]]
     return {"payload_bytes": len(json.dumps(args).encode()),
             "payload_sent_bytes": len(json.dumps(dict(args, groups=references)).encode()) + sum(map(len, fetched)),
-            "page_bytes": len(geomap.page_html(document).encode())}
+            "page_bytes": len(page_html(document).encode())}
 
 
 def reruns(count: int) -> dict[str, float]:

@@ -57,7 +57,9 @@ def test_installed_app_runs_with_the_shipped_settings() -> None:
 def test_display_cache_round_trip_and_pruning(tmp_path, monkeypatch) -> None:
     from map_factories import layers
 
-    from geo.map import BANDS, OVERLAYS, prepare
+    from geo.map.geometry import BANDS
+    from geo.map.prepare import prepare
+    from geo.map.registry import OVERLAYS
     from geoapp import data
 
     monkeypatch.setenv("GEO_CACHE_DIR", str(tmp_path))
@@ -78,7 +80,9 @@ def test_served_folder_holds_the_frontend_and_publishes_overlay_groups(tmp_path)
 
     from map_factories import layers
 
-    from geo.map import BANDS, OVERLAYS, build_document, prepare
+    from geo.map.geometry import BANDS
+    from geo.map.prepare import build_document, prepare
+    from geo.map.registry import OVERLAYS
     from geoapp import frontend
 
     served = frontend.served_folder(tmp_path)
@@ -104,7 +108,9 @@ def test_served_folder_holds_the_frontend_and_publishes_overlay_groups(tmp_path)
 def test_groups_stay_inline_without_a_served_folder(tmp_path, monkeypatch) -> None:
     from map_factories import layers
 
-    from geo.map import BANDS, OVERLAYS, prepare
+    from geo.map.geometry import BANDS
+    from geo.map.prepare import prepare
+    from geo.map.registry import OVERLAYS
     from geoapp import frontend
 
     blocker = tmp_path / "file"

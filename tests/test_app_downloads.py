@@ -18,7 +18,8 @@ from streamlit.testing.v1 import AppTest  # noqa: TID251 (an app test)
 
 from geo.io import bundle
 from geo.io.formats import FORMATS, SUFFIXES
-from geo.map import DEFAULT_VIEW, View
+from geo.map.document import DEFAULT_VIEW
+from geo.map.spec import View
 from geoapp import data
 from geoapp.pages import downloads
 

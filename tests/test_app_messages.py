@@ -13,8 +13,8 @@ from geo.errors import GeoError
 from geo.i18n import translator
 from geo.io import upload
 from geo.messages import Message
-from geo.routing import RouteEngine, Scenario
-from geoapp.messages import TRACK_SHAPES, track_message
+from geo.routing import RouteEngine
+from geo.routing.graph import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 RU = translator("ru")
@@ -98,11 +98,25 @@ def test_every_routing_message_has_a_russian_template(engine: RouteEngine) -> No
      "nan.geojson: NaN не является конечным числом"),
 ])
 def test_upload_messages_are_translated(name: str, data: bytes, russian: str) -> None:
-    assert track_message(message(lambda: upload.read_upload(name, data)), RU) == russian
+    assert ru(error_of(lambda: upload.read_upload(name, data)).message) == russian
 
 
-def test_every_track_shape_has_a_russian_template() -> None:
-    assert all(RU.gettext(template) != template for _, template in TRACK_SHAPES)
+BAD_UPLOADS = [("empty.gpx", b"  "), ("point.geojson", b'{"type": "Point", "coordinates": [70, 40]}'),
+               ("none.gpx", b'<gpx xmlns="http://www.topografix.com/GPX/1/1"></gpx>'), ("list.geojson", b"[1, 2]"),
+               ("crs.geojson", b'{"type": "LineString", "crs": {"type": "name", "properties": {"name": "EPSG:3857"}},'
+                               b' "coordinates": [[0, 0], [1, 1]]}'),
+               ("nan.geojson", b'{"type": "LineString", "coordinates": [[70, 40], [NaN, 41]]}'),
+               ("bool.geojson", b'{"type": "LineString", "coordinates": [[70, 40], [true, 41]]}'),
+               ("entity.gpx", b'<!DOCTYPE gpx [<!ENTITY x "y">]><gpx></gpx>'),
+               ("bad.gpx", b"<gpx><trk><trkseg><trkpt lat='x' lon='1'/></trkseg></trk></gpx>"),
+               ("text.geojson", b"not json at all")]
+
+
+@pytest.mark.parametrize(("name", "data"), BAD_UPLOADS)
+def test_every_upload_message_has_a_russian_template(name: str, data: bytes) -> None:
+    """Uploads are messages as data too: every template the app shows for a bad file is in the catalog."""
+    templates = every_template(error_of(lambda: upload.read_upload(name, data)).message)
+    assert all(RU.gettext(t) != t for t in templates if t != "{name}: {problem}"), templates
 
 
 def test_the_schematic_warning_of_a_real_route_is_translated(engine: RouteEngine) -> None:

@@ -9,17 +9,9 @@ import pyogrio
 import pytest
 
 from geo.io import formats
-from geoapp.results import (
-    Comparison,
-    Route,
-    RouteError,
-    RouteFailure,
-    Scenario,
-    download_record,
-    route_files,
-    route_outcome,
-    routes_of,
-)
+from geo.routing.graph import Scenario
+from geo.routing.results import Comparison, Route, RouteFailure
+from geoapp.results import RouteError, download_record, route_files, route_outcome, routes_of
 
 
 @pytest.fixture(scope="module")

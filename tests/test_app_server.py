@@ -53,7 +53,9 @@ def test_the_map_frame_and_its_groups_come_from_memory(tmp_path) -> None:
 
     from map_factories import layers
 
-    from geo.map import BANDS, OVERLAYS, prepare
+    from geo.map.geometry import BANDS
+    from geo.map.prepare import prepare
+    from geo.map.registry import OVERLAYS
     from geoapp import component, frontend
 
     assert component._map.name == frontend.COMPONENT  # noqa: SLF001 (our own module)

@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from geo.i18n import languages
-from geo.map import IDS, View
+from geo.map.registry import IDS
+from geo.map.spec import View
 from geo.routing.graph import Scenario
 from geo.vocab import BY_ISO2, MAX_ALTERNATIVES, ROUTABLE
 from geoapp import share, state

@@ -11,8 +11,8 @@ from map_factories import HOSTILE
 from test_browser import ARTIFACTS, CHROMIUM, wait
 from test_map_html_export import DAY, hostile_layers
 
-from geo.map import IDS
 from geo.map.html_export import map_html
+from geo.map.registry import IDS
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")

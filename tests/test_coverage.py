@@ -18,7 +18,8 @@ from geo.cli import report as reportcli
 from geo.layers import store
 from geo.measure import CountryIndex, distance_km, geodesic_km
 from geo.reference.coverage import coverage
-from geo.routing import RouteEngine, Scenario
+from geo.routing import RouteEngine
+from geo.routing.graph import Scenario
 from geo.vocab import FOCUS
 
 # Two synthetic countries in the middle of the region: KZ north of 44° N, UZ south of it.

@@ -352,7 +352,7 @@ def engines(db_url: str) -> Iterator[tuple[object, object]]:
 
 def _same(memory_route: object, pg_route: object) -> None:
     """The same crossings and km within 0.1 % — or, where two paths tie, the same optimum (both are best)."""
-    from geo.routing import Route
+    from geo.routing.results import Route
 
     assert isinstance(memory_route, Route) and isinstance(pg_route, Route)
     same_crossings = [c.id for c in pg_route.crossings] == [c.id for c in memory_route.crossings]
@@ -369,7 +369,8 @@ def _same(memory_route: object, pg_route: object) -> None:
 @given(data=st.data())
 def test_pgrouting_routes_equal_the_in_memory_engine(engines: tuple[object, object], data: st.DataObject) -> None:
     from geo.errors import NoRouteError
-    from geo.routing import RouteEngine, Scenario
+    from geo.routing import RouteEngine
+    from geo.routing.graph import Scenario
     from geo.vocab import ROUTABLE, ROUTE_MODES, ROUTE_OPTIMIZE
 
     memory, pg = engines

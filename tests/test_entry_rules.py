@@ -14,7 +14,8 @@ from geo.cli import main
 from geo.errors import NoRouteError, UsageError
 from geo.layers import entry_rules
 from geo.layers.entry_rules import EntryRule, EntryRules
-from geo.routing import CrossingInfo, Edge, RoadGraph, RouteEngine, Scenario
+from geo.routing import RouteEngine
+from geo.routing.graph import CrossingInfo, Edge, RoadGraph, Scenario
 from geo.routing.names import NameIndex
 from tests.common import CuratedWorkspace
 

@@ -299,7 +299,8 @@ def test_bad_export_arguments_exit_2(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 @pytest.mark.parametrize("fmt", formats.ROUTE_FORMATS)
 def test_a_real_route_writes_in_every_route_format(tmp_path: Path, fmt: str) -> None:
-    from geo.routing import RouteEngine, Scenario
+    from geo.routing import RouteEngine
+    from geo.routing.graph import Scenario
 
     route = RouteEngine.load().route("Khujand", "Batken", Scenario(as_of=dt.date(2025, 8, 1)))
     path = tmp_path / f"route{formats.SUFFIXES[fmt]}"

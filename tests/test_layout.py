@@ -101,3 +101,17 @@ def test_core_never_imports_streamlit() -> None:
     graph_text = [p for p in (ROOT / "geo").rglob("*.py") if "import streamlit" in p.read_text(encoding="utf-8")
                   or "from streamlit" in p.read_text(encoding="utf-8")]
     assert not graph_text
+
+
+def test_no_facade_re_exports() -> None:
+    """No module re-exports other modules' names through ``__all__``: callers import from where a name lives."""
+    offenders = [str(p.relative_to(ROOT)) for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py")
+                 if "__all__" in p.read_text(encoding="utf-8")]
+    assert not offenders
+
+
+def test_no_english_parsed_back_to_translate() -> None:
+    """Messages are data (geo/messages.py): no module matches the core's English sentences to translate them."""
+    offenders = [str(p.relative_to(ROOT)) for p in (ROOT / "geoapp").rglob("*.py")
+                 if "re.compile" in (text := p.read_text(encoding="utf-8")) and "gettext" in text]
+    assert not offenders

@@ -8,8 +8,12 @@ import re
 
 from map_factories import HOSTILE, layers
 
-from geo.map import BANDS, OVERLAYS, build_document, legend, page_html, prepare, status_epoch
 from geo.map import document as doc
+from geo.map import legend
+from geo.map.document import page_html
+from geo.map.geometry import BANDS
+from geo.map.prepare import build_document, prepare, status_epoch
+from geo.map.registry import OVERLAYS
 
 DAY = dt.date(2025, 8, 1)
 ROUTE = {"from": "khujand", "to": "batken", "as_of": "2023-06-01", "distance_km": 515.2,
@@ -140,7 +144,8 @@ with its evidence (issue 17) doubled the popups' dated facts (0.94 → 1.09 MB).
 
 def test_real_layers_default_view_within_budget(app_layers) -> None:
     from geo.layers import store
-    from geo.map import DEFAULT_OVERLAYS, dated_frames
+    from geo.map.prepare import dated_frames
+    from geo.map.registry import DEFAULT_OVERLAYS
 
     def read(layer_id: str):
         return store.read_layer(layer_id, app_layers)[0]

@@ -10,8 +10,9 @@ import shapely
 from map_factories import HOSTILE, borders, crossings, frame, layers, roads
 
 from geo.layers import registry
-from geo.map import IDS, OVERLAYS, View
 from geo.map.html_export import attribution_text, map_html, popup_html
+from geo.map.registry import IDS, OVERLAYS
+from geo.map.spec import View
 from geo.map.text import text
 
 DAY = dt.date(2025, 8, 1)

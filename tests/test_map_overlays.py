@@ -8,12 +8,13 @@ import pytest
 from map_factories import HOSTILE, borders, crossings, layers, pipelines, roads
 
 from geo.layers import registry as layer_registry
-from geo.map import BANDS, OVERLAYS, prepare
+from geo.map.geometry import BANDS
 from geo.map.overlays import countries as countries_overlay
 from geo.map.overlays import crossings as crossings_overlay
 from geo.map.overlays import pipelines as pipelines_overlay
 from geo.map.overlays import roads as roads_overlay
-from geo.map.registry import DATED_LAYERS, get
+from geo.map.prepare import prepare
+from geo.map.registry import DATED_LAYERS, OVERLAYS, get
 
 
 @pytest.mark.parametrize("spec", OVERLAYS, ids=lambda s: s.id)

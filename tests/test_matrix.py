@@ -14,8 +14,9 @@ from test_timeline import histories, world
 
 from geo.cli import main
 from geo.errors import NoRouteError, UsageError
-from geo.routing import RouteEngine, Scenario
+from geo.routing import RouteEngine
 from geo.routing import matrix as mx
+from geo.routing.graph import Scenario
 
 
 def agrees(engine, row, scenario) -> None:

@@ -15,7 +15,8 @@ from geo.errors import NoRouteError
 from geo.layers import crossings, history, store
 from geo.layers.status import status_on
 from geo.paths import source_dir
-from geo.routing import RouteEngine, Scenario
+from geo.routing import RouteEngine
+from geo.routing.graph import Scenario
 
 D = dt.date
 

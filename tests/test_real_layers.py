@@ -22,7 +22,8 @@ from geo.layers import registry, store
 from geo.layers.build import country_index
 from geo.measure import distance_km, geodesic_km, point_to_line_km
 from geo.reference import trace
-from geo.routing import RouteEngine, Scenario
+from geo.routing import RouteEngine
+from geo.routing.graph import Scenario
 
 REPO = Path(__file__).resolve().parent.parent
 FOCUS = {"KZ", "KG", "TJ", "UZ", "TM"}

@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo.errors import NoRouteError, UsageError
-from geo.routing import CrossingInfo, Edge, RoadGraph, RouteEngine, Scenario
+from geo.routing import RouteEngine
+from geo.routing.graph import CrossingInfo, Edge, RoadGraph, Scenario
 from geo.routing.names import NameIndex
 
 DAY = dt.date(2024, 1, 1)

@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo.errors import NoRouteError, UsageError
-from geo.routing import CrossingInfo, Edge, RoadGraph, RouteEngine, Scenario, Trip
+from geo.routing import RouteEngine
+from geo.routing.graph import CrossingInfo, Edge, RoadGraph, Scenario, Trip
 from geo.routing.names import NameIndex
 from geo.routing.timeline import timeline
 

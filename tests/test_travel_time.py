@@ -18,7 +18,8 @@ from geo.cli import main
 from geo.errors import NoRouteError, UsageError
 from geo.layers import store
 from geo.layers.crossings import border_time_on
-from geo.routing import CrossingInfo, Edge, RoadGraph, RouteEngine, Scenario
+from geo.routing import RouteEngine
+from geo.routing.graph import CrossingInfo, Edge, RoadGraph, Scenario
 from geo.routing.names import NameIndex
 
 REPO = Path(__file__).resolve().parent.parent

@@ -18,11 +18,9 @@ import sys
 from collections.abc import Sequence
 
 from geo import __version__
-from geo.cli.common import Handler, Parser, command, iso_date, layer_source, today
+from geo.cli.common import Handler, Parser, layer_source
 from geo.errors import GeoError
 from geo.vocab import shorten
-
-__all__ = ["COMMAND_MODULES", "Parser", "build_parser", "command", "iso_date", "main", "today"]
 
 COMMAND_MODULES: tuple[str, ...] = (
     "geo.cli.layers",  # layers, export, check, build, places

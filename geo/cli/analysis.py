@@ -38,7 +38,7 @@ def add_commands(sub: Any) -> None:
     add_scenario_options(p)
     p.set_defaults(handler=cmd_figure)
 
-    from geo.map import IDS
+    from geo.map.registry import IDS
 
     p = sub.add_parser("export-map", help="write the interactive map as one HTML file (folium)")
     p.add_argument("-o", "--output", type=Path, required=True, metavar="PATH.html", help="output file")
@@ -132,8 +132,8 @@ def cmd_export_map(args: argparse.Namespace) -> int:
     """Write the interactive map (the app's "interactive map (HTML)" download)."""
     from geo.io.geojson import write_atomic
     from geo.layers import store
-    from geo.map import DEFAULT_OVERLAYS
     from geo.map.html_export import map_html
+    from geo.map.registry import DEFAULT_OVERLAYS
 
     check_output(args.output)
     if args.output.suffix.lower() not in (".html", ".htm"):

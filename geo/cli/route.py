@@ -13,7 +13,8 @@ from geo.io.geojson import to_json
 from geo.vocab import shorten_path
 
 if TYPE_CHECKING:
-    from geo.routing import Route, RouteEngine
+    from geo.routing import RouteEngine
+    from geo.routing.results import Route
 
 
 def add_commands(sub: Any) -> None:
@@ -87,7 +88,7 @@ def cmd_route(args: argparse.Namespace) -> int:
     """Print the route between two places."""
     from geo.io.formats import check_suffix, write_route
     from geo.io.geojson import write_atomic
-    from geo.routing import MAX_ALTERNATIVES
+    from geo.routing.graph import MAX_ALTERNATIVES
 
     scenario = scenario_from(args)
     if not 0 <= args.alternatives <= MAX_ALTERNATIVES:
@@ -186,7 +187,7 @@ def format_documents(route: Route) -> str:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Print the same route under two scenarios."""
-    from geo.routing import Route
+    from geo.routing.results import Route
 
     first = scenario_from(args)
     second = scenario_from(args, args.vs_as_of, args.vs_close or args.close, args.vs_open or args.open)

@@ -37,7 +37,8 @@ def _stats(samples: list[float]) -> dict[str, float]:
 def curated(url: str, pairs: int) -> dict[str, Any]:
     """Time the curated network through pgRouting and in memory on the same random pairs."""
     from geo.db.pgrouting import PgRoutingEngine
-    from geo.routing import RouteEngine, Scenario
+    from geo.routing import RouteEngine
+    from geo.routing.graph import Scenario
 
     pg = PgRoutingEngine.connect_to(url)
     memory = RouteEngine(pg.graph, pg.names)

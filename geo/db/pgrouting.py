@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from geo.db import SCHEMA, connect, first_line, schema_sql
 from geo.errors import DataError, Problem, UsageError
-from geo.routing import RouteEngine, Scenario
+from geo.routing import RouteEngine
+from geo.routing.graph import Scenario
 
 if TYPE_CHECKING:
     import psycopg

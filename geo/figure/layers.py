@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
     from geo.figure.model import MapData
-    from geo.routing import Route
+    from geo.routing.results import Route
 
 STAGE_LINESTYLES: dict[str, Any] = {
     "operating": "-", "under-construction": (0, (5, 2)), "stalled": (0, (1, 1.5)), "planned": (0, (6, 2, 1, 2)),

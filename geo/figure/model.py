@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 
 if TYPE_CHECKING:
-    from geo.routing import Route
     from geo.routing.graph import Trip
+    from geo.routing.results import Route
 
 EXTENSIONS: tuple[str, ...] = (".png", ".pdf", ".svg")
 """Output formats, by file suffix."""

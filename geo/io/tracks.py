@@ -23,7 +23,9 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geo.errors import GeoError
+from geo.i18n import N_
 from geo.measure import AREAL, CountryIndex, measure_geometry
+from geo.messages import Message
 from geo.vocab import shorten
 
 LINEAR = ("LineString", "MultiLineString")
@@ -72,6 +74,31 @@ class TrackError(GeoError):
     exit_code = 2
 
 
+TOO_MANY = {"vertices": N_("too many vertices ({n}; at most {most})"),
+            "parts": N_("too many parts ({n}; at most {most})"),
+            "features": N_("too many features ({n}; at most {most})")}
+"""What a count over its limit says, per thing counted."""
+
+
+FILE = "{name}: {problem}"
+"""A problem with the file it is about (the name is data, never translated)."""
+
+
+def of_file(name: str, problem: Message) -> Message:
+    """Return a problem with the file it is about (``name: problem``)."""
+    return Message.of(FILE, name=name, problem=problem)
+
+
+def too_big(size: int, most: int) -> Message:
+    """Return the message about a file over its byte limit."""
+    return Message.of(N_("file is {size} bytes; at most {most}"), size=f"{size:,}", most=f"{most:,}")
+
+
+def malformed(kind: str) -> Message:
+    """Return the message about coordinates that are not numbers in the shape a geometry type needs."""
+    return Message.of(N_("malformed {kind} coordinates"), kind=kind)
+
+
 def parse_coordinates(text: str) -> shapely.LineString:
     """Parse ``"lon,lat lon,lat …"`` (or ``;``-separated pairs) into a line.
 
@@ -89,20 +116,22 @@ def parse_coordinates(text: str) -> shapely.LineString:
             if len(parts) != 2:
                 raise ValueError
         except (ValueError, IndexError):
-            raise TrackError(f"coordinate {i + 1} {shorten(pair, 30)!r} is not 'lon,lat'") from None
+            raise TrackError(Message.of("coordinate {n} {pair} is not 'lon,lat'", n=i + 1,
+                                        pair=repr(shorten(pair, 30)))) from None
         points.append(_checked((lon, lat), i))
     if len(points) < 2:
-        raise TrackError("a line needs at least two 'lon,lat' points")
+        raise TrackError(Message.of("a line needs at least two 'lon,lat' points"))
     return shapely.LineString(points)
 
 
 def _checked(point: tuple[float, ...], i: int) -> tuple[float, float]:
     lon, lat = point[0], point[1]
     if not (math.isfinite(lon) and math.isfinite(lat)):
-        raise TrackError(f"coordinate {i + 1} is not a finite number")
+        raise TrackError(Message.of(N_("coordinate {n} is not a finite number"), n=i + 1))
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         hint = " (projected metres? give WGS84 degrees)" if max(abs(lon), abs(lat)) > 1000 else ""
-        raise TrackError(f"coordinate {i + 1} ({lon:g}, {lat:g}) is outside longitude/latitude range{hint}")
+        raise TrackError(Message.of("coordinate {n} ({lon}, {lat}) is outside longitude/latitude range{hint}", n=i + 1,
+                                    lon=f"{lon:g}", lat=f"{lat:g}", hint=hint))
     return lon, lat
 
 
@@ -110,7 +139,7 @@ def _range_checked(coords: npt.NDArray[np.float64], first: int = 0) -> npt.NDArr
     """Refuse non-finite or out-of-range longitudes/latitudes (all at once); ``first`` numbers the messages."""
     finite = np.isfinite(coords).all(axis=1)
     if not finite.all():
-        raise TrackError(f"coordinate {first + int(np.argmin(finite)) + 1} is not a finite number")
+        raise TrackError(Message.of(N_("coordinate {n} is not a finite number"), n=first + int(np.argmin(finite)) + 1))
     inside = (np.abs(coords[:, 0]) <= 180) & (np.abs(coords[:, 1]) <= 90)
     if not inside.all():
         i = int(np.argmin(inside))
@@ -121,12 +150,12 @@ def _range_checked(coords: npt.NDArray[np.float64], first: int = 0) -> npt.NDArr
 def _json_int(text: str) -> float:
     digits = len(text.lstrip("-"))
     if digits > MAX_DIGITS:
-        raise TrackError(f"a number with {digits:,} digits cannot be a coordinate")
+        raise TrackError(Message.of(N_("a number with {digits} digits cannot be a coordinate"), digits=f"{digits:,}"))
     return float(text)
 
 
 def _json_constant(name: str) -> float:
-    raise TrackError(f"{name} is not a finite number")
+    raise TrackError(Message.of(N_("{name} is not a finite number"), name=name))
 
 
 def loads(text: str) -> Any:
@@ -161,26 +190,27 @@ def _positions(kind: str, value: Any, first: int) -> npt.NDArray[np.float64]:
     over the whole list in C (``map``), never a Python loop per vertex.
     """
     if not isinstance(value, list | tuple):
-        raise TrackError(f"malformed {kind} coordinates")
+        raise TrackError(malformed(kind))
     if not value:
         return np.zeros((0, 2))
     try:
         sizes = set(map(len, value))
     except TypeError:
-        raise TrackError(f"malformed {kind} coordinates") from None
+        raise TrackError(malformed(kind)) from None
     if min(sizes) < 2 or max(sizes) > 4:
-        raise TrackError(f"malformed {kind} coordinates")
+        raise TrackError(malformed(kind))
     kinds = set(map(type, itertools.chain.from_iterable(value)))
     if not kinds <= {float, int}:
         flat = list(itertools.chain.from_iterable(value))
         number = next(i for i, v in enumerate(flat) if type(v) not in (float, int))
         shown = _shown(flat[number])
-        raise TrackError(f"malformed {kind} coordinates: coordinate {first + number // 2 + 1} has {shown}, "
-                         "not a number")
+        raise TrackError(Message.of(N_("malformed {kind} coordinates: coordinate {n} has {value}, not a number"),
+                                    kind=kind, n=first + number // 2 + 1, value=shown))
     try:
         coords = np.array(list(map(operator.itemgetter(0, 1), value)), dtype=float)
     except OverflowError:
-        raise TrackError(f"malformed {kind} coordinates: a number too large for a coordinate") from None
+        raise TrackError(Message.of(N_("malformed {kind} coordinates: a number too large for a coordinate"),
+                                    kind=kind)) from None
     return _range_checked(coords, first)
 
 
@@ -198,39 +228,41 @@ class _Reader:
 
     def visit(self, obj: Any) -> None:
         if not isinstance(obj, dict):
-            raise TrackError("GeoJSON must be an object")
+            raise TrackError(Message.of(N_("GeoJSON must be an object")))
         if "crs" in obj:
             crs = obj["crs"]
             props = crs.get("properties") if isinstance(crs, dict) else None
             name = props.get("name") if isinstance(props, dict) else None
             if not isinstance(name, str) or name not in CRS84:
                 shown = shorten(str(name), 40) if name is not None else "unreadable"
-                raise TrackError(f"GeoJSON uses CRS {shown!r}; give WGS84 longitude/latitude (RFC 7946)")
+                raise TrackError(Message.of(N_("GeoJSON uses CRS {crs}; give WGS84 longitude/latitude (RFC 7946)"),
+                                            crs=repr(shown)))
         kind = obj.get("type")
         if kind == "FeatureCollection":
             features = obj.get("features")
             if not isinstance(features, list) or not features:
-                raise TrackError("the FeatureCollection has no features")
+                raise TrackError(Message.of(N_("the FeatureCollection has no features")))
             self._count("features", len(features), self.limits.features)
             for feature in features:
                 self.visit(feature)
             return
         if kind == "Feature":
             if not isinstance(obj.get("geometry"), dict):
-                raise TrackError("the Feature has no geometry")
+                raise TrackError(Message.of(N_("the Feature has no geometry")))
             self.visit(obj["geometry"])
             return
         if kind not in LINEAR + AREAL:
-            raise TrackError(f"geometry type {shorten(str(kind), 30)!r} cannot be measured: draw a line or a polygon")
+            raise TrackError(Message.of(N_("geometry type {kind} cannot be measured: draw a line or a polygon"),
+                                        kind=repr(shorten(str(kind), 30))))
         coordinates = obj.get("coordinates")
         depth = {"LineString": 0, "MultiLineString": 1, "Polygon": 1, "MultiPolygon": 2}[kind]
         parts: list[Any] = [coordinates]
         for _ in range(depth):
             if not all(isinstance(p, list | tuple) for p in parts):
-                raise TrackError(f"malformed {kind} coordinates")
+                raise TrackError(malformed(kind))
             parts = [q for p in parts for q in p]
         if not all(isinstance(p, list | tuple) for p in parts):
-            raise TrackError(f"malformed {kind} coordinates")
+            raise TrackError(malformed(kind))
         self.parts += len(parts)
         self.vertices += sum(map(len, parts))
         self._count("parts", self.parts, self.limits.parts)
@@ -240,7 +272,7 @@ class _Reader:
     @staticmethod
     def _count(what: str, count: int, most: int) -> None:
         if count > most:
-            raise TrackError(f"too many {what} ({count:,}; at most {most:,})")
+            raise TrackError(Message.of(TOO_MANY[what], n=f"{count:,}", most=f"{most:,}"))
 
     def geometry(self) -> BaseGeometry:
         first = 0
@@ -260,7 +292,7 @@ def _build(kind: str, coordinates: Any, first: int) -> tuple[BaseGeometry, int]:
         coords = _positions(kind, value, first)
         first += len(coords)
         if len(coords) == 1:
-            raise TrackError(f"malformed {kind} coordinates")
+            raise TrackError(malformed(kind))
         return shapely.LineString(coords)
 
     def polygon(rings: Any) -> shapely.Polygon:
@@ -270,7 +302,7 @@ def _build(kind: str, coordinates: Any, first: int) -> tuple[BaseGeometry, int]:
         try:
             return shapely.Polygon(lines[0].coords, [r.coords for r in lines[1:] if not r.is_empty])
         except (ValueError, shapely.errors.GEOSException):
-            raise TrackError(f"malformed {kind} coordinates") from None
+            raise TrackError(malformed(kind)) from None
 
     if kind == "LineString":
         return line(coordinates), first
@@ -303,17 +335,17 @@ def geometry_from_geojson(obj: Any, limits: Limits = UPLOAD_LIMITS) -> BaseGeome
 
 def _validated(geometry: BaseGeometry) -> BaseGeometry:
     if geometry.is_empty:
-        raise TrackError("the geometry is empty")
+        raise TrackError(Message.of(N_("the geometry is empty")))
     flat = shapely.force_2d(geometry)
     if flat.geom_type in AREAL and not flat.is_valid:
-        raise TrackError("the polygon is not valid (self-intersecting or unclosed ring)")
+        raise TrackError(Message.of(N_("the polygon is not valid (self-intersecting or unclosed ring)")))
     return flat
 
 
 def _combine(parts: list[BaseGeometry]) -> BaseGeometry:
     kinds = {("line" if p.geom_type in LINEAR else "area") for p in parts if not p.is_empty}
     if len(kinds) > 1:
-        raise TrackError("mix of lines and polygons: measure them separately")
+        raise TrackError(Message.of(N_("mix of lines and polygons: measure them separately")))
     pieces = shapely.get_parts(np.asarray(parts, dtype=object))
     pieces = pieces[~shapely.is_empty(pieces)]
     if kinds == {"area"}:
@@ -326,11 +358,11 @@ GPX_PARTS = ("trkseg", "rte")
 
 
 def _refuse_declarations(*_: Any) -> None:
-    raise TrackError("GPX with DOCTYPE or ENTITY declarations is refused")
+    raise TrackError(Message.of(N_("GPX with DOCTYPE or ENTITY declarations is refused")))
 
 
 def _refuse_external(*_: Any) -> int:
-    raise TrackError("GPX with DOCTYPE or ENTITY declarations is refused")
+    raise TrackError(Message.of(N_("GPX with DOCTYPE or ENTITY declarations is refused")))
 
 
 def geometry_from_gpx(data: bytes, limits: Limits = UPLOAD_LIMITS) -> BaseGeometry:
@@ -364,7 +396,7 @@ def geometry_from_gpx(data: bytes, limits: Limits = UPLOAD_LIMITS) -> BaseGeomet
             if points <= limits.vertices:
                 lon, lat = attributes.get("lon"), attributes.get("lat")
                 if lon is None or lat is None:
-                    raise TrackError(f"GPX point {points} has no numeric lat/lon")
+                    raise TrackError(Message.of(N_("GPX point {n} has no numeric lat/lon"), n=points))
                 lons.append(lon)
                 lats.append(lat)
         elif kind == "part":  # a segment or route starts: the points before it belong to the one before
@@ -380,13 +412,13 @@ def geometry_from_gpx(data: bytes, limits: Limits = UPLOAD_LIMITS) -> BaseGeomet
     try:
         parser.Parse(data, True)
     except expat.ExpatError as exc:
-        raise TrackError(f"malformed GPX ({shorten(str(exc), 80)})") from None
+        raise TrackError(Message.of(N_("malformed GPX ({detail})"), detail=shorten(str(exc), 80))) from None
     flush()
     _Reader._count("vertices", points, limits.vertices)
     _Reader._count("parts", segments, limits.parts)
     lines = [p for p in parts if len(p) >= 2]
     if not lines:
-        raise TrackError("the GPX file has no track or route with two or more points")
+        raise TrackError(Message.of(N_("the GPX file has no track or route with two or more points")))
     if len(lines) == 1:
         return shapely.LineString(lines[0])
     return shapely.MultiLineString([shapely.LineString(p) for p in lines])
@@ -399,7 +431,7 @@ def _gpx_coordinates(lons: list[str], lats: list[str], first: int) -> npt.NDArra
                                   np.array(lats, dtype=np.str_).astype(float)])
     except ValueError:
         bad = next(i for i, (x, y) in enumerate(zip(lons, lats)) if not (_is_number(x) and _is_number(y)))
-        raise TrackError(f"GPX point {first + bad + 1} has no numeric lat/lon") from None
+        raise TrackError(Message.of(N_("GPX point {n} has no numeric lat/lon"), n=first + bad + 1)) from None
     return _range_checked(coords, first)
 
 
@@ -424,12 +456,14 @@ def read_limited(path: Path, most: int) -> bytes:
         with path.open("rb") as handle:
             size = os.fstat(handle.fileno()).st_size
             if size > most:
-                raise TrackError(f"{shorten(path.name)}: file is {size:,} bytes; at most {most:,}")
+                raise TrackError(of_file(shorten(path.name), too_big(size, most)))
             data = handle.read(most + 1)
     except OSError as exc:
-        raise TrackError(f"cannot read {shorten(str(path))}: {exc.strerror or exc}") from None
+        raise TrackError(Message.of("cannot read {path}: {cause}", path=shorten(str(path)),
+                                    cause=str(exc.strerror or exc))) from None
     if len(data) > most:
-        raise TrackError(f"{shorten(path.name)}: file is more than {most:,} bytes; at most {most:,}")
+        raise TrackError(of_file(shorten(path.name), Message.of("file is more than {size} bytes; at most {most}",
+                                                              size=f"{most:,}", most=f"{most:,}")))
     return data
 
 
@@ -448,25 +482,27 @@ def read_track_bytes(name: str, data: bytes, limits: Limits = UPLOAD_LIMITS) -> 
     """
     shown = shorten(name)
     if len(data) > limits.bytes:
-        raise TrackError(f"{shown}: file is {len(data):,} bytes; at most {limits.bytes:,}")
+        raise TrackError(of_file(shown, too_big(len(data), limits.bytes)))
     if not data.strip():
-        raise TrackError(f"{shown}: file is empty")
+        raise TrackError(of_file(shown, Message.of(N_("file is empty"))))
     if name.lower().endswith(".gpx") or data.lstrip()[:1] == b"<":
         return geometry_from_gpx(data, limits)
     values = data.count(b",") + 1
     most = VALUES_PER_VERTEX * limits.vertices + VALUES_PER_FEATURE * limits.features
     if values > most:
-        raise TrackError(f"{shown}: too many values ({values:,}; at most {most:,} for {limits.vertices:,} vertices)")
+        raise TrackError(of_file(shown, Message.of(N_("too many values ({n}; at most {most} for {vertices} vertices)"),
+                                                   n=f"{values:,}", most=f"{most:,}", vertices=f"{limits.vertices:,}")))
     try:
         obj = loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise TrackError(f"{shown}: not GeoJSON or GPX ({type(exc).__name__})") from None
+        problem = Message.of(N_("not GeoJSON or GPX ({kind})"), kind=type(exc).__name__)
+        raise TrackError(of_file(shown, problem)) from None
     except RecursionError:
-        raise TrackError(f"{shown}: JSON nested too deeply") from None
+        raise TrackError(of_file(shown, Message.of(N_("JSON nested too deeply")))) from None
     try:
         return geometry_from_geojson(obj, limits)
     except RecursionError:
-        raise TrackError(f"{shown}: JSON nested too deeply") from None
+        raise TrackError(of_file(shown, Message.of(N_("JSON nested too deeply")))) from None
 
 
 def measure(geometry: BaseGeometry, countries: CountryIndex) -> dict[str, Any]:

@@ -15,8 +15,10 @@ from typing import Any
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from geo.io.tracks import TrackError, read_track_bytes
+from geo.i18n import N_
+from geo.io.tracks import FILE, TrackError, of_file, read_track_bytes, too_big
 from geo.layers import registry
+from geo.messages import Message
 
 LOG = logging.getLogger(__name__)
 
@@ -67,19 +69,20 @@ def read_upload(name: str, data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES) ->
     """
     label = clean_name(name)
     if len(data) > max_bytes:
-        raise TrackError(f"{label}: file is {len(data):,} bytes; at most {max_bytes:,}")
+        raise TrackError(of_file(label, too_big(len(data), max_bytes)))
     if not data.strip():
-        raise TrackError(f"{label}: file is empty")
+        raise TrackError(of_file(label, Message.of(N_("file is empty"))))
     try:
         return read_track_bytes(label, data)
     except TrackError as exc:
-        message = str(exc)
-        raise TrackError(message if message.startswith(label) else f"{label}: {message}") from None
+        about_this_file = exc.message.template == FILE and exc.message.values.get("name") == label
+        raise TrackError(exc.message if about_this_file else of_file(label, exc.message)) from None
     except RecursionError:
-        raise TrackError(f"{label}: nested too deeply to be a track") from None
+        raise TrackError(of_file(label, Message.of(N_("nested too deeply to be a track")))) from None
     except Exception:  # geo.io.tracks lets a few malformed shapes through as other errors: never show them raw
         LOG.exception("upload %s could not be read", label)
-        raise TrackError(f"{label}: not a GeoJSON or GPX line or polygon that can be read") from None
+        problem = Message.of(N_("not a GeoJSON or GPX line or polygon that can be read"))
+        raise TrackError(of_file(label, problem)) from None
 
 
 def view_of(geometry: BaseGeometry, *, width_px: int = 900, height_px: int = 560) -> tuple[float, float, int]:

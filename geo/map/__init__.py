@@ -16,23 +16,3 @@ Layout
 
 Pure: no Streamlit. Everything from data is escaped by :func:`geo.map.text.text` before it reaches the browser.
 """
-
-from geo.map.document import (
-    BASEMAPS,
-    DEFAULT_BASEMAP,
-    DEFAULT_VIEW,
-    Document,
-    base_config,
-    basemap_config,
-    page_html,
-)
-from geo.map.geometry import BANDS, Band, band_of
-from geo.map.prepare import Prepared, build_document, dated_frames, prepare, status_epoch
-from geo.map.registry import DATED_LAYERS, DEFAULT_OVERLAYS, IDS, OVERLAYS
-from geo.map.spec import OverlaySpec, View
-
-__all__ = [
-    "BANDS", "BASEMAPS", "DATED_LAYERS", "DEFAULT_BASEMAP", "DEFAULT_OVERLAYS", "DEFAULT_VIEW", "IDS", "OVERLAYS",
-    "Band", "Document", "OverlaySpec", "Prepared", "View", "band_of", "base_config", "basemap_config",
-    "build_document", "dated_frames", "page_html", "prepare", "status_epoch",
-]

@@ -30,14 +30,8 @@ from geo.routing import speeds as speed_table
 from geo.routing.graph import (
     KIND_RANK,
     MAX_ALTERNATIVES,
-    MODES,
-    OPTIMIZE,
-    PASSABLE,
-    TRAFFIC_OF_MODE,
-    UNKNOWN_CHOICES,
     CrossingInfo,
     Edge,
-    GateState,
     RoadGraph,
     Scenario,
     Trip,
@@ -55,11 +49,6 @@ from geo.routing.results import (
     RouteFailure,
     RouteRoad,
 )
-
-__all__ = ["KIND_RANK", "MAX_ALTERNATIVES", "MODES", "OPTIMIZE", "PASSABLE", "TRAFFIC_OF_MODE", "UNKNOWN_CHOICES",
-           "BorderTime", "Comparison", "CrossingInfo", "DocumentNeed", "Edge", "GateState", "RoadGraph", "Route",
-           "RouteEngine",
-           "RouteFailure", "SCHEMATIC_WARNING_SHARE", "Scenario", "measure_geojson", "speeds_folder"]
 
 SCHEMATIC_WARNING_SHARE = 0.1
 """A route warns when more than this share of its km is measured on schematic geometry."""

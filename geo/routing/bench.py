@@ -13,7 +13,8 @@ import shapely
 
 from geo.errors import NoRouteError
 from geo.layers.store import read_layer
-from geo.routing import CrossingInfo, Edge, RoadGraph, RouteEngine, Scenario
+from geo.routing import RouteEngine
+from geo.routing.graph import CrossingInfo, Edge, RoadGraph, Scenario
 
 SEED = 20261127
 

@@ -15,12 +15,14 @@ from typing import TYPE_CHECKING, Any
 import streamlit as st
 import streamlit.components.v1 as components
 
-from geo import map as geomap
 from geo.errors import GeoError
 from geo.i18n import N_
 from geo.io import bundle, formats
 from geo.io.formats import FORMATS, MEDIA_TYPES, SUFFIXES
 from geo.layers import registry, store
+from geo.map.document import BASEMAPS, DEFAULT_BASEMAP
+from geo.map.registry import IDS, OVERLAYS
+from geo.map.spec import View
 from geo.vocab import shorten
 from geoapp import data, share
 from geoapp.pages.measure import drawing_file
@@ -50,13 +52,13 @@ _view_button = components.declare_component("geo_view_button", path=str(Path(__f
                                                                            / "view_button"))
 
 
-def view_bbox(view: geomap.View, width_px: int = VIEW_WIDTH_PX, height_px: int = VIEW_HEIGHT_PX
+def view_bbox(view: View, width_px: int = VIEW_WIDTH_PX, height_px: int = VIEW_HEIGHT_PX
               ) -> tuple[float, float, float, float]:
     """Return the extent (W, S, E, N, degrees) a Web Mercator map of this size shows around a view.
 
     Examples
     --------
-    >>> [round(v, 2) for v in view_bbox(geomap.View(0.0, 0.0, 3), 256, 256)]
+    >>> [round(v, 2) for v in view_bbox(View(0.0, 0.0, 3), 256, 256)]
     [-22.5, -21.94, 22.5, 21.94]
     """
     world_px = 256 * 2 ** view.zoom
@@ -91,15 +93,15 @@ Extent = tuple[float, float, float, float]
 """West, south, east, north in degrees."""
 
 
-def clicked_extent(value: Any, handled: Any, fallback: geomap.View) -> tuple[Extent, Any] | None:
+def clicked_extent(value: Any, handled: Any, fallback: View) -> tuple[Extent, Any] | None:
     """Return the extent of a new click of the figure button and the click's stamp (None: no new click).
 
     The extent is the one the map showed (its bounds), else the one around the view in the page address, else
     around ``fallback`` (the state's view).
 
-    >>> clicked_extent({"bounds": [68.6, 39.3, 74.1, 41.9], "clicked": 5}, 4, geomap.DEFAULT_VIEW)
+    >>> clicked_extent({"bounds": [68.6, 39.3, 74.1, 41.9], "clicked": 5}, 4, DEFAULT_VIEW)
     ((68.6, 39.3, 74.1, 41.9), 5)
-    >>> clicked_extent({"view": "40.6,71.4,8", "clicked": 5}, 5, geomap.DEFAULT_VIEW) is None
+    >>> clicked_extent({"view": "40.6,71.4,8", "clicked": 5}, 5, DEFAULT_VIEW) is None
     True
     """
     if not isinstance(value, Mapping) or value.get("clicked") in (None, handled):
@@ -113,7 +115,7 @@ def clicked_extent(value: Any, handled: Any, fallback: geomap.View) -> tuple[Ext
 
 def figure_layers(overlays: frozenset[str]) -> tuple[str, ...]:
     """Return the layers (``geo figure --layers``) of the shown overlays, in drawing order."""
-    return tuple(dict.fromkeys(layer for spec in geomap.OVERLAYS if spec.id in overlays
+    return tuple(dict.fromkeys(layer for spec in OVERLAYS if spec.id in overlays
                                for layer in spec.layers if layer in FIGURE_LAYERS))
 
 
@@ -218,9 +220,9 @@ def figure_section(app_state: share.AppState, version: str, outcome: Outcome | N
 
 def html_section(app_state: share.AppState, version: str, outcome: Outcome | None) -> None:
     """Offer the interactive map of the shown overlays and date as one HTML file (made when clicked)."""
-    overlays = tuple(i for i in geomap.IDS if i in app_state.overlays)
+    overlays = tuple(i for i in IDS if i in app_state.overlays)
     view = app_state.view
-    basemap = app_state.basemap if app_state.basemap in geomap.BASEMAPS else geomap.DEFAULT_BASEMAP
+    basemap = app_state.basemap if app_state.basemap in BASEMAPS else DEFAULT_BASEMAP
     routes = tuple(routes_of(outcome))
     path, day = data.folder(), app_state.as_of.isoformat()
     st.download_button(_("Interactive map (HTML)"), data=lambda: data.map_html(

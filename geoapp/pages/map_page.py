@@ -6,9 +6,12 @@ from typing import Any
 
 import streamlit as st
 
-from geo import map as geomap
 from geo.errors import LayerMissing
 from geo.i18n import N_, languages
+from geo.map.document import BASEMAPS, DEFAULT_BASEMAP, Document
+from geo.map.geometry import BANDS, band_of
+from geo.map.prepare import build_document
+from geo.map.registry import OVERLAYS
 from geoapp import component, data, share, state
 from geoapp.pages import changes, downloads, measure, route, search, timeline
 from geoapp.results import Outcome, routes_of
@@ -40,10 +43,10 @@ def sidebar(version: str, missing: list[str]) -> None:
         names = languages()
         st.selectbox(_("Language"), list(names), key=LANG, format_func=lambda code: names.get(code, code))
         st.header(_("Map"))
-        for spec in geomap.OVERLAYS:
+        for spec in OVERLAYS:
             st.checkbox(_(spec.title), key=state.OVERLAY.format(spec.id))
-        st.selectbox(_("Basemap"), list(geomap.BASEMAPS), key="basemap",
-                     format_func=labels({k: b.title for k, b in geomap.BASEMAPS.items()}))
+        st.selectbox(_("Basemap"), list(BASEMAPS), key="basemap",
+                     format_func=labels({k: b.title for k, b in BASEMAPS.items()}))
         st.date_input(_("As of"), key="as_of", min_value=share.FIRST_DAY, max_value=today(), format="YYYY-MM-DD",
                       help=_("Crossing and pipeline statuses, and routes, as they were on this day."))
         changes.controls()
@@ -60,21 +63,21 @@ def sidebar(version: str, missing: list[str]) -> None:
 def band(app_state: share.AppState) -> int:
     """Return the zoom band to draw: the one the map reported, else the one of the state's view."""
     reported = component.current_value(st.session_state.to_dict()).band
-    if reported is not None and reported < len(geomap.BANDS):
+    if reported is not None and reported < len(BANDS):
         return reported
-    return geomap.band_of(app_state.view.zoom).number
+    return band_of(app_state.view.zoom).number
 
 
-def map_document(app_state: share.AppState, version: str, outcome: Outcome | None) -> geomap.Document:
+def map_document(app_state: share.AppState, version: str, outcome: Outcome | None) -> Document:
     """Return the document of the map the state shows (overlays prepared once per data version and band)."""
     shown, _missing = data.overlays(app_state.overlays, app_state.as_of, version, band(app_state), app_state.lang)
     track = st.session_state.get(measure.TRACK) or {}
-    basemap = app_state.basemap if app_state.basemap in geomap.BASEMAPS else geomap.DEFAULT_BASEMAP
+    basemap = app_state.basemap if app_state.basemap in BASEMAPS else DEFAULT_BASEMAP
     try:
         found = changes.result(app_state, version)
     except LayerMissing:  # the "what changed" panel names the missing layer; the map draws everything else
         found = None
-    return geomap.build_document(
+    return build_document(
         shown, as_of=app_state.as_of, view=app_state.view, basemap=basemap,
         routes=route.local_names(routes_of(outcome), version),
         track=(track.get("name", ""), track["display"]) if track.get("display") else None, height=MAP_HEIGHT,

@@ -9,13 +9,14 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from geo.i18n import N_
 from geo.io import bundle, tracks, upload
 from geo.io.tracks import TrackError
 from geo.map.extras import track_display
+from geo.messages import Message
 from geoapp import data, state
-from geoapp.messages import track_message
 from geoapp.results import MeasureFailure, Measurement, measure_drawings
-from geoapp.ui import LOG, _, md, tr
+from geoapp.ui import LOG, _, md, say, tr
 
 TRACK = "_track"
 TRACK_TYPES = ["geojson", "json", "gpx"]
@@ -56,7 +57,7 @@ def measure_panel(drawings: Sequence[Mapping[str, Any]], version: str) -> None:
     number = tr().number
     for result in results:
         if isinstance(result, MeasureFailure):
-            problem = md(track_message(result.message, tr()))
+            problem = md(say(result.message))
             st.warning(_("Drawing {n}: {message}").format(n=result.number, message=problem))
             continue
         by_country = ", ".join(f"{k} " + _("{km} km").format(km=number(v, 1)) for k, v in result.by_country_km.items())
@@ -84,7 +85,7 @@ def on_track_upload(version: str) -> None:
     try:
         size = int(getattr(file, "size", 0) or 0)
         if size > upload.MAX_UPLOAD_BYTES:  # refused before the bytes are even read
-            raise TrackError(f"{name}: file is {size:,} bytes; at most {upload.MAX_UPLOAD_BYTES:,}")
+            raise TrackError(tracks.of_file(name, tracks.too_big(size, upload.MAX_UPLOAD_BYTES)))
         raw = file.getvalue()
         key = upload.digest(raw)
         if (ss.get(TRACK) or {}).get("digest") == key:
@@ -92,12 +93,12 @@ def on_track_upload(version: str) -> None:
         geometry = upload.read_upload(name, raw)
         measured = tracks.measure(geometry, data.countries(data.folder(), version))
     except TrackError as exc:
-        ss[TRACK] = {"name": name, "error": str(exc)}
+        ss[TRACK] = {"name": name, "error": exc.message}
         return
     except Exception:  # never a traceback for a user's file
         LOG.exception("track %s could not be measured", name)
-        ss[TRACK] = {"name": name, "error": _("{name}: the track could not be measured (internal error).")
-                     .format(name=name)}
+        ss[TRACK] = {"name": name, "error": Message.of(N_("{name}: the track could not be measured (internal error)."),
+                                                       name=name)}
         return
     ss[TRACK] = {"name": name, "digest": key, "measured": measured,
                  "display": track_display(geometry, name, measured, tr()),
@@ -123,7 +124,7 @@ def track_panel(version: str) -> None:
     if st.session_state.get("track_file") is None:  # uploaded before the tab (or page) was left: its file is gone
         st.button(_("Remove the track from the map"), key="track_remove", on_click=forget_track)
     if "error" in track:
-        st.error(md(track_message(track["error"], tr())))
+        st.error(md(say(track["error"])))
         return
     measured = track["measured"]
     by_country = measured.get("by_country_km") or {}

@@ -10,18 +10,11 @@ import streamlit as st
 from geo.i18n import N_, SOURCE, Translator, translator
 from geo.map import extras
 from geo.map.text import safe_url
+from geo.routing.graph import Scenario
+from geo.routing.results import Comparison, DocumentNeed, Route, RouteFailure
 from geo.vocab import BY_ISO2, MAX_ALTERNATIVES, ROUTABLE, ROUTE_MODES, ROUTE_OPTIMIZE, UNKNOWN_CHOICES
 from geoapp import data, share, state
-from geoapp.results import (
-    Comparison,
-    DocumentNeed,
-    Outcome,
-    Route,
-    RouteError,
-    RouteFailure,
-    Scenario,
-    route_outcome,
-)
+from geoapp.results import Outcome, RouteError, route_outcome
 from geoapp.ui import _, labels, md, ngettext, say, today, tr
 
 OPTIMIZE_LABELS = {"time": N_("fastest (hours)"), "distance": N_("shortest (km)")}
