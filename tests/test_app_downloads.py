@@ -188,3 +188,23 @@ def test_figure_of_a_view_without_data_explains(app: AppTest) -> None:
     assert len(errors) == 1 and "\n" not in errors[0]
     assert errors[0].startswith("The figure could not be drawn: outside the map's data")
     assert "Figure (.png)" not in labels(app)
+
+
+@pytest.mark.parametrize("optimize", ["time", "distance"])
+def test_the_report_figure_draws_the_route_the_page_shows(optimize: str) -> None:
+    """Bishkek – Osh: the fastest route stays in Kyrgyzstan, the shortest goes through Uzbekistan. The PNG/PDF
+    download is drawn from the shown route's trip (its ends, via places and whole scenario), so it is that route."""
+    from geo import figure
+    from geo.figure.model import MapData
+    from geo.routing import RouteEngine
+    from geo.routing.graph import Scenario
+
+    engine = RouteEngine.load()
+    shown = engine.route("Bishkek", "Osh", Scenario(as_of=dt.date(2025, 8, 1), optimize=optimize))
+    trip = downloads.route_key(shown)
+    assert trip is not None and trip.scenario == shown.scenario
+    drawn = MapData(frames={})
+    figure.add_route(drawn, engine, trip)
+    assert drawn.route is not None
+    assert (drawn.route.distance_km, drawn.route.crossing_ids) == (shown.distance_km, shown.crossing_ids)
+    assert set(drawn.route.by_country_km) == ({"KG"} if optimize == "time" else {"KG", "UZ"})
