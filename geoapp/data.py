@@ -32,6 +32,7 @@ from geo.map.prepare import Prepared, dated_frames, prepare, status_epoch
 from geo.map.registry import OVERLAYS
 from geo.map.spec import OverlaySpec, View
 from geo.paths import cache_dir, layers_dir
+from geoapp import guard
 
 if TYPE_CHECKING:
     from geo.routing.graph import Trip
@@ -366,22 +367,29 @@ def figure_images(path: str, data: str, bbox: tuple[float, float, float, float],
     """Return the report figure of a view as PNG and PDF bytes (drawn once; seconds of CPU, so on demand).
 
     Cached per extent, layers, day and the shown route's trip (ends, via places, whole scenario), shared by every
-    session: the figure draws the route the page shows.
+    session: the figure draws the route the page shows. Drawn in a child process within
+    :data:`geoapp.guard.FIGURE` (time and memory); a failure is not cached.
 
     Raises
     ------
     GeoError
         The extent shows none of the data, or the route is cut on that day.
     """
+    return guard.run(guard.FIGURE, draw_figure, Path(path), engine(path, data) if route is not None else None,
+                     bbox, layers, dt.date.fromisoformat(day), route)
+
+
+def draw_figure(folder: Path, routes: Any, bbox: tuple[float, float, float, float], layers: tuple[str, ...],
+                as_of: dt.date, route: Trip | None) -> dict[str, bytes]:
+    """Draw the report figure as PNG and PDF bytes (in a guarded child: see :func:`figure_images`)."""
     from geo import figure
     from geo.figure.model import FigureRequest
     from geo.figure.text import attribution_line
 
-    as_of = dt.date.fromisoformat(day)
     request = FigureRequest(Path("view.png"), as_of, layers, bbox)
-    drawn = figure.load(request, Path(path))
+    drawn = figure.load(request, folder)
     if route is not None:
-        figure.add_route(drawn, engine(path, data), route)
+        figure.add_route(drawn, routes, route)
     fig = figure.draw(request, drawn)
     attribution = attribution_line(drawn.attributions)
     return {fmt: figure.image_bytes(fig, fmt, attribution) for fmt in ("png", "pdf")}

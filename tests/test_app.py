@@ -214,6 +214,21 @@ def test_bad_upload_shows_one_line_error(app: AppTest, name: str) -> None:
     assert problems(app) == [] and "display" in app.session_state["_track"]
 
 
+def test_a_track_past_its_budget_is_stopped_with_one_line_and_the_page_stays(app: AppTest, monkeypatch) -> None:
+    from geoapp import guard
+
+    monkeypatch.setattr(guard, "TRACK", guard.Budget(0.0, 1200, guard.TRACK.what))  # no time at all
+    app.run()
+    upload(app, "line.geojson", json.dumps(LINE).encode())
+    assert not app.exception
+    assert [e.value.replace("\\", "") for e in app.error] == ["Measuring the track took longer than 0 s and was "
+                                                                  "stopped; try a smaller file or view."]
+    assert app.title and app.sidebar.checkbox  # the rest of the page still works
+    monkeypatch.undo()
+    upload(app, "line2.geojson", json.dumps(LINE).encode())  # and the next file is measured
+    assert problems(app) == [] and "display" in app.session_state["_track"]
+
+
 def test_a_link_opens_its_tab_and_the_link_follows_the_open_tab(app: AppTest) -> None:
     app.query_params["tab"] = "measure"
     app.run()

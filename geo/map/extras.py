@@ -10,7 +10,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.i18n import ENGLISH, N_, Translator
 from geo.map import text as t
-from geo.map.geometry import BANDS, Collection, collection, display_geometry, feature
+from geo.map.geometry import BANDS, Collection, collection, display_geometry, feature, simplify_in_pieces, thin
 from geo.map.spec import Part, Swatch
 from geo.palette import CHANGED_RING
 
@@ -89,10 +89,12 @@ TRACK_POINTS = 5_000
 
 
 def track_shape(geometry: BaseGeometry, most: int = TRACK_POINTS) -> BaseGeometry | None:
-    """Return a track lightened for the map: at most ``most`` points, the tolerance doubled until it fits.
+    """Return a track lightened for the map: at most ``most`` points.
 
-    Lines are simplified by Douglas–Peucker without topology checks (a self-crossing track stays linear in time);
-    polygons keep their topology.
+    Every k-th vertex first (:func:`~geo.map.geometry.thin`, linear) down to four times ``most``, then
+    Douglas–Peucker at the map's detail in pieces (:func:`~geo.map.geometry.simplify_in_pieces`: GEOS's
+    recursion crashed on long zigzags), without topology checks (a self-crossing track stays linear in time);
+    thinned again if that still leaves more than ``most``.
 
     Examples
     --------
@@ -103,14 +105,8 @@ def track_shape(geometry: BaseGeometry, most: int = TRACK_POINTS) -> BaseGeometr
     """
     if geometry.is_empty:
         return None
-    areal = geometry.geom_type in ("Polygon", "MultiPolygon")
-    tolerance = DETAIL.tolerance
-    while True:
-        simple = shapely.simplify(geometry, tolerance, preserve_topology=areal)
-        if shapely.get_num_coordinates(simple) <= most or tolerance > 10:
-            break
-        tolerance *= 2
-    return display_geometry(simple, tolerance, decimals=DETAIL.decimals)
+    simple = simplify_in_pieces(thin(geometry, 4 * most), DETAIL.tolerance)
+    return display_geometry(thin(simple, most), DETAIL.tolerance, decimals=DETAIL.decimals)
 
 
 def track_display(geometry: Mapping[str, Any] | BaseGeometry, name: str, measured: Mapping[str, Any],

@@ -9,14 +9,14 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from geo.i18n import N_
+from geo.errors import GeoError
+from geo.i18n import Translator
 from geo.io import bundle, tracks, upload
 from geo.io.tracks import TrackError
 from geo.map.extras import track_display
-from geo.messages import Message
-from geoapp import data, state
+from geoapp import data, guard, state
 from geoapp.results import MeasureFailure, Measurement, measure_drawings
-from geoapp.ui import LOG, _, md, say, tr
+from geoapp.ui import _, md, say, tr
 
 TRACK = "_track"
 TRACK_TYPES = ["geojson", "json", "gpx"]
@@ -74,8 +74,20 @@ def measure_panel(drawings: Sequence[Mapping[str, Any]], version: str) -> None:
         st.dataframe(pd.DataFrame(rows), hide_index=True)
 
 
+def read_and_measure(name: str, raw: bytes, countries: Any, words: Translator) -> dict[str, Any]:
+    """Read an uploaded track's bytes and measure it: the values the tab and the map show (run guarded)."""
+    geometry = upload.read_upload(name, raw)
+    measured = tracks.measure(geometry, countries)
+    return {"name": name, "measured": measured, "display": track_display(geometry, name, measured, words),
+            "geojson": upload.track_geojson(name, geometry, measured), "view": upload.view_of(geometry)}
+
+
 def on_track_upload(version: str) -> None:
-    """Read, measure and place the uploaded track (callback: the map of this very run draws it)."""
+    """Read, measure and place the uploaded track (callback: the map of this very run draws it).
+
+    The work runs in a child process within :data:`geoapp.guard.TRACK` (time and memory), so no file can stall
+    or take down the server.
+    """
     ss = st.session_state
     file = ss.get("track_file")
     if file is None:
@@ -90,20 +102,12 @@ def on_track_upload(version: str) -> None:
         key = upload.digest(raw)
         if (ss.get(TRACK) or {}).get("digest") == key:
             return
-        geometry = upload.read_upload(name, raw)
-        measured = tracks.measure(geometry, data.countries(data.folder(), version))
-    except TrackError as exc:
+        track = guard.run(guard.TRACK, read_and_measure, name, raw, data.countries(data.folder(), version), tr())
+    except GeoError as exc:
         ss[TRACK] = {"name": name, "error": exc.message}
         return
-    except Exception:  # never a traceback for a user's file
-        LOG.exception("track %s could not be measured", name)
-        ss[TRACK] = {"name": name, "error": Message.of(N_("{name}: the track could not be measured (internal error)."),
-                                                       name=name)}
-        return
-    ss[TRACK] = {"name": name, "digest": key, "measured": measured,
-                 "display": track_display(geometry, name, measured, tr()),
-                 "geojson": upload.track_geojson(name, geometry, measured)}
-    ss[state.VIEW] = upload.view_of(geometry)
+    ss[state.VIEW] = track.pop("view")
+    ss[TRACK] = {**track, "digest": key}
 
 
 def forget_track() -> None:
