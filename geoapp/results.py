@@ -144,7 +144,7 @@ def measure_drawing(number: int, geometry: Mapping[str, Any], countries: Any) ->
     from geo.io import tracks
 
     try:
-        data = tracks.measure(tracks.geometry_from_geojson(geometry), countries)
+        data = tracks.measure(tracks.geometry_from_geojson(geometry, tracks.DRAWING_LIMITS), countries)
     except GeoError as exc:
         return MeasureFailure(number, exc.message)
     area = data.get("area_km2")

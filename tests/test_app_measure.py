@@ -41,3 +41,13 @@ def test_nothing_measured_gives_no_download(countries) -> None:
     assert isinstance(results[0], MeasureFailure) and results[0].message
     assert drawing_download(results) is None
     assert measure_drawings([{"geometry": "junk"}, 3], countries) == []  # type: ignore[list-item]
+
+
+def test_a_drawing_with_more_vertices_than_a_hand_draws_is_refused_alone(countries) -> None:
+    # drawings are measured on every rerun: a browser sending 50 shapes of 250,000 vertices cost seconds each time
+    many = [[70.0 + i * 1e-5, 40.0] for i in range(20_000)]
+    huge = {"type": "Feature", "properties": {}, "geometry": {"type": "LineString", "coordinates": many}}
+    results = measure_drawings([huge, SHORT], countries)
+    assert isinstance(results[0], MeasureFailure)
+    assert str(results[0].message) == "too many vertices (20,000; at most 10,000)"
+    assert isinstance(results[1], Measurement) and results[1].number == 2

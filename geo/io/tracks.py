@@ -63,7 +63,10 @@ VALUES_PER_FEATURE = 20
 """A GeoJSON file with more commas than ``VALUES_PER_VERTEX`` × vertices + ``VALUES_PER_FEATURE`` × features
 allowed is refused before it is parsed (its parsed objects would take many times its size)."""
 UPLOAD_LIMITS = Limits(bytes=5_000_000, vertices=250_000, parts=20_000, features=20_000)
-"""The app's uploads (5 MB: ``server.maxUploadSize``) and drawings."""
+"""The app's uploads (5 MB: ``server.maxUploadSize``)."""
+DRAWING_LIMITS = Limits(bytes=1_000_000, vertices=10_000, parts=100, features=1)
+"""One shape drawn on the app's map: drawn by hand, tens of vertices; measured on every rerun (up to 50 of them),
+so a browser that sends more is refused per drawing instead of costing seconds each time."""
 MAX_BYTES = CLI_LIMITS.bytes
 MAX_VERTICES = CLI_LIMITS.vertices
 
