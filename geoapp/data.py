@@ -190,10 +190,24 @@ def overlays(shown: frozenset[str], day: dt.date, data: str, band: int, lang: st
 
 
 def absent() -> list[str]:
-    """Return the ids of the layers whose built file is missing (a stat each: cheap enough for every run)."""
+    """Return the ids of the layers whose built file is missing or unreadable.
+
+    A stat each, and a read through the cache of :func:`layer` (free once read; a broken file is read again on
+    each run until it is rebuilt).
+    """
     from geo.layers import store
 
-    return [i for i in registry.ids() if not store.layer_path(i, Path(folder())).is_file()]
+    path, data = folder(), version()
+    missing = []
+    for layer_id in registry.ids():
+        if not store.layer_path(layer_id, Path(path)).is_file():
+            missing.append(layer_id)
+            continue
+        try:
+            layer(layer_id, path, data)
+        except GeoError:
+            missing.append(layer_id)
+    return missing
 
 
 def _unreadable(spec: OverlaySpec) -> list[str]:

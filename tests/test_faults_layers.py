@@ -73,6 +73,7 @@ def test_the_other_pages_name_a_missing_layer(app_layers, tmp_path, monkeypatch,
     at.run()
     errors, notes = complaints(at)
     assert errors == [] and not any("internal error" in n for n in notes)
+    assert any(layer in n for n in notes), notes
 
 
 @pytest.mark.parametrize(("argv", "layer"), [

@@ -19,7 +19,12 @@ def sources_page() -> None:
                   "available under the Open Database License (ODbL). Basemap tiles: © OpenStreetMap contributors; "
                   "light basemap © CARTO."))
     with panel(N_("sources")):
-        for record in bundle.sources(Path(data.folder())):
+        records = bundle.sources(Path(data.folder()))
+        missing = [record["id"] for record in records if record["feature_count"] is None]
+        if missing:
+            st.info(_("Not shown (missing or unreadable): {layers}. Run `python -m geo build` to rebuild the layers.")
+                    .format(layers=", ".join(missing)))
+        for record in records:
             with st.container(border=True):
                 st.subheader(record["title"])
                 count = record["feature_count"]
