@@ -101,6 +101,21 @@ def test_schema_has_keys_indexes_comments_and_tables(db_url: str) -> None:
     assert counts == {c: len(h) for c, h in zip(crossings["id"], crossings["status_history"]) if len(h)}
 
 
+def test_qgis_finds_each_layers_style_as_its_default(db_url: str) -> None:
+    import psycopg
+
+    from geo.map.qgis import qml
+
+    with psycopg.connect(db_url) as conn:
+        rows = conn.execute("SELECT f_table_name, f_geometry_column, useasdefault, styleqml::text, type "
+                            "FROM public.layer_styles WHERE f_table_schema = 'geo' ORDER BY id").fetchall()
+    assert [r[0] for r in rows] == registry.ids()  # one default style per layer, loaded again: not duplicated
+    assert all(r[1] == "geom" and r[2] for r in rows)
+    stored = {r[0]: r[3] for r in rows}
+    assert "RuleRenderer" in stored["crossings"] and stored["roads"] == qml("roads")
+    assert {r[0]: r[4] for r in rows}["borders"] == "Polygon"
+
+
 @pytest.mark.parametrize("day", ["2015-06-01", "2021-06-01", AS_OF, "2026-01-01"])
 def test_crossings_on_a_date_in_sql_match_redate(db_url: str, day: str) -> None:
     import psycopg

@@ -1,4 +1,4 @@
-"""Commands on the layers: ``layers``, ``export``, ``check``, ``build``, ``places``."""
+"""Commands on the layers: ``layers``, ``export``, ``styles``, ``check``, ``build``, ``places``."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ from typing import Any
 
 from geo.cli.analysis import add_export_options, export_file
 from geo.cli.common import check_output, command, iso_date, print_json, progress, today
-from geo.errors import DataError, UsageError
+from geo.errors import DataError, UsageError, WriteError
 from geo.io import formats
 from geo.layers import registry
 from geo.vocab import shorten
 
 
 def add_commands(sub: Any) -> None:
-    """Register ``layers``, ``export``, ``check``, ``build`` and ``places``."""
+    """Register ``layers``, ``export``, ``styles``, ``check``, ``build`` and ``places``."""
     p = command(sub, "layers", cmd_layers, "list the layers with licence, attribution and sources")
     p.add_argument("--json", action="store_true", help="print JSON")
 
@@ -26,6 +26,10 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--format", choices=formats.FORMATS, help="file format (default: from the -o suffix, else geojson)")
     add_export_options(p)
     p.add_argument("--as-of", type=iso_date, help="date for status fields (default: today)")
+
+    p = command(sub, "styles", cmd_styles, "write a QGIS style (LAYER.qml) per layer, drawn as the map draws it")
+    p.add_argument("-o", "--output", type=Path, required=True, help="folder to write the .qml files into")
+    p.add_argument("layers", nargs="*", metavar="LAYER", help="layer ids (default: every layer)")
 
     p = command(sub, "check", cmd_check, "validate the curated files; print file:line: problem")
     p.add_argument("--as-of", type=iso_date, help=argparse.SUPPRESS)
@@ -102,6 +106,28 @@ def _curated_files() -> None:
     if not (source_dir() / "crossings.csv").is_file():  # a wheel ships src/road_speeds.csv alone
         raise UsageError(f"no curated files at {shorten(str(source_dir()), 120)}: run this in a checkout of the "
                          "repository, or set GEO_LAYERS_DIR to a layers folder that has src/")
+
+
+def cmd_styles(args: argparse.Namespace) -> int:
+    """Write each layer's QGIS style (QML) into a folder, each file all or nothing."""
+    from geo.io.geojson import write_atomic
+    from geo.map.qgis import qml
+
+    ids = args.layers or registry.ids()
+    for layer_id in ids:
+        registry.get(layer_id)  # an unknown id is refused before anything is written
+    folder: Path = args.output
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"-o {shorten(str(folder))}: not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WriteError(f"cannot create the folder {shorten(str(folder))}: {exc.strerror}") from None
+    for layer_id in ids:
+        path = folder / f"{layer_id}.qml"
+        write_atomic(path, qml(layer_id).encode("utf-8"))
+        progress(f"wrote {path}")
+    return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:

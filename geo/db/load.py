@@ -153,11 +153,45 @@ def load(url: str, folder: Path | None = None, progress: Callable[[str], None] |
                 conn.execute(f"ALTER SCHEMA {SCHEMA} RENAME TO {RETIRED}")
             conn.execute(f"ALTER SCHEMA {STAGING} RENAME TO {SCHEMA}")
             conn.execute(f"DROP SCHEMA IF EXISTS {RETIRED} CASCADE")
+            counts["layer_styles"] = _write_styles(conn)
     except _psycopg_error() as exc:
         raise UsageError(f"load failed, the previous data stays served: {first_line(exc)}") from None
     finally:
         conn.close()
     return counts
+
+
+LAYER_STYLES = """CREATE TABLE IF NOT EXISTS public.layer_styles (
+    id serial PRIMARY KEY, f_table_catalog varchar, f_table_schema varchar, f_table_name varchar,
+    f_geometry_column varchar, stylename text, styleqml xml, stylesld xml, useasdefault boolean, description text,
+    owner varchar(63) DEFAULT CURRENT_USER, ui xml, update_time timestamp DEFAULT CURRENT_TIMESTAMP, type varchar)"""
+"""QGIS's own table of styles saved in a PostgreSQL database (the columns QGIS creates): QGIS opens each layer with
+the style marked ``useasdefault`` for its schema, table and geometry column."""
+QGIS_TYPES = {"Point": "Point", "LineString": "Line", "MultiLineString": "Line", "MultiPolygon": "Polygon"}
+
+
+def _write_styles(conn: psycopg.Connection[Any]) -> int:
+    """Store each layer's QGIS style (:func:`geo.map.qgis.qml`) as its default in ``public.layer_styles``.
+
+    Only this project's rows (schema :data:`geo.db.SCHEMA`) are replaced; styles a user saved for other tables stay.
+    """
+    from geo.map.qgis import qml
+
+    conn.execute(LAYER_STYLES)
+    conn.execute("DELETE FROM public.layer_styles WHERE f_table_schema = %s AND stylename = %s",
+                 (SCHEMA, STYLE_NAME))
+    for spec in registry.LAYERS:
+        conn.execute(
+            "INSERT INTO public.layer_styles (f_table_catalog, f_table_schema, f_table_name, f_geometry_column, "
+            "stylename, styleqml, useasdefault, description, type) "
+            "VALUES (current_database(), %s, %s, 'geom', %s, XMLPARSE(DOCUMENT %s), true, %s, %s)",
+            (SCHEMA, spec.id, STYLE_NAME, qml(spec.id), f"{spec.title}: drawn as the map draws it",
+             QGIS_TYPES[spec.geometry_type]))
+    return len(registry.LAYERS)
+
+
+STYLE_NAME = "central-asia-geo"
+"""The name of this project's styles in ``layer_styles``."""
 
 
 def _psycopg_error() -> type[Exception]:
