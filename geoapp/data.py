@@ -32,7 +32,7 @@ from geo.map.prepare import Prepared, dated_frames, prepare, status_epoch
 from geo.map.registry import OVERLAYS
 from geo.map.spec import OverlaySpec, View
 from geo.paths import cache_dir, layers_dir
-from geoapp import guard
+from geoapp import database, guard
 
 if TYPE_CHECKING:
     from geo.routing.graph import Trip
@@ -41,14 +41,24 @@ LOG = logging.getLogger("geoapp.data")
 
 
 def folder() -> str:
-    """Return the layers folder (``$GEO_LAYERS_DIR`` or the default)."""
-    return str(layers_dir())
+    """Return the layers folder (``$GEO_LAYERS_DIR`` or the default), or :data:`~geoapp.database.DATABASE`.
+
+    The latter while a database URL is set and its store can be read (:mod:`geoapp.database`).
+    """
+    return database.DATABASE if database.in_use() else str(layers_dir())
+
+
+def where(path: str) -> Path | None:
+    """Return the folder to read layers from, or None for the layer source in use (the database)."""
+    return None if path == database.DATABASE else Path(path)
 
 
 def version() -> str:
-    """Return the data version: changes as soon as a layer file changes."""
+    """Return the data version: changes as soon as a layer file (or the database's load) changes."""
     from geo.layers import store
 
+    if folder() == database.DATABASE:
+        return "db-" + store.data_version(None)
     stamp = []
     for layer_id in registry.ids():
         path = store.layer_path(layer_id, Path(folder()))
@@ -64,7 +74,7 @@ def version() -> str:
 def _version(path: str, stamp: str) -> str:
     from geo.layers import store
 
-    return store.data_version(Path(path))
+    return store.data_version(where(path))
 
 
 @st.cache_resource(show_spinner=False, max_entries=24)
@@ -72,7 +82,7 @@ def layer(layer_id: str, path: str, data: str) -> Any:
     """Return a layer's GeoDataFrame (shared: never changed in place)."""
     from geo.layers import store
 
-    frame, _ = store.read_layer(layer_id, Path(path))
+    frame, _ = store.read_layer(layer_id, where(path))
     return frame
 
 
@@ -200,7 +210,7 @@ def absent() -> list[str]:
     path, data = folder(), version()
     missing = []
     for layer_id in registry.ids():
-        if not store.layer_path(layer_id, Path(path)).is_file():
+        if path != database.DATABASE and not store.layer_path(layer_id, Path(path)).is_file():
             missing.append(layer_id)
             continue
         try:
@@ -225,7 +235,7 @@ def engine(path: str, data: str) -> Any:
     """Return the route engine of a data version."""
     from geo.routing import RouteEngine
 
-    return RouteEngine.load(Path(path))
+    return RouteEngine.load(where(path))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -234,7 +244,7 @@ def entry_rules(path: str, data: str) -> Any:
     from geo.layers import entry_rules as rules
     from geo.routing.graph import speeds_folder
 
-    return rules.load_optional(speeds_folder(Path(path)) / rules.FILE)
+    return rules.load_optional(speeds_folder(where(path)) / rules.FILE)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -280,7 +290,7 @@ def layer_bytes(layer_id: str, path: str, data: str, day: str, exported: str) ->
     from geo.io import bundle
 
     return bundle.export_layer(layer_id, dt.date.fromisoformat(day), exported=dt.date.fromisoformat(exported),
-                               folder=Path(path))
+                               folder=where(path))
 
 
 def settle() -> None:
@@ -356,7 +366,7 @@ def layer_file(layer_id: str, fmt: str, path: str, data: str, day: str, exported
     from geo.io import formats
     from geo.layers import store
 
-    frame, metadata = store.read_layer(layer_id, Path(path))
+    frame, metadata = store.read_layer(layer_id, where(path))
     as_of = dt.date.fromisoformat(day)
     return formats.layer_bytes(store.redate(frame, as_of), layer_id, fmt, sources=metadata.get("sources", []),
                                as_of=as_of, exported=dt.date.fromisoformat(exported))
@@ -368,7 +378,7 @@ def history_file(layer_id: str, path: str, data: str, day: str) -> bytes:
     from geo.io import formats
     from geo.layers import store
 
-    frame, _ = store.read_layer(layer_id, Path(path))
+    frame, _ = store.read_layer(layer_id, where(path))
     return formats.history_csv_bytes(store.redate(frame, dt.date.fromisoformat(day)))
 
 
@@ -389,11 +399,11 @@ def figure_images(path: str, data: str, bbox: tuple[float, float, float, float],
     GeoError
         The extent shows none of the data, or the route is cut on that day.
     """
-    return guard.run(guard.FIGURE, draw_figure, Path(path), engine(path, data) if route is not None else None,
+    return guard.run(guard.FIGURE, draw_figure, where(path), engine(path, data) if route is not None else None,
                      bbox, layers, dt.date.fromisoformat(day), route)
 
 
-def draw_figure(folder: Path, routes: Any, bbox: tuple[float, float, float, float], layers: tuple[str, ...],
+def draw_figure(folder: Path | None, routes: Any, bbox: tuple[float, float, float, float], layers: tuple[str, ...],
                 as_of: dt.date, route: Trip | None) -> dict[str, bytes]:
     """Draw the report figure as PNG and PDF bytes (in a guarded child: see :func:`figure_images`)."""
     from geo import figure

@@ -186,6 +186,58 @@ def test_route_reading_the_database_equals_route_from_files(db_url: str, capsys:
     assert code == 0 and from_db == from_files
 
 
+# --- the app reading the database -----------------------------------------------------------------------------------
+
+@pytest.fixture
+def app_source(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
+    """Leave the process reading the files after an app test that read the database."""
+    from geoapp import database
+
+    monkeypatch.setattr(database, "RECHECK_S", 0.0)  # each run checks the URL and the load again
+    yield monkeypatch
+    monkeypatch.delenv("GEO_DATABASE_URL", raising=False)
+    database.in_use()
+    assert store.source() is None
+
+
+def _app_route(url: str | None, monkeypatch: pytest.MonkeyPatch) -> tuple[dict[str, str], object]:
+    from streamlit.testing.v1 import AppTest  # noqa: TID251
+
+    if url is None:
+        monkeypatch.delenv("GEO_DATABASE_URL", raising=False)
+    else:
+        monkeypatch.setenv("GEO_DATABASE_URL", url)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    for key, value in {"from": "khujand", "to": "batken", "date": "2023-06-01", "mode": "freight"}.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return {m.label: str(m.value) for m in at.metric}, at
+
+
+def test_the_app_reads_its_layers_and_routes_from_the_database(db_url: str, app_source: pytest.MonkeyPatch) -> None:
+    from geo.io import bundle
+    from geoapp import data, database
+
+    from_files, _ = _app_route(None, app_source)
+    from_db, at = _app_route(db_url, app_source)
+    assert from_db == from_files and from_db["Road distance"].endswith("km")
+    assert data.folder() == database.DATABASE and data.version().startswith("db-")
+    assert not [w.value for w in at.warning if "database" in str(w.value)]
+    day = dt.date(2023, 6, 1)
+    stored = data.layer_bytes("crossings", database.DATABASE, data.version(), day.isoformat(), AS_OF)
+    store.use_source(None)
+    assert stored == bundle.export_layer("crossings", day, exported=dt.date.fromisoformat(AS_OF))
+
+
+def test_the_app_names_a_database_it_cannot_read_and_shows_the_files(db_url: str,
+                                                                    app_source: pytest.MonkeyPatch) -> None:
+    metrics, at = _app_route("postgresql://nobody@/nowhere?host=/nonexistent", app_source)
+    warnings = [str(w.value) for w in at.warning if "database" in str(w.value)]
+    assert len(warnings) == 1 and warnings[0].startswith("The database is not read (") and "\n" not in warnings[0]
+    assert metrics["Road distance"].endswith("km") and store.source() is None  # the route, from the files
+
+
 # --- atomic loads ---------------------------------------------------------------------------------------------------
 
 def _renamed_layers(tmp_path: Path) -> Path:

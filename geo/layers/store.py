@@ -40,9 +40,7 @@ def use_source(source: LayerSource | None) -> None:
     The command line installs a PostGIS source when a database URL is given (``geo.db.source``); this module never
     imports it, so the data tier does not depend on the database.
     """
-    _SOURCE.clear()
-    if source is not None:
-        _SOURCE.append(source)
+    _SOURCE[:] = [] if source is None else [source]  # one assignment: a reader in another thread sees old or new
 
 
 def source() -> LayerSource | None:

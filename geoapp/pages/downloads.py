@@ -19,7 +19,7 @@ from geo.errors import GeoError
 from geo.i18n import N_
 from geo.io import bundle, formats
 from geo.io.formats import FORMATS, MEDIA_TYPES, SUFFIXES
-from geo.layers import registry, store
+from geo.layers import registry
 from geo.map.document import BASEMAPS, DEFAULT_BASEMAP
 from geo.map.registry import IDS, OVERLAYS
 from geo.map.spec import View
@@ -143,8 +143,9 @@ def layers_section(app_state: share.AppState, version: str, outcome: Outcome | N
                .format(day=day, command=f"python -m geo export LAYER{option} --as-of {day}"))
     cols = st.columns(3)
     available: list[str] = []
+    missing = data.absent()
     for layer_id in registry.ids():
-        if not store.layer_path(layer_id, Path(data.folder())).is_file():
+        if layer_id in missing:
             continue
         cols[len(available) % 3].download_button(
             f"{layer_id}{suffix}", data=_deferred(layer_id, fmt, version, day, exported),
@@ -169,7 +170,7 @@ def layers_section(app_state: share.AppState, version: str, outcome: Outcome | N
     def everything() -> bytes:
         layers = {i: data.layer_file(i, fmt, path, version, day, exported) for i in available}
         return bundle.zip_all(layers, as_of=app_state.as_of, exported=today(), route=route, drawing=drawing,
-                              folder=Path(path), fmt=fmt,
+                              folder=data.where(path), fmt=fmt,
                               history=data.history_file(HISTORY_LAYER, path, version, day) if history else None)
 
     st.download_button(_("Every layer as {format} (.zip)").format(format=_(FORMAT_LABELS[fmt])), data=everything,

@@ -12,10 +12,10 @@ from geo.map.document import BASEMAPS, DEFAULT_BASEMAP, Document
 from geo.map.geometry import BANDS, band_of
 from geo.map.prepare import build_document
 from geo.map.registry import OVERLAYS
-from geoapp import component, data, share, state
+from geoapp import component, data, database, share, state
 from geoapp.pages import changes, downloads, measure, route, search, timeline
 from geoapp.results import Outcome, routes_of
-from geoapp.ui import LANG, _, labels, panel, today, tr
+from geoapp.ui import LANG, _, labels, md, panel, today, tr
 
 MAP_HEIGHT = 620
 """The map's height where the page cannot be measured; in a browser it fills the window below the header."""
@@ -50,6 +50,9 @@ def sidebar(version: str, missing: list[str]) -> None:
         st.date_input(_("As of"), key="as_of", min_value=share.FIRST_DAY, max_value=today(), format="YYYY-MM-DD",
                       help=_("Crossing and pipeline statuses, and routes, as they were on this day."))
         changes.controls()
+        if database.problem():
+            st.warning(_("The database is not read ({problem}); the map shows the built files.")
+                       .format(problem=md(database.problem() or "")))
         if missing:
             st.info(_("Not shown (missing or unreadable): {layers}. Run `python -m geo build` to rebuild the layers.")
                     .format(layers=", ".join(sorted(set(missing)))))

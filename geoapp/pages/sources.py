@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
 from geo.i18n import N_
@@ -19,7 +17,7 @@ def sources_page() -> None:
                   "available under the Open Database License (ODbL). Basemap tiles: © OpenStreetMap contributors; "
                   "light basemap © CARTO."))
     with panel(N_("sources")):
-        records = bundle.sources(Path(data.folder()))
+        records = bundle.sources(data.where(data.folder()))
         missing = [record["id"] for record in records if record["feature_count"] is None]
         if missing:
             st.info(_("Not shown (missing or unreadable): {layers}. Run `python -m geo build` to rebuild the layers.")
