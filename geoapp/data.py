@@ -35,6 +35,11 @@ from geo.paths import cache_dir, layers_dir
 from geoapp import database, guard
 
 if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from geo.layers.entry_rules import EntryRules
+    from geo.measure import CountryIndex
+    from geo.routing import RouteEngine
     from geo.routing.graph import Trip
 
 LOG = logging.getLogger("geoapp.data")
@@ -78,7 +83,7 @@ def _version(path: str, stamp: str) -> str:
 
 
 @st.cache_resource(show_spinner=False, max_entries=24)
-def layer(layer_id: str, path: str, data: str) -> Any:
+def layer(layer_id: str, path: str, data_version: str) -> gpd.GeoDataFrame:
     """Return a layer's GeoDataFrame (shared: never changed in place)."""
     from geo.layers import store
 
@@ -87,14 +92,14 @@ def layer(layer_id: str, path: str, data: str) -> Any:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def epoch(overlay_id: str, path: str, data: str, day: str) -> str:
+def epoch(overlay_id: str, path: str, data_version: str, day: str) -> str:
     """Return the status epoch of a dated overlay on a day ("" for undated overlays)."""
     spec = map_registry.get(overlay_id)
     if not spec.dated:
         return ""
     histories: list[Any] = []
     for layer_id in spec.layers:
-        frame = layer(layer_id, path, data)
+        frame = layer(layer_id, path, data_version)
         if "status_history" in frame.columns:
             histories.extend(frame["status_history"])
     return status_epoch(histories, dt.date.fromisoformat(day))
@@ -111,9 +116,9 @@ def code_version() -> str:
     return digest.hexdigest()[:12]
 
 
-def _cache_file(overlay_id: str, data: str, band: int, status_epoch: str, lang: str = SOURCE) -> Path:
+def _cache_file(overlay_id: str, data_version: str, band: int, status_epoch: str, lang: str = SOURCE) -> Path:
     name = f"{overlay_id}-{band}-{status_epoch or 'all'}" + ("" if lang == SOURCE else f"-{lang}")
-    return cache_dir() / "display" / f"{data}-{code_version()}" / f"{name}.json"
+    return cache_dir() / "display" / f"{data_version}-{code_version()}" / f"{name}.json"
 
 
 def _read_cached(spec: OverlaySpec, file: Path) -> Prepared | None:
@@ -156,7 +161,7 @@ def _write_cached(prepared_overlay: Prepared, file: Path) -> None:
 
 
 @st.cache_resource(show_spinner=False, max_entries=96)
-def prepared(overlay_id: str, path: str, data: str, band: int, status_epoch: str, lang: str = SOURCE
+def prepared(overlay_id: str, path: str, data_version: str, band: int, status_epoch: str, lang: str = SOURCE
              ) -> Prepared:
     """Return an overlay prepared for a zoom band (dated overlays: on their status epoch) in a language.
 
@@ -169,18 +174,18 @@ def prepared(overlay_id: str, path: str, data: str, band: int, status_epoch: str
         One of its layers cannot be read (callers leave the overlay out and name the layer).
     """
     spec = map_registry.get(overlay_id)
-    file = _cache_file(overlay_id, data, band, status_epoch, lang)
+    file = _cache_file(overlay_id, data_version, band, status_epoch, lang)
     cached = _read_cached(spec, file)
     if cached is not None:
         return cached
     day = dt.date.fromisoformat(status_epoch) if status_epoch else dt.date.min
-    frames = dated_frames(spec, lambda layer_id: layer(layer_id, path, data), day)
+    frames = dated_frames(spec, lambda layer_id: layer(layer_id, path, data_version), day)
     result = prepare(spec, frames, BANDS[band], translator(lang))
     _write_cached(result, file)
     return result
 
 
-def overlays(shown: frozenset[str], day: dt.date, data: str, band: int, lang: str = SOURCE
+def overlays(shown: frozenset[str], day: dt.date, data_version: str, band: int, lang: str = SOURCE
              ) -> tuple[list[Prepared], list[str]]:
     """Return the shown overlays prepared for a band, day and language, and the ids of unreadable layers."""
     found: list[Prepared] = []
@@ -189,8 +194,8 @@ def overlays(shown: frozenset[str], day: dt.date, data: str, band: int, lang: st
         if spec.id not in shown:
             continue
         try:
-            found.append(prepared(spec.id, folder(), data, band, epoch(spec.id, folder(), data, day.isoformat()),
-                                  lang))
+            status_epoch = epoch(spec.id, folder(), data_version, day.isoformat())
+            found.append(prepared(spec.id, folder(), data_version, band, status_epoch, lang))
         except GeoError:
             missing.extend(_unreadable(spec))
         except Exception:  # malformed data in a built file: draw the rest of the map without it
@@ -207,14 +212,14 @@ def absent() -> list[str]:
     """
     from geo.layers import store
 
-    path, data = folder(), version()
+    path, data_version = folder(), version()
     missing = []
     for layer_id in registry.ids():
         if path != database.DATABASE and not store.layer_path(layer_id, Path(path)).is_file():
             missing.append(layer_id)
             continue
         try:
-            layer(layer_id, path, data)
+            layer(layer_id, path, data_version)
         except GeoError:
             missing.append(layer_id)
     return missing
@@ -231,7 +236,7 @@ def _unreadable(spec: OverlaySpec) -> list[str]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def engine(path: str, data: str) -> Any:
+def engine(path: str, data_version: str) -> RouteEngine:
     """Return the route engine of a data version."""
     from geo.routing import RouteEngine
 
@@ -239,7 +244,7 @@ def engine(path: str, data: str) -> Any:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def entry_rules(path: str, data: str) -> Any:
+def entry_rules(path: str, data_version: str) -> EntryRules:
     """Return the travel-document rules the route engine reads (``entry_rules.csv`` beside its speeds)."""
     from geo.layers import entry_rules as rules
     from geo.routing.graph import speeds_folder
@@ -248,18 +253,18 @@ def entry_rules(path: str, data: str) -> Any:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def countries(path: str, data: str) -> Any:
+def countries(path: str, data_version: str) -> CountryIndex:
     """Return the country index used to split measurements by country."""
     from geo.layers.build import country_index
 
-    return country_index(layer("borders", path, data))
+    return country_index(layer("borders", path, data_version))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def place_options(path: str, data: str, lang: str = SOURCE) -> dict[str, str]:
+def place_options(path: str, data_version: str, lang: str = SOURCE) -> dict[str, str]:
     """Return place id → label with aliases (type-to-search matches any of them), names in the language's script."""
     try:
-        frame = layer("places", path, data)
+        frame = layer("places", path, data_version)
     except GeoError:
         return {}
     tr = translator(lang)
@@ -273,10 +278,10 @@ def place_options(path: str, data: str, lang: str = SOURCE) -> dict[str, str]:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def crossing_options(path: str, data: str, lang: str = SOURCE) -> dict[str, str]:
+def crossing_options(path: str, data_version: str, lang: str = SOURCE) -> dict[str, str]:
     """Return crossing id → label (the name in the language's script where the data has one)."""
     try:
-        frame = layer("crossings", path, data)
+        frame = layer("crossings", path, data_version)
     except GeoError:
         return {}
     tr = translator(lang)
@@ -285,7 +290,7 @@ def crossing_options(path: str, data: str, lang: str = SOURCE) -> dict[str, str]
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def layer_bytes(layer_id: str, path: str, data: str, day: str, exported: str) -> bytes:
+def layer_bytes(layer_id: str, path: str, data_version: str, day: str, exported: str) -> bytes:
     """Return a layer file exactly as ``geo export`` writes it for ``day``."""
     from geo.io import bundle
 
@@ -313,7 +318,8 @@ WARM_AFTER_S = 3.0
 (warming holds the interpreter lock and would slow the server's replies)."""
 
 
-def warm(data: str, day: dt.date, *, after: float = WARM_AFTER_S, measuring: bool = False, wait: bool = False) -> None:
+def warm(data_version: str, day: dt.date, *, after: float = WARM_AFTER_S, measuring: bool = False,
+         wait: bool = False) -> None:
     """Prepare, in a background thread started ``after`` seconds from now, what visitors and routes will need.
 
     Every band of every overlay in every interface language (from the display cache when it has them, published
@@ -324,9 +330,9 @@ def warm(data: str, day: dt.date, *, after: float = WARM_AFTER_S, measuring: boo
     collector (:func:`settle`).
     """
     with _WARM_LOCK:
-        if data in _WARMED:
+        if data_version in _WARMED:
             return
-        _WARMED.add(data)
+        _WARMED.add(data_version)
     path = folder()
 
     def run() -> None:
@@ -334,15 +340,15 @@ def warm(data: str, day: dt.date, *, after: float = WARM_AFTER_S, measuring: boo
 
         try:
             for lang in languages():
-                place_options(path, data, lang)
-                crossing_options(path, data, lang)
+                place_options(path, data_version, lang)
+                crossing_options(path, data_version, lang)
                 for band in BANDS:
                     for spec in OVERLAYS:
-                        frontend.publish(prepared(spec.id, path, data, band.number,
-                                                   epoch(spec.id, path, data, day.isoformat()), lang).group)
-            engine(path, data)
+                        frontend.publish(prepared(spec.id, path, data_version, band.number,
+                                                   epoch(spec.id, path, data_version, day.isoformat()), lang).group)
+            engine(path, data_version)
             if measuring:
-                countries(path, data)
+                countries(path, data_version)
         except Exception:  # warming is an optimisation: the pages prepare what they need themselves
             LOG.exception("warming the caches failed")
         settle()
@@ -356,13 +362,13 @@ def warm(data: str, day: dt.date, *, after: float = WARM_AFTER_S, measuring: boo
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
-def layer_file(layer_id: str, fmt: str, path: str, data: str, day: str, exported: str) -> bytes:
+def layer_file(layer_id: str, fmt: str, path: str, data_version: str, day: str, exported: str) -> bytes:
     """Return a layer in one of ``geo.io.formats.FORMATS``: the bytes ``geo export LAYER --format FMT`` writes.
 
     Cached per layer, format, data version, day and export date, shared by every session.
     """
     if fmt == "geojson":
-        return layer_bytes(layer_id, path, data, day, exported)
+        return layer_bytes(layer_id, path, data_version, day, exported)
     from geo.io import formats
     from geo.layers import store
 
@@ -373,7 +379,7 @@ def layer_file(layer_id: str, fmt: str, path: str, data: str, day: str, exported
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def history_file(layer_id: str, path: str, data: str, day: str) -> bytes:
+def history_file(layer_id: str, path: str, data_version: str, day: str) -> bytes:
     """Return a layer's status history as CSV, one row per dated fact (``geo export … --history``)."""
     from geo.io import formats
     from geo.layers import store
@@ -386,8 +392,8 @@ def history_file(layer_id: str, path: str, data: str, day: str) -> bytes:
 
 
 @st.cache_data(show_spinner=False, max_entries=12)
-def figure_images(path: str, data: str, bbox: tuple[float, float, float, float], layers: tuple[str, ...], day: str,
-                  route: Trip | None) -> dict[str, bytes]:
+def figure_images(path: str, data_version: str, bbox: tuple[float, float, float, float], layers: tuple[str, ...],
+                  day: str, route: Trip | None) -> dict[str, bytes]:
     """Return the report figure of a view as PNG and PDF bytes (drawn once; seconds of CPU, so on demand).
 
     Cached per extent, layers, day and the shown route's trip (ends, via places, whole scenario), shared by every
@@ -399,12 +405,12 @@ def figure_images(path: str, data: str, bbox: tuple[float, float, float, float],
     GeoError
         The extent shows none of the data, or the route is cut on that day.
     """
-    return guard.run(guard.FIGURE, draw_figure, where(path), engine(path, data) if route is not None else None,
+    return guard.run(guard.FIGURE, draw_figure, where(path), engine(path, data_version) if route is not None else None,
                      bbox, layers, dt.date.fromisoformat(day), route)
 
 
-def draw_figure(folder: Path | None, routes: Any, bbox: tuple[float, float, float, float], layers: tuple[str, ...],
-                as_of: dt.date, route: Trip | None) -> dict[str, bytes]:
+def draw_figure(folder: Path | None, routes: RouteEngine | None, bbox: tuple[float, float, float, float],
+                layers: tuple[str, ...], as_of: dt.date, route: Trip | None) -> dict[str, bytes]:
     """Draw the report figure as PNG and PDF bytes (in a guarded child: see :func:`figure_images`)."""
     from geo import figure
     from geo.figure.model import FigureRequest
@@ -412,7 +418,7 @@ def draw_figure(folder: Path | None, routes: Any, bbox: tuple[float, float, floa
 
     request = FigureRequest(Path("view.png"), as_of, layers, bbox)
     drawn = figure.load(request, folder)
-    if route is not None:
+    if route is not None and routes is not None:
         figure.add_route(drawn, routes, route)
     fig = figure.draw(request, drawn)
     attribution = attribution_line(drawn.attributions)
@@ -420,14 +426,14 @@ def draw_figure(folder: Path | None, routes: Any, bbox: tuple[float, float, floa
 
 
 @st.cache_data(show_spinner=False, max_entries=12)
-def map_html(path: str, data: str, overlays: tuple[str, ...], day: str, view: tuple[float, float, int], basemap: str,
-             routes: tuple[Any, ...] = ()) -> bytes:
+def map_html(path: str, data_version: str, overlays: tuple[str, ...], day: str, view: tuple[float, float, int],
+             basemap: str, routes: tuple[Any, ...] = ()) -> bytes:
     """Return the interactive map (folium HTML) of some overlays on a day, opening at a view, with the routes.
 
     Cached per overlays, day, view, basemap and routes, shared by every session.
     """
     from geo.map.html_export import map_html as page
 
-    html = page(lambda layer_id: layer(layer_id, path, data), overlays, as_of=dt.date.fromisoformat(day),
+    html = page(lambda layer_id: layer(layer_id, path, data_version), overlays, as_of=dt.date.fromisoformat(day),
                 view=View(*view), basemap=basemap, routes=list(routes))
     return html.encode("utf-8")

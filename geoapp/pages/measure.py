@@ -14,6 +14,7 @@ from geo.i18n import Translator
 from geo.io import bundle, tracks, upload
 from geo.io.tracks import TrackError
 from geo.map.extras import track_display
+from geo.measure import CountryIndex
 from geoapp import data, guard, state
 from geoapp.results import MeasureFailure, Measurement, measure_drawings
 from geoapp.ui import _, md, say, tr
@@ -74,7 +75,7 @@ def measure_panel(drawings: Sequence[Mapping[str, Any]], version: str) -> None:
         st.dataframe(pd.DataFrame(rows), hide_index=True)
 
 
-def read_and_measure(name: str, raw: bytes, countries: Any, words: Translator) -> dict[str, Any]:
+def read_and_measure(name: str, raw: bytes, countries: CountryIndex, words: Translator) -> dict[str, Any]:
     """Read an uploaded track's bytes and measure it: the values the tab and the map show (run guarded)."""
     geometry = upload.read_upload(name, raw)
     measured = tracks.measure(geometry, countries)
