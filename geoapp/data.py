@@ -230,7 +230,7 @@ def _unreadable(spec: OverlaySpec) -> list[str]:
     for layer_id in spec.layers:
         try:
             layer(layer_id, folder(), version())
-        except Exception:
+        except GeoError:
             bad.append(layer_id)
     return bad or list(spec.layers)
 

@@ -13,6 +13,7 @@ from urllib.parse import quote
 import streamlit as st
 
 from geo import changes as geochanges
+from geo.errors import GeoError
 from geo.map import extras
 from geo.map.text import safe_url
 from geoapp import data, share, state
@@ -43,7 +44,7 @@ def find(path: str, version: str, start: str, end: str) -> geochanges.Changes:
     pipelines: Any = None
     try:
         pipelines = data.layer("pipelines", path, version)
-    except Exception:  # no pipelines layer: crossings only
+    except GeoError:  # no pipelines layer: crossings only
         pipelines = None
     return geochanges.find_changes(data.layer("crossings", path, version), pipelines,
                                    dt.date.fromisoformat(start), dt.date.fromisoformat(end))
@@ -132,6 +133,6 @@ def changes_list(found: geochanges.Changes) -> None:
 def _names_or_empty() -> dict[str, str]:
     try:
         return _names(data.version())
-    except Exception:  # no crossings layer: the changes' own names
+    except GeoError:  # no crossings layer: the changes' own names
         return {}
 

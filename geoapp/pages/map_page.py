@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from geo.errors import LayerMissing
+from geo.errors import GeoError, LayerMissing
 from geo.i18n import N_, languages
 from geo.map.document import BASEMAPS, DEFAULT_BASEMAP, Document
 from geo.map.geometry import BANDS, band_of
@@ -101,7 +101,7 @@ def start() -> tuple[str, share.AppState]:
             return value
         try:
             return str(data.engine(data.folder(), version).resolve(value[:100]))
-        except Exception:  # an unknown name, or no routing data: the link's value is ignored
+        except GeoError:  # an unknown name, or no routing data: the link's value is ignored
             return None
 
     state.init(state.known(place, crossings, today()))

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 import pandas as pd
 import streamlit as st
 
+from geo.errors import GeoError
 from geo.i18n import N_, SOURCE, Translator, translator
 from geo.map import extras
 from geo.map.text import safe_url
@@ -37,7 +38,7 @@ def local_names(routes: list[dict[str, object]] | list[Mapping[str, object]], ve
         return list(routes)
     try:
         names = place_names(data.folder(), version, lang)
-    except Exception:  # no places layer: the core's names stay
+    except GeoError:  # no places layer: the core's names stay
         return list(routes)
 
     def named(record: Mapping[str, object]) -> dict[str, object]:

@@ -54,8 +54,6 @@ def find(text: str, version: str) -> str | None:
         if message.template == UNKNOWN_PLACE:  # the search finds crossings too
             message = Message(UNKNOWN_PLACE_OR_CROSSING, message.params)
         return say(message)
-    except Exception:  # no routing data: no names to search
-        return _("Search is not available: the places layer could not be read.")
     point = place_point(place_id, version)
     if point is None:
         return _("{name} has no position on the map.").format(name=repr(shorten(text)))
