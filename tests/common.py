@@ -8,6 +8,7 @@ synthetic world through :class:`CuratedWorkspace`, never a copy of the real file
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 from collections.abc import Iterator, Mapping
@@ -294,3 +295,58 @@ def open_tab(at: object, tab: str) -> object:
     assert tab in TABS, f"no tab {tab!r}: {TABS}"
     at.session_state[TAB_OPEN] = tab  # type: ignore[attr-defined]
     return at.run()  # type: ignore[attr-defined]
+
+
+# --- one app server for the tests that need a real one ---------------------------------------------------------------
+
+
+def free_port() -> int:
+    """Return a free TCP port on the loopback interface."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextlib.contextmanager
+def app_server(argv: list[str], *, env: Mapping[str, str], log: Path, cwd: Path, start_s: float = 120,
+               port: int | None = None) -> Iterator[str]:
+    """Start the app (``python -m`` and ``argv``, plus a loopback port), wait for its health check, yield its URL.
+
+    The one way the browser, README and install tests start a server; the output goes to ``log``; the server is
+    stopped on exit (killed if it does not stop within 10 s).
+    """
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    port = port or free_port()
+    url = f"http://127.0.0.1:{port}"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", *argv, f"--server.port={port}", "--server.address=127.0.0.1",
+                                 "--server.headless=true"], cwd=cwd, env=dict(env), stdout=out,
+                                stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + start_s
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as answer:  # noqa: S310 (loopback)
+                    if answer.status == 200:
+                        break
+            except OSError:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"the app exited with {proc.returncode}; see {log}") from None
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the app did not answer within {start_s:.0f} s; see {log}") from None
+                time.sleep(0.2)  # the server is not up yet: there is no page to wait on
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

@@ -9,18 +9,14 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.common import HOSTILE
+from tests.common import HOSTILE, app_server
 
 CHROMIUM = Path(os.environ.get("GEO_CHROMIUM", "/usr/bin/chromium"))
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,42 +30,13 @@ if not CHROMIUM.exists():
     pytest.skip(f"no Chromium at {CHROMIUM}", allow_module_level=True)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(hostile_layers: Path) -> Iterator[str]:
     """Start the app on a free loopback port with hostile crossing names in its data."""
-    port = free_port()
     env = dict(os.environ, GEO_LAYERS_DIR=str(hostile_layers))
-    ARTIFACTS.mkdir(exist_ok=True)
-    with (ARTIFACTS / "streamlit.log").open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true", f"--server.port={port}",
-             "--server.address=127.0.0.1", "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as answer:
-                        if answer.status == 200:
-                            break
-                except OSError:
-                    if proc.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError("the app did not start; see tests/artifacts/streamlit.log") from None
-                    time.sleep(0.2)  # the server is not up yet: there is no page to wait on
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    with app_server(["streamlit", "run", "app.py", "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"],
+                    env=env, log=ARTIFACTS / "streamlit.log", cwd=ROOT, start_s=60) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_browser import ARTIFACTS, CHROMIUM, FRAME, browser, free_port, server, wait  # noqa: F401 (fixtures)
+from test_browser import ARTIFACTS, CHROMIUM, FRAME, browser, server, wait  # noqa: F401 (fixtures)
 
-from tests.common import HOSTILE
+from tests.common import HOSTILE, free_port
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")

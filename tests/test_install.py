@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from geo.layers import registry
+from tests.common import app_server
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -84,42 +85,20 @@ def test_installed_check_explains_that_it_needs_a_checkout(installed, tmp_path):
 
 def test_installed_app_serves_outside_the_checkout(installed, tmp_path):
     """``python -m geoapp`` from an empty folder: the packaged app starts, with its map frame and preloads."""
-    import socket
-    import time
     import urllib.request
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith("GEO_")}
     env["PYTHONPATH"] = str(installed)
     env["GEO_CACHE_DIR"] = str(tmp_path / "cache")
-    log = tmp_path / "app.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "geoapp", f"--server.port={port}",
-                                 "--server.address=127.0.0.1", "--server.fileWatcherType=none"],
-                                cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
 
     def get(path: str) -> bytes:
         with urllib.request.urlopen(url + path, timeout=10) as answer:  # noqa: S310 (loopback http)
             assert answer.status == 200, path
             return bytes(answer.read())
 
-    try:
-        deadline = time.time() + 120
-        while True:
-            try:
-                get("/_stcore/health")
-                break
-            except OSError:
-                assert proc.poll() is None, log.read_text(encoding="utf-8", errors="replace")
-                assert time.time() < deadline, "the installed app did not start"
-                time.sleep(0.5)
+    with app_server(["geoapp", "--server.fileWatcherType=none"], env=env, log=tmp_path / "app.log",
+                    cwd=tmp_path) as url:
         assert b"ComponentInstance." in get("/")  # Streamlit's page, told to preload the map's mounting code
         frame = get("/component/geoapp.component.geo_map/index.html")
         assert b"streamlit:componentReady" in frame
         assert get("/component/geoapp.component.geo_map/map.js").startswith(b"/*")
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)

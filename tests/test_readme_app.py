@@ -8,9 +8,6 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import socket
-import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -18,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.common import app_server
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path(os.environ.get("GEO_CHROMIUM", "/usr/bin/chromium"))
@@ -41,12 +40,6 @@ def test_the_readme_names_an_app_command():
     assert command[:2] == ["streamlit", "run"] and (ROOT / command[2]).is_file()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def wait_until(check: Any, timeout_s: float, what: str) -> Any:
     """Poll ``check()`` until it returns something truthy; fail naming ``what`` after ``timeout_s``."""
     deadline = time.monotonic() + timeout_s
@@ -61,33 +54,9 @@ def wait_until(check: Any, timeout_s: float, what: str) -> Any:
 
 @pytest.fixture(scope="module")
 def app_url() -> Iterator[str]:
-    port = free_port()
-    command = readme_app_command()
-    ARTIFACTS.mkdir(exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("GEO_")}
-    with (ARTIFACTS / "readme-app.log").open("wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", *command, f"--server.port={port}", "--server.address=127.0.0.1",
-                                 "--server.headless=true"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-
-        def healthy() -> bool:
-            if proc.poll() is not None:
-                pytest.fail("the app exited; see tests/artifacts/readme-app.log")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as answer:
-                    return bool(answer.status == 200)
-            except OSError:
-                return False
-
-        try:
-            wait_until(healthy, START_S, "the app's health check")
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    with app_server(readme_app_command(), env=env, log=ARTIFACTS / "readme-app.log", cwd=ROOT, start_s=START_S) as url:
+        yield url
 
 
 def test_the_page_serves(app_url):
