@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import shapely
@@ -350,3 +351,16 @@ def app_server(argv: list[str], *, env: Mapping[str, str], log: Path, cwd: Path,
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def run_cli(capsys: Any, *argv: str) -> tuple[int, str, str]:
+    """Run ``geo ARGV…`` in this process; return its exit code, output and errors (never a traceback)."""
+    from geo.cli import main
+
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:  # argparse usage errors
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out, err

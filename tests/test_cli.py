@@ -18,16 +18,9 @@ import geo.cli
 from geo import vocab
 from geo.cli import build_parser, main
 from geo.layers import registry
+from tests.common import run_cli
 
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:  # argparse usage errors
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    return code, out, err
+run = run_cli
 
 
 def test_layers_lists_every_layer_with_licence(capsys):

@@ -21,11 +21,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from geo.cli import main
 from geo.errors import UsageError
 from geo.io import formats
 from geo.layers import registry, store
 from geo.paths import layers_dir
+from tests.common import run_cli
 
 DATABASE_URL = os.environ.get("GEO_TEST_DATABASE_URL")  # tests/conftest.py moves GEO_DATABASE_URL here
 
@@ -54,14 +54,7 @@ def db_url() -> Iterator[str]:
     yield DATABASE_URL
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    return code, out, err
+run = run_cli
 
 
 # --- store ----------------------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from geo.layers.entry_rules import EntryRule, EntryRules
 from geo.routing import RouteEngine
 from geo.routing.graph import CrossingInfo, Edge, RoadGraph, Scenario
 from geo.routing.names import NameIndex
-from tests.common import CuratedWorkspace
+from tests.common import CuratedWorkspace, run_cli
 
 REPO = Path(__file__).resolve().parent.parent
 RULE = {"citizen": "KG", "destination": "TJ", "date": "2024-01-01"}
@@ -190,14 +190,7 @@ def test_scenario_refuses_bad_citizenship_and_visas() -> None:
 # --- the command line on the real layers -------------------------------------------------------------
 
 
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:  # argparse usage errors
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    assert "Traceback" not in captured.out + captured.err
-    return code, captured.out, captured.err
+run = run_cli
 
 
 def kg_uz_documents(capsys, day: str) -> list[dict[str, object]]:

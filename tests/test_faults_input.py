@@ -15,17 +15,14 @@ from geo.cli import main
 from geo.io import tracks, upload
 from geo.io.tracks import CLI_LIMITS, UPLOAD_LIMITS, Limits, TrackError
 from geo.measure import CountryIndex, geodesic_km
+from tests.common import run_cli
 
 SQUARES = CountryIndex({"AA": shapely.box(0, 0, 1, 1), "BB": shapely.box(1, 0, 2, 1)})
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err and "internal error" not in out + err
+    code, out, err = run_cli(capsys, *argv)
+    assert "internal error" not in out + err
     return code, out, err
 
 

@@ -14,13 +14,13 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.cli import main
 from geo.errors import NoRouteError, UsageError
 from geo.layers import store
 from geo.layers.crossings import border_time_on
 from geo.routing import RouteEngine
 from geo.routing.graph import CrossingInfo, Edge, RoadGraph, Scenario
 from geo.routing.names import NameIndex
+from tests.common import run_cli
 
 REPO = Path(__file__).resolve().parent.parent
 DAY = dt.date(2024, 1, 1)
@@ -230,14 +230,7 @@ def test_a_foreign_vehicle_never_uses_a_bilateral_crossing():
 # --- command line --------------------------------------------------------------------------
 
 
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:  # argparse usage errors
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    assert "Traceback" not in captured.out + captured.err
-    return code, captured.out, captured.err
+run = run_cli
 
 
 @pytest.mark.parametrize(("argv", "message"), [

@@ -158,22 +158,13 @@ def _avoid(codes: list[str]) -> frozenset[str]:
     return frozenset(out)
 
 
-def _vehicle(code: str | None) -> str | None:
+def _country(option: str, code: str | None) -> str | None:
+    """Return an ISO2 code of a country on the map (``--vehicle``, ``--citizen``), or None when not given."""
     if code is None:
         return None
     upper = code.strip().upper()
     if upper not in BY_ISO2:
-        raise UsageError(f"--vehicle {shorten(code, 20)!r}: not a country code on the map "
-                         f"({', '.join(c.iso2 for c in COUNTRIES)})")
-    return upper
-
-
-def _citizen(code: str | None) -> str | None:
-    if code is None:
-        return None
-    upper = code.strip().upper()
-    if upper not in BY_ISO2:
-        raise UsageError(f"--citizen {shorten(code, 20)!r}: not a country code on the map "
+        raise UsageError(f"{option} {shorten(code, 20)!r}: not a country code on the map "
                          f"({', '.join(c.iso2 for c in COUNTRIES)})")
     return upper
 
@@ -205,4 +196,5 @@ def scenario_from(args: argparse.Namespace, as_of: dt.date | None = None, close:
                     close=frozenset(c.strip() for c in (args.close if close is None else close)),
                     open=frozenset(c.strip() for c in (args.open if open_ is None else open_)),
                     avoid=_avoid(args.avoid), mode=args.mode, optimize=args.optimize, unknown=args.unknown,
-                    vehicle=_vehicle(args.vehicle), citizen=_citizen(args.citizen), visas=_visas(args.visa))
+                    vehicle=_country("--vehicle", args.vehicle), citizen=_country("--citizen", args.citizen),
+                    visas=_visas(args.visa))
