@@ -7,6 +7,7 @@ import ast
 import importlib
 import importlib.metadata
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -264,3 +265,17 @@ def test_check_and_build_need_the_curated_files(tmp_path, monkeypatch, capsys):
     for command in ("check", "build"):
         code, _, err = run(capsys, command, *(["--no-upstream"] if command == "build" else []))
         assert code == 2 and "no curated files" in err
+
+
+
+def test_every_command_has_help_that_prints(capsys) -> None:
+    # walks the commands as a user does: each --help's usage line names the subcommands ({a,b,c})
+    seen, todo = [], [()]
+    while todo:
+        command = todo.pop()
+        code, out, err = run(capsys, *command, "--help")
+        assert code == 0 and out.startswith("usage: geo") and err == "", command
+        seen.append(command)
+        choices = re.search(r"^positional arguments:\n  \{([a-z0-9,-]+)\}", out, re.MULTILINE)  # the subcommands
+        todo += [(*command, name) for name in choices.group(1).split(",")] if choices else []
+    assert ("report", "roads") in seen and len(seen) > 20

@@ -24,7 +24,7 @@ def add_commands(sub: Any) -> None:
     report = sub.add_parser("report", help="reports on the data (e.g. `report coverage`)")
     report.set_defaults(handler=lambda _: report.print_help() or 2)
     reports = report.add_subparsers(dest="report", required=True, parser_class=type(report))
-    p = reports.add_parser("roads", help="traced share per country and Soviet route, traced vs published > 10 %, "
+    p = reports.add_parser("roads", help="traced share per country and Soviet route, traced vs published > 10 %%, "
                                          "places off the traced roads, and every schematic segment with its reason")
     p.set_defaults(handler=cmd_roads)
     p = reports.add_parser("coverage", help="km of reference motorway/trunk road the network lacks, per country")
