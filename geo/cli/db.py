@@ -1,4 +1,4 @@
-"""Commands on the PostGIS store: ``db load``, ``db status``, ``db drop`` (see :mod:`geo.db`)."""
+"""Commands on the PostGIS store: ``db load``, ``db status``, ``db drop``, ``db import-osm`` (see :mod:`geo.db`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from geo.cli.common import Parser, print_json, progress
 
 
 def add_commands(sub: Any) -> None:
-    """Register ``db`` and its subcommands ``load``, ``status`` and ``drop``."""
+    """Register ``db`` and its subcommands ``load``, ``status``, ``drop`` and ``import-osm``."""
     db = sub.add_parser("db", help="load the layers into a PostGIS database, show what it serves, drop it")
     db.set_defaults(handler=cmd_status)  # each action sets its own; an action is required
     actions = db.add_subparsers(dest="action", required=True, parser_class=Parser)
@@ -27,6 +27,16 @@ def add_commands(sub: Any) -> None:
 
     p = actions.add_parser("drop", help="drop the schema `geo` (and any staging schema left over)")
     p.set_defaults(handler=cmd_drop)
+
+    p = actions.add_parser("import-osm", help="import a full OpenStreetMap road network (a .osm.pbf/.osm extract, or "
+                                              "a reference network .geojson.gz) into schema `geo_osm` as a routable "
+                                              "pgRouting topology, matched to the curated crossings; switched in "
+                                              "atomically")
+    p.add_argument("source", type=Path, metavar="SOURCE", help="the .osm.pbf, .osm or .geojson.gz file")
+    p.add_argument("--match-km", type=float, default=None, metavar="KM",
+                   help="how far from a curated crossing its border edges may be (default 5)")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(handler=cmd_import_osm)
     for parser in (db, *actions.choices.values()):
         parser.add_argument("--db", metavar="URL", default=argparse.SUPPRESS,
                             help="libpq URL of the database (default: $GEO_DATABASE_URL)")
@@ -78,4 +88,26 @@ def cmd_drop(args: argparse.Namespace) -> int:
     url = require_url(getattr(args, "db", None))
     existed = load.drop(url)
     progress(f"dropped schema geo at {safe_url(url)}" if existed else f"nothing loaded at {safe_url(url)}")
+    return 0
+
+
+def cmd_import_osm(args: argparse.Namespace) -> int:
+    """Import a road network into the database and print its one-line summary."""
+    import math
+
+    from geo.db import osm, require_url
+    from geo.errors import UsageError
+
+    url = require_url(getattr(args, "db", None))
+    match_km = osm.MATCH_KM if args.match_km is None else args.match_km
+    if not (math.isfinite(match_km) and 0 < match_km <= 50):
+        raise UsageError(f"--match-km must be between 0 and 50, not {args.match_km}")
+    summary = osm.import_osm(url, args.source, progress=None if args.json else progress, match_km=match_km)
+    if args.json:
+        print_json(summary.to_dict(), indent=2)
+        return 0
+    for m in summary.matched:
+        if not m.edges:
+            progress(f"  crossing {m.crossing_id} ({m.countries}) not matched: {m.reason}")
+    print(summary.line())
     return 0
