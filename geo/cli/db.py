@@ -26,6 +26,7 @@ def add_commands(sub: Any) -> None:
     p.set_defaults(handler=cmd_status)
 
     p = actions.add_parser("drop", help="drop the schema `geo` (and any staging schema left over)")
+    p.add_argument("--network", action="store_true", help="drop the imported road network (schema `geo_osm`) instead")
     p.set_defaults(handler=cmd_drop)
 
     p = actions.add_parser("import-osm", help="import a full OpenStreetMap road network (a .osm.pbf/.osm extract, or "
@@ -63,29 +64,45 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     """Print what the database serves."""
-    from geo.db import load, require_url, safe_url
+    from geo.db import load, osm, require_url, safe_url
 
     url = require_url(getattr(args, "db", None))
     report = load.status(url)
+    network = osm.info(url)
+    report["network"] = network
     if args.json:
         print_json(report, indent=2)
         return 0
+    if network is not None:
+        summary = network["summary"]
+        imported = (f"  road network: {network['dataset']}, {summary['edges']:,} edges, {summary['nodes']:,} nodes, "
+                    f"crossings matched {summary['matched_count']}; imported {network['imported_at']} from "
+                    f"{network['source']} ({network['licence']}, {network['attribution']})")
+    else:
+        imported = "  road network: none imported (run `geo db import-osm FILE` for routes from coordinates)"
     if not report["loaded"]:
         print(f"{safe_url(url)}: nothing loaded (run `geo db load`)")
+        print(imported)
         return 0
     print(f"{safe_url(url)}: schema {report['schema']}, data version {report['data_version']}, loaded "
           f"{report['loaded_at']} from {report['source']} (geo {report['geo_version']})")
     for layer, info in report["layers"].items():
         print(f"  {layer:<11} {info['features']:>5} features  {info['licence']}")
     print("  extensions: " + ", ".join(f"{k} {v}" for k, v in sorted(report["extensions"].items())))
+    print(imported)
     return 0
 
 
 def cmd_drop(args: argparse.Namespace) -> int:
-    """Drop the loaded data."""
-    from geo.db import load, require_url, safe_url
+    """Drop the loaded data (or, with ``--network``, the imported road network)."""
+    from geo.db import load, osm, require_url, safe_url
 
     url = require_url(getattr(args, "db", None))
+    if args.network:
+        existed = osm.drop(url)
+        progress(f"dropped the road network (schema {osm.NETWORK}) at {safe_url(url)}" if existed
+                 else f"no road network imported at {safe_url(url)}")
+        return 0
     existed = load.drop(url)
     progress(f"dropped schema geo at {safe_url(url)}" if existed else f"nothing loaded at {safe_url(url)}")
     return 0

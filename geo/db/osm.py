@@ -263,6 +263,65 @@ def match_crossings(graph: RoadGraph, source_country: Sequence[str | None], targ
     return crossing_of, matches
 
 
+@dataclass
+class Prepared:
+    """A network ready to write: the topology, each node's and edge's countries, costs, and the crossings matched."""
+
+    dataset: Dataset
+    graph: RoadGraph
+    node_country: list[str | None]
+    source_country: list[str | None]
+    target_country: list[str | None]
+    edge_country: list[str | None]
+    classes: list[str]
+    hours: dict[str, NDArray[np.float64]]
+    crossing_of: list[str | None]
+    summary: ImportSummary
+
+
+def prepare(path: Path, match_km: float = MATCH_KM, progress: Callable[[str], None] | None = None) -> Prepared:
+    """Read a road file, build its topology, place it in countries, cost its edges and match the crossings.
+
+    Raises
+    ------
+    UsageError
+        The file is missing or of the wrong kind.
+    DataError
+        The file cannot be read or holds no road; the layers or the speed table are broken.
+    """
+    from geo import reference
+    from geo.layers import store
+    from geo.routing import speeds as speed_table
+    from geo.routing.graph import speeds_folder
+
+    say = progress or (lambda _line: None)
+    say(f"reading {shorten_path(path)} …")
+    dataset, graph = read_network(path)
+    say(graph.summary())
+    borders, _ = store.read_layer("borders")
+    crossings, _ = store.read_layer("crossings")
+    speeds = speed_table.load(speeds_folder())
+    node_country = node_countries(graph.lonlat, borders)
+    source_country = [node_country[int(i)] for i in graph.u]
+    target_country = [node_country[int(i)] for i in graph.v]
+    differ = np.flatnonzero([a != b for a, b in zip(source_country, target_country)])
+    middle = node_countries((graph.lonlat[graph.u[differ]] + graph.lonlat[graph.v[differ]]) / 2, borders)
+    edge_country = list(source_country)  # the country of the edge's middle (only computed where its ends differ)
+    for k, i in enumerate(differ):
+        edge_country[int(i)] = middle[k]
+    classes = [reference.ALL_CLASSES[int(c)] if c >= 0 else "bridge" for c in graph.cls]
+    hours = {mode: edge_hours(graph.km, classes, edge_country, speeds, traffic)
+             for mode, traffic in (("passenger", "passengers"), ("freight", "freight"))}
+    crossing_of, matches = match_crossings(graph, source_country, target_country, crossings, match_km)
+    summary = ImportSummary(
+        source=path.name, edges=len(graph.u), nodes=len(graph.lonlat), km=round(float(graph.km.sum()), 1),
+        joined=graph.joined, split=graph.split, bridged=len(graph.bridges),
+        bridged_km=round(sum(b.km for b in graph.bridges), 2), parts=graph.components,
+        border_edges=sum(1 for a, b in zip(source_country, target_country) if a and b and a != b), matched=matches)
+    return Prepared(dataset, graph, node_country, source_country, target_country, edge_country, classes, hours,
+                    crossing_of, summary)
+
+
 def import_osm(url: str, path: Path, progress: Callable[[str], None] | None = None,
                before_switch: Callable[[], None] | None = None, match_km: float = MATCH_KM) -> ImportSummary:
     """Import a road file into the database as a routable network, switched in atomically.
@@ -294,75 +353,56 @@ def import_osm(url: str, path: Path, progress: Callable[[str], None] | None = No
     """
     import time
 
-    from geo import reference
-    from geo.layers import store
-    from geo.routing import speeds as speed_table
-    from geo.routing.graph import speeds_folder
-
     start = time.perf_counter()
     say = progress or (lambda _line: None)
-    say(f"reading {shorten_path(path)} …")
-    dataset, graph = read_network(path)
-    say(graph.summary())
-    borders, _ = store.read_layer("borders")
-    crossings, _ = store.read_layer("crossings")
-    speeds = speed_table.load(speeds_folder())
-    node_country = node_countries(graph.lonlat, borders)
-    source_country = [node_country[int(i)] for i in graph.u]
-    target_country = [node_country[int(i)] for i in graph.v]
-    differ = np.flatnonzero([a != b for a, b in zip(source_country, target_country)])
-    middle = node_countries((graph.lonlat[graph.u[differ]] + graph.lonlat[graph.v[differ]]) / 2, borders)
-    edge_country = list(source_country)  # the country of the edge's middle (only computed where its ends differ)
-    for k, i in enumerate(differ):
-        edge_country[int(i)] = middle[k]
-    classes = [reference.ALL_CLASSES[int(c)] if c >= 0 else "bridge" for c in graph.cls]
-    hours = {mode: edge_hours(graph.km, classes, edge_country, speeds, traffic)
-             for mode, traffic in (("passenger", "passengers"), ("freight", "freight"))}
-    crossing_of, matches = match_crossings(graph, source_country, target_country, crossings, match_km)
-    summary = ImportSummary(
-        source=path.name, edges=len(graph.u), nodes=len(graph.lonlat), km=round(float(graph.km.sum()), 1),
-        joined=graph.joined, split=graph.split, bridged=len(graph.bridges),
-        bridged_km=round(sum(b.km for b in graph.bridges), 2), parts=graph.components,
-        border_edges=sum(1 for a, b in zip(source_country, target_country) if a and b and a != b), matched=matches)
-    conn = connect(url, autocommit=True)
+    conn = connect(url, autocommit=True)  # a wrong URL fails before the file is read
     try:
         require_extensions(conn)
-        with conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
-            conn.execute(f"DROP SCHEMA IF EXISTS {STAGING} CASCADE")
-            conn.execute(f"CREATE SCHEMA {STAGING}")
-            conn.execute(f"SET LOCAL search_path TO {STAGING}, public")
-            say(f"writing {len(graph.lonlat):,} nodes and {len(graph.u):,} edges")
-            _write(conn, graph, node_country, source_country, target_country, edge_country, classes, hours,
-                   crossing_of, matches)
-            credit = dataset.attribution
-            conn.execute("CREATE TABLE network_info (imported_at timestamptz NOT NULL, source text NOT NULL, "
-                         "dataset text NOT NULL, licence text NOT NULL, attribution text NOT NULL, "
-                         "join_m double precision NOT NULL, match_km double precision NOT NULL, summary json NOT NULL)")
-            conn.execute("INSERT INTO network_info VALUES (now(), %s, %s, %s, %s, %s, %s, %s)",
-                         (str(path), dataset.source, LICENCE, credit, dataset.join_m, match_km,
-                          json.dumps(summary.to_dict(), ensure_ascii=False)))
-            note = (f"Licence: {LICENCE} (https://www.openstreetmap.org/copyright). Attribution: {credit}. "
-                    f"Source: {dataset.source}")
-            for table, what in (("nodes", "Nodes of the imported road network (vertices; junctions and joined ends)"),
-                                ("edges", "Edges of the imported road network: geodesic km, hours by mode, the "
-                                          "curated crossing matched to a border edge"),
-                                ("crossing_match", "Curated crossings matched to the imported network's border edges"),
-                                ("network_info", "What was imported, when, and under which licence")):
-                conn.execute(f"COMMENT ON TABLE {table} IS " + _literal(f"{what}. {note}"))
-            if before_switch is not None:
-                before_switch()
-            say(f"switching the new network in as schema {NETWORK}")
-            conn.execute(f"DROP SCHEMA IF EXISTS {RETIRED} CASCADE")
-            if conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (NETWORK,)).fetchone() is not None:
-                conn.execute(f"ALTER SCHEMA {NETWORK} RENAME TO {RETIRED}")
-            conn.execute(f"ALTER SCHEMA {STAGING} RENAME TO {NETWORK}")
-            conn.execute(f"DROP SCHEMA IF EXISTS {RETIRED} CASCADE")
-    except _psycopg_error() as exc:
-        raise UsageError(f"import failed, the previous network stays served: {first_line(exc)}") from None
+        dataset_for(path)
+        prepared = prepare(path, match_km, say)
+        try:
+            with conn.transaction():
+                _switch_in(conn, path, prepared, match_km, before_switch, say)
+        except _psycopg_error() as exc:
+            raise UsageError(f"import failed, the previous network stays served: {first_line(exc)}") from None
     finally:
         conn.close()
-    return ImportSummary(**{**summary.__dict__, "seconds": round(time.perf_counter() - start, 2)})
+    return ImportSummary(**{**prepared.summary.__dict__, "seconds": round(time.perf_counter() - start, 2)})
+
+
+def _switch_in(conn: psycopg.Connection[Any], path: Path, prepared: Prepared, match_km: float,
+               before_switch: Callable[[], None] | None, say: Callable[[str], None]) -> None:
+    """Write the network into the staging schema and switch it in (inside the caller's transaction)."""
+    graph, dataset = prepared.graph, prepared.dataset
+    conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+    conn.execute(f"DROP SCHEMA IF EXISTS {STAGING} CASCADE")
+    conn.execute(f"CREATE SCHEMA {STAGING}")
+    conn.execute(f"SET LOCAL search_path TO {STAGING}, public")
+    say(f"writing {len(graph.lonlat):,} nodes and {len(graph.u):,} edges")
+    _write(conn, prepared)
+    credit = dataset.attribution
+    conn.execute("CREATE TABLE network_info (imported_at timestamptz NOT NULL, source text NOT NULL, "
+                 "dataset text NOT NULL, licence text NOT NULL, attribution text NOT NULL, "
+                 "join_m double precision NOT NULL, match_km double precision NOT NULL, summary json NOT NULL)")
+    conn.execute("INSERT INTO network_info VALUES (now(), %s, %s, %s, %s, %s, %s, %s)",
+                 (str(path), dataset.source, LICENCE, credit, dataset.join_m, match_km,
+                  json.dumps(prepared.summary.to_dict(), ensure_ascii=False)))
+    note = (f"Licence: {LICENCE} (https://www.openstreetmap.org/copyright). Attribution: {credit}. "
+            f"Source: {dataset.source}")
+    for table, what in (("nodes", "Nodes of the imported road network (vertices; junctions and joined ends)"),
+                        ("edges", "Edges of the imported road network: geodesic km, hours by mode, the "
+                                  "curated crossing matched to a border edge"),
+                        ("crossing_match", "Curated crossings matched to the imported network's border edges"),
+                        ("network_info", "What was imported, when, and under which licence")):
+        conn.execute(f"COMMENT ON TABLE {table} IS " + _literal(f"{what}. {note}"))
+    if before_switch is not None:
+        before_switch()
+    say(f"switching the new network in as schema {NETWORK}")
+    conn.execute(f"DROP SCHEMA IF EXISTS {RETIRED} CASCADE")
+    if conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (NETWORK,)).fetchone() is not None:
+        conn.execute(f"ALTER SCHEMA {NETWORK} RENAME TO {RETIRED}")
+    conn.execute(f"ALTER SCHEMA {STAGING} RENAME TO {NETWORK}")
+    conn.execute(f"DROP SCHEMA IF EXISTS {RETIRED} CASCADE")
 
 
 def _psycopg_error() -> type[Exception]:
@@ -375,10 +415,10 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _write(conn: psycopg.Connection[Any], graph: RoadGraph, node_country: list[str | None],
-           source_country: list[str | None], target_country: list[str | None], edge_country: list[str | None],
-           classes: list[str], hours: dict[str, NDArray[np.float64]], crossing_of: list[str | None],
-           matches: list[CrossingMatch]) -> None:
+def _write(conn: psycopg.Connection[Any], prepared: Prepared) -> None:
+    p = prepared
+    graph, node_country, source_country, target_country = p.graph, p.node_country, p.source_country, p.target_country
+    edge_country, classes, hours, crossing_of = p.edge_country, p.classes, p.hours, p.crossing_of
     conn.execute("CREATE TABLE nodes (id bigint PRIMARY KEY, country text, geom geometry(Point, 4326) NOT NULL)")
     with conn.cursor().copy("COPY nodes (id, country, geom) FROM STDIN") as copy:
         for i, ((lon, lat), country) in enumerate(zip(graph.lonlat, node_country)):
@@ -403,7 +443,7 @@ def _write(conn: psycopg.Connection[Any], graph: RoadGraph, node_country: list[s
                     countries text NOT NULL, edges integer NOT NULL, distance_km double precision,
                     reason text NOT NULL)""")
     with conn.cursor().copy("COPY crossing_match FROM STDIN") as copy:
-        for m in matches:
+        for m in p.summary.matched:
             copy.write_row((m.crossing_id, m.name, m.countries, m.edges, m.distance_km, m.reason))
     conn.execute("ANALYZE edges")
 
@@ -433,3 +473,19 @@ def info(url: str) -> dict[str, Any] | None:
     when, source, dataset, licence, credit, summary = row
     return {"imported_at": when.isoformat() if isinstance(when, dt.datetime) else None, "source": source,
             "dataset": dataset, "licence": licence, "attribution": credit, "summary": summary}
+
+
+def drop(url: str) -> bool:
+    """Drop the imported network (and any staging left over); return whether there was one.
+
+    Raises
+    ------
+    UsageError
+        The database cannot be reached.
+    """
+    with connect(url) as conn:
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+        existed = imported(conn)
+        for schema in (NETWORK, STAGING, RETIRED):
+            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    return existed
