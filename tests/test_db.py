@@ -433,6 +433,8 @@ def test_bench_db_reports_pgrouting_and_memory(db_url: str, capsys: pytest.Captu
     report = json.loads(out)
     assert report["curated"]["pgrouting"]["n"] == 10 and report["curated"]["memory"]["n"] == 10
     assert report["synthetic"]["edges_directed"] > 4000 and report["synthetic"]["corridor"]["n"] == 100
+    network = report["network"]  # the imported network's routes, or why there are none
+    assert "skipped" in network or len(network["routes"]) == 4
     import psycopg
 
     with psycopg.connect(db_url) as conn:  # the synthetic grid is dropped afterwards
@@ -509,6 +511,46 @@ def test_import_osm_joins_split_ends_and_matches_crossings(db_url: str, tmp_path
         [UZ_FAR, UZ_HUB, UZ_SPLIT], [UZ_SPLIT, (72.735, 40.59), (72.755, 40.572), (72.78, 40.55), KG_HUB],
         [UZ_HUB, (72.88, 40.73), (72.905, 40.705), KG_HUB]))
     assert km is not None and abs(float(km[0]) - expected) < 0.01  # geodesic km, the join adds ~5 m at most
+
+
+OSM_XML = """<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6" generator="geo tests">
+  <node id="1" lat="40.80" lon="72.65" version="1"/><node id="2" lat="40.75" lon="72.70" version="1"/>
+  <node id="3" lat="40.62" lon="72.72" version="1"/><node id="4" lat="40.59" lon="72.735" version="1"/>
+  <node id="5" lat="40.572" lon="72.755" version="1"/><node id="6" lat="40.60" lon="72.85" version="1"/>
+  <node id="7" lat="40.76" lon="72.71" version="1"/>
+  <way id="10" version="1"><nd ref="1"/><nd ref="2"/><nd ref="3"/><tag k="highway" v="trunk"/></way>
+  <way id="11" version="1"><nd ref="3"/><nd ref="4"/><nd ref="5"/><nd ref="6"/><tag k="highway" v="primary_link"/></way>
+  <way id="12" version="1"><nd ref="2"/><nd ref="7"/><tag k="highway" v="residential"/></way>
+  <way id="13" version="1"><nd ref="6"/><nd ref="7"/><tag k="waterway" v="river"/></way>
+</osm>
+"""
+
+
+def test_import_osm_reads_an_openstreetmap_extract(db_url: str, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """A user's .osm file through GDAL's OSM driver: ways meeting at a shared node join there; residential roads and
+    non-roads are left out; _link roads count as their class."""
+    import psycopg
+
+    path = tmp_path / "extract.osm"
+    path.write_text(OSM_XML, encoding="utf-8")
+    try:
+        code, out, err = run(capsys, "--db", db_url, "db", "import-osm", str(path), "--json")
+        assert code == 0, err
+        report = json.loads(out)
+        assert (report["edges"], report["nodes"], report["parts"], report["bridged"]) == (5, 6, 1, 0)
+        assert report["border_edges"] == 1 and report["matched_count"] == 1
+        with psycopg.connect(db_url) as conn:
+            classes = dict(conn.execute("SELECT class, count(*) FROM geo_osm.edges GROUP BY 1").fetchall())
+            source = conn.execute("SELECT source FROM geo_osm.network_info").fetchone()
+        assert classes == {"trunk": 2, "primary": 3} and source is not None and source[0] == str(path)
+        code, route, err = _route(capsys, db_url, UZ_FAR, (72.84, 40.60), "--as-of", AS_OF)
+        assert code == 0 and [c["id"] for c in route["crossings"]] == [DOSTUK], err
+    finally:  # the other tests' network again
+        from geo.db import osm
+
+        osm.import_osm(db_url, synthetic_network(tmp_path))
 
 
 def test_a_failed_import_leaves_the_previous_network_served(osm_network: str, tmp_path: Path) -> None:

@@ -58,8 +58,9 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--pairs", type=int, default=1000, help="random pairs per run (default 1000)")
     p.add_argument("--db", dest="bench_db", nargs="?", const="", metavar="URL",
                    help="time pgRouting in this database instead (the curated network, loaded by `geo db load`, "
-                        "and a synthetic grid of --edges edges made there); without URL: --db before the command "
-                        "or $GEO_DATABASE_URL")
+                        "a synthetic grid of --edges edges made there, and routes from coordinates on the imported "
+                        "network, or on the shared 2017 reference network imported for the run); without URL: --db "
+                        "before the command or $GEO_DATABASE_URL")
     p.add_argument("--edges", type=int, default=1_000_000, help="edges of the synthetic grid with --db "
                                                                 "(default 1000000)")
     p.set_defaults(handler=cmd_bench)

@@ -253,8 +253,8 @@ def match_crossings(graph: RoadGraph, source_country: Sequence[str | None], targ
             metres, edge = nearest_border[row]
             reason += f" (nearest {countries} border edge {metres / 1000:,.1f} km)"
             if edge in best:
-                reason = (f"its border edges within {match_km:g} km are nearer crossing {ids[best[edge][1]]} "
-                          f"({metres / 1000:,.1f} km)")
+                reason = (f"its border edges within {match_km:g} km are nearer another crossing "
+                          f"({ids[best[edge][1]]}, {metres / 1000:,.1f} km)")
         elif near:
             reason = f"no edge of the network crosses the {countries} border"
         matches.append(CrossingMatch(str(cid), str(name), str(countries), 0,
