@@ -105,7 +105,8 @@ def cmd_route(args: argparse.Namespace) -> int:
     if args.from_coords is not None or args.to_coords is not None:
         return _route_points(args, scenario)
     if args.origin is None or args.destination is None:
-        raise UsageError("give two places (FROM TO), or two points (--from-coords LON,LAT --to-coords LON,LAT)")
+        raise UsageError(f"{'FROM and TO are' if args.origin is None else 'TO is'} required: give two places "
+                         "(FROM TO), or two points (--from-coords LON,LAT --to-coords LON,LAT)")
     if not 0 <= args.alternatives <= MAX_ALTERNATIVES:
         raise UsageError(f"--alternatives must be between 0 and {MAX_ALTERNATIVES}, not {args.alternatives}")
     files = {"geojson": args.geojson, "gpx": args.gpx, "kml": args.kml}

@@ -278,7 +278,8 @@ def route_points(url: str, start: tuple[float, float], end: tuple[float, float],
         graph = RouteEngine.load().graph
         unknown = sorted((scenario.close | scenario.open) - set(graph.crossings))
         if unknown:
-            raise UsageError(f"crossing {shorten(unknown[0], 40)!r}: not a curated crossing id (see `geo layers`)")
+            raise UsageError(f"unknown crossing id {shorten(unknown[0], 40)!r} (the curated crossings: "
+                             "`geo export crossings`)")
         states = {cid: graph.gate_state(cid, scenario) for cid in matched if cid in graph.crossings}
         visa = [(cid, code) for cid, code in graph.visa_barred(scenario) if cid in states]
         where = _scenario_sql(scenario, states, visa)
