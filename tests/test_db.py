@@ -619,6 +619,33 @@ def test_a_closed_crossing_on_a_date_forces_a_detour_or_no_route(osm_network: st
     assert code == 0 and set(avoid["by_country_km"]) == {"UZ"}, err
 
 
+def test_the_corridor_widens_only_when_no_route_is_found(osm_network: str, capsys: pytest.CaptureFixture[str],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import shapely
+
+    from geo.db import coords
+    from geo.measure import measure_geometry
+
+    monkeypatch.setattr(coords, "MIN_MARGIN_DEG", 0.01)  # a box that holds Dostuk's road, not Kara-Suu's
+    start, end = (72.735, 40.592), (72.757, 40.571)
+    code, near, err = _route(capsys, osm_network, start, end, "--as-of", "2025-01-01")
+    assert code == 0 and near["searches"] == 1 and near["corridor_margin_deg"] == 0.01, err
+    code, detour, err = _route(capsys, osm_network, start, end, "--as-of", "2025-01-01", "--close", DOSTUK)
+    assert code == 0, err  # the first box has no way round: widened until Kara-Suu is inside
+    assert detour["searches"] > 1 and [c["id"] for c in detour["crossings"]] == [KARA_SUU]
+    line = shapely.LineString(detour["geometry"]["coordinates"])  # km per country as the project measures them
+    expected = measure_geometry(line, coords._country_index()).by_country_km
+    assert detour["by_country_km"].keys() == expected.keys()
+    assert all(abs(detour["by_country_km"][k] - v) < 0.01 for k, v in expected.items())
+
+
+def test_routes_from_coordinates_need_a_database(capsys: pytest.CaptureFixture[str],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GEO_DATABASE_URL", raising=False)
+    code, out, err = run(capsys, "route", "--from-coords", "72.66,40.81", "--to-coords", "72.86,40.61")
+    assert code == 2 and not out and "GEO_DATABASE_URL" in err and len(err.strip().splitlines()) == 1
+
+
 @pytest.mark.parametrize("coords", [["abc", "72.86,40.61"], ["72.66", "72.86,40.61"], ["72.66,40.81,3", "1,2"],
                                     ["nan,40", "72.86,40.61"], ["200,40.81", "72.86,40.61"],
                                     ["72.66,91", "72.86,40.61"], ["10,10", "72.86,40.61"]])

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, LiteralString
 
 import shapely
 
-from geo.db import connect, first_line, safe_url
+from geo.db import connect, first_line, safe_url, schema_sql
 from geo.db.osm import NETWORK, imported
 from geo.errors import NoRouteError, UsageError
 from geo.vocab import shorten
@@ -349,8 +349,6 @@ def _describe(conn: psycopg.Connection[Any], a: Snap, b: Snap, nodes: list[int],
               began: float) -> PointRoute:
     from psycopg import sql
 
-    from geo.measure import measure_geometry
-
     rows = {int(r[0]): r for r in conn.execute(sql.SQL(
         "SELECT id, {}, crossing_id, border, source_country, target_country, ST_X(ST_Centroid(geom)), "
         "ST_Y(ST_Centroid(geom)) FROM {} WHERE id = ANY(%s)").format(
@@ -359,7 +357,7 @@ def _describe(conn: psycopg.Connection[Any], a: Snap, b: Snap, nodes: list[int],
         _in_network("SELECT id, ST_X(geom), ST_Y(geom) FROM {} WHERE id = ANY(%s)", "nodes"), (nodes,))}
     coords = [a.at, *(where[n] for n in nodes), b.at]
     line = shapely.LineString(coords if len(coords) > 1 else [a.at, b.at])
-    measured = measure_geometry(line, _country_index())
+    length_km, by_country = _km_by_country(conn, line)
     road_h = sum(float(rows[e][1]) for e in edges)
     if nodes:
         road_h += (a.fraction if nodes[0] == a.source else 1 - a.fraction) * a.hours
@@ -381,9 +379,33 @@ def _describe(conn: psycopg.Connection[Any], a: Snap, b: Snap, nodes: list[int],
     if uncurated:
         warnings.append(f"{len(uncurated)} border crossing(s) on roads with no curated crossing: their status is "
                         "unknown (--unknown closed avoids them)")
-    return PointRoute(a, b, scenario, measured.length_km, road_h, sum(c.hours for c in used),
-                      dict(measured.by_country_km), used, uncurated, margin, searches,
-                      time.perf_counter() - began, network, attribution, line, corridor_edges, warnings)
+    return PointRoute(a, b, scenario, length_km, road_h, sum(c.hours for c in used), by_country, used, uncurated,
+                      margin, searches, time.perf_counter() - began, network, attribution, line, corridor_edges,
+                      warnings)
+
+
+def _km_by_country(conn: psycopg.Connection[Any], line: shapely.LineString) -> tuple[float, dict[str, float]]:
+    """Return a line's geodesic km (WGS84) and its km per country, largest first (``??``: outside every country).
+
+    The line is cut by the borders layer's countries and enclaves in the database (schema ``geo``, as
+    :class:`geo.measure.CountryIndex` cuts it, in longitude and latitude) and each part measured on the WGS84
+    spheroid; without a loaded schema, the layer is read and cut here (slower: the polygons are large).
+    """
+    from geo.db import SCHEMA
+    from geo.measure import geodesic_km, measure_geometry
+
+    total = geodesic_km(line)
+    if conn.execute("SELECT to_regclass(%s)", (f"{SCHEMA}.borders",)).fetchone() in (None, (None,)):
+        return total, dict(measure_geometry(line, _country_index()).by_country_km)
+    rows = conn.execute(schema_sql(
+        "SELECT b.country, sum(ST_Length(ST_Intersection(b.geom, l.g)::geography, true)) / 1000 AS km "
+        "FROM {}.borders b, (SELECT ST_GeomFromText(%s, 4326) AS g) l "
+        "WHERE b.kind IN ('country', 'enclave') AND b.geom && l.g GROUP BY 1 ORDER BY 2 DESC"), (line.wkt,)).fetchall()
+    by_country = {str(code): float(km) for code, km in rows if km and float(km) > 0.0005}
+    rest = total - sum(by_country.values())
+    if rest > 0.0005:
+        by_country["??"] = rest
+    return total, by_country
 
 
 def _in_network(query: LiteralString, table: str) -> sql.Composed:
