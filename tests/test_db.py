@@ -677,10 +677,15 @@ def test_no_network_or_a_wrong_url_is_one_line_exit_2(osm_network: str, tmp_path
         assert code == 2 and not out and len(err.strip().splitlines()) == 1, err
         code, out, err = run(capsys, "--db", url, "db", "import-osm", str(synthetic_network(tmp_path)))
         assert code == 2 and not out and len(err.strip().splitlines()) == 1, err
-    for bad in ("missing.osm.pbf", "roads.csv"):
-        (tmp_path / "roads.csv").write_text("x\n", encoding="utf-8")
+    (tmp_path / "roads.csv").write_text("x\n", encoding="utf-8")
+    (tmp_path / "corrupt.osm.pbf").write_text("not a protocol buffer\n", encoding="utf-8")
+    line = {"type": "LineString", "coordinates": [[72, 40], [73, 41]]}
+    (tmp_path / "no-class.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": line}]}), encoding="utf-8")
+    for bad, exit_code in (("missing.osm.pbf", 2), ("roads.csv", 2), (".", 2), ("corrupt.osm.pbf", 1),
+                           ("no-class.geojson", 1)):
         code, out, err = run(capsys, "--db", osm_network, "db", "import-osm", str(tmp_path / bad))
-        assert code == 2 and len(err.strip().splitlines()) == 1, err
+        assert code == exit_code and not out and len(err.strip().splitlines()) == 1, err
     code, _, err = run(capsys, "--db", osm_network, "db", "drop", "--network")
     assert code == 0, err
     try:

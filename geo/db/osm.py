@@ -131,7 +131,7 @@ def dataset_for(path: Path) -> Dataset:
     from geo import reference
 
     if not path.is_file():
-        raise UsageError(f"import-osm {shorten_path(path)}: no such file")
+        raise UsageError(f"import-osm {shorten_path(path)}: " + ("not a file" if path.exists() else "no such file"))
     name = path.name.lower()
     if not name.endswith((".osm", ".pbf", ".geojson", ".geojson.gz", ".json")):
         raise UsageError(f"import-osm {shorten_path(path)}: not an OpenStreetMap extract (.osm.pbf, .osm) or a "
@@ -295,8 +295,7 @@ def prepare(path: Path, match_km: float = MATCH_KM, progress: Callable[[str], No
     from geo.routing.graph import speeds_folder
 
     say = progress or (lambda _line: None)
-    say(f"reading {shorten_path(path)} …")
-    dataset, graph = read_network(path)
+    dataset, graph = read_network(path)  # nothing said before: an unreadable file is one line, the error
     say(graph.summary())
     borders, _ = store.read_layer("borders")
     crossings, _ = store.read_layer("crossings")
