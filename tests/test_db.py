@@ -553,6 +553,20 @@ def test_import_osm_reads_an_openstreetmap_extract(db_url: str, tmp_path: Path,
         osm.import_osm(db_url, synthetic_network(tmp_path))
 
 
+def test_a_road_zigzagging_across_the_border_waits_at_it_once(tmp_path: Path) -> None:
+    """Three border edges in a row near Dostuk are all matched (closing it closes them all); one carries the hours."""
+    from geo.db import osm
+
+    zigzag = [(72.735, 40.59), (72.755, 40.572), (72.74, 40.585), (72.75, 40.57)]  # UZ, KG, UZ, KG
+    path = tmp_path / "zigzag.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"class": "trunk"},
+         "geometry": {"type": "LineString", "coordinates": [list(p) for p in zigzag]}}]}), encoding="utf-8")
+    prepared = osm.prepare(path)
+    assert prepared.crossing_of[:3] == [DOSTUK] * 3 and prepared.summary.border_edges == 3  # then 2 bridges
+    assert prepared.gate == [True, False, False, False, False]  # the first edge passes nearest the crossing
+
+
 def test_a_failed_import_leaves_the_previous_network_served(osm_network: str, tmp_path: Path) -> None:
     from geo.db import osm
 

@@ -3,12 +3,13 @@
 Stages: each point is snapped to the nearest edge of ``geo_osm.edges`` that the scenario leaves usable (a KNN search
 on the GiST index, then the geodesic distance; farther than :data:`MAX_SNAP_KM` is refused) → the scenario becomes
 the edge query (crossings impassable on the date, from the curated status history through
-:meth:`geo.routing.graph.RoadGraph.gate_state`, leave out the edges matched to them; their border hours are added to
-those edges' cost; avoided countries leave out every edge that touches them; entering a country whose visa the
-traveller lacks is refused per direction; with ``unknown="closed"`` border edges matched to no curated crossing are
-left out too) → ``pgr_dijkstra`` from both ends of the start edge to both ends of the end edge, on the edges inside a
-corridor (the box around the two snapped points plus a margin), widened (:data:`CORRIDOR_STEPS`) only when no route is
-found → the route's line, measured on WGS84 (:func:`geo.measure.measure_geometry`: km, km per country).
+:meth:`geo.routing.graph.RoadGraph.gate_state`, leave out the edges matched to them; each passable crossing's border
+hours are added to the cost of its gate edges, one per chain of matched edges (:func:`geo.db.osm.gate_edges`);
+avoided countries leave out every edge that touches them; entering a country whose visa the traveller lacks is
+refused per direction; with ``unknown="closed"`` border edges matched to no curated crossing are left out too) →
+``pgr_dijkstra`` from both ends of the start edge to both ends of the end edge, on the edges inside a corridor (the
+box around the two snapped points plus a margin), widened (:data:`CORRIDOR_STEPS`) only when no route is found → the
+route's line: geodesic km on WGS84, cut by the borders layer for km per country as :mod:`geo.measure` cuts it.
 
 The distance from a given point to its snapped road is reported, not counted in the route's km.
 """
@@ -209,7 +210,8 @@ def _scenario_sql(scenario: Scenario, states: dict[str, GateState], visa: list[t
                      ).format(barred, base),
         reverse_cost=sql.SQL("CASE WHEN e.crossing_id || ' ' || e.source_country = ANY({}::text[]) THEN -1 "
                              "ELSE {} END").format(barred, base),
-        gate_join=sql.SQL("LEFT JOIN unnest({}::text[], {}::float8[]) AS g(cid, hours) ON g.cid = e.crossing_id"
+        gate_join=sql.SQL("LEFT JOIN unnest({}::text[], {}::float8[]) AS g(cid, hours) "
+                          "ON g.cid = e.crossing_id AND e.gate"
                           ).format(sql.Literal(gates), sql.Literal(hours)))
 
 

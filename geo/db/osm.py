@@ -13,8 +13,9 @@ Tables (schema ``geo_osm``):
 - ``nodes`` (``id``, ``country``, ``geom`` Point);
 - ``edges`` (``id``, ``source``, ``target``, ``class``, ``km`` geodesic on WGS84, ``hours_passenger`` and
   ``hours_freight``, ``country`` of the edge's middle, ``source_country``/``target_country``, ``border`` (its two ends
-  lie in different countries), ``crossing_id`` (the curated crossing it was matched to, or null), ``geom``
-  LineString) with a GiST index for the nearest-road search and the corridor;
+  lie in different countries), ``crossing_id`` (the curated crossing it was matched to, or null), ``gate`` (it
+  carries the crossing's border hours: one edge per chain, see :func:`gate_edges`), ``geom`` LineString) with a
+  GiST index for the nearest-road search and the corridor;
 - ``crossing_match``: per curated crossing, how many edges it was matched to, or why none;
 - ``network_info``: source, dataset, licence, attribution, counts, tolerances, when.
 
@@ -276,6 +277,7 @@ class Prepared:
     classes: list[str]
     hours: dict[str, NDArray[np.float64]]
     crossing_of: list[str | None]
+    gate: list[bool]
     summary: ImportSummary
 
 
@@ -318,7 +320,47 @@ def prepare(path: Path, match_km: float = MATCH_KM, progress: Callable[[str], No
         bridged_km=round(sum(b.km for b in graph.bridges), 2), parts=graph.components,
         border_edges=sum(1 for a, b in zip(source_country, target_country) if a and b and a != b), matched=matches)
     return Prepared(dataset, graph, node_country, source_country, target_country, edge_country, classes, hours,
-                    crossing_of, summary)
+                    crossing_of, gate_edges(graph, crossing_of, crossings), summary)
+
+
+def gate_edges(graph: RoadGraph, crossing_of: Sequence[str | None], crossings: gpd.GeoDataFrame) -> list[bool]:
+    """Return which matched edges carry their crossing's border hours: one per chain of matched edges.
+
+    A road that zigzags across the border near a crossing gives that crossing several matched edges in a row; a
+    route passes them all, and must wait at the border once. Of each chain (matched edges of one crossing joined
+    end to end) the edge nearest the crossing carries the hours; parallel roads (a dual carriageway) each keep one.
+    """
+    from scipy.sparse import coo_array
+    from scipy.sparse.csgraph import connected_components
+
+    from geo import reference
+
+    gate = [cid is not None for cid in crossing_of]
+    matched = [i for i, cid in enumerate(crossing_of) if cid is not None]
+    if not matched:
+        return gate
+    position = {str(cid): xy for cid, xy in zip(crossings["id"], reference.to_metric(
+        np.array([[p.x, p.y] for p in crossings.geometry], dtype=float).reshape(-1, 2)))}
+    # edges are linked when they share a node and a crossing
+    by_node: dict[tuple[int, str], list[int]] = {}
+    for k, i in enumerate(matched):
+        for node in (int(graph.u[i]), int(graph.v[i])):
+            by_node.setdefault((node, str(crossing_of[i])), []).append(k)
+    links = [(group[0], other) for group in by_node.values() for other in group[1:]]
+    n = len(matched)
+    pairs = np.array(links, dtype=np.int64).reshape(-1, 2)
+    _, label = connected_components(coo_array((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n)),
+                                    directed=False)
+    best: dict[int, tuple[float, int]] = {}
+    for k, i in enumerate(matched):
+        segment = shapely.LineString([graph.xy[graph.u[i]], graph.xy[graph.v[i]]])
+        distance = float(segment.distance(shapely.Point(position[str(crossing_of[i])])))
+        if int(label[k]) not in best or distance < best[int(label[k])][0]:
+            best[int(label[k])] = (distance, i)
+        gate[i] = False
+    for _, i in best.values():
+        gate[i] = True
+    return gate
 
 
 def import_osm(url: str, path: Path, progress: Callable[[str], None] | None = None,
@@ -426,14 +468,14 @@ def _write(conn: psycopg.Connection[Any], prepared: Prepared) -> None:
                     target bigint NOT NULL REFERENCES nodes, class text NOT NULL, km double precision NOT NULL,
                     hours_passenger double precision NOT NULL, hours_freight double precision NOT NULL,
                     country text, source_country text, target_country text, border boolean NOT NULL,
-                    crossing_id text, geom geometry(LineString, 4326) NOT NULL)""")
+                    crossing_id text, gate boolean NOT NULL, geom geometry(LineString, 4326) NOT NULL)""")
     with conn.cursor().copy("COPY edges FROM STDIN") as copy:
         for i in range(len(graph.u)):
             a, b = graph.lonlat[graph.u[i]], graph.lonlat[graph.v[i]]
             sc, tc = source_country[i], target_country[i]
             copy.write_row((i, int(graph.u[i]), int(graph.v[i]), classes[i], float(graph.km[i]),
                             float(hours["passenger"][i]), float(hours["freight"][i]), edge_country[i], sc, tc,
-                            bool(sc and tc and sc != tc), crossing_of[i],
+                            bool(sc and tc and sc != tc), crossing_of[i], p.gate[i],
                             f"SRID=4326;LINESTRING({a[0]:.7f} {a[1]:.7f}, {b[0]:.7f} {b[1]:.7f})"))
     conn.execute("CREATE INDEX edges_geom ON edges USING gist (geom)")
     conn.execute("CREATE INDEX nodes_geom ON nodes USING gist (geom)")
