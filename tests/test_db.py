@@ -633,6 +633,20 @@ def test_a_closed_crossing_on_a_date_forces_a_detour_or_no_route(osm_network: st
     assert code == 0 and set(avoid["by_country_km"]) == {"UZ"}, err
 
 
+def test_a_visa_not_held_refuses_entering_but_not_leaving(osm_network: str,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """From 2026-03-12 a Chinese citizen needs a visa for Kyrgyzstan (entry_rules.csv), none for leaving it."""
+    uz, kg = (72.66, 40.81), KG_NEAR_DOSTUK
+    day = ["--as-of", "2026-06-01", "--citizen", "CN"]
+    code, out, err = run(capsys, "--db", osm_network, "route", "--from-coords", f"{uz[0]},{uz[1]}",
+                         "--to-coords", f"{kg[0]},{kg[1]}", *day)
+    assert code == 3 and not out and "no visa held for KG" in err and len(err.strip().splitlines()) == 1
+    code, leaving, err = _route(capsys, osm_network, kg, uz, *day)
+    assert code == 0 and [c["id"] for c in leaving["crossings"]] == [DOSTUK], err
+    code, entering, err = _route(capsys, osm_network, uz, kg, *day, "--visa", "KG")
+    assert code == 0 and [c["id"] for c in entering["crossings"]] == [DOSTUK], err
+
+
 def test_the_corridor_widens_only_when_no_route_is_found(osm_network: str, capsys: pytest.CaptureFixture[str],
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     import shapely

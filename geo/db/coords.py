@@ -292,10 +292,14 @@ def route_points(url: str, start: tuple[float, float], end: tuple[float, float],
         search_s = time.perf_counter() - searching
         if found is None:
             closed = sorted(cid for cid, state in states.items() if not state.passable)
+            barred = sorted({code for _, code in visa})
+            unknown_out = "; border roads of unknown status left out" if scenario.unknown == "closed" else ""
             raise NoRouteError(f"no road route between the two points on the imported network under the scenario "
                                f"(as of {scenario.as_of.isoformat()}; crossings closed: "
                                f"{', '.join(closed) if closed else 'none'}"
-                               f"{'; avoiding ' + ', '.join(sorted(scenario.avoid)) if scenario.avoid else ''})")
+                               f"{'; avoiding ' + ', '.join(sorted(scenario.avoid)) if scenario.avoid else ''}"
+                               f"{'; no visa held for ' + ', '.join(barred) if barred else ''}"
+                               f"{unknown_out})")
         nodes, edges, margin, searches, corridor_edges = found
         route = _describe(conn, a, b, nodes, edges, margin, searches, corridor_edges, scenario, states, matched,
                           str(info[0]) if info else NETWORK, str(info[1]) if info else "© OpenStreetMap contributors",
