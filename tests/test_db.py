@@ -553,18 +553,31 @@ def test_import_osm_reads_an_openstreetmap_extract(db_url: str, tmp_path: Path,
         osm.import_osm(db_url, synthetic_network(tmp_path))
 
 
-def test_a_road_zigzagging_across_the_border_waits_at_it_once(tmp_path: Path) -> None:
-    """Three border edges in a row near Dostuk are all matched (closing it closes them all); one carries the hours."""
+ZIGZAG_OSM = """<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6" generator="geo tests">
+  <node id="1" lat="40.59" lon="72.735" version="1"/><node id="2" lat="40.572" lon="72.755" version="1"/>
+  <node id="3" lat="40.585" lon="72.74" version="1"/><node id="4" lat="40.57" lon="72.75" version="1"/>
+  <node id="5" lat="40.55" lon="72.78" version="1"/>
+  <way id="10" version="1"><nd ref="1"/><nd ref="2"/><nd ref="3"/><nd ref="4"/><tag k="highway" v="trunk"/></way>
+  %s
+</osm>
+"""
+
+
+@pytest.mark.parametrize(("branch", "gates"), [("", [True, False, False]), (
+    '<way id="11" version="1"><nd ref="2"/><nd ref="5"/><tag k="highway" v="primary"/></way>', [True, True, False])])
+def test_a_road_zigzagging_across_the_border_waits_at_it_once(tmp_path: Path, branch: str, gates: list[bool]) -> None:
+    """A road crossing the border three times in a row near Dostuk (Uzbekistan, Kyrgyzstan, Uzbekistan, Kyrgyzstan):
+    every such edge is matched (closing Dostuk closes them all), one per chain carries the hours; where a road
+    branches off inside the chain, a route may leave after the first edge, which then keeps its hours too."""
     from geo.db import osm
 
-    zigzag = [(72.735, 40.59), (72.755, 40.572), (72.74, 40.585), (72.75, 40.57)]  # UZ, KG, UZ, KG
-    path = tmp_path / "zigzag.geojson"
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"class": "trunk"},
-         "geometry": {"type": "LineString", "coordinates": [list(p) for p in zigzag]}}]}), encoding="utf-8")
+    path = tmp_path / "zigzag.osm"
+    path.write_text(ZIGZAG_OSM % branch, encoding="utf-8")
     prepared = osm.prepare(path)
-    assert prepared.crossing_of[:3] == [DOSTUK] * 3 and prepared.summary.border_edges == 3  # then 2 bridges
-    assert prepared.gate == [True, False, False, False, False]  # the first edge passes nearest the crossing
+    zigzag = [i for i in range(len(prepared.graph.u)) if prepared.classes[i] == "trunk"]
+    assert [prepared.crossing_of[i] for i in zigzag] == [DOSTUK] * 3 and prepared.summary.border_edges == 3
+    assert [prepared.gate[i] for i in zigzag] == gates  # the first edge passes nearest the crossing
 
 
 def test_a_failed_import_leaves_the_previous_network_served(osm_network: str, tmp_path: Path) -> None:

@@ -206,9 +206,9 @@ def match_crossings(graph: RoadGraph, source_country: Sequence[str | None], targ
         list[str | None], list[CrossingMatch]]:
     """Match each curated crossing to the edges that cross its border within ``match_km`` of its point.
 
-    An edge crosses a border when its two ends lie in different countries; it is matched to the nearest crossing of
-    that pair of countries within ``match_km`` (distances in the metric projection of :mod:`geo.reference`, used only
-    for this tolerance).
+    An edge crosses a border when its two ends lie in different countries; it is matched to the nearest road crossing
+    of that pair of countries within ``match_km`` (distances in the metric projection of :mod:`geo.reference`, used
+    only for this tolerance). Rail-only crossings (``modes`` without ``road``) are not matched.
 
     Returns
     -------
@@ -224,7 +224,11 @@ def match_crossings(graph: RoadGraph, source_country: Sequence[str | None], targ
     points = reference.to_metric(np.array([[p.x, p.y] for p in crossings.geometry], dtype=float).reshape(-1, 2))
     best: dict[int, tuple[float, int]] = {}  # edge → (distance m, crossing row)
     nearest_border: dict[int, tuple[float, int]] = {}  # crossing row → (distance m, edge)
+    modes = list(crossings["modes"]) if "modes" in crossings.columns else [["road"]] * len(crossings)
+    by_road = [not isinstance(m, list) or "road" in m for m in modes]
     for row, (countries, xy) in enumerate(zip(crossings["countries"], points)):
+        if not by_road[row]:
+            continue
         pair = frozenset(str(countries).split("-"))
         point = shapely.points(xy)
         candidates = [i for i in border if pair_of[i] == pair]
@@ -243,6 +247,10 @@ def match_crossings(graph: RoadGraph, source_country: Sequence[str | None], targ
     matches = []
     for row, (cid, name, countries) in enumerate(zip(ids, crossings["name"], crossings["countries"])):
         found = per_row.get(row, [])
+        if not by_road[row]:
+            matches.append(CrossingMatch(str(cid), str(name), str(countries), 0, None,
+                                         "a rail-only crossing: not matched to roads"))
+            continue
         if found:
             matches.append(CrossingMatch(str(cid), str(name), str(countries), len(found),
                                          round(min(found) / 1000, 3), "matched"))
@@ -328,7 +336,9 @@ def gate_edges(graph: RoadGraph, crossing_of: Sequence[str | None], crossings: g
 
     A road that zigzags across the border near a crossing gives that crossing several matched edges in a row; a
     route passes them all, and must wait at the border once. Of each chain (matched edges of one crossing joined
-    end to end) the edge nearest the crossing carries the hours; parallel roads (a dual carriageway) each keep one.
+    end to end through nodes where nothing else meets, so that a route through one passes them all) the edge
+    nearest the crossing carries the hours; where another road branches off between two matched edges, each keeps
+    its hours (a route may use either alone); parallel roads (a dual carriageway) each keep theirs.
     """
     from scipy.sparse import coo_array
     from scipy.sparse.csgraph import connected_components
@@ -341,11 +351,13 @@ def gate_edges(graph: RoadGraph, crossing_of: Sequence[str | None], crossings: g
         return gate
     position = {str(cid): xy for cid, xy in zip(crossings["id"], reference.to_metric(
         np.array([[p.x, p.y] for p in crossings.geometry], dtype=float).reshape(-1, 2)))}
-    # edges are linked when they share a node and a crossing
+    # edges are linked when they share a crossing and a node of degree 2 (a chain: no road branches off there)
+    degree = np.bincount(np.concatenate([graph.u, graph.v]), minlength=len(graph.lonlat))
     by_node: dict[tuple[int, str], list[int]] = {}
     for k, i in enumerate(matched):
         for node in (int(graph.u[i]), int(graph.v[i])):
-            by_node.setdefault((node, str(crossing_of[i])), []).append(k)
+            if degree[node] == 2:
+                by_node.setdefault((node, str(crossing_of[i])), []).append(k)
     links = [(group[0], other) for group in by_node.values() for other in group[1:]]
     n = len(matched)
     pairs = np.array(links, dtype=np.int64).reshape(-1, 2)
