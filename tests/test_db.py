@@ -598,7 +598,7 @@ def test_a_failed_import_leaves_the_previous_network_served(osm_network: str, tm
     assert osm.info(osm_network) == before
 
 
-def test_route_from_coordinates_off_the_network_to_a_crossing(osm_network: str,
+def test_route_from_coordinates_off_the_network_to_a_crossing(osm_network: str, tmp_path: Path,
                                                                capsys: pytest.CaptureFixture[str]) -> None:
     from geo.measure import WGS84
 
@@ -613,10 +613,15 @@ def test_route_from_coordinates_off_the_network_to_a_crossing(osm_network: str,
     assert route["distance_km"] == pytest.approx(km, abs=1e-3)
     assert route["by_country_km"] and abs(sum(route["by_country_km"].values()) - km) < 0.01
     assert route["searches"] == 1 and route["corridor_margin_deg"] is not None
+    files = {fmt: tmp_path / f"route.{fmt}" for fmt in ("geojson", "gpx", "kml")}
     code, out, err = run(capsys, "--db", osm_network, "route", "--from-coords", f"{start[0]},{start[1]}",
-                         "--to-coords", "72.745,40.581", "--as-of", AS_OF)
+                         "--to-coords", "72.745,40.581", "--as-of", AS_OF,
+                         *(arg for fmt, path in files.items() for arg in (f"--{fmt}", str(path))))
     assert code == 0, err
     assert "km by road" in out and "start snapped" in out and "© OpenStreetMap contributors" in out
+    feature = json.loads(files["geojson"].read_text(encoding="utf-8"))
+    assert feature["geometry"] == route["geometry"] and feature["properties"]["licence"] == "ODbL-1.0"
+    assert all("OpenStreetMap" in files[fmt].read_text(encoding="utf-8") for fmt in ("gpx", "kml"))
 
 
 def test_a_route_through_a_crossing_times_its_border(osm_network: str, capsys: pytest.CaptureFixture[str]) -> None:

@@ -80,7 +80,8 @@ def _scenario_args(p: argparse.ArgumentParser, places_optional: bool = False) ->
     add_scenario_options(p)
     p.add_argument("--engine", choices=ENGINES, default=None if places_optional else ENGINES[0],
                    help="search in memory (default) or with pgRouting in the database of --db / GEO_DATABASE_URL "
-                        "(loaded by `geo db load`)")
+                        "(loaded by `geo db load`)" + ("; --from-coords always routes with pgRouting" if places_optional
+                                                      else ""))
 
 
 def load_engine(args: argparse.Namespace) -> RouteEngine:
