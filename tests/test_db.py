@@ -443,7 +443,6 @@ def test_bench_db_reports_pgrouting_and_memory(db_url: str, capsys: pytest.Captu
 
 # --- OpenStreetMap networks and routes from coordinates -------------------------------------------------------------
 
-SHARED_2017 = ROOT.parent / "shared" / "data" / "osm-roads" / "central-asia-major-roads-osm2017-z7.geojson.gz"
 UZ_FAR, UZ_HUB, UZ_SPLIT = (72.65, 40.80), (72.70, 40.75), (72.72, 40.62)
 KG_HUB = (72.85, 40.60)
 KG_NEAR_DOSTUK = (72.775, 40.548)
@@ -749,12 +748,15 @@ def test_no_network_or_a_wrong_url_is_one_line_exit_2(osm_network: str, tmp_path
 
 def test_the_reference_network_routes_a_village_near_isfara_to_dostuk(osm_network: str,
                                                                       capsys: pytest.CaptureFixture[str]) -> None:
-    if not SHARED_2017.is_file():
-        pytest.skip(f"no shared reference network at {SHARED_2017} (the project's shared data is optional)")
+    from geo import reference
+
+    shared = reference.shared_dir() / "data" / "osm-roads" / reference.OSM_2017
+    if not shared.is_file():
+        pytest.skip(f"no shared reference network at {shared} (the project's shared data is optional)")
     import psycopg
 
     try:
-        code, out, err = run(capsys, "--db", osm_network, "db", "import-osm", str(SHARED_2017), "--json")
+        code, out, err = run(capsys, "--db", osm_network, "db", "import-osm", str(shared), "--json")
         assert code == 0, err
         report = json.loads(out)
         assert report["edges"] > 50_000 and report["bridged"] > 0 and report["parts"] < 100
