@@ -25,7 +25,8 @@ Stages:
 ``figure/``     static report maps: ``model`` (request, data), ``layers``, ``text``; drawing in ``__init__``
 ``map/``        the interactive map document (see its own Layout)
 ``db/``         the PostGIS store: ``load`` (load, status, drop; atomic switch), ``source`` (layers read back from
-                the database), ``pgrouting`` (routing in the database)
+                the database), ``pgrouting`` (routing in the database), ``osm`` (full OpenStreetMap networks),
+                ``coords`` (routes between any two points), ``bench``
 ``cli/``        the command line, one module per group of commands
 
 The package is a pure processing core: it never imports streamlit. The app (``geoapp/``, started by ``app.py``)

@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -492,7 +493,343 @@ def test_bench_db_reports_pgrouting_and_memory(db_url: str, capsys: pytest.Captu
     report = json.loads(out)
     assert report["curated"]["pgrouting"]["n"] == 10 and report["curated"]["memory"]["n"] == 10
     assert report["synthetic"]["edges_directed"] > 4000 and report["synthetic"]["corridor"]["n"] == 100
+    network = report["network"]  # the imported network's routes, or why there are none
+    assert "skipped" in network or len(network["routes"]) == 4
     import psycopg
 
     with psycopg.connect(db_url) as conn:  # the synthetic grid is dropped afterwards
         assert conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = 'geo_bench'").fetchone() is None
+
+
+# --- OpenStreetMap networks and routes from coordinates -------------------------------------------------------------
+
+UZ_FAR, UZ_HUB, UZ_SPLIT = (72.65, 40.80), (72.70, 40.75), (72.72, 40.62)
+KG_HUB = (72.85, 40.60)
+KG_NEAR_DOSTUK = (72.775, 40.548)
+DOSTUK, KARA_SUU = "dostuk-dustlik", "kara-suu-karasu"
+
+
+def synthetic_network(folder: Path) -> Path:
+    """Two roads from Uzbekistan into Kyrgyzstan, one across Dostuk (split in two lines whose ends lie ~5 m apart,
+    as at a tile edge), one across Kara-Suu (closed until 2024-09-12 in the curated history)."""
+    split_end = (UZ_SPLIT[0] + 0.00005, UZ_SPLIT[1] + 0.00003)
+    lines = [("trunk", [UZ_FAR, UZ_HUB, UZ_SPLIT]),
+             ("trunk", [split_end, (72.735, 40.59), (72.755, 40.572), (72.78, 40.55), KG_HUB]),
+             ("primary_link", [UZ_HUB, (72.88, 40.73), (72.905, 40.705), KG_HUB])]
+    features = [{"type": "Feature", "properties": {"class": cls.removesuffix("_link")},
+                 "geometry": {"type": "LineString", "coordinates": [list(p) for p in coords]}}
+                for cls, coords in lines]
+    path = folder / "synthetic-roads.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def osm_network(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The test database with the synthetic network imported."""
+    from geo.db import osm
+
+    osm.import_osm(db_url, synthetic_network(tmp_path_factory.mktemp("osm")))
+    return db_url
+
+
+def _route(capsys: pytest.CaptureFixture[str], url: str, start: tuple[float, float], end: tuple[float, float],
+           *extra: str) -> tuple[int, dict[str, Any], str]:
+    code, out, err = run(capsys, "--db", url, "route", "--from-coords", f"{start[0]},{start[1]}",
+                         "--to-coords", f"{end[0]},{end[1]}", "--engine", "pgrouting", "--json", *extra)
+    return code, (json.loads(out) if code == 0 else {}), err
+
+
+def test_import_osm_joins_split_ends_and_matches_crossings(db_url: str, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    import psycopg
+
+    code, out, err = run(capsys, "--db", db_url, "db", "import-osm", str(synthetic_network(tmp_path)))
+    assert code == 0, err
+    summary = out.strip().splitlines()
+    assert len(summary) == 1 and "edges" in summary[0] and "crossings matched" in summary[0], out
+    code, out, err = run(capsys, "--db", db_url, "db", "import-osm", str(synthetic_network(tmp_path)), "--json")
+    report = json.loads(out)
+    assert report["joined"] >= 1 and report["parts"] == 1  # the split at the "tile edge" is joined: one network
+    assert report["edges"] == 9 and report["nodes"] == 9 and report["border_edges"] == 2
+    matched = {m["crossing_id"]: m for m in report["matched"]}
+    assert matched[DOSTUK]["edges"] == 1 and matched[KARA_SUU]["edges"] == 1
+    assert report["matched_count"] == 2 and all(m["reason"] for m in report["matched"] if not m["edges"])
+    with psycopg.connect(db_url) as conn:
+        rows = conn.execute("SELECT crossing_id, source_country, target_country, class FROM geo_osm.edges "
+                            "WHERE border ORDER BY crossing_id").fetchall()
+        assert [(r[0], {r[1], r[2]}) for r in rows] == [(DOSTUK, {"KG", "UZ"}), (KARA_SUU, {"KG", "UZ"})]
+        assert {r[3] for r in rows} == {"trunk", "primary"}
+        km = conn.execute("SELECT sum(km) FROM geo_osm.edges").fetchone()
+        for table in ("edges", "nodes", "crossing_match", "network_info"):
+            comment = conn.execute("SELECT obj_description(%s::regclass)", (f"geo_osm.{table}",)).fetchone()
+            assert comment is not None and "ODbL-1.0" in comment[0] and "© OpenStreetMap contributors" in comment[0]
+    from geo.measure import WGS84
+
+    expected = sum(WGS84.line_length([p[0] for p in c], [p[1] for p in c]) / 1000 for c in (
+        [UZ_FAR, UZ_HUB, UZ_SPLIT], [UZ_SPLIT, (72.735, 40.59), (72.755, 40.572), (72.78, 40.55), KG_HUB],
+        [UZ_HUB, (72.88, 40.73), (72.905, 40.705), KG_HUB]))
+    assert km is not None and abs(float(km[0]) - expected) < 0.01  # geodesic km, the join adds ~5 m at most
+
+
+OSM_XML = """<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6" generator="geo tests">
+  <node id="1" lat="40.80" lon="72.65" version="1"/><node id="2" lat="40.75" lon="72.70" version="1"/>
+  <node id="3" lat="40.62" lon="72.72" version="1"/><node id="4" lat="40.59" lon="72.735" version="1"/>
+  <node id="5" lat="40.572" lon="72.755" version="1"/><node id="6" lat="40.60" lon="72.85" version="1"/>
+  <node id="7" lat="40.76" lon="72.71" version="1"/>
+  <way id="10" version="1"><nd ref="1"/><nd ref="2"/><nd ref="3"/><tag k="highway" v="trunk"/></way>
+  <way id="11" version="1"><nd ref="3"/><nd ref="4"/><nd ref="5"/><nd ref="6"/><tag k="highway" v="primary_link"/></way>
+  <way id="12" version="1"><nd ref="2"/><nd ref="7"/><tag k="highway" v="residential"/></way>
+  <way id="13" version="1"><nd ref="6"/><nd ref="7"/><tag k="waterway" v="river"/></way>
+</osm>
+"""
+
+
+def test_import_osm_reads_an_openstreetmap_extract(db_url: str, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """A user's .osm file through GDAL's OSM driver: ways meeting at a shared node join there; residential roads and
+    non-roads are left out; _link roads count as their class."""
+    import psycopg
+
+    path = tmp_path / "extract.osm"
+    path.write_text(OSM_XML, encoding="utf-8")
+    try:
+        code, out, err = run(capsys, "--db", db_url, "db", "import-osm", str(path), "--json")
+        assert code == 0, err
+        report = json.loads(out)
+        assert (report["edges"], report["nodes"], report["parts"], report["bridged"]) == (5, 6, 1, 0)
+        assert report["border_edges"] == 1 and report["matched_count"] == 1
+        with psycopg.connect(db_url) as conn:
+            classes = dict(conn.execute("SELECT class, count(*) FROM geo_osm.edges GROUP BY 1").fetchall())
+            source = conn.execute("SELECT source FROM geo_osm.network_info").fetchone()
+        assert classes == {"trunk": 2, "primary": 3} and source is not None and source[0] == str(path)
+        code, route, err = _route(capsys, db_url, UZ_FAR, (72.84, 40.60), "--as-of", AS_OF)
+        assert code == 0 and [c["id"] for c in route["crossings"]] == [DOSTUK], err
+    finally:  # the other tests' network again
+        from geo.db import osm
+
+        osm.import_osm(db_url, synthetic_network(tmp_path))
+
+
+ZIGZAG_OSM = """<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6" generator="geo tests">
+  <node id="1" lat="40.59" lon="72.735" version="1"/><node id="2" lat="40.572" lon="72.755" version="1"/>
+  <node id="3" lat="40.585" lon="72.74" version="1"/><node id="4" lat="40.57" lon="72.75" version="1"/>
+  <node id="5" lat="40.55" lon="72.78" version="1"/>
+  <way id="10" version="1"><nd ref="1"/><nd ref="2"/><nd ref="3"/><nd ref="4"/><tag k="highway" v="trunk"/></way>
+  %s
+</osm>
+"""
+
+
+@pytest.mark.parametrize(("branch", "gates"), [("", [True, False, False]), (
+    '<way id="11" version="1"><nd ref="2"/><nd ref="5"/><tag k="highway" v="primary"/></way>', [True, True, False])])
+def test_a_road_zigzagging_across_the_border_waits_at_it_once(tmp_path: Path, branch: str, gates: list[bool]) -> None:
+    """A road crossing the border three times in a row near Dostuk (Uzbekistan, Kyrgyzstan, Uzbekistan, Kyrgyzstan):
+    every such edge is matched (closing Dostuk closes them all), one per chain carries the hours; where a road
+    branches off inside the chain, a route may leave after the first edge, which then keeps its hours too."""
+    from geo.db import osm
+
+    path = tmp_path / "zigzag.osm"
+    path.write_text(ZIGZAG_OSM % branch, encoding="utf-8")
+    prepared = osm.prepare(path)
+    zigzag = [i for i in range(len(prepared.graph.u)) if prepared.classes[i] == "trunk"]
+    assert [prepared.crossing_of[i] for i in zigzag] == [DOSTUK] * 3 and prepared.summary.border_edges == 3
+    assert [prepared.gate[i] for i in zigzag] == gates  # the first edge passes nearest the crossing
+
+
+def test_a_failed_import_leaves_the_previous_network_served(osm_network: str, tmp_path: Path) -> None:
+    from geo.db import osm
+
+    before = osm.info(osm_network)
+    assert before is not None
+    other = tmp_path / "other.geojson"
+    other.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"class": "primary"},
+         "geometry": {"type": "LineString", "coordinates": [list(UZ_FAR), list(UZ_HUB)]}}]}), encoding="utf-8")
+
+    def fail() -> None:
+        raise RuntimeError("injected failure before the switch")
+
+    with pytest.raises(RuntimeError):
+        osm.import_osm(osm_network, other, before_switch=fail)
+    assert osm.info(osm_network) == before
+
+
+def test_route_from_coordinates_off_the_network_to_a_crossing(osm_network: str, tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    from geo.measure import WGS84
+
+    start = (72.66, 40.81)  # about 1.4 km off the road
+    code, route, err = _route(capsys, osm_network, start, (72.745, 40.581), "--as-of", AS_OF)
+    assert code == 0, err
+    snap = route["from"]
+    assert isinstance(snap, dict) and 0.5 < snap["distance_km"] < 3
+    coords = route["geometry"]["coordinates"]
+    assert coords[0] == snap["snapped"]
+    km = WGS84.line_length([c[0] for c in coords], [c[1] for c in coords]) / 1000
+    assert route["distance_km"] == pytest.approx(km, abs=1e-3)
+    assert route["by_country_km"] and abs(sum(route["by_country_km"].values()) - km) < 0.01
+    assert route["searches"] == 1 and route["corridor_margin_deg"] is not None
+    files = {fmt: tmp_path / f"route.{fmt}" for fmt in ("geojson", "gpx", "kml")}
+    code, out, err = run(capsys, "--db", osm_network, "route", "--from-coords", f"{start[0]},{start[1]}",
+                         "--to-coords", "72.745,40.581", "--as-of", AS_OF,
+                         *(arg for fmt, path in files.items() for arg in (f"--{fmt}", str(path))))
+    assert code == 0, err
+    assert "km by road" in out and "start snapped" in out and "© OpenStreetMap contributors" in out
+    feature = json.loads(files["geojson"].read_text(encoding="utf-8"))
+    assert feature["geometry"] == route["geometry"] and feature["properties"]["licence"] == "ODbL-1.0"
+    assert all("OpenStreetMap" in files[fmt].read_text(encoding="utf-8") for fmt in ("gpx", "kml"))
+
+
+def test_a_route_through_a_crossing_times_its_border(osm_network: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, route, err = _route(capsys, osm_network, (72.66, 40.81), KG_NEAR_DOSTUK, "--as-of", AS_OF)
+    assert code == 0, err  # on 2024-01-01 Kara-Suu is closed: through Dostuk
+    assert [c["id"] for c in route["crossings"]] == [DOSTUK]
+    assert route["border_h"] > 0 and route["duration_h"] == pytest.approx(route["road_h"] + route["border_h"])
+    assert set(route["by_country_km"]) == {"UZ", "KG"}
+
+
+def test_a_closed_crossing_on_a_date_forces_a_detour_or_no_route(osm_network: str,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    start, end = (72.66, 40.81), KG_NEAR_DOSTUK
+    code, via_dostuk, _ = _route(capsys, osm_network, start, end, "--as-of", "2025-01-01", "--optimize", "distance")
+    assert code == 0 and [c["id"] for c in via_dostuk["crossings"]] == [DOSTUK]
+    code, detour, err = _route(capsys, osm_network, start, end, "--as-of", "2025-01-01", "--close", DOSTUK,
+                               "--optimize", "distance")
+    assert code == 0, err  # Kara-Suu is open again from 2024-09-12
+    assert [c["id"] for c in detour["crossings"]] == [KARA_SUU]
+    assert detour["distance_km"] > via_dostuk["distance_km"]
+    assert detour["searches"] == 1
+    code, out, err = run(capsys, "--db", osm_network, "route", "--from-coords", f"{start[0]},{start[1]}",
+                         "--to-coords", f"{end[0]},{end[1]}", "--as-of", AS_OF, "--close", DOSTUK)
+    assert code == 3 and not out and len(err.strip().splitlines()) == 1  # Kara-Suu closed on that date: no route
+    assert "no road route" in err and KARA_SUU in err and DOSTUK in err
+    code, avoid, err = _route(capsys, osm_network, start, (72.70, 40.74), "--as-of", AS_OF, "--avoid", "KG")
+    assert code == 0 and set(avoid["by_country_km"]) == {"UZ"}, err
+
+
+def test_a_visa_not_held_refuses_entering_but_not_leaving(osm_network: str,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """From 2026-03-12 a Chinese citizen needs a visa for Kyrgyzstan (entry_rules.csv), none for leaving it."""
+    uz, kg = (72.66, 40.81), KG_NEAR_DOSTUK
+    day = ["--as-of", "2026-06-01", "--citizen", "CN"]
+    code, out, err = run(capsys, "--db", osm_network, "route", "--from-coords", f"{uz[0]},{uz[1]}",
+                         "--to-coords", f"{kg[0]},{kg[1]}", *day)
+    assert code == 3 and not out and "no visa held for KG" in err and len(err.strip().splitlines()) == 1
+    code, leaving, err = _route(capsys, osm_network, kg, uz, *day)
+    assert code == 0 and [c["id"] for c in leaving["crossings"]] == [DOSTUK], err
+    code, entering, err = _route(capsys, osm_network, uz, kg, *day, "--visa", "KG")
+    assert code == 0 and [c["id"] for c in entering["crossings"]] == [DOSTUK], err
+
+
+def test_the_corridor_widens_only_when_no_route_is_found(osm_network: str, capsys: pytest.CaptureFixture[str],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import shapely
+
+    from geo.db import coords
+    from geo.measure import measure_geometry
+
+    monkeypatch.setattr(coords, "MIN_MARGIN_DEG", 0.01)  # a box that holds Dostuk's road, not Kara-Suu's
+    start, end = (72.735, 40.592), (72.757, 40.571)
+    code, near, err = _route(capsys, osm_network, start, end, "--as-of", "2025-01-01")
+    assert code == 0 and near["searches"] == 1 and near["corridor_margin_deg"] == 0.01, err
+    code, detour, err = _route(capsys, osm_network, start, end, "--as-of", "2025-01-01", "--close", DOSTUK)
+    assert code == 0, err  # the first box has no way round: widened until Kara-Suu is inside
+    assert detour["searches"] > 1 and [c["id"] for c in detour["crossings"]] == [KARA_SUU]
+    line = shapely.LineString(detour["geometry"]["coordinates"])  # km per country as the project measures them
+    expected = measure_geometry(line, coords._country_index()).by_country_km
+    assert detour["by_country_km"].keys() == expected.keys()
+    assert all(abs(detour["by_country_km"][k] - v) < 0.01 for k, v in expected.items())
+
+
+def test_routes_from_coordinates_need_a_database(capsys: pytest.CaptureFixture[str],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GEO_DATABASE_URL", raising=False)
+    code, out, err = run(capsys, "route", "--from-coords", "72.66,40.81", "--to-coords", "72.86,40.61")
+    assert code == 2 and not out and "GEO_DATABASE_URL" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("coords", [["abc", "72.86,40.61"], ["72.66", "72.86,40.61"], ["72.66,40.81,3", "1,2"],
+                                    ["nan,40", "72.86,40.61"], ["200,40.81", "72.86,40.61"],
+                                    ["72.66,91", "72.86,40.61"], ["10,10", "72.86,40.61"]])
+def test_bad_coordinates_are_one_line_exit_2(osm_network: str, capsys: pytest.CaptureFixture[str],
+                                            coords: list[str]) -> None:
+    code, out, err = run(capsys, "--db", osm_network, "route", "--from-coords", coords[0], "--to-coords", coords[1],
+                         "--engine", "pgrouting")
+    assert code == 2 and not out and len(err.strip().splitlines()) == 1, err
+    assert "--from-coords" in err or "--to-coords" in err
+
+
+@pytest.mark.parametrize("argv", [["--from-coords", "72.66,40.81"], ["Osh", "--to-coords", "72.66,40.81"],
+                                  ["Osh", "Khujand", "--from-coords", "1,2", "--to-coords", "1,2"],
+                                  ["--from-coords", "72.66,40.81", "--to-coords", "72.86,40.61", "--via", "Osh"],
+                                  ["--from-coords", "72.66,40.81", "--to-coords", "72.86,40.61", "--engine", "memory"],
+                                  ["--from-coords", "72.66,40.81", "--to-coords", "72.86,40.61", "--close", "nope"],
+                                  ["Osh"]])
+def test_bad_route_arguments_are_one_line_exit_2(osm_network: str, capsys: pytest.CaptureFixture[str],
+                                                 argv: list[str]) -> None:
+    code, out, err = run(capsys, "--db", osm_network, "route", *argv)
+    assert code == 2 and not out and len(err.strip().splitlines()) == 1, err
+
+
+def test_no_network_or_a_wrong_url_is_one_line_exit_2(osm_network: str, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["route", "--from-coords", "72.66,40.81", "--to-coords", "72.86,40.61"]
+    for url in ("not a url", "postgresql://geo@127.0.0.1:1/geo"):
+        code, out, err = run(capsys, "--db", url, *argv)
+        assert code == 2 and not out and len(err.strip().splitlines()) == 1, err
+        code, out, err = run(capsys, "--db", url, "db", "import-osm", str(synthetic_network(tmp_path)))
+        assert code == 2 and not out and len(err.strip().splitlines()) == 1, err
+    (tmp_path / "roads.csv").write_text("x\n", encoding="utf-8")
+    (tmp_path / "corrupt.osm.pbf").write_text("not a protocol buffer\n", encoding="utf-8")
+    line = {"type": "LineString", "coordinates": [[72, 40], [73, 41]]}
+    (tmp_path / "no-class.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": line}]}), encoding="utf-8")
+    for bad, exit_code in (("missing.osm.pbf", 2), ("roads.csv", 2), (".", 2), ("corrupt.osm.pbf", 1),
+                           ("no-class.geojson", 1)):
+        code, out, err = run(capsys, "--db", osm_network, "db", "import-osm", str(tmp_path / bad))
+        assert code == exit_code and not out and len(err.strip().splitlines()) == 1, err
+    code, _, err = run(capsys, "--db", osm_network, "db", "drop", "--network")
+    assert code == 0, err
+    try:
+        code, out, err = run(capsys, "--db", osm_network, *argv)
+        assert code == 2 and not out and "geo db import-osm" in err and len(err.strip().splitlines()) == 1, err
+        code, out, _ = run(capsys, "--db", osm_network, "db", "status")
+        assert code == 0 and "none imported" in out
+    finally:
+        from geo.db import osm
+
+        osm.import_osm(osm_network, synthetic_network(tmp_path))
+    code, out, _ = run(capsys, "--db", osm_network, "db", "status")
+    assert code == 0 and "synthetic-roads" in out
+
+
+def test_the_reference_network_routes_a_village_near_isfara_to_dostuk(osm_network: str,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    from geo import reference
+
+    shared = reference.shared_dir() / "data" / "osm-roads" / reference.OSM_2017
+    if not shared.is_file():
+        pytest.skip(f"no shared reference network at {shared} (the project's shared data is optional)")
+    import psycopg
+
+    try:
+        code, out, err = run(capsys, "--db", osm_network, "db", "import-osm", str(shared), "--json")
+        assert code == 0, err
+        report = json.loads(out)
+        assert report["edges"] > 50_000 and report["bridged"] > 0 and report["parts"] < 100
+        assert report["matched_count"] >= 25 and all(m["reason"] for m in report["matched"])
+        village = (70.58, 40.05)  # Chorkuh, south of Isfara (Tajikistan), off the major roads
+        code, route, err = _route(capsys, osm_network, village, (72.7446, 40.5814), "--as-of", AS_OF)
+        assert code == 0, err
+        assert 200 < route["distance_km"] < 400 and route["searches"] == 1
+        assert "TJ" in route["by_country_km"]
+        with psycopg.connect(osm_network) as conn:
+            row = conn.execute("SELECT edges FROM geo_osm.crossing_match WHERE crossing_id = %s", (DOSTUK,)).fetchone()
+        assert row is not None and row[0] >= 1
+    finally:
+        from geo.db import osm
+
+        osm.drop(osm_network)

@@ -14,13 +14,19 @@ from geo.vocab import shorten_path
 
 if TYPE_CHECKING:
     from geo.routing import RouteEngine
+    from geo.routing.graph import Scenario
     from geo.routing.results import Route
 
 
 def add_commands(sub: Any) -> None:
     """Register ``route``, ``compare``, ``measure`` and ``bench``."""
-    p = sub.add_parser("route", help="fastest (or shortest) road route between two places under a scenario")
-    _scenario_args(p)
+    p = sub.add_parser("route", help="fastest (or shortest) road route between two places (or two points, on an "
+                                     "imported OpenStreetMap network) under a scenario")
+    _scenario_args(p, places_optional=True)
+    p.add_argument("--from-coords", metavar="LON,LAT",
+                   help="start at a point instead of a place: snapped to the nearest road of the network imported by "
+                        "`geo db import-osm` (routes with pgRouting in the database of --db / GEO_DATABASE_URL)")
+    p.add_argument("--to-coords", metavar="LON,LAT", help="end at a point (with --from-coords)")
     p.add_argument("--alternatives", type=int, default=0, metavar="N",
                    help="also show up to N (0-3) routes through other sets of border crossings")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -52,8 +58,9 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--pairs", type=int, default=1000, help="random pairs per run (default 1000)")
     p.add_argument("--db", dest="bench_db", nargs="?", const="", metavar="URL",
                    help="time pgRouting in this database instead (the curated network, loaded by `geo db load`, "
-                        "and a synthetic grid of --edges edges made there); without URL: --db before the command "
-                        "or $GEO_DATABASE_URL")
+                        "a synthetic grid of --edges edges made there, and routes from coordinates on the imported "
+                        "network, or on the shared 2017 reference network imported for the run); without URL: --db "
+                        "before the command or $GEO_DATABASE_URL")
     p.add_argument("--edges", type=int, default=1_000_000, help="edges of the synthetic grid with --db "
                                                                 "(default 1000000)")
     p.set_defaults(handler=cmd_bench)
@@ -63,13 +70,18 @@ ENGINES = ("memory", "pgrouting")
 """The route engines: the in-memory sparse graph, or pgRouting in the database (``geo.db.pgrouting``)."""
 
 
-def _scenario_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("origin", metavar="FROM", help="place name or id (any script, aliases accepted)")
-    p.add_argument("destination", metavar="TO", help="place name or id")
+def _scenario_args(p: argparse.ArgumentParser, places_optional: bool = False) -> None:
+    if places_optional:  # two points may stand instead (--from-coords, --to-coords)
+        p.add_argument("origin", metavar="FROM", nargs="?", help="place name or id (any script, aliases accepted)")
+        p.add_argument("destination", metavar="TO", nargs="?", help="place name or id")
+    else:
+        p.add_argument("origin", metavar="FROM", help="place name or id (any script, aliases accepted)")
+        p.add_argument("destination", metavar="TO", help="place name or id")
     add_scenario_options(p)
-    p.add_argument("--engine", choices=ENGINES, default=ENGINES[0],
+    p.add_argument("--engine", choices=ENGINES, default=None if places_optional else ENGINES[0],
                    help="search in memory (default) or with pgRouting in the database of --db / GEO_DATABASE_URL "
-                        "(loaded by `geo db load`)")
+                        "(loaded by `geo db load`)" + ("; --from-coords always routes with pgRouting" if places_optional
+                                                      else ""))
 
 
 def load_engine(args: argparse.Namespace) -> RouteEngine:
@@ -91,6 +103,11 @@ def cmd_route(args: argparse.Namespace) -> int:
     from geo.routing.graph import MAX_ALTERNATIVES
 
     scenario = scenario_from(args)
+    if args.from_coords is not None or args.to_coords is not None:
+        return _route_points(args, scenario)
+    if args.origin is None or args.destination is None:
+        raise UsageError(f"{'FROM and TO are' if args.origin is None else 'TO is'} required: give two places "
+                         "(FROM TO), or two points (--from-coords LON,LAT --to-coords LON,LAT)")
     if not 0 <= args.alternatives <= MAX_ALTERNATIVES:
         raise UsageError(f"--alternatives must be between 0 and {MAX_ALTERNATIVES}, not {args.alternatives}")
     files = {"geojson": args.geojson, "gpx": args.gpx, "kml": args.kml}
@@ -118,6 +135,48 @@ def cmd_route(args: argparse.Namespace) -> int:
         print_json(result)
         return 0
     print(format_route(route, engine))
+    return 0
+
+
+def _route_points(args: argparse.Namespace, scenario: Scenario) -> int:
+    """Route between two points on the imported network (``--from-coords``, ``--to-coords``)."""
+    from geo.db import require_url
+    from geo.db.coords import format_point_route, parse_point, route_points
+    from geo.io.formats import check_suffix, write_route
+    from geo.io.geojson import write_atomic
+
+    if args.from_coords is None or args.to_coords is None:
+        raise UsageError("--from-coords and --to-coords go together (LON,LAT each)")
+    if args.origin is not None or args.destination is not None:
+        raise UsageError("give either two places (FROM TO) or two points (--from-coords, --to-coords), not both")
+    for flag, value in (("--via", args.via), ("--alternatives", args.alternatives)):
+        if value:
+            raise UsageError(f"{flag} needs place names: a route between points has no via places or alternatives")
+    if args.engine == "memory":  # an explicit choice; without --engine points route with pgRouting
+        raise UsageError("--from-coords routes with pgRouting on an imported network: use --engine pgrouting")
+    start = parse_point(args.from_coords, "--from-coords")
+    end = parse_point(args.to_coords, "--to-coords")
+    files = {"geojson": args.geojson, "gpx": args.gpx, "kml": args.kml}
+    for fmt, path in files.items():
+        if path is not None and (path.is_dir() or not path.parent.exists()):
+            raise UsageError(f"--{fmt} {shorten_path(path)}: not a writable file path")
+        if path is not None:
+            check_suffix(path, fmt, f"--{fmt}")
+    route = route_points(require_url(getattr(args, "db", None)), start, end, scenario)
+    result = route.to_dict()
+    properties = {k: v for k, v in result.items() if k != "geometry"}
+    if args.geojson is not None:
+        feature = {"type": "Feature", "properties": properties, "geometry": result["geometry"]}
+        write_atomic(args.geojson, to_json(feature).encode("utf-8"))
+    flat = {"name": f"{args.from_coords} → {args.to_coords}", "distance_km": result["distance_km"],
+            "duration_h": result["duration_h"], "attribution": route.attribution, "licence": "ODbL-1.0"}
+    for fmt in ("gpx", "kml"):
+        if files[fmt] is not None:
+            write_route(route.geometry, flat, files[fmt], fmt)
+    if args.json:
+        print_json(result)
+    else:
+        print(format_point_route(route))
     return 0
 
 

@@ -6,6 +6,10 @@ Layout
 ``load``      ``geo db load|status|drop``: every layer and curated table into a fresh schema, switched in atomically
 ``source``    reading the layers back (:class:`geo.layers.store.LayerSource` over a loaded schema)
 ``pgrouting`` routing inside the database: a scenario becomes the edge query of ``pgr_dijkstra``
+``osm``       ``geo db import-osm``: a full OpenStreetMap road network as a pgRouting topology (schema ``geo_osm``),
+              matched to the curated crossings
+``coords``    routes between any two points on the imported network (``geo route --from-coords``)
+``bench``     ``geo bench --db``
 
 A database is named by a libpq URL (``postgresql://user@host:port/db``, or ``postgresql:///db?host=/socket/dir``),
 given as ``--db`` or in the environment variable :data:`URL_ENV`.

@@ -6,7 +6,11 @@
 - a synthetic grid of about ``edges`` edges (default 10⁶), made in the database by ``generate_series`` in schema
   ``geo_bench`` (dropped afterwards), with a GiST index on the edges' geometry: *corridor* routes between nodes a few
   cells apart, whose edge query keeps the edges in a box around the two ends (widened when no route is found), and a
-  few *region-wide* routes between opposite corners on every edge; the in-memory engine's search on the same grid.
+  few *region-wide* routes between opposite corners on every edge; the in-memory engine's search on the same grid;
+- an imported OpenStreetMap network (``geo db import-osm``): the one the database serves, or else the 2017 reference
+  network of ``shared/data/osm-roads`` when present (imported for the run and dropped afterwards): routes from
+  coordinates (:func:`geo.db.coords.route_points`), a corridor route (a village near Isfara to the Dostuk crossing)
+  and region-wide ones, each timed whole and in the database alone.
 """
 
 from __future__ import annotations
@@ -143,10 +147,71 @@ def _corridor(conn: Any, a: int, b: int, side: int) -> bool:
         margin *= 4
 
 
+NETWORK_ROUTES: tuple[tuple[str, tuple[float, float], tuple[float, float]], ...] = (
+    ("village near Isfara → Dostuk (corridor)", (70.58, 40.05), (72.7446, 40.5814)),
+    ("Ashgabat → Almaty (region-wide)", (58.38, 37.95), (76.95, 43.24)),
+    ("Termez → Bishkek (region-wide)", (67.28, 37.23), (74.59, 42.87)),
+    ("Nukus → Khorog (region-wide)", (59.61, 42.46), (71.55, 37.49)),
+)
+"""Routes timed on an imported network: names and (lon, lat) ends."""
+
+
+def network(url: str, repeat: int = 3) -> dict[str, Any]:
+    """Time routes from coordinates on the imported network (or on the 2017 reference network, imported for the run).
+
+    Returns
+    -------
+    Per route: km, hours, the corridor searched, the median seconds whole and in the database; or why not.
+    """
+    from datetime import date
+
+    from geo import reference
+    from geo.db import osm
+    from geo.db.coords import route_points
+    from geo.errors import GeoError
+    from geo.routing.graph import Scenario
+
+    report: dict[str, Any] = {}
+    served = osm.info(url)
+    reference_file = reference.shared_dir() / "data" / "osm-roads" / reference.OSM_2017
+    if served is None:
+        if not reference_file.is_file():
+            return {"skipped": f"no imported network and no reference network at {reference_file}"}
+        summary = osm.import_osm(url, reference_file)
+        report["imported"] = {"source": summary.source, "seconds": summary.seconds, "edges": summary.edges,
+                              "nodes": summary.nodes, "crossings_matched": summary.matched_count}
+    try:
+        info = osm.info(url)
+        report["network"] = info["dataset"] if info else None
+        scenario = Scenario(as_of=date.today())
+        routes: list[dict[str, Any]] = []
+        for name, start, end in NETWORK_ROUTES:
+            whole: list[float] = []
+            inside: list[float] = []
+            try:
+                for _ in range(repeat):
+                    route = route_points(url, start, end, scenario)
+                    whole.append(route.seconds)
+                    inside.append(route.search_s)
+            except GeoError as exc:
+                routes.append({"name": name, "failed": str(exc)})
+                continue
+            routes.append({"name": name, "km": round(route.distance_km, 1), "hours": round(route.duration_h, 2),
+                           "corridor_margin_deg": route.corridor_deg, "searches": route.searches,
+                           "edges": route.edges, "seconds": round(float(np.median(whole)), 3),
+                           "database_ms": round(float(np.median(inside)) * 1000, 1)})
+        report["routes"] = routes
+    finally:
+        if served is None:
+            osm.drop(url)
+    return report
+
+
 def run(url: str, pairs: int = 200, edges: int = 1_000_000, corridor_pairs: int = 100,
         region_pairs: int = 5) -> dict[str, Any]:
-    """Return the curated and synthetic numbers."""
-    return {"curated": curated(url, pairs), "synthetic": synthetic(url, edges, corridor_pairs, region_pairs)}
+    """Return the curated, synthetic and imported-network numbers."""
+    return {"curated": curated(url, pairs), "synthetic": synthetic(url, edges, corridor_pairs, region_pairs),
+            "network": network(url)}
 
 
 def format_report(report: dict[str, Any]) -> str:
@@ -161,4 +226,24 @@ def format_report(report: dict[str, Any]) -> str:
         if kind in s:
             lines.append(f"  pgRouting {label}: p50 {s[kind]['p50_ms']} ms  p95 {s[kind]['p95_ms']} ms "
                          f"(n={s[kind]['n']}); in memory p95 {s['memory_' + kind]['p95_ms']} ms")
+    lines.extend(_network_lines(report.get("network", {})))
     return "\n".join(lines)
+
+
+def _network_lines(n: dict[str, Any]) -> list[str]:
+    if "skipped" in n:
+        return [f"imported network: skipped ({n['skipped']})"]
+    lines = [f"imported network: {n.get('network')}"]
+    if "imported" in n:
+        i = n["imported"]
+        lines[0] += (f" (imported for the run in {i['seconds']} s: {i['edges']:,} edges, {i['nodes']:,} nodes, "
+                     f"{i['crossings_matched']} crossings matched; dropped afterwards)")
+    for r in n.get("routes", []):
+        if "failed" in r:
+            lines.append(f"  {r['name']}: {r['failed']}")
+            continue
+        corridor = "whole network" if r["corridor_margin_deg"] is None else f"±{r['corridor_margin_deg']:.2f}°"
+        lines.append(f"  {r['name']}: {r['km']:,} km, {r['hours']} h; {r['database_ms']} ms in the database "
+                     f"({corridor}, {r['edges']:,} edges, {r['searches']} search(es)), {r['seconds'] * 1000:,.0f} ms "
+                     "in all")
+    return lines

@@ -33,6 +33,8 @@ from geo.paths import REPO_ROOT
 
 CLASSES = ("motorway", "trunk", "primary", "secondary")
 """Road classes read from any reference (OpenStreetMap ``highway`` values; ``_link`` roads count as their class)."""
+ALL_CLASSES = (*CLASSES, "tertiary")
+"""Every class a graph may hold (``geo db import-osm`` also keeps ``tertiary``); ``RoadGraph.cls`` indexes it."""
 OSM_SUFFIXES = (".osm", ".pbf")
 BRIDGE_KM = 2.0
 """Longest gap bridged with a straight link between two otherwise disconnected parts of a reference network."""
@@ -131,18 +133,20 @@ def extract_dataset(path: Path) -> Dataset:
     return Dataset(path, f"OpenStreetMap extract {path.name}", f"file of {day}", (), join)
 
 
-def read_lines(path: Path) -> gpd.GeoDataFrame:
+def read_lines(path: Path, classes: Sequence[str] = CLASSES) -> gpd.GeoDataFrame:
     """Read the road lines of a reference file with their class.
 
     Parameters
     ----------
     path
         GeoJSON (optionally gzipped) with a ``class`` property, or an OpenStreetMap ``.osm``/``.osm.pbf`` file
-        read through GDAL's OSM driver (``lines`` layer, ``highway`` in :data:`CLASSES` or their ``_link``).
+        read through GDAL's OSM driver (``lines`` layer, ``highway`` in ``classes`` or their ``_link``).
+    classes
+        The road classes kept (a subset of :data:`ALL_CLASSES`).
 
     Returns
     -------
-    One LineString per row (multi-lines split), column ``class`` in :data:`CLASSES`.
+    One LineString per row (multi-lines split), column ``class`` in ``classes``.
 
     Raises
     ------
@@ -152,7 +156,7 @@ def read_lines(path: Path) -> gpd.GeoDataFrame:
     name = str(path)
     try:
         if name.endswith(OSM_SUFFIXES):
-            wanted = ", ".join(f"'{c}', '{c}_link'" for c in CLASSES)
+            wanted = ", ".join(f"'{c}', '{c}_link'" for c in classes)
             frame = pyogrio.read_dataframe(name, layer="lines", columns=["highway"], where=f"highway IN ({wanted})")
             frame = frame.rename(columns={"highway": "class"})
             frame["class"] = frame["class"].str.removesuffix("_link")
@@ -162,11 +166,11 @@ def read_lines(path: Path) -> gpd.GeoDataFrame:
         raise DataError([Problem(name, 0, f"cannot read reference roads ({type(exc).__name__}: {exc})")]) from None
     if "class" not in frame.columns:
         raise DataError([Problem(name, 0, "reference roads need a 'class' property")])
-    frame = frame[frame["class"].isin(CLASSES)].explode(index_parts=False)
+    frame = frame[frame["class"].isin(classes)].explode(index_parts=False)
     frame = frame[frame.geom_type == "LineString"]
     frame = frame[~frame.geometry.is_empty]
     if frame.empty:
-        raise DataError([Problem(name, 0, f"no road line of class {', '.join(CLASSES)}")])
+        raise DataError([Problem(name, 0, f"no road line of class {', '.join(classes)}")])
     return gpd.GeoDataFrame(frame[["class"]].reset_index(drop=True), geometry=frame.geometry.to_numpy(), crs=4326)
 
 
@@ -184,7 +188,7 @@ class RoadGraph:
     """A reference road network as arrays.
 
     ``lonlat`` and ``xy`` (metres in :data:`METRIC`) give each node's position; edge ``i`` joins nodes ``u[i]``
-    and ``v[i]`` with geodesic length ``km[i]`` and road class ``cls[i]`` (an index into :data:`CLASSES`, -1 for
+    and ``v[i]`` with geodesic length ``km[i]`` and road class ``cls[i]`` (an index into :data:`ALL_CLASSES`, -1 for
     a bridge).
     """
 
@@ -265,7 +269,7 @@ def build_graph(lines: gpd.GeoDataFrame, dataset: Dataset, *, bridge_km: float =
     connected part if that is at most ``bridge_km`` away; every bridge is recorded.
     """
     coords, owner = shapely.get_coordinates(lines.geometry.to_numpy(), return_index=True)
-    classes = np.array([CLASSES.index(c) for c in lines["class"]], dtype=np.int64)
+    classes = np.array([ALL_CLASSES.index(c) for c in lines["class"]], dtype=np.int64)
     same_line = owner[1:] == owner[:-1]
     first = np.flatnonzero(same_line)
     edge_a, edge_b, edge_cls = first, first + 1, classes[owner[first]]

@@ -1,0 +1,433 @@
+"""Routes between any two points on an imported network: ``geo route --from-coords … --to-coords …``.
+
+Stages: each point is snapped to the nearest edge of ``geo_osm.edges`` that the scenario leaves usable (a KNN search
+on the GiST index, then the geodesic distance; farther than :data:`MAX_SNAP_KM` is refused) → the scenario becomes
+the edge query (crossings impassable on the date, from the curated status history through
+:meth:`geo.routing.graph.RoadGraph.gate_state`, leave out the edges matched to them; each passable crossing's border
+hours are added to the cost of its gate edges, one per chain of matched edges (:func:`geo.db.osm.gate_edges`);
+avoided countries leave out every edge that touches them; entering a country whose visa the traveller lacks is
+refused per direction; with ``unknown="closed"`` border edges matched to no curated crossing are left out too) →
+``pgr_dijkstra`` from both ends of the start edge to both ends of the end edge, on the edges inside a corridor (the
+box around the two snapped points plus a margin), widened (:data:`CORRIDOR_STEPS`) only when no route is found → the
+route's line: geodesic km on WGS84, cut by the borders layer for km per country as :mod:`geo.measure` cuts it.
+
+The distance from a given point to its snapped road is reported, not counted in the route's km.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, LiteralString
+
+import shapely
+
+from geo.db import connect, first_line, safe_url, schema_sql
+from geo.db.osm import NETWORK, imported
+from geo.errors import NoRouteError, UsageError
+from geo.vocab import shorten
+
+if TYPE_CHECKING:
+    import psycopg
+    from psycopg import sql
+
+    from geo.measure import CountryIndex
+    from geo.routing.graph import GateState, Scenario
+
+MAX_SNAP_KM = 50.0
+"""A point farther than this from every usable road of the network is refused (outside the network)."""
+CORRIDOR_STEPS: tuple[float | None, ...] = (0.25, 1.0, None)
+"""Corridor margins tried in turn, as a share of the larger side of the box around both ends (at least
+:data:`MIN_MARGIN_DEG`); None: the whole network."""
+MIN_MARGIN_DEG = 0.2
+
+
+def parse_point(text: str, option: str) -> tuple[float, float]:
+    """Return ``(lon, lat)`` from ``"LON,LAT"``, or raise a one-line :class:`UsageError` naming the option.
+
+    >>> parse_point(" 70.5, 40.1 ", "--from-coords")
+    (70.5, 40.1)
+    """
+    parts = text.replace(";", ",").split(",")
+    try:
+        if len(parts) != 2:
+            raise ValueError
+        lon, lat = float(parts[0]), float(parts[1])
+    except ValueError:
+        raise UsageError(f"{option} {shorten(text, 40)!r}: not LON,LAT in degrees (e.g. 70.94,40.10)") from None
+    if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
+        raise UsageError(f"{option} {shorten(text, 40)!r}: longitude must be within ±180 and latitude within ±90")
+    return lon, lat
+
+
+@dataclass(frozen=True)
+class Snap:
+    """A given point and where it meets the network: the edge, how far along it (0 at its source), the distance."""
+
+    given: tuple[float, float]
+    at: tuple[float, float]
+    edge: int
+    source: int
+    target: int
+    fraction: float
+    distance_km: float
+    road_class: str
+    cost: float
+    hours: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the snap as plain data."""
+        return {"given": list(self.given), "snapped": [round(self.at[0], 6), round(self.at[1], 6)],
+                "distance_km": round(self.distance_km, 3), "road_class": self.road_class, "edge": self.edge}
+
+
+@dataclass(frozen=True)
+class CrossingUse:
+    """A curated crossing a route passes, with its status on the date and its border hours."""
+
+    id: str
+    name: str
+    countries: str
+    status: str
+    hours: float
+
+
+@dataclass(frozen=True)
+class PointRoute:
+    """A route between two points on the imported network."""
+
+    start: Snap
+    end: Snap
+    scenario: Scenario
+    distance_km: float
+    road_h: float
+    border_h: float
+    by_country_km: dict[str, float]
+    crossings: list[CrossingUse]
+    uncurated_borders: list[dict[str, Any]]
+    corridor_deg: float | None
+    searches: int
+    seconds: float
+    network: str
+    attribution: str
+    geometry: shapely.LineString
+    edges: int = 0
+    warnings: list[str] = field(default_factory=list)
+    search_s: float = 0.0
+    """Seconds the database took to snap both points and find the path (the rest: reading the scenario's data)."""
+
+    @property
+    def duration_h(self) -> float:
+        """Return road and border hours."""
+        return self.road_h + self.border_h
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the route as plain data (``--json``): the same keys as a place-to-place route where they apply."""
+        s = self.scenario
+        return {
+            "from": self.start.to_dict(), "to": self.end.to_dict(),
+            "distance_km": round(self.distance_km, 3), "duration_h": round(self.duration_h, 3),
+            "road_h": round(self.road_h, 3), "border_h": round(self.border_h, 3),
+            "by_country_km": {k: round(v, 3) for k, v in self.by_country_km.items()},
+            "crossings": [{"id": c.id, "name": c.name, "countries": c.countries, "status": c.status,
+                           "hours": round(c.hours, 3)} for c in self.crossings],
+            "uncurated_borders": self.uncurated_borders,
+            "scenario": {"as_of": s.as_of.isoformat(), "mode": s.mode, "optimize": s.optimize,
+                         "close": sorted(s.close), "open": sorted(s.open), "avoid": sorted(s.avoid),
+                         "unknown": s.unknown},
+            "corridor_margin_deg": self.corridor_deg, "searches": self.searches, "edges": self.edges,
+            "seconds": round(self.seconds, 3), "search_seconds": round(self.search_s, 3), "network": self.network,
+            "attribution": self.attribution,
+            "licence": "ODbL-1.0", "warnings": self.warnings,
+            "geometry": {"type": "LineString",
+                         "coordinates": [[round(x, 6), round(y, 6)] for x, y in self.geometry.coords]},
+        }
+
+
+def format_point_route(route: PointRoute) -> str:
+    """Return a human-readable account of a point-to-point route (as ``geo route`` prints a place-to-place one)."""
+    s = route.scenario
+
+    def point(xy: tuple[float, float]) -> str:
+        return f"{xy[0]:.5f},{xy[1]:.5f}"
+
+    lines = [f"{point(route.start.given)} → {point(route.end.given)}: {route.distance_km:,.1f} km by road, "
+             f"{route.duration_h:,.1f} h (as of {s.as_of.isoformat()}, {s.mode}, by {s.optimize})",
+             f"  start snapped {route.start.distance_km:,.2f} km to a {route.start.road_class} road at "
+             f"{point(route.start.at)}; end snapped {route.end.distance_km:,.2f} km to a {route.end.road_class} road "
+             f"at {point(route.end.at)} (not counted in the km)",
+             f"  travel time: road {route.road_h:,.1f} h + borders {route.border_h:,.1f} h"
+             + (" (" + "; ".join(f"{c.name} {round(c.hours, 2):g} h" for c in route.crossings) + ")"
+                if route.crossings else ""),
+             "  by country: " + ", ".join(f"{k} {v:,.1f} km" for k, v in route.by_country_km.items()),
+             "  crossings: " + ("; ".join(f"{c.name} [{c.countries}, {c.status}]" for c in route.crossings)
+                                if route.crossings else "none")]
+    for border in route.uncurated_borders:
+        lines.append(f"  border crossed where no curated crossing is known: {border['countries']} at "
+                     f"{border['lon']:.4f},{border['lat']:.4f}")
+    corridor = ("the whole network" if route.corridor_deg is None
+                else f"a corridor of ±{route.corridor_deg:.2f}° around both ends")
+    lines.append(f"  searched {corridor} ({route.searches} search{'es' if route.searches > 1 else ''}, "
+                 f"{route.edges:,} edges: {route.search_s * 1000:,.0f} ms in the database, "
+                 f"{route.seconds * 1000:,.0f} ms in all)")
+    lines.append(f"  network: {route.network}; {route.attribution} (ODbL-1.0)")
+    for warning in route.warnings:
+        lines.append(f"  warning: {warning}")
+    return "\n".join(lines)
+
+
+@dataclass
+class _Filter:
+    """The scenario as SQL: which edges are usable, and what each costs in each direction."""
+
+    usable: sql.Composable
+    cost: sql.Composable
+    reverse_cost: sql.Composable
+    gate_join: sql.Composable
+
+
+def _scenario_sql(scenario: Scenario, states: dict[str, GateState], visa: list[tuple[str, str]]) -> _Filter:
+    from psycopg import sql
+
+    blocked = sorted(cid for cid, state in states.items() if not state.passable)
+    gates = sorted(states)
+    hours = [float(states[c].hours) if scenario.optimize == "time" else 0.0 for c in gates]
+    base = (sql.SQL("e.{} + coalesce(g.hours, 0)").format(sql.Identifier(f"hours_{scenario.mode}"))
+            if scenario.optimize == "time" else sql.SQL("e.km"))
+    barred = sql.Literal(sorted(f"{cid} {code}" for cid, code in visa))
+    usable = sql.SQL("NOT (coalesce(e.country, '') = ANY({avoid}::text[]) "
+                     "OR coalesce(e.source_country, '') = ANY({avoid}::text[]) "
+                     "OR coalesce(e.target_country, '') = ANY({avoid}::text[])) "
+                     "AND (e.crossing_id IS NULL OR e.crossing_id <> ALL({blocked}::text[]))").format(
+        avoid=sql.Literal(sorted(scenario.avoid)), blocked=sql.Literal(blocked))
+    if scenario.unknown == "closed":
+        usable = sql.SQL("{} AND NOT (e.border AND e.crossing_id IS NULL)").format(usable)
+    return _Filter(
+        usable=usable,
+        cost=sql.SQL("CASE WHEN e.crossing_id || ' ' || e.target_country = ANY({}::text[]) THEN -1 ELSE {} END"
+                     ).format(barred, base),
+        reverse_cost=sql.SQL("CASE WHEN e.crossing_id || ' ' || e.source_country = ANY({}::text[]) THEN -1 "
+                             "ELSE {} END").format(barred, base),
+        gate_join=sql.SQL("LEFT JOIN unnest({}::text[], {}::float8[]) AS g(cid, hours) "
+                          "ON g.cid = e.crossing_id AND e.gate"
+                          ).format(sql.Literal(gates), sql.Literal(hours)))
+
+
+def _snap(conn: psycopg.Connection[Any], point: tuple[float, float], option: str, where: _Filter,
+          scenario: Scenario) -> Snap:
+    from psycopg import sql
+
+    query = sql.SQL(
+        "SELECT e.id, e.source, e.target, e.class, ST_LineLocatePoint(e.geom, p.g), ST_X(ST_ClosestPoint(e.geom, p.g)),"
+        " ST_Y(ST_ClosestPoint(e.geom, p.g)), ST_Distance(e.geom::geography, p.g::geography) / 1000, "
+        "{base}, e.{hours} "
+        "FROM (SELECT ST_SetSRID(ST_MakePoint(%s, %s), 4326) AS g) p, {edges} e {gates} "
+        "WHERE {usable} ORDER BY e.geom <-> p.g LIMIT 8").format(
+        base=sql.SQL("e.{} + coalesce(g.hours, 0)").format(sql.Identifier(f"hours_{scenario.mode}"))
+        if scenario.optimize == "time" else sql.SQL("e.km"),
+        hours=sql.Identifier(f"hours_{scenario.mode}"), edges=sql.Identifier(NETWORK, "edges"),
+        gates=where.gate_join, usable=where.usable)
+    rows = conn.execute(query, point).fetchall()
+    if not rows:
+        raise UsageError(f"{option}: the imported network has no usable road under the scenario")
+    best = min(rows, key=lambda r: float(r[7]))
+    distance = float(best[7])
+    if distance > MAX_SNAP_KM:
+        raise UsageError(f"{option} {point[0]:g},{point[1]:g}: the nearest road of the imported network is "
+                         f"{distance:,.0f} km away (more than {MAX_SNAP_KM:g} km): outside the network")
+    return Snap(point, (float(best[5]), float(best[6])), int(best[0]), int(best[1]), int(best[2]),
+                float(best[4]), distance, str(best[3]), float(best[8]), float(best[9]))
+
+
+def route_points(url: str, start: tuple[float, float], end: tuple[float, float], scenario: Scenario) -> PointRoute:
+    """Route between two points on the network imported into the database at ``url``.
+
+    Parameters
+    ----------
+    url
+        The database URL (its ``geo_osm`` schema, made by ``geo db import-osm``).
+    start, end
+        ``(lon, lat)`` in degrees.
+    scenario
+        The date, overrides, avoided countries, mode, objective and traveller.
+
+    Returns
+    -------
+    The route: km (geodesic), hours, km per country, crossings used, the snaps and the corridor searched.
+
+    Raises
+    ------
+    UsageError
+        No database, no imported network, a point too far from every road, an unknown crossing id.
+    NoRouteError
+        No route under the scenario on the whole network.
+    """
+    import psycopg
+
+    from geo.routing import RouteEngine
+
+    began = time.perf_counter()
+    conn = connect(url, autocommit=True)
+    try:
+        if not imported(conn):
+            raise UsageError(f"no imported road network in {shorten(safe_url(url), 80)}: run "
+                             "`geo db import-osm FILE` (an .osm.pbf extract or a reference network)")
+        info = conn.execute(_in_network("SELECT dataset, attribution FROM {}", "network_info")).fetchone()
+        matched = {str(r[0]): (str(r[1]), str(r[2])) for r in conn.execute(
+            _in_network("SELECT crossing_id, name, countries FROM {} WHERE edges > 0", "crossing_match"))}
+        graph = RouteEngine.load().graph
+        unknown = sorted((scenario.close | scenario.open) - set(graph.crossings))
+        if unknown:
+            raise UsageError(f"unknown crossing id {shorten(unknown[0], 40)!r} (the curated crossings: "
+                             "`geo export crossings`)")
+        states = {cid: graph.gate_state(cid, scenario) for cid in matched if cid in graph.crossings}
+        visa = [(cid, code) for cid, code in graph.visa_barred(scenario) if cid in states]
+        where = _scenario_sql(scenario, states, visa)
+        searching = time.perf_counter()
+        a = _snap(conn, start, "--from-coords", where, scenario)
+        b = _snap(conn, end, "--to-coords", where, scenario)
+        found = _search(conn, a, b, where)
+        search_s = time.perf_counter() - searching
+        if found is None:
+            closed = sorted(cid for cid, state in states.items() if not state.passable)
+            barred = sorted({code for _, code in visa})
+            unknown_out = "; border roads of unknown status left out" if scenario.unknown == "closed" else ""
+            raise NoRouteError(f"no road route between the two points on the imported network under the scenario "
+                               f"(as of {scenario.as_of.isoformat()}; crossings closed: "
+                               f"{', '.join(closed) if closed else 'none'}"
+                               f"{'; avoiding ' + ', '.join(sorted(scenario.avoid)) if scenario.avoid else ''}"
+                               f"{'; no visa held for ' + ', '.join(barred) if barred else ''}"
+                               f"{unknown_out})")
+        nodes, edges, margin, searches, corridor_edges = found
+        route = _describe(conn, a, b, nodes, edges, margin, searches, corridor_edges, scenario, states, matched,
+                          str(info[0]) if info else NETWORK, str(info[1]) if info else "© OpenStreetMap contributors",
+                          began)
+        return dataclasses.replace(route, search_s=search_s)
+    except psycopg.Error as exc:
+        raise UsageError(f"route on the imported network failed: {first_line(exc)}") from None
+    finally:
+        conn.close()
+
+
+def _search(conn: psycopg.Connection[Any], a: Snap, b: Snap, where: _Filter) -> tuple[
+        list[int], list[int], float | None, int, int] | None:
+    """Return (nodes, edges, margin, searches, edges in the corridor) of the cheapest path, or None."""
+    from psycopg import sql
+
+    first = {a.source: a.fraction * a.cost, a.target: (1 - a.fraction) * a.cost}
+    last = {b.source: b.fraction * b.cost, b.target: (1 - b.fraction) * b.cost}
+    west, east = sorted((a.at[0], b.at[0]))
+    south, north = sorted((a.at[1], b.at[1]))
+    span = max(east - west, north - south)
+    for searches, step in enumerate(CORRIDOR_STEPS, 1):
+        margin = None if step is None else max(MIN_MARGIN_DEG, step * span)
+        box = (sql.SQL("TRUE") if margin is None else sql.SQL("e.geom && ST_MakeEnvelope({}, {}, {}, {}, 4326)").format(
+            *(sql.Literal(v) for v in (west - margin, south - margin, east + margin, north + margin))))
+        body = sql.SQL("FROM {edges} e {gates} WHERE {box} AND {usable}").format(
+            edges=sql.Identifier(NETWORK, "edges"), gates=where.gate_join, box=box, usable=where.usable)
+        edges_sql = sql.SQL("SELECT e.id, e.source, e.target, {cost} AS cost, {reverse} AS reverse_cost {body}").format(
+            cost=where.cost, reverse=where.reverse_cost, body=body).as_string(conn)
+        rows = conn.execute("SELECT start_vid, end_vid, node, edge, agg_cost FROM pgr_dijkstra(%s, %s::bigint[], "
+                            "%s::bigint[], directed => true) ORDER BY start_vid, end_vid, path_seq",
+                            (edges_sql, sorted(first), sorted(last))).fetchall()
+        paths: dict[tuple[int, int], list[tuple[int, int, float]]] = {}
+        for sv, ev, node, edge, agg in rows:
+            paths.setdefault((int(sv), int(ev)), []).append((int(node), int(edge), float(agg)))
+        options: list[tuple[float, list[int], list[int]]] = []
+        for (sv, ev), path in paths.items():
+            options.append((first[sv] + path[-1][2] + last[ev], [p[0] for p in path], [p[1] for p in path[:-1]]))
+        for node in set(first) & set(last):  # both ends meet at one node
+            options.append((first[node] + last[node], [node], []))
+        if a.edge == b.edge:  # along the one edge
+            options.append((abs(a.fraction - b.fraction) * a.cost, [], []))
+        if options:
+            _, nodes, edges = min(options, key=lambda o: o[0])
+            counted = conn.execute(sql.SQL("SELECT count(*) {}").format(body)).fetchone()
+            return nodes, edges, margin, searches, int(counted[0]) if counted else 0
+    return None
+
+
+def _describe(conn: psycopg.Connection[Any], a: Snap, b: Snap, nodes: list[int], edges: list[int],
+              margin: float | None, searches: int, corridor_edges: int, scenario: Scenario,
+              states: dict[str, GateState], matched: dict[str, tuple[str, str]], network: str, attribution: str,
+              began: float) -> PointRoute:
+    from psycopg import sql
+
+    rows = {int(r[0]): r for r in conn.execute(sql.SQL(
+        "SELECT id, {}, crossing_id, border, source_country, target_country, ST_X(ST_Centroid(geom)), "
+        "ST_Y(ST_Centroid(geom)) FROM {} WHERE id = ANY(%s)").format(
+        sql.Identifier(f"hours_{scenario.mode}"), sql.Identifier(NETWORK, "edges")), (edges,))}
+    where = {int(r[0]): (float(r[1]), float(r[2])) for r in conn.execute(
+        _in_network("SELECT id, ST_X(geom), ST_Y(geom) FROM {} WHERE id = ANY(%s)", "nodes"), (nodes,))}
+    coords = [a.at, *(where[n] for n in nodes), b.at]
+    line = shapely.LineString(coords if len(coords) > 1 else [a.at, b.at])
+    length_km, by_country = _km_by_country(conn, line)
+    road_h = sum(float(rows[e][1]) for e in edges)
+    if nodes:
+        road_h += (a.fraction if nodes[0] == a.source else 1 - a.fraction) * a.hours
+        road_h += (b.fraction if nodes[-1] == b.source else 1 - b.fraction) * b.hours
+    else:
+        road_h += abs(a.fraction - b.fraction) * a.hours
+    used: list[CrossingUse] = []
+    uncurated: list[dict[str, Any]] = []
+    for e in edges:
+        _, _, cid, border, sc, tc, x, y = rows[e]
+        if cid is not None and all(c.id != cid for c in used):
+            state = states.get(str(cid))
+            name, countries = matched.get(str(cid), (str(cid), ""))
+            used.append(CrossingUse(str(cid), name, countries, str(state.entry.get("status", "unknown"))
+                                    if state else "unknown", float(state.hours) if state else 0.0))
+        elif cid is None and border:
+            uncurated.append({"countries": f"{sc}-{tc}", "lon": round(float(x), 5), "lat": round(float(y), 5)})
+    warnings = []
+    if uncurated:
+        warnings.append(f"{len(uncurated)} border crossing(s) on roads with no curated crossing: their status is "
+                        "unknown (--unknown closed avoids them)")
+    return PointRoute(a, b, scenario, length_km, road_h, sum(c.hours for c in used), by_country, used, uncurated,
+                      margin, searches, time.perf_counter() - began, network, attribution, line, corridor_edges,
+                      warnings)
+
+
+def _km_by_country(conn: psycopg.Connection[Any], line: shapely.LineString) -> tuple[float, dict[str, float]]:
+    """Return a line's geodesic km (WGS84) and its km per country, largest first (``??``: outside every country).
+
+    The line is cut by the borders layer's countries and enclaves in the database (schema ``geo``, as
+    :class:`geo.measure.CountryIndex` cuts it, in longitude and latitude) and each part measured on the WGS84
+    spheroid; without a loaded schema, the layer is read and cut here (slower: the polygons are large).
+    """
+    from geo.db import SCHEMA
+    from geo.measure import geodesic_km, measure_geometry
+
+    total = geodesic_km(line)
+    if conn.execute("SELECT to_regclass(%s)", (f"{SCHEMA}.borders",)).fetchone() in (None, (None,)):
+        return total, dict(measure_geometry(line, _country_index()).by_country_km)
+    rows = conn.execute(schema_sql(
+        "SELECT b.country, sum(ST_Length(ST_Intersection(b.geom, l.g)::geography, true)) / 1000 AS km "
+        "FROM {}.borders b, (SELECT ST_GeomFromText(%s, 4326) AS g) l "
+        "WHERE b.kind IN ('country', 'enclave') AND b.geom && l.g GROUP BY 1 ORDER BY 2 DESC"), (line.wkt,)).fetchall()
+    by_country = {str(code): float(km) for code, km in rows if km and float(km) > 0.0005}
+    rest = total - sum(by_country.values())
+    if rest > 0.0005:
+        by_country["??"] = rest
+    return total, by_country
+
+
+def _in_network(query: LiteralString, table: str) -> sql.Composed:
+    """Return ``query`` with ``{}`` replaced by the network schema's ``table``."""
+    from psycopg import sql
+
+    return sql.SQL(query).format(sql.Identifier(NETWORK, table))
+
+
+def _country_index() -> CountryIndex:
+    """Index the borders layer's countries, each with its enclaves, for km per country."""
+    from geo.layers import store
+    from geo.measure import CountryIndex
+
+    borders, _ = store.read_layer("borders")
+    polygons = borders[borders["kind"].isin(("country", "enclave"))]
+    # a country and its enclaves never touch: their parts make one multipolygon without a (slow) union
+    return CountryIndex({str(code): shapely.MultiPolygon(list(shapely.get_parts(group.geometry.to_numpy())))
+                         for code, group in polygons.groupby("country", sort=False)})
