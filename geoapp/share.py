@@ -219,6 +219,15 @@ def parse_view(value: str) -> View | None:
     return View(round(lat, 5), round(lon, 5), zoom)
 
 
+def view_text(view: View) -> str:
+    """Return a view as the link writes it (as the map does: four decimals).
+
+    >>> view_text(View(40.25, 70.4, 8))
+    '40.2500,70.4000,8'
+    """
+    return f"{view.lat:.4f},{view.lon:.4f},{view.zoom}"
+
+
 def _items(value: str) -> list[str] | None:
     if value in ("", NONE):
         return []
@@ -342,7 +351,8 @@ def _notice(key: str) -> str:
 def to_params(state: AppState, *, today: dt.date) -> dict[str, str]:
     """Return the query parameters of a state, leaving out values equal to the defaults.
 
-    ``view`` is kept by the map itself (it writes the current view into the address without a rerun).
+    ``view`` is kept by the map itself (it writes the current view into the address without a rerun); every
+    write of the link adds it (:func:`geoapp.state.link_params`).
     """
     params: dict[str, str] = {}
     if state.overlays != DEFAULT_OVERLAYS:
