@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -26,8 +27,9 @@ from geo.io.geojson import feature_collection, to_json
 from geo.layers import build, registry, store
 from geo.paths import layers_dir
 from geo.routing import RouteEngine
-from geo.routing.graph import Trip
+from geo.routing.graph import Scenario, Trip
 
+LOG = logging.getLogger("geoapp.api")
 ROUTE_CACHE = 512
 """Route answers kept (each a few to a few hundred kB)."""
 STAMP_SECONDS = 1.0
@@ -211,3 +213,40 @@ def layer_rows(data: str) -> list[dict[str, Any]]:
 
     del data
     return rows()
+
+
+WARM_PAIR = ("dushanbe", "almaty")
+"""A route computed at start-up (its answer is kept; the code paths of every later route are warm)."""
+
+
+def warm(day: dt.date | None = None, *, wait: bool = False) -> threading.Thread | None:
+    """Prepare what the API's first requests would otherwise wait for, in a background thread.
+
+    The data version, the route engine and one route, every layer's collection on ``day`` (today: what
+    ``/ogc/collections/{id}/items`` pages without a ``datetime``) and each layer's extent.
+    Returns the started thread (None with ``wait``: done in this thread).
+    """
+    def run() -> None:
+        try:
+            today = day or dt.date.today()
+            data = version()
+            engine(data)
+            try:
+                route_feature(data, Trip(*WARM_PAIR, Scenario(as_of=today)), 0)
+            except Exception as exc:  # routing data without these places: the engine is still loaded
+                LOG.info("warming: no route %s → %s (%s)", *WARM_PAIR, exc)
+            for spec in registry.LAYERS:
+                try:
+                    collection(data, spec.id, today, today)
+                    extent(data, spec.id)
+                except Exception as exc:  # a layer missing or unreadable: its requests answer as before
+                    LOG.info("warming: layer %s not prepared (%s)", spec.id, exc)
+        except Exception:  # warming is an optimisation: requests prepare what they need themselves
+            LOG.exception("warming the API's caches failed")
+
+    if wait:
+        run()
+        return None
+    thread = threading.Thread(target=run, name="geoapp-api-warm", daemon=True)
+    thread.start()
+    return thread
