@@ -26,7 +26,7 @@ from geo.i18n import N_
 from geo.layers import store
 from geo.layers.crossings import border_time_on
 from geo.layers.entry_rules import EntryRules
-from geo.layers.status import status_on
+from geo.layers.status import facts, latest
 from geo.messages import Message
 from geo.paths import REPO_ROOT, source_dir
 from geo.routing import speeds as speed_table
@@ -275,6 +275,7 @@ class RoadGraph:
         self._is_gate = np.zeros(n, dtype=bool)
         self._is_gate[self.gate_nodes] = True
         self._scenario_cache: dict[Scenario, tuple[np.ndarray, list[str], dict[str, GateState], np.ndarray]] = {}
+        self._facts: dict[str, list[dict[str, Any]]] = {}
         self._pair_edge: dict[tuple[int, int], tuple[int, bool]] = {}
         for k, (first, last) in enumerate(self.edge_ends):
             self._pair_edge[(first, last)] = (k, False)
@@ -316,7 +317,7 @@ class RoadGraph:
         refused per direction, in the weights: see :meth:`visa_barred`.)
         """
         info = self.crossings[cid]
-        entry = status_on([dict(e) for e in info.history], scenario.as_of)
+        entry = latest(self._facts_of(cid), scenario.as_of)
         border = border_time_on(info.border_times, scenario.traffic, scenario.as_of)
         if border is None:  # a crossing forced open for traffic it does not handle: its other traffic's time
             others = [border_time_on(info.border_times, t, scenario.as_of) for t in vocab.TRAFFIC]
@@ -341,6 +342,13 @@ class RoadGraph:
         if foreign and access not in FOREIGN_ACCESS and not (access == "unknown" and scenario.unknown == "open"):
             passable = False
         return GateState(passable, entry, hours, border, unknown_status, unknown_access)
+
+    def _facts_of(self, cid: str) -> list[dict[str, Any]]:
+        """Return a crossing's status facts (read once: every scenario's date is looked up in them)."""
+        found = self._facts.get(cid)
+        if found is None:
+            found = self._facts[cid] = facts(self.crossings[cid].history)
+        return found
 
     def crossing_state(self, cid: str, scenario: Scenario) -> tuple[bool, dict[str, Any]]:
         """Return whether a crossing is passable under a scenario, and its status entry on the date."""

@@ -28,6 +28,7 @@ from geo.layers import build, registry, store
 from geo.paths import layers_dir
 from geo.routing import RouteEngine
 from geo.routing.graph import Scenario, Trip
+from geo.routing.results import Route
 
 LOG = logging.getLogger("geoapp.api")
 ROUTE_CACHE = 512
@@ -111,12 +112,39 @@ def engine(data: str) -> RouteEngine:
 def _route_feature(data: str, trip: Trip, alternatives: int) -> bytes:
     """Return a route as a GeoJSON Feature whose properties are ``geo route --json``'s (geometry apart).
 
-    The same Feature ``geo route --geojson`` writes.
+    The same Feature ``geo route --geojson`` writes. A route record is plain JSON data keyed by text, so it is
+    encoded as it is (the bytes :func:`~geo.io.geojson.to_json` writes, without its walk over every value), and
+    the line's text is kept per line: routes on other dates or scenarios often take the same roads.
     """
-    result = engine(data).trip(trip, alternatives=alternatives).to_dict()
-    feature = {"type": "Feature", "properties": {k: v for k, v in result.items() if k != "geometry"},
-               "geometry": result["geometry"]}
-    return to_json(feature).encode("utf-8")
+    route = engine(data).trip(trip, alternatives=alternatives)
+    try:
+        properties = json.dumps(route.to_dict(geometry=False), ensure_ascii=False, allow_nan=False)
+        line = _line_text(route.geometry.wkb, route)
+    except (TypeError, ValueError):  # a value JSON does not take as it is (a date, a NaN…): the strict encoder
+        result = route.to_dict()
+        feature = {"type": "Feature", "properties": {k: v for k, v in result.items() if k != "geometry"},
+                   "geometry": result["geometry"]}
+        return to_json(feature).encode("utf-8")
+    return f'{{"type": "Feature", "properties": {properties}, "geometry": {line}}}'.encode()
+
+
+_lines: OrderedDict[bytes, str] = OrderedDict()
+_lines_lock = threading.Lock()
+
+
+def _line_text(key: bytes, route: Route) -> str:
+    """Return the JSON text of a route's line, kept by the line's WKB for the last :data:`ROUTE_CACHE` lines."""
+    with _lines_lock:
+        found = _lines.get(key)
+        if found is not None:
+            _lines.move_to_end(key)
+            return found
+    text = json.dumps(route.line(), ensure_ascii=False, allow_nan=False)
+    with _lines_lock:
+        _lines[key] = text
+        while len(_lines) > ROUTE_CACHE:
+            _lines.popitem(last=False)
+    return text
 
 
 @functools.lru_cache(maxsize=12)
