@@ -8,10 +8,11 @@ transit rules), so it never copies the graph. Border time is a node cost: it is 
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Self
 
@@ -274,8 +275,10 @@ class RoadGraph:
         self.gate_nodes = np.array(sorted(self.index[c] for c in self._gate_entries), dtype=np.int64)
         self._is_gate = np.zeros(n, dtype=bool)
         self._is_gate[self.gate_nodes] = True
-        self._scenario_cache: dict[Scenario, tuple[np.ndarray, list[str], dict[str, GateState], np.ndarray]] = {}
+        self._scenario_cache: dict[tuple[Scenario, int],
+                                   tuple[np.ndarray, list[str], dict[str, GateState], np.ndarray]] = {}
         self._facts: dict[str, list[dict[str, Any]]] = {}
+        self._dates: tuple[EntryRules, list[str]] | None = None
         self._pair_edge: dict[tuple[int, int], tuple[int, bool]] = {}
         for k, (first, last) in enumerate(self.edge_ends):
             self._pair_edge[(first, last)] = (k, False)
@@ -343,6 +346,19 @@ class RoadGraph:
             passable = False
         return GateState(passable, entry, hours, border, unknown_status, unknown_access)
 
+    def _epoch(self, day: dt.date) -> int:
+        """Return how many dated changes lie on or before ``day``.
+
+        The dates of every crossing's status history and border times and of every entry rule: whatever a
+        scenario's states read on its date changes only on one of them, so two days with the same epoch give the
+        same states (the dates are compared as the readers compare them, as ISO text).
+        """
+        if self._dates is None or self._dates[0] is not self.rules:
+            dates = {str(e["date"]) for info in self.crossings.values() for e in (*info.history, *info.border_times)}
+            dates |= {rule.date.isoformat() for rule in self.rules.rules}
+            self._dates = (self.rules, sorted(dates))
+        return bisect.bisect_right(self._dates[1], day.isoformat())
+
     def _facts_of(self, cid: str) -> list[dict[str, Any]]:
         """Return a crossing's status facts (read once: every scenario's date is looked up in them)."""
         found = self._facts.get(cid)
@@ -356,8 +372,13 @@ class RoadGraph:
         return state.passable, state.entry
 
     def _scenario(self, scenario: Scenario) -> tuple[np.ndarray, list[str], dict[str, GateState], np.ndarray]:
-        """Return (weights with every gate open, blocked gate ids, gate states, border hours per node), cached."""
-        cached = self._scenario_cache.get(scenario)
+        """Return (weights with every gate open, blocked gate ids, gate states, border hours per node), cached.
+
+        Cached per scenario and date epoch (:meth:`_epoch`): two dates between the same dated changes give the
+        same states, so a route on another day of an unchanged period reuses them.
+        """
+        key = (replace(scenario, as_of=dt.date.min), self._epoch(scenario.as_of))
+        cached = self._scenario_cache.get(key)
         if cached is not None:
             return cached
         by_time = scenario.optimize == "time"
@@ -377,7 +398,7 @@ class RoadGraph:
         blocked = [cid for cid, state in states.items() if not state.passable]
         if len(self._scenario_cache) > 64:
             self._scenario_cache.clear()
-        self._scenario_cache[scenario] = (weights, blocked, states, border)
+        self._scenario_cache[key] = (weights, blocked, states, border)
         return weights, blocked, states, border
 
     def visa_barred(self, scenario: Scenario) -> list[tuple[str, str]]:
