@@ -25,7 +25,7 @@ from geo import vocab
 from geo.errors import NoRouteError, UsageError
 from geo.i18n import N_
 from geo.layers import store
-from geo.layers.crossings import border_time_on
+from geo.layers.crossings import border_time_in, border_times_for
 from geo.layers.entry_rules import EntryRules
 from geo.layers.status import facts, latest
 from geo.messages import Message
@@ -278,6 +278,7 @@ class RoadGraph:
         self._scenario_cache: dict[tuple[Scenario, int],
                                    tuple[np.ndarray, list[str], dict[str, GateState], np.ndarray]] = {}
         self._facts: dict[str, list[dict[str, Any]]] = {}
+        self._border_times: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
         self._dates: tuple[EntryRules, list[str]] | None = None
         self._pair_edge: dict[tuple[int, int], tuple[int, bool]] = {}
         for k, (first, last) in enumerate(self.edge_ends):
@@ -321,9 +322,9 @@ class RoadGraph:
         """
         info = self.crossings[cid]
         entry = latest(self._facts_of(cid), scenario.as_of)
-        border = border_time_on(info.border_times, scenario.traffic, scenario.as_of)
+        border = border_time_in(self._border_times_of(cid, scenario.traffic), scenario.as_of)
         if border is None:  # a crossing forced open for traffic it does not handle: its other traffic's time
-            others = [border_time_on(info.border_times, t, scenario.as_of) for t in vocab.TRAFFIC]
+            others = [border_time_in(self._border_times_of(cid, t), scenario.as_of) for t in vocab.TRAFFIC]
             border = max((o for o in others if o), key=lambda o: float(o["hours"]), default=None)
         hours = float(border["hours"]) if border else 0.0
         unknown_status = entry["status"] == "unknown"
@@ -358,6 +359,13 @@ class RoadGraph:
             dates |= {rule.date.isoformat() for rule in self.rules.rules}
             self._dates = (self.rules, sorted(dates))
         return bisect.bisect_right(self._dates[1], day.isoformat())
+
+    def _border_times_of(self, cid: str, traffic: str) -> list[Mapping[str, Any]]:
+        """Return a crossing's border times for a traffic in date order (sorted once)."""
+        found = self._border_times.get((cid, traffic))
+        if found is None:
+            found = self._border_times[(cid, traffic)] = border_times_for(self.crossings[cid].border_times, traffic)
+        return found
 
     def _facts_of(self, cid: str) -> list[dict[str, Any]]:
         """Return a crossing's status facts (read once: every scenario's date is looked up in them)."""
