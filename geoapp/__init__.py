@@ -12,6 +12,7 @@ Layout
 ``frontend``   the component's served folder: a copy of that frontend and the published overlay groups
 ``server``     ``st.App`` start-up warming and static files from memory (``app.py`` hands them to Streamlit)
 ``api/``       the HTTP API and OGC API – Features, served by the app's server (``server.routes``)
+``urls``       the addresses of a layer and a route on that API, shown where the pages offer them
 ``ui``         small widgets helpers (Markdown escaping, failing panels)
 ``pages/``     one module per page or panel
 """

@@ -319,6 +319,7 @@ async def lifespan(_app: Any) -> AsyncIterator[None]:
     seconds later, and no visitor waits for them (nor shares the interpreter with a warm-up thread).
     """
     from geoapp import data, frontend
+    from geoapp.api import store
 
     no_delay()
     for module in PRELOAD:
@@ -328,6 +329,7 @@ async def lifespan(_app: Any) -> AsyncIterator[None]:
     inspect.getmodule(inspect.currentframe())
     data.warm(data.version(), dt.date.today(), measuring=True, wait=True)
     frontend.start_site(data.version())  # the static viewer at /site/, built once per data version
+    store.warm()  # the API's engine, collections and extents, in a background thread: the server answers meanwhile
     yield
 
 

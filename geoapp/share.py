@@ -19,7 +19,7 @@ from geo.map.document import BASEMAPS, DEFAULT_BASEMAP, DEFAULT_VIEW
 from geo.map.registry import DEFAULT_OVERLAYS
 from geo.map.registry import IDS as OVERLAYS
 from geo.map.spec import View
-from geo.routing.graph import Scenario
+from geo.routing.graph import Scenario, Trip
 from geo.vocab import BY_ISO2, MAX_ALTERNATIVES
 
 FIRST_DAY = dt.date(2015, 1, 1)
@@ -38,6 +38,8 @@ CHOICES: dict[str, Collection[str]] = {"basemap": BASEMAPS, "tab": TABS}
 closed sets are declared on its fields)."""
 LINK_NAMES = {"as_of": "date", "visas": "visa"}
 """Link parameters named otherwise than their :class:`~geo.routing.graph.Scenario` field."""
+API_NAMES = {"visas": "visa"}
+"""``/api/v1/route`` parameters named otherwise than their scenario field (the command line's options)."""
 SECOND_FIELDS = ("as_of", "close", "open", "avoid")
 """The fields a comparison's second scenario may change; the others follow the first scenario."""
 SECOND = "2"
@@ -132,11 +134,33 @@ def decode(f: Field[Any], text: str, known: Known) -> Any:
     raise ValueError(f"no link format for the scenario field kind {kind!r}")
 
 
-def scenario_params(scenario: Scenario, base: Scenario, *, second: bool = False) -> dict[str, str]:
-    """Return the link parameters of the fields where a scenario differs from ``base``."""
-    return {link_name(f.name, second): encode(f, getattr(scenario, f.name))
+def scenario_params(scenario: Scenario, base: Scenario, *, second: bool = False, api: bool = False
+                    ) -> dict[str, str]:
+    """Return the link parameters of the fields where a scenario differs from ``base``.
+
+    With ``api``: the parameters of ``/api/v1/route`` (the command line's option names, see :data:`API_NAMES`).
+    """
+    return {API_NAMES.get(f.name, f.name) if api else link_name(f.name, second): encode(f, getattr(scenario, f.name))
             for f in scenario_fields(type(scenario), second=second)
             if getattr(scenario, f.name) != getattr(base, f.name)}
+
+
+def route_params(trip: Trip, alternatives: int = 0) -> dict[str, str]:
+    """Return the query of ``/api/v1/route`` that computes the same route (the date always given).
+
+    Built from the scenario's fields as the shareable link is (:func:`scenario_params`).
+
+    >>> route_params(Trip("osh", "khujand", Scenario(as_of=dt.date(2024, 1, 1), avoid=frozenset({"UZ"}))))
+    {'from': 'osh', 'to': 'khujand', 'as_of': '2024-01-01', 'avoid': 'UZ'}
+    """
+    params = {"from": trip.origin, "to": trip.dest}
+    if trip.via:
+        params["via"] = ",".join(trip.via)
+    params["as_of"] = trip.scenario.as_of.isoformat()
+    params.update(scenario_params(trip.scenario, Scenario(as_of=trip.scenario.as_of), api=True))
+    if alternatives:
+        params["alternatives"] = str(alternatives)
+    return params
 
 
 def parse_scenario(values: Mapping[str, str], known: Known, base: Scenario, bad: Callable[[str], None], *,
@@ -217,6 +241,15 @@ def parse_view(value: str) -> View | None:
     if not 3 <= zoom <= 18:
         return None
     return View(round(lat, 5), round(lon, 5), zoom)
+
+
+def view_text(view: View) -> str:
+    """Return a view as the link writes it (as the map does: four decimals).
+
+    >>> view_text(View(40.25, 70.4, 8))
+    '40.2500,70.4000,8'
+    """
+    return f"{view.lat:.4f},{view.lon:.4f},{view.zoom}"
 
 
 def _items(value: str) -> list[str] | None:
@@ -342,7 +375,8 @@ def _notice(key: str) -> str:
 def to_params(state: AppState, *, today: dt.date) -> dict[str, str]:
     """Return the query parameters of a state, leaving out values equal to the defaults.
 
-    ``view`` is kept by the map itself (it writes the current view into the address without a rerun).
+    ``view`` is kept by the map itself (it writes the current view into the address without a rerun); every
+    write of the link adds it (:func:`geoapp.state.link_params`).
     """
     params: dict[str, str] = {}
     if state.overlays != DEFAULT_OVERLAYS:

@@ -170,14 +170,61 @@ def init(known_values: share.Known) -> None:
     st.session_state[READY] = True
 
 
-def write_link(state: share.AppState, today: dt.date) -> None:
-    """Keep the address bar's query parameters equal to the state (``view`` is kept by the map)."""
-    params = share.to_params(state, today=today)
-    current_params = st.query_params.to_dict()
-    view = current_params.get("view")
-    if isinstance(view, str) and share.parse_view(view) is not None:
-        params["view"] = view
-    if current_params != params:
+def link_params(app_state: share.AppState, today: dt.date, address: Mapping[str, Any],
+                last_view: str | None) -> tuple[dict[str, str] | None, str]:
+    """Return the query parameters to write (None: the address already says it all) and the view the link carries.
+
+    The map keeps ``view`` in the address without a rerun, so the view a run sees is the one the browser sent
+    with it (when valid), else the last one the session saw, else the state's own view. Every write carries
+    that view: a write without it would leave the address without a view until the map's next move, and a
+    reader copying the link then would lose what they were looking at.
+
+    Parameters
+    ----------
+    app_state
+        What the widgets show.
+    today
+        The latest date (the defaults the link leaves out).
+    address
+        The query parameters the browser sent with this run.
+    last_view
+        The view the session saw last (None: none yet).
+
+    Examples
+    --------
+    >>> day = dt.date(2026, 1, 1)
+    >>> state = share.AppState(overlays=frozenset({"roads"}), scenario=Scenario(as_of=day))
+    >>> link_params(state, day, {"view": "40.3,70.7,7"}, None)
+    ({'layers': 'roads', 'view': '40.3,70.7,7'}, '40.3,70.7,7')
+    >>> link_params(state, day, {}, "40.3,70.7,7")
+    ({'layers': 'roads', 'view': '40.3,70.7,7'}, '40.3,70.7,7')
+    >>> link_params(state, day, {"layers": "roads", "view": "40.3,70.7,7"}, None)
+    (None, '40.3,70.7,7')
+    >>> link_params(share.AppState(scenario=Scenario(as_of=day)), day, {"layers": "roads"}, None)
+    ({'view': '41.0000,66.5000,5'}, '41.0000,66.5000,5')
+    """
+    sent = address.get("view")
+    if isinstance(sent, str) and share.parse_view(sent) is not None:
+        view = sent
+    elif last_view is not None and share.parse_view(last_view) is not None:
+        view = last_view
+    else:
+        view = share.view_text(app_state.view)
+    params = share.to_params(app_state, today=today)
+    if {k: v for k, v in address.items() if k != "view"} == params:  # nothing to change: the map keeps the view
+        return None, view
+    return {**params, "view": view}, view
+
+
+LINK_VIEW = "_link_view"
+"""Session key: the view the link carried last (what the map last wrote into the address, as the run saw it)."""
+
+
+def write_link(app_state: share.AppState, today: dt.date) -> None:
+    """Keep the address bar's query parameters equal to the state, always with the map's view."""
+    params, view = link_params(app_state, today, st.query_params.to_dict(), st.session_state.get(LINK_VIEW))
+    st.session_state[LINK_VIEW] = view
+    if params is not None:
         st.query_params.from_dict(params)
 
 

@@ -6,7 +6,7 @@ each, HTTP/1.1) for ``--seconds`` per request kind:
 
 - ``route``: ``/api/v1/route`` over a fixed sample of place pairs and scenarios (answers are cached per query
   after their first computation, as the server does; ``route_cold`` gives every request a fresh date, so each
-  one is computed);
+  one is computed; ``route_dated`` spreads the fresh dates over 2015 to today, across the data's dated changes);
 - ``layer``: ``/api/v1/layers/crossings`` (the bytes of ``geo export crossings``);
 - ``items``: ``/ogc/collections/places/items`` pages of 10 features at varying offsets.
 
@@ -27,6 +27,7 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -41,12 +42,20 @@ PAIRS = [("Dushanbe", "Almaty", {}), ("Tashkent", "Bishkek", {"optimize": "dista
          ("Khujand", "Bishkek", {"citizen": "TJ"}), ("Dushanbe", "Tashkent", {"avoid": "KG"})]
 
 
-def route_paths(cold: bool) -> Callable[[int], str]:
-    """Return the n-th route request (cold: each on another date, so no answer is reused)."""
+def route_paths(cold: bool, dated: bool = False) -> Callable[[int], str]:
+    """Return the n-th route request (cold: each on another date, so no answer is reused).
+
+    Cold dates run from 2000-01-01, before the data's first dated fact (one period: the engine's states per
+    period are shared); ``dated`` spreads them over 2015-01-01 to today instead, so the requests fall in the
+    periods between the data's dated changes as readers' dates do (some of those days have no route: 422).
+    """
     def make(n: int) -> str:
         origin, dest, options = PAIRS[n % len(PAIRS)]
         query = {"from": origin, "to": dest, **options}
-        if cold:
+        if dated:
+            span = (dt.date.today() - dt.date(2015, 1, 1)).days
+            query["as_of"] = (dt.date(2015, 1, 1) + dt.timedelta(days=(n * 37) % span)).isoformat()
+        elif cold:
             query["as_of"] = (dt.date(2000, 1, 1) + dt.timedelta(days=n)).isoformat()
         return "/api/v1/route?" + urlencode(query)
     return make
@@ -55,6 +64,7 @@ def route_paths(cold: bool) -> Callable[[int], str]:
 KINDS: dict[str, Callable[[int], str]] = {
     "route": route_paths(False),
     "route_cold": route_paths(True),
+    "route_dated": route_paths(True, dated=True),
     "layer": lambda n: "/api/v1/layers/crossings",
     "items": lambda n: f"/ogc/collections/places/items?limit=10&offset={(n * 10) % 300}",
 }
@@ -78,7 +88,9 @@ async def _get(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host:
     return status
 
 
-async def _load(url: str, make: Callable[[int], str], clients: int, seconds: float) -> dict[str, float]:
+async def _load(url: str, make: Callable[[int], str], clients: int, seconds: float, answered: bool = False
+                ) -> dict[str, float]:
+    """Run the clients for ``seconds``; ``answered``: a 422 (no route on that day) is an answer, not an error."""
     parts = urlsplit(url)
     host, port, prefix = parts.hostname or "127.0.0.1", parts.port or 80, parts.path.rstrip("/")
     latencies: list[float] = []
@@ -99,7 +111,7 @@ async def _load(url: str, make: Callable[[int], str], clients: int, seconds: flo
                     reader, writer = await asyncio.open_connection(host, port)
                     continue
                 latencies.append(time.perf_counter() - start)
-                errors += status != 200
+                errors += status not in ((200, 422) if answered else (200,))
         finally:
             writer.close()
 
@@ -148,8 +160,12 @@ def run(url: str, clients: int, seconds: float, kinds: list[str]) -> dict[str, d
     for kind in kinds:
         make = KINDS[kind]
         for n in range(len(PAIRS) if kind.startswith("route") else 1):  # first answers computed before timing
-            urllib.request.urlopen(url.rstrip("/") + make(n), timeout=60).close()  # noqa: S310 (loopback http)
-        report[kind] = asyncio.run(_load(url, make, clients, seconds))
+            try:
+                urllib.request.urlopen(url.rstrip("/") + make(n), timeout=60).close()  # noqa: S310 (loopback http)
+            except urllib.error.HTTPError as exc:  # no route on that day (route_dated): answered all the same
+                if exc.code != 422:
+                    raise
+        report[kind] = asyncio.run(_load(url, make, clients, seconds, answered=kind == "route_dated"))
     return report
 
 

@@ -21,7 +21,8 @@ from geo.io import bundle
 ALLOWED = frozenset({
     # formats and programs (proper names)
     "GeoJSON", "GeoPackage", "QGIS", "KML", "Google", "Earth", "CSV", "WKT", "FlatGeobuf", "GPX", "PNG", "PDF",
-    "HTML", "Leaflet", "Streamlit",
+    "HTML", "Leaflet", "Streamlit", "ArcGIS",
+    "HTTP", "API", "OGC", "Features",  # the standard's name: OGC API – Features
     # data and licences (proper names)
     "OpenStreetMap", "OpenMapTiles", "OSM", "CARTO", "Positron", "ODbL", "Open", "Database", "License", "WGS",
     "GeoNames",
@@ -36,6 +37,10 @@ HOST = re.compile(r"\b[\w-]+(?:\.[\w-]+)*\.(?:org|com|net|info|kz|kg|tj|uz|tm|ru
 URL = re.compile(r"https?://\S+|www\.\S+")
 FILE = re.compile(r"\S+\.(?:geojson|gpkg|kml|csv|fgb|zip|png|pdf|html|gpx|json)\b")
 CODE = re.compile(r"`[^`]*`")
+OWN = re.compile(r"(?:https?://[^\s/]+)?/(?:api/v1|ogc)(?:/\S*)?")
+"""An address on the app's own server (its HTTP API and OGC API), never data: removed before the data is."""
+TARGET = re.compile(r"\]\([^)\s]*\)")
+"""A Markdown link's target (the app's own addresses, ``[`/ogc`](/ogc)``)."""
 TAG = re.compile(r"<[^>]+>")
 
 
@@ -69,7 +74,7 @@ def english_words(texts: Iterable[str], data: list[str]) -> list[tuple[str, str]
     """Return ``(word, text)`` for each Latin word left in the texts once data, URLs, files and code are removed."""
     found = []
     for original in texts:
-        text = TAG.sub(" ", re.sub(r"\\(.)", r"\1", original))  # Markdown escapes (geoapp.ui.md) undone
+        text = TAG.sub(" ", re.sub(r"\\(.)", r"\1", OWN.sub(" ", TARGET.sub("] ", original))))  # escapes undone
         text = " ".join(html.unescape(text).split())
         if FILE.fullmatch(text):
             continue  # a download button named after its file

@@ -8,6 +8,7 @@ the OpenAPI document validates, and a bounded property-based fuzzer finds no ser
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import json
 import os
 import socket
@@ -264,3 +265,21 @@ def test_no_delay_reaches_connections_accepted_later() -> None:
             accepted, _ = listener.accept()
             with accepted:
                 assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+
+
+def test_warming_prepares_the_first_requests(app_layers: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from geo.routing.graph import Scenario, Trip
+    from geoapp.api import store
+
+    monkeypatch.setenv("GEO_LAYERS_DIR", str(app_layers))
+    monkeypatch.setattr(store, "_stamp", (0.0, ""))  # the version of this folder, not of an earlier test's
+    day = dt.date(2024, 5, 1)
+    thread = store.warm(day)
+    assert thread is not None
+    thread.join(120)
+    data = store.version()
+    assert store.route_feature.peek(data, Trip(*store.WARM_PAIR, Scenario(as_of=day)), 0) is not None
+    for layer in LAYERS:
+        if (app_layers / f"{layer}.geojson").is_file():
+            assert store.collection.peek(data, layer, day, day) is not None, layer
+    assert "store.warm()" in inspect.getsource(server.lifespan)

@@ -93,7 +93,14 @@ class Session:
         return wait(self.frame, expression, arg)
 
     def wait_url(self, *parts: str) -> None:
-        wait(self.page, "(parts) => parts.every((p) => window.location.href.includes(p))", list(parts))
+        wait(self.page, "(parts) => parts.every((p) => decodeURIComponent(window.location.href).includes(p))",
+             list(parts))
+
+    def view_text(self) -> str:
+        """Return the map's view as the link writes it (its centre on the map's pixel grid, four decimals)."""
+        return str(self.frame.evaluate(
+            "(() => { const c = map.getCenter(); "
+            "return `${c.lat.toFixed(4)},${c.lng.toFixed(4)},${map.getZoom()}`; })()"))
 
     def view(self) -> list[float]:
         return list(self.frame.evaluate("[map.getCenter().lat, map.getCenter().lng, map.getZoom()]"))
@@ -153,21 +160,48 @@ def test_hostile_names_do_not_execute(session: Session) -> None:
     assert session.errors == []
 
 
+RECORD_ADDRESS = """() => {
+    /* Record the address after every write of it (the app's and the map's) and every 10 ms between. */
+    window.__addresses = [];
+    const keep = () => window.__addresses.push(decodeURIComponent(window.location.href));
+    for (const name of ['pushState', 'replaceState']) {
+        const write = window.history[name];
+        window.history[name] = function (...args) {
+            const out = write.apply(window.history, args);
+            keep();
+            return out;
+        };
+    }
+    keep();
+    setInterval(keep, 10);
+}"""
+
+
 def test_toggle_overlay_keeps_view(session: Session) -> None:
     session.frame.evaluate("window.map.setView([40.3, 70.7], 7, {animate: false})")
+    session.wait_url("view=" + session.view_text())
     before = session.wait_map("document.querySelectorAll('.leaflet-marker-pane .xing').length")
+    session.page.evaluate(RECORD_ADDRESS)
     session.page.get_by_text("Border crossings", exact=True).click()
     session.wait_map("document.querySelectorAll('.leaflet-marker-pane .xing').length === 0")
     assert session.count(".leaflet-overlay-pane path") > 0
     lat, lon, zoom = session.view()
     assert abs(lat - 40.3) < 0.01 and abs(lon - 70.7) < 0.01 and zoom == 7
     session.wait_url("layers=countries")
-    # A rerun can write the link just before the map's own write of its view lands (a race seen in about half of
-    # the runs on a loaded machine); the map writes its view again on its next move, which a reader's pan makes.
-    session.frame.evaluate("window.map.setView([40.3001, 70.7], 7, {animate: false})")
-    session.wait_url("view=40.3")
+    # the link is the current view at every moment: the rerun's write of the link never drops it or brings back
+    # an older one (the server saw the address of the run before the pan below)
+    session.frame.evaluate("window.map.setView([41.2, 72.1], 7, {animate: false})")
+    view = "view=" + session.view_text()
+    session.wait_url(view)
+    moved = session.page.evaluate("window.__addresses.length")
     session.page.get_by_text("Border crossings", exact=True).click()
     session.wait_map("(n) => document.querySelectorAll('.leaflet-marker-pane .xing').length === n", before)
+    wait(session.page, "() => !window.location.href.includes('layers=')")
+    wait(session.page, "(n) => window.__addresses.length > n + 300", moved)  # a few seconds more of looking
+    addresses = session.page.evaluate("window.__addresses")
+    assert all("view=" in a for a in addresses), [a for a in addresses if "view=" not in a][:3]
+    assert all(view in a for a in addresses[moved:]), sorted(set(addresses[moved:]))
+    assert session.errors == []
 
 
 def test_zooming_in_draws_finer_lines_without_moving(session: Session) -> None:

@@ -71,6 +71,17 @@ def json_value(value: Any) -> Any:
     >>> json_value({"a": float("nan"), "b": np.int64(3), "c": (1.5, float("inf")), "d": dt.date(2025, 3, 13)})
     {'a': None, 'b': 3, 'c': [1.5, None], 'd': '2025-03-13'}
     """
+    kind = type(value)  # the plain types first, by exact type: a route's coordinates are thousands of them
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if kind is str or kind is int:
+        return value
+    if kind is list or kind is tuple:
+        if all(type(v) is float for v in value):  # a coordinate pair (or a list of numbers)
+            return [v if math.isfinite(v) else None for v in value]
+        return [json_value(v) for v in value]
+    if kind is dict:
+        return {str(k): json_value(v) for k, v in value.items()}
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, bool | np.bool_):

@@ -292,7 +292,16 @@ def border_time_on(times: Sequence[Mapping[str, Any]], traffic: str, day: dt.dat
     >>> border_time_on(t, "passengers", dt.date(2025, 1, 1)) is None
     True
     """
-    own = sorted((e for e in times if e["traffic"] == traffic), key=lambda e: str(e["date"]))
+    return border_time_in(border_times_for(times, traffic), day)
+
+
+def border_times_for(times: Sequence[Mapping[str, Any]], traffic: str) -> list[Mapping[str, Any]]:
+    """Return a traffic's border-time entries in date order (what :func:`border_time_in` reads)."""
+    return sorted((e for e in times if e["traffic"] == traffic), key=lambda e: str(e["date"]))
+
+
+def border_time_in(own: Sequence[Mapping[str, Any]], day: dt.date) -> dict[str, Any] | None:
+    """Return :func:`border_time_on`'s entry from one traffic's entries already in date order."""
     if not own:
         return None
     key = day.isoformat()

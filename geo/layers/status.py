@@ -72,15 +72,27 @@ def status_on(history: Sequence[Mapping[str, Any]], day: dt.date, section: str |
     >>> status_on(h + [{"date": "2025-06-01", "status": "closed", "kind": "planned"}], dt.date(2025, 8, 1))["status"]
     'open'
     """
-    current: dict[str, Any] = {"date": None, "status": UNKNOWN, "note": "no dated status before this day",
-                               "source": None}
+    return latest(facts(history, section), day)
+
+
+def latest(entries: Sequence[Mapping[str, Any]], day: dt.date) -> dict[str, Any]:
+    """Return a copy of the fact in force on ``day`` among facts already chosen (:func:`facts`), in date order.
+
+    :func:`status_on` in two steps, for a caller that asks about many days of the same history (the route
+    engine keeps each crossing's facts and asks for every scenario's date).
+
+    >>> latest([{"date": "2021-05-21", "status": "closed"}], dt.date(2020, 1, 1))["status"]
+    'unknown'
+    """
+    current: Mapping[str, Any] = {"date": None, "status": UNKNOWN, "note": "no dated status before this day",
+                                  "source": None}
     key = day.isoformat()
-    for entry in facts(history, section):
+    for entry in entries:
         if str(entry["date"]) <= key:
             current = entry
         else:
             break
-    return current
+    return dict(current)
 
 
 def sections(history: Sequence[Mapping[str, Any]] | None) -> list[str]:

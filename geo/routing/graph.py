@@ -8,10 +8,11 @@ transit rules), so it never copies the graph. Border time is a node cost: it is 
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Self
 
@@ -24,9 +25,9 @@ from geo import vocab
 from geo.errors import NoRouteError, UsageError
 from geo.i18n import N_
 from geo.layers import store
-from geo.layers.crossings import border_time_on
+from geo.layers.crossings import border_time_in, border_times_for
 from geo.layers.entry_rules import EntryRules
-from geo.layers.status import status_on
+from geo.layers.status import facts, latest
 from geo.messages import Message
 from geo.paths import REPO_ROOT, source_dir
 from geo.routing import speeds as speed_table
@@ -274,7 +275,11 @@ class RoadGraph:
         self.gate_nodes = np.array(sorted(self.index[c] for c in self._gate_entries), dtype=np.int64)
         self._is_gate = np.zeros(n, dtype=bool)
         self._is_gate[self.gate_nodes] = True
-        self._scenario_cache: dict[Scenario, tuple[np.ndarray, list[str], dict[str, GateState], np.ndarray]] = {}
+        self._scenario_cache: dict[tuple[Scenario, int],
+                                   tuple[np.ndarray, list[str], dict[str, GateState], np.ndarray]] = {}
+        self._facts: dict[str, list[dict[str, Any]]] = {}
+        self._border_times: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+        self._dates: tuple[EntryRules, list[str]] | None = None
         self._pair_edge: dict[tuple[int, int], tuple[int, bool]] = {}
         for k, (first, last) in enumerate(self.edge_ends):
             self._pair_edge[(first, last)] = (k, False)
@@ -316,10 +321,10 @@ class RoadGraph:
         refused per direction, in the weights: see :meth:`visa_barred`.)
         """
         info = self.crossings[cid]
-        entry = status_on([dict(e) for e in info.history], scenario.as_of)
-        border = border_time_on(info.border_times, scenario.traffic, scenario.as_of)
+        entry = latest(self._facts_of(cid), scenario.as_of)
+        border = border_time_in(self._border_times_of(cid, scenario.traffic), scenario.as_of)
         if border is None:  # a crossing forced open for traffic it does not handle: its other traffic's time
-            others = [border_time_on(info.border_times, t, scenario.as_of) for t in vocab.TRAFFIC]
+            others = [border_time_in(self._border_times_of(cid, t), scenario.as_of) for t in vocab.TRAFFIC]
             border = max((o for o in others if o), key=lambda o: float(o["hours"]), default=None)
         hours = float(border["hours"]) if border else 0.0
         unknown_status = entry["status"] == "unknown"
@@ -342,14 +347,46 @@ class RoadGraph:
             passable = False
         return GateState(passable, entry, hours, border, unknown_status, unknown_access)
 
+    def _epoch(self, day: dt.date) -> int:
+        """Return how many dated changes lie on or before ``day``.
+
+        The dates of every crossing's status history and border times and of every entry rule: whatever a
+        scenario's states read on its date changes only on one of them, so two days with the same epoch give the
+        same states (the dates are compared as the readers compare them, as ISO text).
+        """
+        if self._dates is None or self._dates[0] is not self.rules:
+            dates = {str(e["date"]) for info in self.crossings.values() for e in (*info.history, *info.border_times)}
+            dates |= {rule.date.isoformat() for rule in self.rules.rules}
+            self._dates = (self.rules, sorted(dates))
+        return bisect.bisect_right(self._dates[1], day.isoformat())
+
+    def _border_times_of(self, cid: str, traffic: str) -> list[Mapping[str, Any]]:
+        """Return a crossing's border times for a traffic in date order (sorted once)."""
+        found = self._border_times.get((cid, traffic))
+        if found is None:
+            found = self._border_times[(cid, traffic)] = border_times_for(self.crossings[cid].border_times, traffic)
+        return found
+
+    def _facts_of(self, cid: str) -> list[dict[str, Any]]:
+        """Return a crossing's status facts (read once: every scenario's date is looked up in them)."""
+        found = self._facts.get(cid)
+        if found is None:
+            found = self._facts[cid] = facts(self.crossings[cid].history)
+        return found
+
     def crossing_state(self, cid: str, scenario: Scenario) -> tuple[bool, dict[str, Any]]:
         """Return whether a crossing is passable under a scenario, and its status entry on the date."""
         state = self.gate_state(cid, scenario)
         return state.passable, state.entry
 
     def _scenario(self, scenario: Scenario) -> tuple[np.ndarray, list[str], dict[str, GateState], np.ndarray]:
-        """Return (weights with every gate open, blocked gate ids, gate states, border hours per node), cached."""
-        cached = self._scenario_cache.get(scenario)
+        """Return (weights with every gate open, blocked gate ids, gate states, border hours per node), cached.
+
+        Cached per scenario and date epoch (:meth:`_epoch`): two dates between the same dated changes give the
+        same states, so a route on another day of an unchanged period reuses them.
+        """
+        key = (replace(scenario, as_of=dt.date.min), self._epoch(scenario.as_of))
+        cached = self._scenario_cache.get(key)
         if cached is not None:
             return cached
         by_time = scenario.optimize == "time"
@@ -369,7 +406,7 @@ class RoadGraph:
         blocked = [cid for cid, state in states.items() if not state.passable]
         if len(self._scenario_cache) > 64:
             self._scenario_cache.clear()
-        self._scenario_cache[scenario] = (weights, blocked, states, border)
+        self._scenario_cache[key] = (weights, blocked, states, border)
         return weights, blocked, states, border
 
     def visa_barred(self, scenario: Scenario) -> list[tuple[str, str]]:

@@ -165,9 +165,17 @@ class Route:
         """The crossings the route passes."""
         return frozenset(c.id for c in self.crossings)
 
-    def to_dict(self) -> dict[str, Any]:
-        """Return the route as plain JSON data (alternatives nested with the same keys)."""
-        return {
+    def line(self) -> dict[str, Any]:
+        """Return the route's line as GeoJSON geometry (coordinates on a 1e-6 degree grid)."""
+        mapped: dict[str, Any] = shapely.geometry.mapping(shapely.set_precision(self.geometry, 1e-6))
+        return mapped
+
+    def to_dict(self, *, geometry: bool = True) -> dict[str, Any]:
+        """Return the route as plain JSON data (alternatives nested with the same keys).
+
+        Without ``geometry``, the route's own line is left out (its alternatives keep theirs).
+        """
+        record = {
             "from": self.source,
             "to": self.target,
             "as_of": self.scenario.as_of.isoformat(),
@@ -184,7 +192,7 @@ class Route:
             "cited_share": round(self.cited_share, 3),
             "schematic_km": round(self.schematic_km, 1),
             "traced_share": round(self.traced_share, 3),
-            "geometry": shapely.geometry.mapping(shapely.set_precision(self.geometry, 1e-6)),
+            "geometry": None,
             "warnings": [str(w) for w in self.warnings],
             "optimize": self.scenario.optimize,
             "unknown": self.scenario.unknown,
@@ -200,6 +208,11 @@ class Route:
             "unknown_crossings": list(self.unknown_crossings),
             "alternatives": [a.to_dict() for a in self.alternatives],
         }
+        if geometry:
+            record["geometry"] = self.line()
+        else:
+            del record["geometry"]
+        return record
 
 
 @dataclass(frozen=True)

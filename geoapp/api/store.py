@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -26,8 +27,10 @@ from geo.io.geojson import feature_collection, to_json
 from geo.layers import build, registry, store
 from geo.paths import layers_dir
 from geo.routing import RouteEngine
-from geo.routing.graph import Trip
+from geo.routing.graph import Scenario, Trip
+from geo.routing.results import Route
 
+LOG = logging.getLogger("geoapp.api")
 ROUTE_CACHE = 512
 """Route answers kept (each a few to a few hundred kB)."""
 STAMP_SECONDS = 1.0
@@ -109,12 +112,39 @@ def engine(data: str) -> RouteEngine:
 def _route_feature(data: str, trip: Trip, alternatives: int) -> bytes:
     """Return a route as a GeoJSON Feature whose properties are ``geo route --json``'s (geometry apart).
 
-    The same Feature ``geo route --geojson`` writes.
+    The same Feature ``geo route --geojson`` writes. A route record is plain JSON data keyed by text, so it is
+    encoded as it is (the bytes :func:`~geo.io.geojson.to_json` writes, without its walk over every value), and
+    the line's text is kept per line: routes on other dates or scenarios often take the same roads.
     """
-    result = engine(data).trip(trip, alternatives=alternatives).to_dict()
-    feature = {"type": "Feature", "properties": {k: v for k, v in result.items() if k != "geometry"},
-               "geometry": result["geometry"]}
-    return to_json(feature).encode("utf-8")
+    route = engine(data).trip(trip, alternatives=alternatives)
+    try:
+        properties = json.dumps(route.to_dict(geometry=False), ensure_ascii=False, allow_nan=False)
+        line = _line_text(route.geometry.wkb, route)
+    except (TypeError, ValueError):  # a value JSON does not take as it is (a date, a NaN…): the strict encoder
+        result = route.to_dict()
+        feature = {"type": "Feature", "properties": {k: v for k, v in result.items() if k != "geometry"},
+                   "geometry": result["geometry"]}
+        return to_json(feature).encode("utf-8")
+    return f'{{"type": "Feature", "properties": {properties}, "geometry": {line}}}'.encode()
+
+
+_lines: OrderedDict[bytes, str] = OrderedDict()
+_lines_lock = threading.Lock()
+
+
+def _line_text(key: bytes, route: Route) -> str:
+    """Return the JSON text of a route's line, kept by the line's WKB for the last :data:`ROUTE_CACHE` lines."""
+    with _lines_lock:
+        found = _lines.get(key)
+        if found is not None:
+            _lines.move_to_end(key)
+            return found
+    text = json.dumps(route.line(), ensure_ascii=False, allow_nan=False)
+    with _lines_lock:
+        _lines[key] = text
+        while len(_lines) > ROUTE_CACHE:
+            _lines.popitem(last=False)
+    return text
 
 
 @functools.lru_cache(maxsize=12)
@@ -211,3 +241,40 @@ def layer_rows(data: str) -> list[dict[str, Any]]:
 
     del data
     return rows()
+
+
+WARM_PAIR = ("dushanbe", "almaty")
+"""A route computed at start-up (its answer is kept; the code paths of every later route are warm)."""
+
+
+def warm(day: dt.date | None = None, *, wait: bool = False) -> threading.Thread | None:
+    """Prepare what the API's first requests would otherwise wait for, in a background thread.
+
+    The data version, the route engine and one route, every layer's collection on ``day`` (today: what
+    ``/ogc/collections/{id}/items`` pages without a ``datetime``) and each layer's extent.
+    Returns the started thread (None with ``wait``: done in this thread).
+    """
+    def run() -> None:
+        try:
+            today = day or dt.date.today()
+            data = version()
+            engine(data)
+            try:
+                route_feature(data, Trip(*WARM_PAIR, Scenario(as_of=today)), 0)
+            except Exception as exc:  # routing data without these places: the engine is still loaded
+                LOG.info("warming: no route %s → %s (%s)", *WARM_PAIR, exc)
+            for spec in registry.LAYERS:
+                try:
+                    collection(data, spec.id, today, today)
+                    extent(data, spec.id)
+                except Exception as exc:  # a layer missing or unreadable: its requests answer as before
+                    LOG.info("warming: layer %s not prepared (%s)", spec.id, exc)
+        except Exception:  # warming is an optimisation: requests prepare what they need themselves
+            LOG.exception("warming the API's caches failed")
+
+    if wait:
+        run()
+        return None
+    thread = threading.Thread(target=run, name="geoapp-api-warm", daemon=True)
+    thread.start()
+    return thread

@@ -24,10 +24,10 @@ from geo.map.document import BASEMAPS, DEFAULT_BASEMAP
 from geo.map.registry import IDS, OVERLAYS
 from geo.map.spec import View
 from geo.vocab import shorten
-from geoapp import data, share
+from geoapp import data, share, urls
 from geoapp.pages.measure import drawing_file
 from geoapp.results import Outcome, RouteFile, download_record, route_files, routes_of, shown_routes
-from geoapp.ui import _, labels, today
+from geoapp.ui import _, labels, ngettext, today
 
 if TYPE_CHECKING:
     from geo.routing.graph import Trip
@@ -176,6 +176,34 @@ def layers_section(app_state: share.AppState, version: str, outcome: Outcome | N
     st.download_button(_("Every layer as {format} (.zip)").format(format=_(FORMAT_LABELS[fmt])), data=everything,
                        file_name=f"central-asia-{day}-{fmt}.zip", mime="application/zip", key="dl_zip",
                        on_click="ignore")
+    if available:
+        layer_links(available, app_state, fmt)
+
+
+def layer_links(available: Sequence[str], app_state: share.AppState, fmt: str) -> None:
+    """List each layer's addresses on the app's server: the file of the chosen format and date, and the OGC API."""
+    base = urls.root()
+    with st.expander(_("Every layer by URL (HTTP API, OGC API – Features)")):
+        st.caption(_("The same bytes as the buttons above, for scripts; QGIS and ArcGIS add the OGC API – Features "
+                     "collections by URL (the service: {service}).").format(service=urls.link(f"{base}ogc")))
+        layer, file = _("Layer"), _("File")
+        rows = [f"| {layer} | {file} | OGC API – Features |", "|---|---|---|"]
+        rows += [f"| `{layer_id}` | {urls.link(urls.layer_url(layer_id, app_state.as_of, fmt, base))} | "
+                 f"{urls.link(urls.collection_url(layer_id, base))} |" for layer_id in available]
+        st.markdown("\n".join(rows))
+
+
+def route_links(app_state: share.AppState, outcome: Outcome | None) -> None:
+    """Show the API address of each shown route (the same route, as a GeoJSON Feature)."""
+    shown = shown_routes(outcome)
+    if not shown:
+        return
+    asked = app_state.alternatives if app_state.second is None else 0
+    base = urls.root()
+    st.caption(ngettext("The same route from the HTTP API (a GeoJSON Feature):",
+                        "The same routes from the HTTP API (GeoJSON Features):", len(shown)))
+    for route in shown:
+        st.code(urls.route_url(route.trip, asked, base), language=None, wrap_lines=True)
 
 
 def figure_section(app_state: share.AppState, version: str, outcome: Outcome | None) -> None:
@@ -263,6 +291,7 @@ def downloads_panel(app_state: share.AppState, version: str, outcome: Outcome | 
     """Offer the downloads of the state's day (and the drawings on the map)."""
     layers_section(app_state, version, outcome, drawings)
     route_downloads(outcome)
+    route_links(app_state, outcome)
     st.divider()
     figure_section(app_state, version, outcome)
     html_section(app_state, version, outcome)

@@ -6,8 +6,8 @@ import streamlit as st
 
 from geo.i18n import N_
 from geo.io import bundle
-from geoapp import data
-from geoapp.ui import _, md, ngettext, panel
+from geoapp import data, urls
+from geoapp.ui import _, md, ngettext, panel, today
 
 
 def sources_page() -> None:
@@ -33,6 +33,8 @@ def sources_page() -> None:
                     licence=f"[{md(record['licence'])}]({record['licence_url']})") + "  \n"
                     + _("**Attribution:** {attribution}").format(attribution=md(record["attribution"])))
                 st.markdown(_("**Method:** {method}").format(method=md(record["method"])))
+                if count:
+                    urls.show_layer(str(record["id"]), today())
                 if record["notes"]:
                     st.markdown(_("**Notes:** {notes}").format(notes=md(record["notes"])))
                 for upstream in record["upstream"]:

@@ -22,7 +22,7 @@ from geo.map.geometry import rows as records
 from geo.map.text import safe_url
 from geo.palette import STATUS_STYLES
 from geo.vocab import FOCUS, STATUSES
-from geoapp import component, data, state
+from geoapp import component, data, state, urls
 from geoapp.pages import changes, map_page, search
 from geoapp.ui import _, labels, md, panel, today, tr
 
@@ -260,6 +260,7 @@ def crossings_tab(version: str, day: dt.date) -> None:
     st.caption(_("{shown} of {total} crossings; status on {day} (the sidebar's date). Click a column to sort, a row "
                  "to centre the map on it.").format(shown=len(shown), total=len(table), day=day))
     row = show_table("crossings", shown.reset_index(drop=True))
+    urls.show_layer("crossings", day)
     if row is not None:
         crossing_details(row, frame, day)
 
@@ -315,7 +316,7 @@ def documents_tab(version: str) -> None:
             pairs=", ".join(f"{a} → {b}" for a, b in missing)))
 
 
-def roads_tab(version: str) -> None:
+def roads_tab(version: str, day: dt.date) -> None:
     """Draw the roads table with its filters."""
     table = roads_table(data.layer("roads", data.folder(), version), tr())
     left, middle, right = st.columns(3)
@@ -328,9 +329,10 @@ def roads_tab(version: str) -> None:
     st.caption(_("{shown} of {total} road segments; lengths in km. Click a row to centre the map on it.")
                .format(shown=len(shown), total=len(table)))
     show_table("roads", shown.reset_index(drop=True))
+    urls.show_layer("roads", day)
 
 
-def places_tab(version: str) -> None:
+def places_tab(version: str, day: dt.date) -> None:
     """Draw the places table with its filters."""
     table = places_table(data.layer("places", data.folder(), version), tr())
     left, middle, right = st.columns(3)
@@ -343,6 +345,7 @@ def places_tab(version: str) -> None:
     st.caption(_("{shown} of {total} places. Click a row to centre the map on it.")
                .format(shown=len(shown), total=len(table)))
     show_table("places", shown.reset_index(drop=True))
+    urls.show_layer("places", day)
 
 
 def table_page() -> None:
@@ -357,11 +360,11 @@ def table_page() -> None:
             if kind == "crossings":
                 crossings_tab(version, current.as_of)
             elif kind == "roads":
-                roads_tab(version)
+                roads_tab(version, current.as_of)
             elif kind == "documents":
                 documents_tab(version)
             else:
-                places_tab(version)
+                places_tab(version, current.as_of)
     current = state.current(today())
     with right:
         with panel(N_("search")):

@@ -216,13 +216,43 @@
         state.report({drawings: drawings, band: state.band});
     }
 
+    function viewText() {
+        var c = state.map.getCenter();
+        return c.lat.toFixed(4) + ',' + c.lng.toFixed(4) + ',' + state.map.getZoom();
+    }
+
+    function guardLink(top) {
+        /* The app's page writes its link (history.pushState/replaceState) from the view its server last saw,
+           which can be older than the map's (a rerun's address is sent before the map's last move): every write
+           on this page gets the map's current view at once, so the address never holds another view, or none. */
+        var frame = window.frameElement;
+        top.geoMapView = function () { return frame && frame.isConnected && state.map ? viewText() : null; };
+        if (top.geoLinkGuard) { return; }
+        top.geoLinkGuard = true;
+        ['pushState', 'replaceState'].forEach(function (name) {
+            var original = top.history[name];
+            top.history[name] = function (data, title, url) {
+                try {
+                    var view = top.geoMapView && top.geoMapView();
+                    if (view && url !== undefined && url !== null) {
+                        var next = new URL(String(url), top.location.href);
+                        if (next.pathname === top.location.pathname && next.searchParams.get('view') !== view) {
+                            next.searchParams.set('view', view);
+                            url = next.toString();
+                        }
+                    }
+                } catch (e) { /* a map frame gone: the write goes through as it is */ }
+                return original.call(top.history, data, title, url);
+            };
+        });
+    }
+
     function syncLink() {
         /* Keep view=lat,lon,zoom in the page address (the app's shareable link) without a rerun. */
         try {
             var top = window.parent;
             if (!top || top === window || !top.history) { return; }
-            var c = state.map.getCenter();
-            var view = c.lat.toFixed(4) + ',' + c.lng.toFixed(4) + ',' + state.map.getZoom();
+            var view = viewText();
             var url = new URL(top.location.href);
             if (url.searchParams.get('view') === view) { return; }
             url.searchParams.set('view', view);
@@ -297,6 +327,7 @@
             if (band !== state.band) { state.band = band; report(); }
         });
         labels();
+        try { if (window.parent !== window) { guardLink(window.parent); } } catch (e) { /* another origin */ }
         map.on('moveend', syncLink);
         setInterval(syncLink, 1500);
         return map;
