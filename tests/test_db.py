@@ -833,3 +833,39 @@ def test_the_reference_network_routes_a_village_near_isfara_to_dostuk(osm_networ
         from geo.db import osm
 
         osm.drop(osm_network)
+
+
+def test_the_app_routes_between_two_points_placed_on_the_map(osm_network: str, app_source: pytest.MonkeyPatch,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    from streamlit.testing.v1 import AppTest  # noqa: TID251
+
+    from geoapp import component
+    from geoapp.pages import points
+
+    points.network_cache_clear()  # the network was imported after earlier app tests looked (kept for 30 s)
+    start, end = (72.66, 40.81), KG_NEAR_DOSTUK  # a village off the network → near the Dostuk crossing
+    code, cli, err = _route(capsys, osm_network, start, end, "--as-of", AS_OF)
+    assert code == 0, err
+    shown: list[dict[str, Any]] = []
+    real = component.show
+    app_source.setattr(component, "show", lambda document, **kw: (shown.append(document.args()),
+                                                                   real(document, **kw))[1])
+    app_source.setenv("GEO_DATABASE_URL", osm_network)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.query_params["date"] = AS_OF
+    at.run()
+    assert not at.exception and shown[-1]["base"]["points"] is True  # the map offers the point tool
+    assert any("From any point" in str(s.value) for s in at.subheader)
+    pin = [{"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": list(p)}}
+           for p in (start, end)]
+    at.session_state[component.KEY] = {"drawings": pin, "band": 1}  # two route ends placed with the point tool
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    metrics = {m.label: str(m.value) for m in at.metric}
+    assert metrics["Road distance"] == f"{round(cli['distance_km'])} km"
+    assert metrics["Travel time"] == f"{cli['duration_h']:.1f} h" and metrics["Border crossings"] == "1"
+    routes = next((g for g in shown[-1]["groups"] if g["id"] == "route"), None)
+    assert routes is not None, [g["id"] for g in shown[-1]["groups"]]
+    lines = [f for part in json.loads(routes["json"])["parts"] for f in part["fc"]["features"]
+             if f["geometry"]["type"] == "LineString"]
+    assert len(lines) == 1 and "72.6600, 40.8100" in lines[0]["properties"]["tip"]

@@ -100,8 +100,10 @@ DRAW_TEXT: dict[str, Any] = {
     "draw": {"toolbar": {"actions": {"title": N_("Cancel drawing"), "text": N_("Cancel")},
                          "finish": {"title": N_("Finish drawing"), "text": N_("Finish")},
                          "undo": {"title": N_("Delete last point drawn"), "text": N_("Delete last point")},
-                         "buttons": {"polyline": N_("Draw a line"), "polygon": N_("Draw a polygon")}},
-             "handlers": {"polygon": {"tooltip": {"start": N_("Click to start drawing the shape."),
+                         "buttons": {"polyline": N_("Draw a line"), "polygon": N_("Draw a polygon"),
+                                     "circlemarker": N_("Place a route end (two make a route from point to point)")}},
+             "handlers": {"circlemarker": {"tooltip": {"start": N_("Click the map to place a route end.")}},
+                          "polygon": {"tooltip": {"start": N_("Click to start drawing the shape."),
                                                   "cont": N_("Click to continue drawing the shape."),
                                                   "end": N_("Click the first point to close the shape.")}},
                           "polyline": {"error": N_("The line cannot cross itself."),
@@ -129,9 +131,12 @@ def map_text(tr: Translator = ENGLISH) -> dict[str, Any]:
     return {**{key: tr.gettext(message) for key, message in MAP_TEXT.items()}, **_translated(DRAW_TEXT, tr)}
 
 
-def base_config(view: View = DEFAULT_VIEW, *, height: int = 640, draw: bool = True, tr: Translator = ENGLISH
-                ) -> dict[str, Any]:
+def base_config(view: View = DEFAULT_VIEW, *, height: int = 640, draw: bool = True, points: bool = False,
+                tr: Translator = ENGLISH) -> dict[str, Any]:
     """Return the map itself: initial view, controls, attribution of every layer, CSS, zoom bands.
+
+    ``points`` adds a tool to the drawing tools that places route ends (GeoJSON points), for routes from any point
+    where a full road network is available.
 
     It depends neither on the overlays nor on the basemap, so the browser keeps its map (and the view the
     user panned to) while they change.
@@ -139,7 +144,8 @@ def base_config(view: View = DEFAULT_VIEW, *, height: int = 640, draw: bool = Tr
     layers = dict.fromkeys(layer for spec in OVERLAYS for layer in spec.layers)
     return {
         "view": [view.lat, view.lon, view.zoom], "minZoom": MIN_ZOOM, "maxZoom": MAX_ZOOM, "height": int(height),
-        "draw": bool(draw), "drawColour": extras.TRACK.style["color"], "attribution": attribution_html(layers, tr),
+        "draw": bool(draw), "points": bool(draw and points), "drawColour": extras.TRACK.style["color"],
+        "attribution": attribution_html(layers, tr),
         "legendWide": LEGEND_WIDE_PX, "bands": [b.max_zoom for b in BANDS], "css": css(), "text": map_text(tr),
     }
 

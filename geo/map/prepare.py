@@ -62,7 +62,8 @@ def build_document(prepared: Sequence[Prepared], *, as_of: dt.date | None, view:
                    basemap: str = doc.DEFAULT_BASEMAP, routes: Sequence[Mapping[str, Any]] = (),
                    track: tuple[str, Mapping[str, Any]] | None = None, height: int = 640, draw: bool = True,
                    changes: tuple[str, Mapping[str, Any]] | None = None,
-                   found: tuple[str, float, float] | None = None, tr: Translator = ENGLISH) -> doc.Document:
+                   found: tuple[str, float, float] | None = None, points: bool = False,
+                   tr: Translator = ENGLISH) -> doc.Document:
     """Return the document of a map: overlays in registry order, then routes, the track and the legend.
 
     Parameters
@@ -76,6 +77,8 @@ def build_document(prepared: Sequence[Prepared], *, as_of: dt.date | None, view:
         An uploaded track's name and display collection.
     changes
         The legend label and rings (:func:`geo.map.extras.changes_display`) of crossings changed between two dates.
+    points
+        Offer the tool that places route ends (see :func:`geo.map.document.base_config`).
     tr
         The reader's language: the legend, the routes' tooltips and the map's own words (``base.text``). The
         overlays were prepared in it already.
@@ -92,5 +95,5 @@ def build_document(prepared: Sequence[Prepared], *, as_of: dt.date | None, view:
                                 routes=[str(r.get("as_of")) for r in drawn], track=track_name,
                                 changed=changes[0] if changes and doc.changes_group(changes[1]) else None,
                                 alternatives=len(extras.drawn_alternatives(drawn)), tr=tr)
-    return doc.Document(doc.base_config(view, height=height, draw=draw, tr=tr), doc.basemap_config(basemap, tr), groups,
-                        markup, as_of)
+    return doc.Document(doc.base_config(view, height=height, draw=draw, points=points, tr=tr),
+                        doc.basemap_config(basemap, tr), groups, markup, as_of)

@@ -169,12 +169,12 @@ def _symbol(parent: ET.Element, name: str, rule: Rule) -> None:
 
 
 def qml(layer_id: str) -> str:
-    r"""Return a layer's QGIS style document (QML), its symbology from the map's palettes.
+    """Return a layer's QGIS style document (QML), its symbology from the map's palettes.
 
     Examples
     --------
     >>> text = qml("crossings")
-    >>> text.startswith("<!DOCTYPE qgis") and 'filter="&quot;status&quot; = \\'open\\'"' in text
+    >>> text.startswith("<!DOCTYPE qgis") and "&quot;status&quot; = 'open'" in text
     True
     """
     root = ET.Element("qgis", version=QGIS_VERSION, styleCategories="Symbology")

@@ -6,14 +6,16 @@ from typing import Any
 
 import streamlit as st
 
+from geo.db.coords import PointRoute
 from geo.errors import GeoError, LayerMissing
 from geo.i18n import N_, languages
 from geo.map.document import BASEMAPS, DEFAULT_BASEMAP, Document
 from geo.map.geometry import BANDS, band_of
 from geo.map.prepare import build_document
 from geo.map.registry import OVERLAYS
+from geo.messages import Message
 from geoapp import component, data, database, share, state
-from geoapp.pages import changes, downloads, measure, route, search, timeline
+from geoapp.pages import changes, downloads, measure, points, route, search, timeline
 from geoapp.results import Outcome, routes_of
 from geoapp.ui import LANG, _, labels, md, panel, today, tr
 
@@ -71,8 +73,13 @@ def band(app_state: share.AppState) -> int:
     return band_of(app_state.view.zoom).number
 
 
-def map_document(app_state: share.AppState, version: str, outcome: Outcome | None) -> Document:
-    """Return the document of the map the state shows (overlays prepared once per data version and band)."""
+def map_document(app_state: share.AppState, version: str, outcome: Outcome | None,
+                 from_points: PointRoute | Message | None = None) -> Document:
+    """Return the document of the map the state shows (overlays prepared once per data version and band).
+
+    ``from_points`` is the route between two points placed on the map (:mod:`geoapp.pages.points`), drawn after the
+    place-to-place route (as its comparison when both are shown).
+    """
     shown, _missing = data.overlays(app_state.overlays, app_state.as_of, version, band(app_state), app_state.lang)
     track = st.session_state.get(measure.TRACK) or {}
     basemap = app_state.basemap if app_state.basemap in BASEMAPS else DEFAULT_BASEMAP
@@ -82,9 +89,11 @@ def map_document(app_state: share.AppState, version: str, outcome: Outcome | Non
         found = None
     return build_document(
         shown, as_of=app_state.as_of, view=app_state.view, basemap=basemap,
-        routes=route.local_names(routes_of(outcome), version),
+        routes=route.local_names(routes_of(outcome), version)
+        + ([points.record(from_points)] if isinstance(from_points, PointRoute) else []),
         track=(track.get("name", ""), track["display"]) if track.get("display") else None, height=MAP_HEIGHT,
-        changes=changes.rings(found, version) if found is not None else None, found=search.found(version), tr=tr())
+        changes=changes.rings(found, version) if found is not None else None, found=search.found(version),
+        points=points.network() is not None, tr=tr())
 
 
 def start() -> tuple[str, share.AppState]:
@@ -134,9 +143,13 @@ def map_page() -> None:
     outcome: Outcome | None = None
     with panel(N_("route")):
         outcome = route.outcome(current, version)
+    from_points: PointRoute | Message | None = None
+    with panel(N_("route from points")):
+        placed = points.ends(component.current_value({component.KEY: st.session_state.get(component.KEY)}).drawings)
+        from_points = points.outcome(current.scenario, version, placed)
     drawings: tuple[Any, ...] = ()
     with panel(N_("map")):
-        drawings = component.show(map_document(current, version, outcome)).drawings
+        drawings = component.show(map_document(current, version, outcome, from_points)).drawings
     with panel(N_("what changed")):
         found = changes.result(current, version)
         if found is not None:
@@ -147,6 +160,8 @@ def map_page() -> None:
     if tab_route.open:
         with tab_route, panel(N_("route")):
             route.route_panel(current, outcome, places, crossings)
+        with tab_route, panel(N_("route from points")):
+            points.panel(current, from_points)
     if tab_measure.open:
         with tab_measure, panel(N_("measure")):
             measure.measure_panel(drawings, version)

@@ -286,7 +286,8 @@
                 position: 'topleft',
                 draw: {polyline: {shapeOptions: {color: colour, weight: 3}},
                        polygon: {shapeOptions: {color: colour}, allowIntersection: false},
-                       rectangle: false, circle: false, marker: false, circlemarker: false},
+                       rectangle: false, circle: false, marker: false,
+                       circlemarker: state.base.points ? {color: colour, radius: 7, weight: 3, fillOpacity: 0.9} : false},
                 edit: {featureGroup: state.drawn, edit: false}
             });
             map.addControl(draw);
