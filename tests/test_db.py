@@ -477,6 +477,17 @@ def test_engine_pgrouting_on_the_command_line(db_url: str, capsys: pytest.Captur
     assert json.loads(pg) == json.loads(memory)
 
 
+@pytest.mark.parametrize("argv", [["khujand", "batken", "--mode", "freight"],
+                                  ["Osh", "Dushanbe", "--from", "2019-01-01", "--optimize", "distance"]])
+def test_timeline_with_pgrouting_equals_the_in_memory_engine(db_url: str, capsys: pytest.CaptureFixture[str],
+                                                             argv: list[str]) -> None:
+    code, memory, err = run(capsys, "timeline", *argv, "--json")
+    assert code == 0, err
+    code, pg, err = run(capsys, "--db", db_url, "timeline", *argv, "--json", "--engine", "pgrouting")
+    assert code == 0, err
+    assert json.loads(pg) == json.loads(memory) and len(json.loads(pg)["periods"]) > 1
+
+
 def test_engine_pgrouting_refuses_alternatives_and_needs_a_database(db_url: str, capsys: pytest.CaptureFixture[str],
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     code, _, err = run(capsys, "--db", db_url, "route", "Osh", "Dushanbe", "--engine", "pgrouting",

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from geo.cli.common import add_scenario_options, check_output, iso_date, print_json, scenario_from, today
+from geo.cli.route import ENGINES, load_engine
 from geo.errors import UsageError
 from geo.vocab import shorten
 
@@ -30,6 +31,9 @@ def add_commands(sub: Any) -> None:
                    help="first day (default: the history's first fact)")
     p.add_argument("--to", dest="until", type=iso_date, metavar="DATE", help="last day (default: today)")
     add_scenario_options(p)
+    p.add_argument("--engine", choices=ENGINES, default=ENGINES[0],
+                   help="search in memory (default) or with pgRouting in the database of --db / GEO_DATABASE_URL "
+                        "(loaded by `geo db load`): the same periods")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print one JSON object")
     out.add_argument("--csv", action="store_true", help="print one CSV row per period")
@@ -89,7 +93,6 @@ def build_timeline(engine: RouteEngine, args: argparse.Namespace) -> Timeline:
 def cmd_timeline(args: argparse.Namespace) -> int:
     """Print a trip's periods (and write its chart)."""
     from geo.io.geojson import write_atomic
-    from geo.routing import RouteEngine
     from geo.routing.timeline import periods_csv
 
     _check_range(args)
@@ -98,8 +101,11 @@ def cmd_timeline(args: argparse.Namespace) -> int:
         if args.output.suffix.lower() not in CHART_SUFFIXES:
             raise UsageError(f"-o {shorten(str(args.output))}: the chart's name must end in "
                              f"{', '.join(CHART_SUFFIXES)}")
-    engine = RouteEngine.load()
-    line = build_timeline(engine, args)
+    engine = load_engine(args)
+    try:
+        line = build_timeline(engine, args)
+    finally:
+        engine.close()
     labels = engine.names.labels
     if args.output is not None:
         from geo.figure import chart
