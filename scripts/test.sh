@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command: installs what the test suite needs into the active Python (use a virtual
 # environment: .ci/run makes a new one each time), then runs ruff, mypy (strict) and pytest.
-#   - Debian's chromium for the browser tests, if missing (apt-get, with sudo when not root);
+#   - Debian's chromium (and nginx-light, for the proxy test) for the browser tests, if missing (apt-get, with sudo
+#     when not root);
 #   - Debian's PostgreSQL, PostGIS, pgRouting and gdal-bin (ogrinfo) for the database tests, if missing; then a
 #     throwaway cluster in a temporary folder (as the unprivileged user `nobody` when run as root), listening only
 #     on a unix socket inside that folder, with GEO_DATABASE_URL pointing at it; stopped and removed at exit.
@@ -12,11 +13,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
 
+browser_packages=""
 if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
-  echo "installing chromium (browser tests) …"
+  browser_packages="chromium fonts-dejavu-core"
+fi
+[ -x /usr/sbin/nginx ] || browser_packages="$browser_packages nginx-light"  # the proxy test (two apps behind nginx)
+if [ -n "$browser_packages" ]; then
+  echo "installing$browser_packages (browser tests) …"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $browser_packages >/dev/null
 fi
 
 PG_VERSION="${PG_VERSION:-15}"

@@ -817,7 +817,7 @@ def test_no_network_or_a_wrong_url_is_one_line_exit_2(osm_network: str, tmp_path
     assert code == 0 and "synthetic-roads" in out
 
 
-def test_the_reference_network_routes_a_village_near_isfara_to_dostuk(osm_network: str,
+def test_the_reference_network_routes_a_village_near_isfara_to_dostuk(osm_network: str, tmp_path: Path,
                                                                       capsys: pytest.CaptureFixture[str]) -> None:
     from geo import reference
 
@@ -840,10 +840,10 @@ def test_the_reference_network_routes_a_village_near_isfara_to_dostuk(osm_networ
         with psycopg.connect(osm_network) as conn:
             row = conn.execute("SELECT edges FROM geo_osm.crossing_match WHERE crossing_id = %s", (DOSTUK,)).fetchone()
         assert row is not None and row[0] >= 1
-    finally:
+    finally:  # the module's network again, for the tests after this one
         from geo.db import osm
 
-        osm.drop(osm_network)
+        osm.import_osm(osm_network, synthetic_network(tmp_path))
 
 
 def test_the_app_routes_between_two_points_placed_on_the_map(osm_network: str, app_source: pytest.MonkeyPatch,
