@@ -99,6 +99,7 @@ def clicked_extent(value: Any, handled: Any, fallback: View) -> tuple[Extent, An
     The extent is the one the map showed (its bounds), else the one around the view in the page address, else
     around ``fallback`` (the state's view).
 
+    >>> from geo.map.document import DEFAULT_VIEW
     >>> clicked_extent({"bounds": [68.6, 39.3, 74.1, 41.9], "clicked": 5}, 4, DEFAULT_VIEW)
     ((68.6, 39.3, 74.1, 41.9), 5)
     >>> clicked_extent({"view": "40.6,71.4,8", "clicked": 5}, 5, DEFAULT_VIEW) is None
