@@ -83,10 +83,8 @@ def test_fewer_bytes_on_disk_than_written_is_a_failure(tmp_path, monkeypatch):
     assert target.read_bytes() == PREVIOUS and leftovers(tmp_path) == []
 
 
-def test_replace_all_writes_none_when_one_fails(tmp_path, monkeypatch):
-    a, b = tmp_path / "a.geojson", tmp_path / "b.geojson"
-    a.write_bytes(PREVIOUS)
-    b.write_bytes(PREVIOUS)
+def disk_fills_on_the_second_write(monkeypatch) -> None:
+    """Let the first file write through; the disk fills half-way through the second."""
     calls = []
 
     def second_fails(handle, data):
@@ -96,6 +94,13 @@ def test_replace_all_writes_none_when_one_fails(tmp_path, monkeypatch):
         os.write(handle, data)
 
     monkeypatch.setattr(geojson, "_write_all", second_fails)
+
+
+def test_replace_all_writes_none_when_one_fails(tmp_path, monkeypatch):
+    a, b = tmp_path / "a.geojson", tmp_path / "b.geojson"
+    a.write_bytes(PREVIOUS)
+    b.write_bytes(PREVIOUS)
+    disk_fills_on_the_second_write(monkeypatch)
     with pytest.raises(WriteError, match="no space left on device"):
         geojson.replace_all(tmp_path, [("a.geojson", b"new a"), ("b.geojson", b"new b" * 1000)])
     assert a.read_bytes() == PREVIOUS and b.read_bytes() == PREVIOUS and leftovers(tmp_path) == []
@@ -157,15 +162,7 @@ def test_every_writer_on_every_fault(tmp_path, monkeypatch, capsys, writer, faul
 def test_a_history_that_cannot_be_written_leaves_the_previous_history(tmp_path, monkeypatch, capsys):
     history = tmp_path / "history.csv"
     history.write_bytes(PREVIOUS)
-    calls = []
-
-    def second_fails(handle, data):
-        calls.append(1)
-        if len(calls) == 2:
-            full_disk_midway(handle, data)
-        os.write(handle, data)
-
-    monkeypatch.setattr(geojson, "_write_all", second_fails)
+    disk_fills_on_the_second_write(monkeypatch)
     code, err = run(capsys, ["export", "crossings", "-o", str(tmp_path / "c.csv"), "--history", str(history)])
     assert code == 4 and err.strip().splitlines()[-1].endswith("history.csv: no space left on device")
     assert history.read_bytes() == PREVIOUS and (tmp_path / "c.csv").stat().st_size > 0 and leftovers(tmp_path) == []

@@ -84,6 +84,25 @@ def _scenario_args(p: argparse.ArgumentParser, places_optional: bool = False) ->
                                                       else ""))
 
 
+def route_files(args: argparse.Namespace) -> dict[str, Path]:
+    """Return the route files asked for (``--geojson``, ``--gpx``, ``--kml``; format → path), checked before any work.
+
+    Raises
+    ------
+    UsageError
+        A folder, a missing parent folder, or a suffix the format does not match.
+    """
+    from geo.io.formats import check_suffix
+
+    asked = {"geojson": args.geojson, "gpx": args.gpx, "kml": args.kml}
+    files: dict[str, Path] = {fmt: path for fmt, path in asked.items() if path is not None}
+    for fmt, path in files.items():
+        if path.is_dir() or not path.parent.exists():
+            raise UsageError(f"--{fmt} {shorten_path(path)}: not a writable file path")
+        check_suffix(path, fmt, f"--{fmt}")
+    return files
+
+
 def load_engine(args: argparse.Namespace) -> RouteEngine:
     """Return the route engine the arguments choose (``--engine``; the database of ``--db`` for pgRouting)."""
     from geo.routing import RouteEngine
@@ -98,7 +117,7 @@ def load_engine(args: argparse.Namespace) -> RouteEngine:
 
 def cmd_route(args: argparse.Namespace) -> int:
     """Print the route between two places."""
-    from geo.io.formats import check_suffix, write_route
+    from geo.io.formats import write_route
     from geo.io.geojson import write_atomic
     from geo.routing.graph import MAX_ALTERNATIVES
 
@@ -110,12 +129,7 @@ def cmd_route(args: argparse.Namespace) -> int:
                          "(FROM TO), or two points (--from-coords LON,LAT --to-coords LON,LAT)")
     if not 0 <= args.alternatives <= MAX_ALTERNATIVES:
         raise UsageError(f"--alternatives must be between 0 and {MAX_ALTERNATIVES}, not {args.alternatives}")
-    files = {"geojson": args.geojson, "gpx": args.gpx, "kml": args.kml}
-    for fmt, path in files.items():
-        if path is not None and (path.is_dir() or not path.parent.exists()):
-            raise UsageError(f"--{fmt} {shorten_path(path)}: not a writable file path")
-        if path is not None:
-            check_suffix(path, fmt, f"--{fmt}")
+    files = route_files(args)
     engine = load_engine(args)
     try:
         route = engine.route(args.origin, args.destination, scenario, via=args.via, alternatives=args.alternatives)
@@ -129,7 +143,7 @@ def cmd_route(args: argparse.Namespace) -> int:
     properties = {k: v for k, v in result.items() if k not in ("geometry", "alternatives")}
     properties["name"] = f"{engine.names.labels[route.source]} → {engine.names.labels[route.target]}"
     for fmt in ("gpx", "kml"):
-        if files[fmt] is not None:
+        if fmt in files:
             write_route(route.geometry, properties, files[fmt], fmt)
     if args.json:
         print_json(result)
@@ -142,7 +156,7 @@ def _route_points(args: argparse.Namespace, scenario: Scenario) -> int:
     """Route between two points on the imported network (``--from-coords``, ``--to-coords``)."""
     from geo.db import require_url
     from geo.db.coords import format_point_route, parse_point, route_points
-    from geo.io.formats import check_suffix, write_route
+    from geo.io.formats import write_route
     from geo.io.geojson import write_atomic
 
     if args.from_coords is None or args.to_coords is None:
@@ -156,12 +170,7 @@ def _route_points(args: argparse.Namespace, scenario: Scenario) -> int:
         raise UsageError("--from-coords routes with pgRouting on an imported network: use --engine pgrouting")
     start = parse_point(args.from_coords, "--from-coords")
     end = parse_point(args.to_coords, "--to-coords")
-    files = {"geojson": args.geojson, "gpx": args.gpx, "kml": args.kml}
-    for fmt, path in files.items():
-        if path is not None and (path.is_dir() or not path.parent.exists()):
-            raise UsageError(f"--{fmt} {shorten_path(path)}: not a writable file path")
-        if path is not None:
-            check_suffix(path, fmt, f"--{fmt}")
+    files = route_files(args)
     route = route_points(require_url(getattr(args, "db", None)), start, end, scenario)
     result = route.to_dict()
     properties = {k: v for k, v in result.items() if k != "geometry"}
@@ -171,7 +180,7 @@ def _route_points(args: argparse.Namespace, scenario: Scenario) -> int:
     flat = {"name": f"{args.from_coords} → {args.to_coords}", "distance_km": result["distance_km"],
             "duration_h": result["duration_h"], "attribution": route.attribution, "licence": "ODbL-1.0"}
     for fmt in ("gpx", "kml"):
-        if files[fmt] is not None:
+        if fmt in files:
             write_route(route.geometry, flat, files[fmt], fmt)
     if args.json:
         print_json(result)

@@ -113,6 +113,22 @@ def require_extensions(conn: psycopg.Connection[tuple[object, ...]], names: tupl
                              f"CREATE EXTENSION {name})") from None
 
 
+def drop_schemas(url: str, lock: int, served: str, others: tuple[str, ...]) -> bool:
+    """Drop a served schema and its staging or retired copies under a load's lock; return whether it was served.
+
+    Raises
+    ------
+    UsageError
+        The database cannot be reached.
+    """
+    with connect(url) as conn:
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock,))
+        existed = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (served,)).fetchone() is not None
+        for schema in (served, *others):
+            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    return existed
+
+
 def schema_sql(query: str) -> sql.Composed:
     """Return ``query`` with each ``{}`` replaced by the served schema's name, composed as SQL (quoted identifier).
 

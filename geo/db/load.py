@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from geo import __version__
-from geo.db import RETIRED, SCHEMA, STAGING, connect, first_line, require_extensions, schema_sql
+from geo.db import RETIRED, SCHEMA, STAGING, connect, drop_schemas, first_line, require_extensions, schema_sql
 from geo.errors import DataError, Problem, UsageError
 from geo.layers import entry_rules, registry, store
 from geo.routing import speeds as speed_table
@@ -412,9 +412,4 @@ def drop(url: str) -> bool:
     UsageError
         The database cannot be reached.
     """
-    with connect(url) as conn:
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
-        existed = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (SCHEMA,)).fetchone() is not None
-        for schema in (SCHEMA, STAGING, RETIRED):
-            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-    return existed
+    return drop_schemas(url, LOCK_KEY, SCHEMA, (STAGING, RETIRED))

@@ -35,7 +35,7 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-from geo.db import connect, first_line, require_extensions
+from geo.db import connect, drop_schemas, first_line, require_extensions
 from geo.errors import DataError, Problem, UsageError
 from geo.vocab import shorten_path
 
@@ -536,9 +536,4 @@ def drop(url: str) -> bool:
     UsageError
         The database cannot be reached.
     """
-    with connect(url) as conn:
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
-        existed = imported(conn)
-        for schema in (NETWORK, STAGING, RETIRED):
-            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-    return existed
+    return drop_schemas(url, LOCK_KEY, NETWORK, (STAGING, RETIRED))
