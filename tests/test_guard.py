@@ -88,6 +88,7 @@ for shape in (shapely.LineString(line), shapely.Polygon(ring), shapely.MultiLine
     light = track_shape(shape)
     assert light is not None and shapely.get_num_coordinates(light) <= TRACK_POINTS, shape.geom_type
     assert light.geom_type == shape.geom_type, light.geom_type
+    assert np.allclose(light.bounds, shape.bounds, atol=0.01), light.bounds  # the swings are drawn, not aliased
 print("ok")
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

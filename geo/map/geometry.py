@@ -94,22 +94,25 @@ def simplify_in_pieces(geometry: BaseGeometry, tolerance: float) -> BaseGeometry
 
 
 def thin(geometry: BaseGeometry, most: int) -> BaseGeometry:
-    """Return a copy keeping every k-th vertex of each line and ring (and its ends), k chosen for ``most`` in all.
+    """Return a copy of at most about ``most`` vertices: per block of k, the first and the farthest from its chord.
 
-    Linear in the vertices: the first step for a display copy of a track of 10⁵–10⁶ points, before Douglas–Peucker.
+    Each part keeps its ends. Linear in the vertices (one vectorised pass): the first step for a display copy of a
+    track of 10⁵–10⁶ points, before Douglas–Peucker. Keeping each block's farthest vertex keeps the track's swings:
+    a plain every-k-th vertex aliased a zigzag into a straight line.
 
     Examples
     --------
-    >>> line = shapely.LineString(np.c_[np.arange(1001), np.zeros(1001)])
-    >>> int(shapely.get_num_coordinates(thin(line, 100)))
-    92
-    >>> thin(line, 5_000).equals(line)
+    >>> zigzag = shapely.LineString(np.c_[np.arange(10_001) * 1e-3, np.arange(10_001) % 2])
+    >>> light = thin(zigzag, 100)
+    >>> int(shapely.get_num_coordinates(light)) <= 101, light.bounds == zigzag.bounds
+    (True, True)
+    >>> thin(zigzag, 20_000).equals(zigzag)
     True
     """
-    step = -(-int(shapely.get_num_coordinates(geometry)) // max(most, 2))
-    if step <= 1:
+    step = -(-2 * int(shapely.get_num_coordinates(geometry)) // max(most, 4))
+    if step <= 2:
         return geometry
-    return map_rings(geometry, lambda coords, closed: _every(coords, step, closed))
+    return map_rings(geometry, lambda coords, closed: _farthest_per_block(coords, step, closed))
 
 
 def map_rings(geometry: BaseGeometry, change: Rings) -> BaseGeometry:
@@ -130,10 +133,22 @@ def map_rings(geometry: BaseGeometry, change: Rings) -> BaseGeometry:
     return geometry
 
 
-def _every(coords: np.ndarray, step: int, closed: bool) -> np.ndarray:
-    """Return every ``step``-th vertex and the last; a ring keeps at least four (closed)."""
+def _farthest_per_block(coords: np.ndarray, step: int, closed: bool) -> np.ndarray:
+    """Return each block's first vertex and its vertex farthest from the chord to the next block, and the last."""
     last = len(coords) - 1
-    kept = coords[np.unique(np.r_[np.arange(0, last, step), last])] if last > 0 else coords
+    if last < 2:
+        return coords
+    starts = np.arange(0, last, step)
+    ends = np.minimum(starts + step, last)
+    inner = np.minimum(starts[:, None] + np.arange(1, step)[None, :], last)  # each block's vertices after its first
+    a, chord = coords[starts][:, None, :], (coords[ends] - coords[starts])[:, None, :]
+    offset = coords[inner] - a
+    length = np.hypot(chord[..., 0], chord[..., 1])
+    across = np.abs(chord[..., 0] * offset[..., 1] - chord[..., 1] * offset[..., 0]) / np.where(length > 0, length, 1)
+    distance = np.where(length > 0, across, np.hypot(offset[..., 0], offset[..., 1]))
+    distance = np.where(inner < ends[:, None], distance, -1.0)  # past the block's end: not a candidate
+    far = inner[np.arange(len(starts)), distance.argmax(axis=1)]
+    kept = coords[np.unique(np.r_[starts, far[distance.max(axis=1) >= 0], last])]
     return _closed_enough(kept, coords) if closed else kept
 
 
