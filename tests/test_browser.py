@@ -292,6 +292,29 @@ def test_uploaded_track_is_drawn_and_legend_folds(session: Session, tmp_path: Pa
     shot(session, "app-track-measure.png")
 
 
+def test_a_dense_zigzag_track_is_drawn_across_its_whole_width(session: Session, tmp_path: Path) -> None:
+    # 199,999 vertices swinging 12 km across the Kyrgyz–Uzbek border: the map's copy once aliased it into a
+    # straight line, and Leaflet's own (recursive) simplification of the copy overflowed the browser's stack
+    n = 199_999
+    coords = [[72.70 if i % 2 == 0 else 72.85, round(40.4 + 0.3 * i / (n - 1), 6)] for i in range(n)]
+    path = tmp_path / "zigzag.geojson"
+    path.write_text(json.dumps({"type": "LineString", "coordinates": coords}), encoding="utf-8")
+    page = session.page
+    page.get_by_role("tab", name="Measure").click()
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(path))
+    page.get_by_role("button", name="Download the track as GeoJSON").wait_for(timeout=90_000)
+    session.wait_map("(c) => document.querySelectorAll(`.leaflet-overlay-pane path[stroke='${c}']`).length >= 1",
+                     TRACK_COLOUR)
+    span = session.frame.evaluate("""(c) => {
+        const p = document.querySelector(`.leaflet-overlay-pane path[stroke='${c}']`);
+        const box = p.getBBox(), map = window.map;
+        const west = map.containerPointToLatLng([0, 0]).lng, east = map.containerPointToLatLng([100, 0]).lng;
+        return box.width * (east - west) / 100; }""", TRACK_COLOUR)
+    assert 0.13 < span < 0.17  # degrees of longitude drawn: the zigzag's 72.70–72.85
+    assert session.errors == []
+    shot(session, "app-track-zigzag.png")
+
+
 def test_basemap_change_keeps_the_view(session: Session) -> None:
     session.frame.evaluate("window.map.setView([42.5, 74.5], 9, {animate: false})")
     session.wait_url("view=42.5")

@@ -19,8 +19,10 @@ ROUTE2 = Swatch("route2", N_("comparison"), {"color": "#00a6a6", "weight": 4, "o
 ROUTE_END = Swatch("end", "", {"radius": 7, "weight": 3, "color": ROUTE.style["color"], "fillColor": "#fff",
                                "fillOpacity": 1}, shape="none")
 TRACK = Swatch("track", N_("Your track"), {"color": "#6a3d9a", "weight": 4, "opacity": 0.95, "fillColor": "#6a3d9a",
-                                       "fillOpacity": 0.15})
-"""Uploaded tracks, like drawings, are purple."""
+                                       "fillOpacity": 0.15, "smoothFactor": 0})
+"""Uploaded tracks, like drawings, are purple. ``smoothFactor: 0`` turns off Leaflet's own Douglas–Peucker: the
+track arrives lightened already (:func:`track_shape`), and Leaflet's recursive one overflowed the browser's stack
+("Maximum call stack size exceeded") on a dense zigzag, so the track was not drawn at all."""
 CHANGED = Swatch("changed", N_("changed"), {"radius": 13, "weight": 4, "color": CHANGED_RING, "opacity": 1,
                                        "fill": False}, shape="none")
 """A ring around each crossing whose status or traffic changed between two dates (drawn under its marker)."""
