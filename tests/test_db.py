@@ -503,13 +503,62 @@ def test_bench_db_reports_pgrouting_and_memory(db_url: str, capsys: pytest.Captu
     assert code == 0, err
     report = json.loads(out)
     assert report["curated"]["pgrouting"]["n"] == 10 and report["curated"]["memory"]["n"] == 10
-    assert report["synthetic"]["edges_directed"] > 4000 and report["synthetic"]["corridor"]["n"] == 100
+    synthetic = report["synthetic"]
+    assert 3000 < synthetic["edges"] < 4000 and synthetic["corridor"]["n"] == synthetic["corridor_db"]["n"] == 100
+    assert synthetic["region_hours_over_optimum_pct"] >= 0 and synthetic["region_every_road"]["n"] == 5
     network = report["network"]  # the imported network's routes, or why there are none
     assert "skipped" in network or len(network["routes"]) == 4
     import psycopg
 
     with psycopg.connect(db_url) as conn:  # the synthetic grid is dropped afterwards
         assert conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = 'geo_bench'").fetchone() is None
+
+
+def _grid_route(url: str, side: int, a: tuple[int, int], b: tuple[int, int]) -> tuple[Any, float]:
+    """Route on a synthetic grid network between two nodes; return the route and the exact optimum's hours."""
+    import numpy as np
+    import psycopg
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    from geo.db import bench, coords
+    from geo.routing.graph import Scenario
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        bench.make_grid(conn, side)
+        rows = conn.execute("SELECT source, target, hours_passenger FROM geo_bench.route_edges").fetchall()
+    try:
+        route = coords.route_points(url, bench._lonlat(*a), bench._lonlat(*b), Scenario(as_of=dt.date(2025, 6, 1)),
+                                    network=bench.BENCH_SCHEMA)
+    finally:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("DROP SCHEMA geo_bench CASCADE")
+    src, dst, hours = (np.array([r[k] for r in rows]) for k in range(3))
+    n = side * side
+    graph = csr_matrix((np.concatenate([hours, hours]), (np.concatenate([src, dst]), np.concatenate([dst, src]))),
+                       shape=(n, n))
+    return route, float(dijkstra(graph, indices=a[0] * side + a[1])[b[0] * side + b[1]])
+
+
+def test_a_long_route_keeps_minor_roads_near_its_ends_and_finds_the_optimum(db_url: str) -> None:
+    """Ends 1.5° apart on a grid with a primary road every tenth row and column: the first search reads the main
+    roads and the minor ones near the ends only, and its hours equal the optimum over every road."""
+    route, optimum = _grid_route(db_url, 151, (3, 4), (147, 143))
+    assert route.local_deg == 0.25 and route.searches == 1
+    assert route.road_h == pytest.approx(optimum, rel=1e-6)
+    assert route.edges < 0.5 * 2 * 151 * 150  # far fewer edges than the grid's
+
+
+def test_a_long_route_searches_every_road_when_main_roads_do_not_reach(db_url: str,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the grid's first row and column are primary: the end is reached by minor roads far from both ends, so
+    the searches on main roads find nothing and the last one, on every road, finds the optimum."""
+    from geo.db import bench
+
+    monkeypatch.setattr(bench, "MAIN_EVERY", 1000)
+    route, optimum = _grid_route(db_url, 151, (0, 5), (150, 140))
+    assert route.local_deg is None and route.corridor_deg is None and route.searches == 4
+    assert route.road_h == pytest.approx(optimum, rel=1e-6)
 
 
 # --- OpenStreetMap networks and routes from coordinates -------------------------------------------------------------

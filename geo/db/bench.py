@@ -3,10 +3,11 @@
 - the curated network: random pairs of places under today's default scenario, ``pgr_dijkstra`` on ``route_edges``
   through :class:`geo.db.pgrouting.PgRoutingEngine` (the edge query included), and the in-memory engine on the
   same pairs;
-- a synthetic grid of about ``edges`` edges (default 10⁶), made in the database by ``generate_series`` in schema
-  ``geo_bench`` (dropped afterwards), with a GiST index on the edges' geometry: *corridor* routes between nodes a few
-  cells apart, whose edge query keeps the edges in a box around the two ends (widened when no route is found), and a
-  few *region-wide* routes between opposite corners on every edge; the in-memory engine's search on the same grid;
+- a synthetic grid of about ``edges`` two-way edges (default 10⁶), made in the database by ``generate_series`` in
+  schema ``geo_bench`` (dropped afterwards) with the tables and indexes of an imported network, primary roads every
+  tenth row and column: *corridor* and *region-wide* routes through :func:`geo.db.coords.route_points` (the code a
+  user's route from coordinates runs), the region-wide ones against the exact optimum; one search of the whole grid on
+  every road; the in-memory engine's search on the same grid (see :func:`synthetic`);
 - an imported OpenStreetMap network (``geo db import-osm``): the one the database serves, or else the 2017 reference
   network of ``shared/data/osm-roads`` when present (imported for the run and dropped afterwards): routes from
   coordinates (:func:`geo.db.coords.route_points`), a corridor route (a village near Isfara to the Dostuk crossing)
@@ -23,13 +24,13 @@ import numpy as np
 from psycopg import sql
 
 from geo.db import connect
+from geo.db.coords import Step
 from geo.errors import NoRouteError
 
 SEED = 20261207
 BENCH_SCHEMA = "geo_bench"
 CELL_DEG = 0.01
 """The synthetic grid's spacing in degrees (about 1 km)."""
-_EDGES = sql.Identifier(BENCH_SCHEMA, "edges")
 
 
 def _stats(samples: list[float]) -> dict[str, float]:
@@ -69,82 +70,138 @@ def curated(url: str, pairs: int) -> dict[str, Any]:
 
 
 def synthetic(url: str, edges: int, corridor_pairs: int, region_pairs: int) -> dict[str, Any]:
-    """Make a grid of about ``edges`` directed edges in the database; time corridor and region-wide routes."""
+    """Make a grid network of about ``edges`` two-way edges in the imported network's layout; time routes on it.
+
+    The grid (:func:`make_grid`) is written into schema :data:`BENCH_SCHEMA` with the tables and indexes of
+    :mod:`geo.db.osm`, and routed with :func:`geo.db.coords.route_points`, the code a user's ``--from-coords`` route
+    runs: *corridor* routes between grid nodes 5–20 cells apart, *region-wide* routes between opposite corners (a
+    long route: minor roads near its ends, main roads between). Each route is timed whole and in the database alone
+    (snap and search); a region-wide route's hours are compared with the exact optimum (scipy's Dijkstra on every
+    edge). Beside them: the whole grid searched on every road by one ``pgr_dijkstra`` (the last resort of a long
+    route), and the in-memory engine's search of the whole grid.
+    """
+    from datetime import date
+
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import dijkstra
 
-    side = max(int((edges / 4) ** 0.5), 40)  # 4 directed edges per node: right, up and back
+    from geo.db.coords import route_points
+    from geo.routing import RouteEngine
+    from geo.routing.graph import Scenario
+
+    side = max(int((edges / 2) ** 0.5), 12)  # 2·side·(side − 1) edges: right and up from every node
     conn = connect(url, autocommit=True)
     report: dict[str, Any] = {"side": side}
     try:
         start = time.perf_counter()
-        conn.execute(f"DROP SCHEMA IF EXISTS {BENCH_SCHEMA} CASCADE")
-        conn.execute(f"CREATE SCHEMA {BENCH_SCHEMA}")
-        conn.execute(sql.SQL("""CREATE UNLOGGED TABLE {edges} AS
-            WITH cells AS (SELECT i, j FROM generate_series(0, {last}) i, generate_series(0, {last}) j),
-            steps AS (SELECT i, j, i + di AS i2, j + dj AS j2 FROM cells, (VALUES (1, 0), (0, 1)) d(di, dj)
-                      WHERE i + di <= {last} AND j + dj <= {last})
-            SELECT row_number() OVER () AS id, (i * {side} + j)::bigint AS source,
-                   (i2 * {side} + j2)::bigint AS target, 1.0 + (hashint4(i * 7919 + j * 104729 + i2) & 1023) / 2048.0
-                   AS cost, ST_MakeLine(ST_MakePoint(60 + i * {cell}, 38 + j * {cell}),
-                                        ST_MakePoint(60 + i2 * {cell}, 38 + j2 * {cell})) AS geom
-            FROM steps""").format(edges=_EDGES, last=sql.Literal(side - 1), side=sql.Literal(side),
-                                  cell=sql.Literal(CELL_DEG)))
-        conn.execute(sql.SQL("CREATE INDEX ON {} USING gist (geom)").format(_EDGES))
-        conn.execute(sql.SQL("ANALYZE {}").format(_EDGES))
-        rows = conn.execute(sql.SQL("SELECT source, target, cost::float8 FROM {}").format(_EDGES)).fetchall()
+        make_grid(conn, side)
+        rows = conn.execute(sql.SQL("SELECT source, target, hours_passenger FROM {}").format(
+            sql.Identifier(BENCH_SCHEMA, "route_edges"))).fetchall()
         report["build_s"] = round(time.perf_counter() - start, 1)
+        report["edges"] = len(rows)
         report["edges_directed"] = 2 * len(rows)
-        src = np.array([r[0] for r in rows], dtype=np.int64)
-        dst = np.array([r[1] for r in rows], dtype=np.int64)
+        report["main_edges"] = _count(conn, "WHERE main")
+        src, dst = (np.array([r[k] for r in rows], dtype=np.int64) for k in (0, 1))
         cost = np.array([r[2] for r in rows], dtype=float)
         n = side * side
         matrix = csr_matrix((np.concatenate([cost, cost]), (np.concatenate([src, dst]), np.concatenate([dst, src]))),
                             shape=(n, n))
         rng = random.Random(SEED)
-        samples: dict[str, list[float]] = {"corridor": [], "region": [], "memory_corridor": [], "memory_region": []}
-        full = sql.SQL("SELECT id, source, target, cost, cost AS reverse_cost FROM {}").format(_EDGES).as_string(conn)
+        scenario = Scenario(as_of=date.today())
+        graph = RouteEngine.load().graph
+        samples: dict[str, list[float]] = {k: [] for k in ("corridor", "corridor_db", "region", "region_db",
+                                                           "region_every_road", "memory_corridor", "memory_region")}
+        losses: list[float] = []
+        every_road = sql.SQL("SELECT id, source, target, hours_passenger AS cost, hours_passenger AS reverse_cost "
+                             "FROM {}").format(sql.Identifier(BENCH_SCHEMA, "route_edges")).as_string(conn)
         for kind, count in (("corridor", corridor_pairs), ("region", region_pairs)):
             for _ in range(count):
                 if kind == "corridor":
                     i, j = rng.randrange(side - 20), rng.randrange(side - 20)
-                    a, b = i * side + j, (i + rng.randrange(5, 20)) * side + j + rng.randrange(5, 20)
+                    a, b = (i, j), (i + rng.randrange(5, 20), j + rng.randrange(5, 20))
                 else:
-                    a, b = rng.randrange(side), n - 1 - rng.randrange(side)
+                    a, b = (0, rng.randrange(side)), (side - 1, rng.randrange(side))
+                route = route_points(url, _lonlat(*a), _lonlat(*b), scenario, network=BENCH_SCHEMA, graph=graph)
+                samples[kind].append(route.seconds)
+                samples[f"{kind}_db"].append(route.search_s)
                 started = time.perf_counter()
-                found = _corridor(conn, a, b, side) if kind == "corridor" else conn.execute(
-                    "SELECT count(*) FROM pgr_dijkstra(%s, %s::bigint, %s::bigint, directed => false)",
-                    (full, a, b)).fetchone()
-                samples[kind].append(time.perf_counter() - started)
-                if not found:
-                    raise NoRouteError(f"synthetic grid: no route {a} → {b}")
-                started = time.perf_counter()
-                dijkstra(matrix, directed=True, indices=a, limit=np.inf)
+                exact = dijkstra(matrix, directed=True, indices=a[0] * side + a[1], limit=np.inf)
                 samples[f"memory_{kind}"].append(time.perf_counter() - started)
+                if kind == "region":
+                    losses.append(route.road_h / float(exact[b[0] * side + b[1]]) - 1)
+                    started = time.perf_counter()
+                    conn.execute("SELECT count(*) FROM pgr_dijkstra(%s, %s::bigint, %s::bigint, directed => true)",
+                                 (every_road, a[0] * side + a[1], b[0] * side + b[1]))
+                    samples["region_every_road"].append(time.perf_counter() - started)
+                    report["region_searched_edges"] = route.edges
         report.update({kind: _stats(values) for kind, values in samples.items() if values})
+        if losses:
+            report["region_hours_over_optimum_pct"] = round(100 * max(losses), 3)
     finally:
         conn.execute(f"DROP SCHEMA IF EXISTS {BENCH_SCHEMA} CASCADE")
         conn.close()
     return report
 
 
-def _corridor(conn: Any, a: int, b: int, side: int) -> bool:
-    """Route ``a`` → ``b`` on the edges in a box around both ends, widened until a route is found."""
-    ai, aj, bi, bj = divmod(a, side) + divmod(b, side)
-    margin = 5
-    while True:
-        box = (60 + (min(ai, bi) - margin) * CELL_DEG, 38 + (min(aj, bj) - margin) * CELL_DEG,
-               60 + (max(ai, bi) + margin) * CELL_DEG, 38 + (max(aj, bj) + margin) * CELL_DEG)
-        edges = sql.SQL("SELECT id, source, target, cost, cost AS reverse_cost FROM {} "
-                        "WHERE geom && ST_MakeEnvelope({}, {}, {}, {}, 4326)").format(
-            _EDGES, *(sql.Literal(v) for v in box)).as_string(conn)
-        row = conn.execute("SELECT count(*) FROM pgr_dijkstra(%s, %s::bigint, %s::bigint, directed => false)",
-                           (edges, a, b)).fetchone()
-        if row and row[0]:
-            return True
-        if margin > side:
-            return False
-        margin *= 4
+MAIN_EVERY = 10
+"""Every tenth row and column of the synthetic grid is a primary road (80 km/h), the rest tertiary (40 km/h)."""
+GRID_ORIGIN = (60.0, 38.0)
+
+
+def _lonlat(i: int, j: int) -> tuple[float, float]:
+    return GRID_ORIGIN[0] + i * CELL_DEG, GRID_ORIGIN[1] + j * CELL_DEG
+
+
+def _count(conn: Any, where: str) -> int:
+    row = conn.execute(sql.SQL("SELECT count(*) FROM {} " + where).format(  # noqa: S608 (a fixed condition)
+        sql.Identifier(BENCH_SCHEMA, "route_edges"))).fetchone()
+    return int(row[0]) if row else 0
+
+
+def make_grid(conn: Any, side: int) -> None:
+    """Write a ``side`` × ``side`` grid network into :data:`BENCH_SCHEMA`, laid out as an imported network.
+
+    Nodes every :data:`CELL_DEG` from :data:`GRID_ORIGIN`; an edge to the right and one up from every node, two-way;
+    every :data:`MAIN_EVERY`-th row and column primary, the rest tertiary; geodesic km; hours from the class's speed
+    with up to 25 % of noise (so the shortest path is unique); no country or crossing (the borders layer still cuts a
+    route's km by country).
+    """
+    from geo.db import osm
+
+    last, cell, (x0, y0) = side - 1, CELL_DEG, GRID_ORIGIN
+    conn.execute(f"DROP SCHEMA IF EXISTS {BENCH_SCHEMA} CASCADE")
+    conn.execute(f"CREATE SCHEMA {BENCH_SCHEMA}")
+    with conn.transaction():
+        conn.execute(f"SET LOCAL search_path TO {BENCH_SCHEMA}, public")
+        osm.create_tables(conn)
+        conn.execute(sql.SQL(
+            "INSERT INTO nodes SELECT i * {side} + j, NULL, ST_SetSRID(ST_MakePoint({x0} + i * {cell}, "
+            "{y0} + j * {cell}), 4326) FROM generate_series(0, {last}) i, generate_series(0, {last}) j").format(
+            side=sql.Literal(side), x0=sql.Literal(x0), y0=sql.Literal(y0), cell=sql.Literal(cell),
+            last=sql.Literal(last)))
+        conn.execute(sql.SQL("""INSERT INTO edges
+            WITH steps AS (
+                SELECT i, j, i + di AS i2, j + dj AS j2,
+                       CASE WHEN (dj = 0 AND j % {every} = 0) OR (di = 0 AND i % {every} = 0) THEN 'primary'
+                            ELSE 'tertiary' END AS class
+                FROM generate_series(0, {last}) i, generate_series(0, {last}) j, (VALUES (1, 0), (0, 1)) d(di, dj)
+                WHERE i + di <= {last} AND j + dj <= {last}),
+            lines AS (
+                SELECT row_number() OVER () AS id, i * {side} + j AS source, i2 * {side} + j2 AS target, class,
+                       ST_SetSRID(ST_MakeLine(ST_MakePoint({x0} + i * {cell}, {y0} + j * {cell}),
+                                              ST_MakePoint({x0} + i2 * {cell}, {y0} + j2 * {cell})), 4326) AS geom,
+                       1 + (hashint4(i * 7919 + j * 104729 + i2) & 1023) / 4096.0 AS noise
+                FROM steps),
+            costed AS (SELECT *, ST_Length(geom::geography) / 1000 AS km FROM lines)
+            SELECT id, source, target, class, km,
+                   km / CASE class WHEN 'primary' THEN 80 ELSE 40 END * noise,
+                   km / CASE class WHEN 'primary' THEN 80 ELSE 40 END * noise * 1.25,
+                   NULL, NULL, NULL, false, NULL, false, geom
+            FROM costed""").format(every=sql.Literal(MAIN_EVERY), last=sql.Literal(last), side=sql.Literal(side),
+                                   x0=sql.Literal(x0), y0=sql.Literal(y0), cell=sql.Literal(cell)))
+        conn.execute("INSERT INTO network_info VALUES (now(), 'synthetic grid', %s, 'none (synthetic)', "
+                     "'synthetic', 0, 0, '{}')", (f"synthetic grid {side}×{side}",))
+        osm.index_tables(conn)
 
 
 NETWORK_ROUTES: tuple[tuple[str, tuple[float, float], tuple[float, float]], ...] = (
@@ -169,6 +226,7 @@ def network(url: str, repeat: int = 3) -> dict[str, Any]:
     from geo.db import osm
     from geo.db.coords import route_points
     from geo.errors import GeoError
+    from geo.routing import RouteEngine
     from geo.routing.graph import Scenario
 
     report: dict[str, Any] = {}
@@ -184,20 +242,22 @@ def network(url: str, repeat: int = 3) -> dict[str, Any]:
         info = osm.info(url)
         report["network"] = info["dataset"] if info else None
         scenario = Scenario(as_of=date.today())
+        graph = RouteEngine.load().graph
         routes: list[dict[str, Any]] = []
         for name, start, end in NETWORK_ROUTES:
             whole: list[float] = []
             inside: list[float] = []
             try:
                 for _ in range(repeat):
-                    route = route_points(url, start, end, scenario)
+                    route = route_points(url, start, end, scenario, graph=graph)
                     whole.append(route.seconds)
                     inside.append(route.search_s)
             except GeoError as exc:
                 routes.append({"name": name, "failed": str(exc)})
                 continue
             routes.append({"name": name, "km": round(route.distance_km, 1), "hours": round(route.duration_h, 2),
-                           "corridor_margin_deg": route.corridor_deg, "searches": route.searches,
+                           "corridor_margin_deg": route.corridor_deg, "minor_roads_within_deg": route.local_deg,
+                           "searches": route.searches,
                            "edges": route.edges, "seconds": round(float(np.median(whole)), 3),
                            "database_ms": round(float(np.median(inside)) * 1000, 1)})
         report["routes"] = routes
@@ -220,12 +280,17 @@ def format_report(report: dict[str, Any]) -> str:
     lines = [f"curated network ({c['edges']} directed edges), {c['pgrouting']['n']} random pairs:",
              f"  pgRouting  p50 {c['pgrouting']['p50_ms']} ms  p95 {c['pgrouting']['p95_ms']} ms",
              f"  in memory  p50 {c['memory']['p50_ms']} ms  p95 {c['memory']['p95_ms']} ms",
-             f"synthetic grid {s['side']}×{s['side']} ({s['edges_directed']:,} directed edges, made in "
-             f"{s['build_s']} s):"]
+             f"synthetic grid {s['side']}×{s['side']} ({s['edges']:,} two-way edges, {s['main_edges']:,} of them "
+             f"primary; made in {s['build_s']} s):"]
     for kind, label in (("corridor", "corridor routes"), ("region", "region-wide routes")):
         if kind in s:
-            lines.append(f"  pgRouting {label}: p50 {s[kind]['p50_ms']} ms  p95 {s[kind]['p95_ms']} ms "
-                         f"(n={s[kind]['n']}); in memory p95 {s['memory_' + kind]['p95_ms']} ms")
+            lines.append(f"  {label}: in the database p50 {s[kind + '_db']['p50_ms']} ms  p95 "
+                         f"{s[kind + '_db']['p95_ms']} ms; whole route p50 {s[kind]['p50_ms']} ms  p95 "
+                         f"{s[kind]['p95_ms']} ms (n={s[kind]['n']}); in memory p95 {s['memory_' + kind]['p95_ms']} ms")
+    if "region" in s:
+        lines.append(f"  region-wide: {s['region_searched_edges']:,} edges searched, hours at most "
+                     f"{s['region_hours_over_optimum_pct']} % over the optimum on every edge; one pgr_dijkstra on "
+                     f"every road of the grid p95 {s['region_every_road']['p95_ms']} ms")
     lines.extend(_network_lines(report.get("network", {})))
     return "\n".join(lines)
 
@@ -242,7 +307,7 @@ def _network_lines(n: dict[str, Any]) -> list[str]:
         if "failed" in r:
             lines.append(f"  {r['name']}: {r['failed']}")
             continue
-        corridor = "whole network" if r["corridor_margin_deg"] is None else f"±{r['corridor_margin_deg']:.2f}°"
+        corridor = Step(r["corridor_margin_deg"], r["minor_roads_within_deg"]).describe()
         lines.append(f"  {r['name']}: {r['km']:,} km, {r['hours']} h; {r['database_ms']} ms in the database "
                      f"({corridor}, {r['edges']:,} edges, {r['searches']} search(es)), {r['seconds'] * 1000:,.0f} ms "
                      "in all")

@@ -7,9 +7,12 @@ the edge query (crossings impassable on the date, from the curated status histor
 hours are added to the cost of its gate edges, one per chain of matched edges (:func:`geo.db.osm.gate_edges`);
 avoided countries leave out every edge that touches them; entering a country whose visa the traveller lacks is
 refused per direction; with ``unknown="closed"`` border edges matched to no curated crossing are left out too) →
-``pgr_dijkstra`` from both ends of the start edge to both ends of the end edge, on the edges inside a corridor (the
-box around the two snapped points plus a margin), widened (:data:`CORRIDOR_STEPS`) only when no route is found → the
-route's line: geodesic km on WGS84, cut by the borders layer for km per country as :mod:`geo.measure` cuts it.
+``pgr_dijkstra`` (on ``route_edges``, the narrow copy of the edges) from both ends of the start edge to both ends of
+the end edge, on the edges inside a corridor (the box around the two snapped points plus a margin), widened
+(:data:`CORRIDOR_STEPS`) only when no route is found; on a long route (ends more than :data:`LONG_SPAN_DEG` apart) the
+minor roads count only near the two ends (:data:`LOCAL_DEG`) and the main roads everywhere, and every road is searched
+as a last step when that finds nothing (:func:`search_steps`) → the route's line: geodesic km on WGS84, cut by the
+borders layer for km per country as :mod:`geo.measure` cuts it.
 
 The distance from a given point to its snapped road is reported, not counted in the route's km.
 """
@@ -24,7 +27,7 @@ from typing import TYPE_CHECKING, Any, LiteralString
 
 import shapely
 
-from geo.db import connect, first_line, safe_url, schema_sql
+from geo.db import borrowed, first_line, safe_url, schema_sql
 from geo.db.osm import NETWORK, imported
 from geo.errors import NoRouteError, UsageError
 from geo.vocab import shorten
@@ -34,7 +37,7 @@ if TYPE_CHECKING:
     from psycopg import sql
 
     from geo.measure import CountryIndex
-    from geo.routing.graph import GateState, Scenario
+    from geo.routing.graph import GateState, RoadGraph, Scenario
 
 MAX_SNAP_KM = 50.0
 """A point farther than this from every usable road of the network is refused (outside the network)."""
@@ -42,6 +45,41 @@ CORRIDOR_STEPS: tuple[float | None, ...] = (0.25, 1.0, None)
 """Corridor margins tried in turn, as a share of the larger side of the box around both ends (at least
 :data:`MIN_MARGIN_DEG`); None: the whole network."""
 MIN_MARGIN_DEG = 0.2
+LONG_SPAN_DEG = 1.0
+"""Ends farther apart than this (the larger side of their box; about 100 km) make a long route."""
+LOCAL_DEG = 0.25
+"""On a long route, roads outside :data:`geo.db.osm.MAIN_CLASSES` count only within this of either end."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One search: the corridor's margin (None: the whole network); how near the ends minor roads count (None: all)."""
+
+    margin: float | None
+    local: float | None = None
+
+    def describe(self) -> str:
+        """Return the search in words.
+
+        >>> Step(0.5, 0.25).describe()
+        'a corridor of ±0.50° around both ends (minor roads within 0.25° of the ends only)'
+        """
+        where = "the whole network" if self.margin is None else f"a corridor of ±{self.margin:.2f}° around both ends"
+        return where + ("" if self.local is None else f" (minor roads within {self.local:g}° of the ends only)")
+
+
+def search_steps(span: float) -> list[Step]:
+    """Return the searches tried in turn for ends ``span`` degrees apart (the larger side of their box).
+
+    >>> [s.margin for s in search_steps(0.4)]
+    [0.2, 0.4, None]
+    >>> [(s.margin, s.local) for s in search_steps(4.0)]
+    [(1.0, 0.25), (4.0, 0.25), (None, 0.25), (None, None)]
+    """
+    margins = [None if step is None else max(MIN_MARGIN_DEG, step * span) for step in CORRIDOR_STEPS]
+    if span <= LONG_SPAN_DEG:
+        return [Step(margin) for margin in margins]
+    return [*(Step(margin, LOCAL_DEG) for margin in margins), Step(None)]
 
 
 def parse_point(text: str, option: str) -> tuple[float, float]:
@@ -117,6 +155,8 @@ class PointRoute:
     warnings: list[str] = field(default_factory=list)
     search_s: float = 0.0
     """Seconds the database took to snap both points and find the path (the rest: reading the scenario's data)."""
+    local_deg: float | None = None
+    """Minor roads were searched only within this of the ends (a long route); None: every road."""
 
     @property
     def duration_h(self) -> float:
@@ -137,7 +177,8 @@ class PointRoute:
             "scenario": {"as_of": s.as_of.isoformat(), "mode": s.mode, "optimize": s.optimize,
                          "close": sorted(s.close), "open": sorted(s.open), "avoid": sorted(s.avoid),
                          "unknown": s.unknown},
-            "corridor_margin_deg": self.corridor_deg, "searches": self.searches, "edges": self.edges,
+            "corridor_margin_deg": self.corridor_deg, "minor_roads_within_deg": self.local_deg,
+            "searches": self.searches, "edges": self.edges,
             "seconds": round(self.seconds, 3), "search_seconds": round(self.search_s, 3), "network": self.network,
             "attribution": self.attribution,
             "licence": "ODbL-1.0", "warnings": self.warnings,
@@ -167,8 +208,7 @@ def format_point_route(route: PointRoute) -> str:
     for border in route.uncurated_borders:
         lines.append(f"  border crossed where no curated crossing is known: {border['countries']} at "
                      f"{border['lon']:.4f},{border['lat']:.4f}")
-    corridor = ("the whole network" if route.corridor_deg is None
-                else f"a corridor of ±{route.corridor_deg:.2f}° around both ends")
+    corridor = Step(route.corridor_deg, route.local_deg).describe()
     lines.append(f"  searched {corridor} ({route.searches} search{'es' if route.searches > 1 else ''}, "
                  f"{route.edges:,} edges: {route.search_s * 1000:,.0f} ms in the database, "
                  f"{route.seconds * 1000:,.0f} ms in all)")
@@ -216,7 +256,7 @@ def _scenario_sql(scenario: Scenario, states: dict[str, GateState], visa: list[t
 
 
 def _snap(conn: psycopg.Connection[Any], point: tuple[float, float], option: str, where: _Filter,
-          scenario: Scenario) -> Snap:
+          scenario: Scenario, network: str) -> Snap:
     from psycopg import sql
 
     query = sql.SQL(
@@ -227,7 +267,7 @@ def _snap(conn: psycopg.Connection[Any], point: tuple[float, float], option: str
         "WHERE {usable} ORDER BY e.geom <-> p.g LIMIT 8").format(
         base=sql.SQL("e.{} + coalesce(g.hours, 0)").format(sql.Identifier(f"hours_{scenario.mode}"))
         if scenario.optimize == "time" else sql.SQL("e.km"),
-        hours=sql.Identifier(f"hours_{scenario.mode}"), edges=sql.Identifier(NETWORK, "edges"),
+        hours=sql.Identifier(f"hours_{scenario.mode}"), edges=sql.Identifier(network, "edges"),
         gates=where.gate_join, usable=where.usable)
     rows = conn.execute(query, point).fetchall()
     if not rows:
@@ -241,7 +281,8 @@ def _snap(conn: psycopg.Connection[Any], point: tuple[float, float], option: str
                 float(best[4]), distance, str(best[3]), float(best[8]), float(best[9]))
 
 
-def route_points(url: str, start: tuple[float, float], end: tuple[float, float], scenario: Scenario) -> PointRoute:
+def route_points(url: str, start: tuple[float, float], end: tuple[float, float], scenario: Scenario,
+                 network: str = NETWORK, graph: RoadGraph | None = None) -> PointRoute:
     """Route between two points on the network imported into the database at ``url``.
 
     Parameters
@@ -252,6 +293,11 @@ def route_points(url: str, start: tuple[float, float], end: tuple[float, float],
         ``(lon, lat)`` in degrees.
     scenario
         The date, overrides, avoided countries, mode, objective and traveller.
+    network
+        The schema of the imported network (``geo bench --db`` routes on its synthetic one).
+    graph
+        The curated network's graph, for the crossings' status on the date (default: read from the layers; a caller
+        that holds a route engine passes its graph and saves reading them, about 0.1 s).
 
     Returns
     -------
@@ -264,20 +310,26 @@ def route_points(url: str, start: tuple[float, float], end: tuple[float, float],
     NoRouteError
         No route under the scenario on the whole network.
     """
+    began = time.perf_counter()
+    with borrowed(url) as conn:
+        return _route_points(conn, url, start, end, scenario, network, graph, began)
+
+
+def _route_points(conn: psycopg.Connection[Any], url: str, start: tuple[float, float], end: tuple[float, float],
+                  scenario: Scenario, network: str, graph: RoadGraph | None, began: float) -> PointRoute:
     import psycopg
 
     from geo.routing import RouteEngine
 
-    began = time.perf_counter()
-    conn = connect(url, autocommit=True)
     try:
-        if not imported(conn):
+        if not imported(conn, network):
             raise UsageError(f"no imported road network in {shorten(safe_url(url), 80)}: run "
                              "`geo db import-osm FILE` (an .osm.pbf extract or a reference network)")
-        info = conn.execute(_in_network("SELECT dataset, attribution FROM {}", "network_info")).fetchone()
+        info = conn.execute(_in_network("SELECT dataset, attribution FROM {}", network, "network_info")).fetchone()
         matched = {str(r[0]): (str(r[1]), str(r[2])) for r in conn.execute(
-            _in_network("SELECT crossing_id, name, countries FROM {} WHERE edges > 0", "crossing_match"))}
-        graph = RouteEngine.load().graph
+            _in_network("SELECT crossing_id, name, countries FROM {} WHERE edges > 0", network, "crossing_match"))}
+        if graph is None:
+            graph = RouteEngine.load().graph
         unknown = sorted((scenario.close | scenario.open) - set(graph.crossings))
         if unknown:
             raise UsageError(f"unknown crossing id {shorten(unknown[0], 40)!r} (the curated crossings: "
@@ -286,9 +338,9 @@ def route_points(url: str, start: tuple[float, float], end: tuple[float, float],
         visa = [(cid, code) for cid, code in graph.visa_barred(scenario) if cid in states]
         where = _scenario_sql(scenario, states, visa)
         searching = time.perf_counter()
-        a = _snap(conn, start, "--from-coords", where, scenario)
-        b = _snap(conn, end, "--to-coords", where, scenario)
-        found = _search(conn, a, b, where)
+        a = _snap(conn, start, "--from-coords", where, scenario, network)
+        b = _snap(conn, end, "--to-coords", where, scenario, network)
+        found = _search(conn, a, b, where, network)
         search_s = time.perf_counter() - searching
         if found is None:
             closed = sorted(cid for cid, state in states.items() if not state.passable)
@@ -300,33 +352,27 @@ def route_points(url: str, start: tuple[float, float], end: tuple[float, float],
                                f"{'; avoiding ' + ', '.join(sorted(scenario.avoid)) if scenario.avoid else ''}"
                                f"{'; no visa held for ' + ', '.join(barred) if barred else ''}"
                                f"{unknown_out})")
-        nodes, edges, margin, searches, corridor_edges = found
-        route = _describe(conn, a, b, nodes, edges, margin, searches, corridor_edges, scenario, states, matched,
-                          str(info[0]) if info else NETWORK, str(info[1]) if info else "© OpenStreetMap contributors",
-                          began)
-        return dataclasses.replace(route, search_s=search_s)
+        nodes, edges, step, searches, corridor_edges = found
+        route = _describe(conn, network, a, b, nodes, edges, step.margin, searches, corridor_edges, scenario, states,
+                          matched, str(info[0]) if info else network,
+                          str(info[1]) if info else "© OpenStreetMap contributors", began)
+        return dataclasses.replace(route, search_s=search_s, local_deg=step.local)
     except psycopg.Error as exc:
         raise UsageError(f"route on the imported network failed: {first_line(exc)}") from None
-    finally:
-        conn.close()
 
 
-def _search(conn: psycopg.Connection[Any], a: Snap, b: Snap, where: _Filter) -> tuple[
-        list[int], list[int], float | None, int, int] | None:
-    """Return (nodes, edges, margin, searches, edges in the corridor) of the cheapest path, or None."""
+def _search(conn: psycopg.Connection[Any], a: Snap, b: Snap, where: _Filter, network: str) -> tuple[
+        list[int], list[int], Step, int, int] | None:
+    """Return (nodes, edges, the search that found it, searches made, edges searched) of the cheapest path, or None."""
     from psycopg import sql
 
     first = {a.source: a.fraction * a.cost, a.target: (1 - a.fraction) * a.cost}
     last = {b.source: b.fraction * b.cost, b.target: (1 - b.fraction) * b.cost}
     west, east = sorted((a.at[0], b.at[0]))
     south, north = sorted((a.at[1], b.at[1]))
-    span = max(east - west, north - south)
-    for searches, step in enumerate(CORRIDOR_STEPS, 1):
-        margin = None if step is None else max(MIN_MARGIN_DEG, step * span)
-        box = (sql.SQL("TRUE") if margin is None else sql.SQL("e.geom && ST_MakeEnvelope({}, {}, {}, {}, 4326)").format(
-            *(sql.Literal(v) for v in (west - margin, south - margin, east + margin, north + margin))))
-        body = sql.SQL("FROM {edges} e {gates} WHERE {box} AND {usable}").format(
-            edges=sql.Identifier(NETWORK, "edges"), gates=where.gate_join, box=box, usable=where.usable)
+    for searches, step in enumerate(search_steps(max(east - west, north - south)), 1):
+        body = sql.SQL("FROM {edges} e {gates} WHERE {usable}").format(
+            edges=_search_edges(network, step, a, b), gates=where.gate_join, usable=where.usable)
         edges_sql = sql.SQL("SELECT e.id, e.source, e.target, {cost} AS cost, {reverse} AS reverse_cost {body}").format(
             cost=where.cost, reverse=where.reverse_cost, body=body).as_string(conn)
         rows = conn.execute("SELECT start_vid, end_vid, node, edge, agg_cost FROM pgr_dijkstra(%s, %s::bigint[], "
@@ -345,11 +391,39 @@ def _search(conn: psycopg.Connection[Any], a: Snap, b: Snap, where: _Filter) -> 
         if options:
             _, nodes, edges = min(options, key=lambda o: o[0])
             counted = conn.execute(sql.SQL("SELECT count(*) {}").format(body)).fetchone()
-            return nodes, edges, margin, searches, int(counted[0]) if counted else 0
+            return nodes, edges, step, searches, int(counted[0]) if counted else 0
     return None
 
 
-def _describe(conn: psycopg.Connection[Any], a: Snap, b: Snap, nodes: list[int], edges: list[int],
+def _search_edges(network: str, step: Step, a: Snap, b: Snap) -> sql.Composed:
+    """Return the edges a search reads, as a FROM item.
+
+    Those in the corridor; on a long route, of these, the main roads (through their own partial index) and the minor
+    ones near either end.
+    """
+    from psycopg import sql
+
+    table = sql.Identifier(network, "route_edges")
+    west, east = sorted((a.at[0], b.at[0]))
+    south, north = sorted((a.at[1], b.at[1]))
+    box = sql.SQL("TRUE") if step.margin is None else _in_box(west, south, east, north, step.margin)
+    if step.local is None:
+        return sql.SQL("(SELECT * FROM {} e WHERE {})").format(table, box)
+    return sql.SQL("(SELECT * FROM {table} e WHERE e.main AND {box} UNION ALL SELECT * FROM {table} e "
+                   "WHERE NOT e.main AND {box} AND (e.id IN ({a}, {b}) OR {near_a} OR {near_b}))").format(
+        table=table, box=box, a=sql.Literal(a.edge), b=sql.Literal(b.edge),
+        near_a=_in_box(*a.at, *a.at, step.local), near_b=_in_box(*b.at, *b.at, step.local))
+
+
+def _in_box(west: float, south: float, east: float, north: float, margin: float) -> sql.Composed:
+    """Return the condition that an edge's bounding box meets the box widened by ``margin`` degrees."""
+    from psycopg import sql
+
+    return sql.SQL("e.bbox && box(point({}, {}), point({}, {}))").format(
+        *(sql.Literal(v) for v in (west - margin, south - margin, east + margin, north + margin)))
+
+
+def _describe(conn: psycopg.Connection[Any], schema: str, a: Snap, b: Snap, nodes: list[int], edges: list[int],
               margin: float | None, searches: int, corridor_edges: int, scenario: Scenario,
               states: dict[str, GateState], matched: dict[str, tuple[str, str]], network: str, attribution: str,
               began: float) -> PointRoute:
@@ -358,9 +432,9 @@ def _describe(conn: psycopg.Connection[Any], a: Snap, b: Snap, nodes: list[int],
     rows = {int(r[0]): r for r in conn.execute(sql.SQL(
         "SELECT id, {}, crossing_id, border, source_country, target_country, ST_X(ST_Centroid(geom)), "
         "ST_Y(ST_Centroid(geom)) FROM {} WHERE id = ANY(%s)").format(
-        sql.Identifier(f"hours_{scenario.mode}"), sql.Identifier(NETWORK, "edges")), (edges,))}
+        sql.Identifier(f"hours_{scenario.mode}"), sql.Identifier(schema, "edges")), (edges,))}
     where = {int(r[0]): (float(r[1]), float(r[2])) for r in conn.execute(
-        _in_network("SELECT id, ST_X(geom), ST_Y(geom) FROM {} WHERE id = ANY(%s)", "nodes"), (nodes,))}
+        _in_network("SELECT id, ST_X(geom), ST_Y(geom) FROM {} WHERE id = ANY(%s)", schema, "nodes"), (nodes,))}
     coords = [a.at, *(where[n] for n in nodes), b.at]
     line = shapely.LineString(coords if len(coords) > 1 else [a.at, b.at])
     length_km, by_country = _km_by_country(conn, line)
@@ -414,11 +488,11 @@ def _km_by_country(conn: psycopg.Connection[Any], line: shapely.LineString) -> t
     return total, by_country
 
 
-def _in_network(query: LiteralString, table: str) -> sql.Composed:
+def _in_network(query: LiteralString, network: str, table: str) -> sql.Composed:
     """Return ``query`` with ``{}`` replaced by the network schema's ``table``."""
     from psycopg import sql
 
-    return sql.SQL(query).format(sql.Identifier(NETWORK, table))
+    return sql.SQL(query).format(sql.Identifier(network, table))
 
 
 def _country_index() -> CountryIndex:

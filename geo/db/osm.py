@@ -15,7 +15,11 @@ Tables (schema ``geo_osm``):
   ``hours_freight``, ``country`` of the edge's middle, ``source_country``/``target_country``, ``border`` (its two ends
   lie in different countries), ``crossing_id`` (the curated crossing it was matched to, or null), ``gate`` (it
   carries the crossing's border hours: one edge per chain, see :func:`gate_edges`), ``geom`` LineString) with a
-  GiST index for the nearest-road search and the corridor;
+  GiST index for the nearest-road search;
+- ``route_edges``: what ``pgr_dijkstra`` reads (:func:`write_route_edges`): the routing columns of ``edges``
+  without the line, a ``main`` flag (a road of :data:`MAIN_CLASSES` or a border edge) and each edge's bounding
+  ``bbox`` (PostgreSQL's ``box``) with a GiST index for the corridor, so a search over a million edges reads a narrow
+  table;
 - ``crossing_match``: per curated crossing, how many edges it was matched to, or why none;
 - ``network_info``: source, dataset, licence, attribution, counts, tolerances, when.
 
@@ -54,6 +58,9 @@ LOCK_KEY = 7_421_002
 """The advisory lock that serialises imports into one database."""
 IMPORT_CLASSES = ("motorway", "trunk", "primary", "secondary", "tertiary")
 """OpenStreetMap ``highway`` values kept from a user's extract (and their ``_link``)."""
+MAIN_CLASSES = ("motorway", "trunk", "primary", "secondary", "bridge")
+"""Road classes a long route may use anywhere (``bridge``: a straight link over a tile-edge gap); tertiary roads only
+near its two ends (:mod:`geo.db.coords`), as drivers leave the minor roads for the main ones on a long trip."""
 MATCH_KM = 5.0
 """A curated crossing is matched to the border edges of its two countries within this distance of its point."""
 LICENCE = "ODbL-1.0"
@@ -432,11 +439,10 @@ def _switch_in(conn: psycopg.Connection[Any], path: Path, prepared: Prepared, ma
     conn.execute(f"CREATE SCHEMA {STAGING}")
     conn.execute(f"SET LOCAL search_path TO {STAGING}, public")
     say(f"writing {len(graph.lonlat):,} nodes and {len(graph.u):,} edges")
+    create_tables(conn)
     _write(conn, prepared)
+    index_tables(conn)
     credit = dataset.attribution
-    conn.execute("CREATE TABLE network_info (imported_at timestamptz NOT NULL, source text NOT NULL, "
-                 "dataset text NOT NULL, licence text NOT NULL, attribution text NOT NULL, "
-                 "join_m double precision NOT NULL, match_km double precision NOT NULL, summary json NOT NULL)")
     conn.execute("INSERT INTO network_info VALUES (now(), %s, %s, %s, %s, %s, %s, %s)",
                  (str(path), dataset.source, LICENCE, credit, dataset.join_m, match_km,
                   json.dumps(prepared.summary.to_dict(), ensure_ascii=False)))
@@ -445,6 +451,8 @@ def _switch_in(conn: psycopg.Connection[Any], path: Path, prepared: Prepared, ma
     for table, what in (("nodes", "Nodes of the imported road network (vertices; junctions and joined ends)"),
                         ("edges", "Edges of the imported road network: geodesic km, hours by mode, the "
                                   "curated crossing matched to a border edge"),
+                        ("route_edges", "The routing columns of edges, for pgRouting: no line, the bounding box "
+                                        "for the corridor, main roads flagged"),
                         ("crossing_match", "Curated crossings matched to the imported network's border edges"),
                         ("network_info", "What was imported, when, and under which licence")):
         conn.execute(f"COMMENT ON TABLE {table} IS " + _literal(f"{what}. {note}"))
@@ -468,19 +476,38 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _write(conn: psycopg.Connection[Any], prepared: Prepared) -> None:
-    p = prepared
-    graph, node_country, source_country, target_country = p.graph, p.node_country, p.source_country, p.target_country
-    edge_country, classes, hours, crossing_of = p.edge_country, p.classes, p.hours, p.crossing_of
+def create_tables(conn: psycopg.Connection[Any]) -> None:
+    """Create the network's empty tables (in the schema first on the search path; see the module's Tables)."""
     conn.execute("CREATE TABLE nodes (id bigint PRIMARY KEY, country text, geom geometry(Point, 4326) NOT NULL)")
-    with conn.cursor().copy("COPY nodes (id, country, geom) FROM STDIN") as copy:
-        for i, ((lon, lat), country) in enumerate(zip(graph.lonlat, node_country)):
-            copy.write_row((i, country, f"SRID=4326;POINT({lon:.7f} {lat:.7f})"))
     conn.execute("""CREATE TABLE edges (id bigint PRIMARY KEY, source bigint NOT NULL REFERENCES nodes,
                     target bigint NOT NULL REFERENCES nodes, class text NOT NULL, km double precision NOT NULL,
                     hours_passenger double precision NOT NULL, hours_freight double precision NOT NULL,
                     country text, source_country text, target_country text, border boolean NOT NULL,
                     crossing_id text, gate boolean NOT NULL, geom geometry(LineString, 4326) NOT NULL)""")
+    conn.execute("""CREATE TABLE crossing_match (crossing_id text PRIMARY KEY, name text NOT NULL,
+                    countries text NOT NULL, edges integer NOT NULL, distance_km double precision,
+                    reason text NOT NULL)""")
+    conn.execute("CREATE TABLE network_info (imported_at timestamptz NOT NULL, source text NOT NULL, "
+                 "dataset text NOT NULL, licence text NOT NULL, attribution text NOT NULL, "
+                 "join_m double precision NOT NULL, match_km double precision NOT NULL, summary json NOT NULL)")
+
+
+def index_tables(conn: psycopg.Connection[Any]) -> None:
+    """Index the written tables and make ``route_edges`` from ``edges`` (:func:`write_route_edges`)."""
+    conn.execute("CREATE INDEX edges_geom ON edges USING gist (geom)")
+    conn.execute("CREATE INDEX nodes_geom ON nodes USING gist (geom)")
+    conn.execute("CREATE INDEX edges_crossing ON edges (crossing_id) WHERE crossing_id IS NOT NULL")
+    conn.execute("ANALYZE edges")
+    write_route_edges(conn)
+
+
+def _write(conn: psycopg.Connection[Any], prepared: Prepared) -> None:
+    p = prepared
+    graph, node_country, source_country, target_country = p.graph, p.node_country, p.source_country, p.target_country
+    edge_country, classes, hours, crossing_of = p.edge_country, p.classes, p.hours, p.crossing_of
+    with conn.cursor().copy("COPY nodes (id, country, geom) FROM STDIN") as copy:
+        for i, ((lon, lat), country) in enumerate(zip(graph.lonlat, node_country)):
+            copy.write_row((i, country, f"SRID=4326;POINT({lon:.7f} {lat:.7f})"))
     with conn.cursor().copy("COPY edges FROM STDIN") as copy:
         for i in range(len(graph.u)):
             a, b = graph.lonlat[graph.u[i]], graph.lonlat[graph.v[i]]
@@ -489,21 +516,47 @@ def _write(conn: psycopg.Connection[Any], prepared: Prepared) -> None:
                             float(hours["passenger"][i]), float(hours["freight"][i]), edge_country[i], sc, tc,
                             bool(sc and tc and sc != tc), crossing_of[i], p.gate[i],
                             f"SRID=4326;LINESTRING({a[0]:.7f} {a[1]:.7f}, {b[0]:.7f} {b[1]:.7f})"))
-    conn.execute("CREATE INDEX edges_geom ON edges USING gist (geom)")
-    conn.execute("CREATE INDEX nodes_geom ON nodes USING gist (geom)")
-    conn.execute("CREATE INDEX edges_crossing ON edges (crossing_id) WHERE crossing_id IS NOT NULL")
-    conn.execute("""CREATE TABLE crossing_match (crossing_id text PRIMARY KEY, name text NOT NULL,
-                    countries text NOT NULL, edges integer NOT NULL, distance_km double precision,
-                    reason text NOT NULL)""")
     with conn.cursor().copy("COPY crossing_match FROM STDIN") as copy:
         for m in p.summary.matched:
             copy.write_row((m.crossing_id, m.name, m.countries, m.edges, m.distance_km, m.reason))
-    conn.execute("ANALYZE edges")
 
 
-def imported(conn: psycopg.Connection[Any]) -> bool:
-    """Return whether the database serves an imported network."""
-    return conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (NETWORK,)).fetchone() is not None
+def write_route_edges(conn: psycopg.Connection[Any]) -> None:
+    """Make ``route_edges`` from ``edges`` (in the schema first on the search path): what the searches read.
+
+    The routing columns only (no line: a search over the whole network reads a table about half as wide), the
+    ``main`` flag of :data:`MAIN_CLASSES` and border edges, and each edge's bounding box ``bbox`` (PostgreSQL's own
+    ``box``, 32 bytes), indexed, for the corridor. The rows are stored main roads first, each kind in geohash order,
+    so a long route's search reads the main roads' pages alone, and a corridor's edges lie on few pages.
+    """
+    from psycopg import sql
+
+    conn.execute(sql.SQL(
+        "CREATE TABLE route_edges AS SELECT id, source, target, km, hours_passenger, hours_freight, country, "
+        "source_country, target_country, border, crossing_id, gate, (class = ANY({}::text[]) OR border) AS main, "
+        "box(point(ST_XMin(geom), ST_YMin(geom)), point(ST_XMax(geom), ST_YMax(geom))) AS bbox FROM edges "
+        "ORDER BY main DESC, ST_GeoHash(ST_StartPoint(geom), 5)").format(
+        sql.Literal(list(MAIN_CLASSES))))
+    conn.execute("ALTER TABLE route_edges ADD PRIMARY KEY (id)")
+    conn.execute("CREATE INDEX route_edges_bbox ON route_edges USING gist (bbox)")
+    conn.execute("CREATE INDEX route_edges_main ON route_edges USING gist (bbox) WHERE main")
+    conn.execute("ANALYZE route_edges")
+
+
+def imported(conn: psycopg.Connection[Any], network: str = NETWORK) -> bool:
+    """Return whether the database serves an imported network (in schema ``network``).
+
+    Raises
+    ------
+    UsageError
+        The network was imported by an older version, without the table the searches read.
+    """
+    if conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (network,)).fetchone() is None:
+        return False
+    if conn.execute("SELECT to_regclass(%s)", (f"{network}.route_edges",)).fetchone() in (None, (None,)):
+        raise UsageError(f"the road network in schema {network} was imported by an older version (no "
+                         "route_edges): run `geo db import-osm` again")
+    return True
 
 
 def info(url: str) -> dict[str, Any] | None:

@@ -76,8 +76,9 @@ def ends(drawings: Sequence[Mapping[str, Any]]) -> tuple[Point, Point] | None:
 @st.cache_data(show_spinner=False, max_entries=64)
 def _route(url: str, data_version: str, start: Point, end: Point, scenario: Scenario) -> PointRoute:
     from geo.db.coords import route_points
+    from geoapp import data
 
-    return route_points(url, start, end, scenario)
+    return route_points(url, start, end, scenario, graph=data.engine(data.folder(), data_version).graph)
 
 
 def outcome(scenario: Scenario, data_version: str, placed: tuple[Point, Point] | None) -> PointRoute | Message | None:
