@@ -799,7 +799,7 @@ def test_the_corridor_widens_only_when_no_route_is_found(osm_network: str, capsy
     assert code == 0, err  # the first box has no way round: widened until Kara-Suu is inside
     assert detour["searches"] > 1 and [c["id"] for c in detour["crossings"]] == [KARA_SUU]
     line = shapely.LineString(detour["geometry"]["coordinates"])  # km per country as the project measures them
-    expected = measure_geometry(line, coords._country_index()).by_country_km
+    expected = measure_geometry(line, _country_index()).by_country_km
     assert detour["by_country_km"].keys() == expected.keys()
     assert all(abs(detour["by_country_km"][k] - v) < 0.01 for k, v in expected.items())
 
@@ -929,3 +929,16 @@ def test_the_app_routes_between_two_points_placed_on_the_map(osm_network: str, a
     lines = [f for part in json.loads(routes["json"])["parts"] for f in part["fc"]["features"]
              if f["geometry"]["type"] == "LineString"]
     assert len(lines) == 1 and "72.6600, 40.8100" in lines[0]["properties"]["tip"]
+
+
+def _country_index() -> Any:
+    """Index the borders layer's countries, each with its enclaves, as :func:`geo.measure.measure_geometry` takes."""
+    import shapely
+
+    from geo.layers import store
+    from geo.measure import CountryIndex
+
+    borders, _ = store.read_layer("borders")
+    polygons = borders[borders["kind"].isin(("country", "enclave"))]
+    return CountryIndex({str(code): shapely.MultiPolygon(list(shapely.get_parts(group.geometry.to_numpy())))
+                         for code, group in polygons.groupby("country", sort=False)})

@@ -202,6 +202,7 @@ def make_grid(conn: Any, side: int) -> None:
         conn.execute("INSERT INTO network_info VALUES (now(), 'synthetic grid', %s, 'none (synthetic)', "
                      "'synthetic', 0, 0, '{}')", (f"synthetic grid {side}×{side}",))
         osm.index_tables(conn)
+        osm.write_country_parts(conn)
 
 
 NETWORK_ROUTES: tuple[tuple[str, tuple[float, float], tuple[float, float]], ...] = (

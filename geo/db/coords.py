@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, LiteralString
 
 import shapely
 
-from geo.db import borrowed, first_line, safe_url, schema_sql
+from geo.db import borrowed, first_line, safe_url
 from geo.db.osm import NETWORK, imported
 from geo.errors import NoRouteError, UsageError
 from geo.vocab import shorten
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     import psycopg
     from psycopg import sql
 
-    from geo.measure import CountryIndex
     from geo.routing.graph import GateState, RoadGraph, Scenario
 
 MAX_SNAP_KM = 50.0
@@ -361,6 +360,10 @@ def _route_points(conn: psycopg.Connection[Any], url: str, start: tuple[float, f
         raise UsageError(f"route on the imported network failed: {first_line(exc)}") from None
 
 
+VIRTUAL_START, VIRTUAL_END = -1, -2
+"""The search's own nodes: the start point and the end point (a network's nodes are numbered from 0)."""
+
+
 def _search(conn: psycopg.Connection[Any], a: Snap, b: Snap, where: _Filter, network: str) -> tuple[
         list[int], list[int], Step, int, int] | None:
     """Return (nodes, edges, the search that found it, searches made, edges searched) of the cheapest path, or None."""
@@ -373,19 +376,20 @@ def _search(conn: psycopg.Connection[Any], a: Snap, b: Snap, where: _Filter, net
     for searches, step in enumerate(search_steps(max(east - west, north - south)), 1):
         body = sql.SQL("FROM {edges} e {gates} WHERE {usable}").format(
             edges=_search_edges(network, step, a, b), gates=where.gate_join, usable=where.usable)
-        edges_sql = sql.SQL("SELECT e.id, e.source, e.target, {cost} AS cost, {reverse} AS reverse_cost {body}").format(
-            cost=where.cost, reverse=where.reverse_cost, body=body).as_string(conn)
-        rows = conn.execute("SELECT start_vid, end_vid, node, edge, agg_cost FROM pgr_dijkstra(%s, %s::bigint[], "
-                            "%s::bigint[], directed => true) ORDER BY start_vid, end_vid, path_seq",
-                            (edges_sql, sorted(first), sorted(last))).fetchall()
-        paths: dict[tuple[int, int], list[tuple[int, int, float]]] = {}
-        for sv, ev, node, edge, agg in rows:
-            paths.setdefault((int(sv), int(ev)), []).append((int(node), int(edge), float(agg)))
+        # one search from a virtual start (-1) joined to both ends of the start edge, to a virtual end (-2) joined
+        # from both ends of the end edge, each join costing the part of the edge it stands for
+        virtual = sql.SQL(", ").join(sql.SQL("({}::bigint, {}::bigint, {}::bigint, {}::float8, -1::float8)").format(
+            sql.Literal(-1 - k), sql.Literal(u), sql.Literal(v), sql.Literal(cost)) for k, (u, v, cost) in enumerate(
+            [*((VIRTUAL_START, node, cost) for node, cost in first.items()),
+             *((node, VIRTUAL_END, cost) for node, cost in last.items())]))
+        edges_sql = sql.SQL("SELECT e.id, e.source, e.target, {cost} AS cost, {reverse} AS reverse_cost {body} "
+                            "UNION ALL SELECT * FROM (VALUES {virtual}) v").format(
+            cost=where.cost, reverse=where.reverse_cost, body=body, virtual=virtual).as_string(conn)
+        rows = conn.execute("SELECT node, edge, agg_cost FROM pgr_dijkstra(%s, %s::bigint, %s::bigint, "
+                            "directed => true) ORDER BY path_seq", (edges_sql, VIRTUAL_START, VIRTUAL_END)).fetchall()
         options: list[tuple[float, list[int], list[int]]] = []
-        for (sv, ev), path in paths.items():
-            options.append((first[sv] + path[-1][2] + last[ev], [p[0] for p in path], [p[1] for p in path[:-1]]))
-        for node in set(first) & set(last):  # both ends meet at one node
-            options.append((first[node] + last[node], [node], []))
+        if rows:
+            options.append((float(rows[-1][2]), [int(r[0]) for r in rows[1:-1]], [int(r[1]) for r in rows[1:-2]]))
         if a.edge == b.edge:  # along the one edge
             options.append((abs(a.fraction - b.fraction) * a.cost, [], []))
         if options:
@@ -437,7 +441,7 @@ def _describe(conn: psycopg.Connection[Any], schema: str, a: Snap, b: Snap, node
         _in_network("SELECT id, ST_X(geom), ST_Y(geom) FROM {} WHERE id = ANY(%s)", schema, "nodes"), (nodes,))}
     coords = [a.at, *(where[n] for n in nodes), b.at]
     line = shapely.LineString(coords if len(coords) > 1 else [a.at, b.at])
-    length_km, by_country = _km_by_country(conn, line)
+    length_km, by_country = _km_by_country(conn, schema, line)
     road_h = sum(float(rows[e][1]) for e in edges)
     if nodes:
         road_h += (a.fraction if nodes[0] == a.source else 1 - a.fraction) * a.hours
@@ -464,23 +468,23 @@ def _describe(conn: psycopg.Connection[Any], schema: str, a: Snap, b: Snap, node
                       warnings)
 
 
-def _km_by_country(conn: psycopg.Connection[Any], line: shapely.LineString) -> tuple[float, dict[str, float]]:
+def _km_by_country(conn: psycopg.Connection[Any], schema: str, line: shapely.LineString) -> tuple[
+        float, dict[str, float]]:
     """Return a line's geodesic km (WGS84) and its km per country, largest first (``??``: outside every country).
 
-    The line is cut by the borders layer's countries and enclaves in the database (schema ``geo``, as
-    :class:`geo.measure.CountryIndex` cuts it, in longitude and latitude) and each part measured on the WGS84
-    spheroid; without a loaded schema, the layer is read and cut here (slower: the polygons are large).
+    The line is cut by the network's ``country_parts`` (the borders layer's countries and enclaves, subdivided; as
+    :class:`geo.measure.CountryIndex` cuts it, in longitude and latitude) in the database, and each part measured on
+    the WGS84 spheroid.
     """
-    from geo.db import SCHEMA
-    from geo.measure import geodesic_km, measure_geometry
+    from psycopg import sql
+
+    from geo.measure import geodesic_km
 
     total = geodesic_km(line)
-    if conn.execute("SELECT to_regclass(%s)", (f"{SCHEMA}.borders",)).fetchone() in (None, (None,)):
-        return total, dict(measure_geometry(line, _country_index()).by_country_km)
-    rows = conn.execute(schema_sql(
-        "SELECT b.country, sum(ST_Length(ST_Intersection(b.geom, l.g)::geography, true)) / 1000 AS km "
-        "FROM {}.borders b, (SELECT ST_GeomFromText(%s, 4326) AS g) l "
-        "WHERE b.kind IN ('country', 'enclave') AND b.geom && l.g GROUP BY 1 ORDER BY 2 DESC"), (line.wkt,)).fetchall()
+    rows = conn.execute(sql.SQL(
+        "SELECT p.country, sum(ST_Length(ST_Intersection(p.geom, l.g)::geography, true)) / 1000 AS km "
+        "FROM {} p, (SELECT ST_GeomFromText(%s, 4326) AS g) l WHERE p.geom && l.g GROUP BY 1 ORDER BY 2 DESC").format(
+        sql.Identifier(schema, "country_parts")), (line.wkt,)).fetchall()
     by_country = {str(code): float(km) for code, km in rows if km and float(km) > 0.0005}
     rest = total - sum(by_country.values())
     if rest > 0.0005:
@@ -493,15 +497,3 @@ def _in_network(query: LiteralString, network: str, table: str) -> sql.Composed:
     from psycopg import sql
 
     return sql.SQL(query).format(sql.Identifier(network, table))
-
-
-def _country_index() -> CountryIndex:
-    """Index the borders layer's countries, each with its enclaves, for km per country."""
-    from geo.layers import store
-    from geo.measure import CountryIndex
-
-    borders, _ = store.read_layer("borders")
-    polygons = borders[borders["kind"].isin(("country", "enclave"))]
-    # a country and its enclaves never touch: their parts make one multipolygon without a (slow) union
-    return CountryIndex({str(code): shapely.MultiPolygon(list(shapely.get_parts(group.geometry.to_numpy())))
-                         for code, group in polygons.groupby("country", sort=False)})

@@ -20,6 +20,8 @@ Tables (schema ``geo_osm``):
   without the line, a ``main`` flag (a road of :data:`MAIN_CLASSES` or a border edge) and each edge's bounding
   ``bbox`` (PostgreSQL's ``box``) with a GiST index for the corridor, so a search over a million edges reads a narrow
   table;
+- ``country_parts``: the borders layer's countries and enclaves cut into small polygons (``ST_Subdivide``), indexed,
+  for a route's km per country (:func:`write_country_parts`; fixed at import, as the nodes' countries are);
 - ``crossing_match``: per curated crossing, how many edges it was matched to, or why none;
 - ``network_info``: source, dataset, licence, attribution, counts, tolerances, when.
 
@@ -442,6 +444,7 @@ def _switch_in(conn: psycopg.Connection[Any], path: Path, prepared: Prepared, ma
     create_tables(conn)
     _write(conn, prepared)
     index_tables(conn)
+    write_country_parts(conn)
     credit = dataset.attribution
     conn.execute("INSERT INTO network_info VALUES (now(), %s, %s, %s, %s, %s, %s, %s)",
                  (str(path), dataset.source, LICENCE, credit, dataset.join_m, match_km,
@@ -453,6 +456,8 @@ def _switch_in(conn: psycopg.Connection[Any], path: Path, prepared: Prepared, ma
                                   "curated crossing matched to a border edge"),
                         ("route_edges", "The routing columns of edges, for pgRouting: no line, the bounding box "
                                         "for the corridor, main roads flagged"),
+                        ("country_parts", "The borders layer's countries and enclaves, subdivided, for km per "
+                                          "country (© OpenStreetMap contributors, as the borders layer)"),
                         ("crossing_match", "Curated crossings matched to the imported network's border edges"),
                         ("network_info", "What was imported, when, and under which licence")):
         conn.execute(f"COMMENT ON TABLE {table} IS " + _literal(f"{what}. {note}"))
@@ -541,6 +546,37 @@ def write_route_edges(conn: psycopg.Connection[Any]) -> None:
     conn.execute("CREATE INDEX route_edges_bbox ON route_edges USING gist (bbox)")
     conn.execute("CREATE INDEX route_edges_main ON route_edges USING gist (bbox) WHERE main")
     conn.execute("ANALYZE route_edges")
+
+
+COUNTRY_PART_VERTICES = 256
+"""``ST_Subdivide``'s limit on each part of a country (a route's line is cut by a few small parts, not a whole
+country of a hundred thousand vertices)."""
+
+
+def write_country_parts(conn: psycopg.Connection[Any]) -> None:
+    """Make ``country_parts`` (in the schema first on the search path) from the borders layer's countries and enclaves.
+
+    Raises
+    ------
+    DataError
+        The borders layer is missing or broken.
+    """
+    from psycopg import sql
+
+    from geo.layers import store
+
+    borders, _ = store.read_layer("borders")
+    polygons = borders[borders["kind"].isin(("country", "enclave"))]
+    conn.execute("CREATE TEMP TABLE country_whole (country text NOT NULL, geom geometry NOT NULL) ON COMMIT DROP")
+    with conn.cursor().copy("COPY country_whole FROM STDIN") as copy:
+        for code, geometry in zip(polygons["country"], polygons.geometry):
+            copy.write_row((str(code), shapely.to_wkb(shapely.set_srid(geometry, 4326), hex=True, include_srid=True)))
+    conn.execute(sql.SQL("CREATE TABLE country_parts AS SELECT country, "
+                         "ST_Subdivide(geom, {})::geometry(Polygon, 4326) AS geom FROM country_whole").format(
+        sql.Literal(COUNTRY_PART_VERTICES)))
+    conn.execute("CREATE INDEX country_parts_geom ON country_parts USING gist (geom)")
+    conn.execute("DROP TABLE country_whole")
+    conn.execute("ANALYZE country_parts")
 
 
 def imported(conn: psycopg.Connection[Any], network: str = NETWORK) -> bool:
