@@ -620,6 +620,7 @@ def test_bench_db_reports_pgrouting_and_memory(db_url: str, capsys: pytest.Captu
     assert code == 0, err
     report = json.loads(out)
     assert report["curated"]["pgrouting"]["n"] == 10 and report["curated"]["memory"]["n"] == 10
+    assert report["curated"]["alternatives_3"]["pgrouting"]["n"] == 10 and report["curated"]["matrix"]["places"] > 100
     assert report["synthetic"]["edges_directed"] > 4000 and report["synthetic"]["corridor"]["n"] == 100
     network = report["network"]  # the imported network's routes, or why there are none
     assert "skipped" in network or len(network["routes"]) == 4
