@@ -7,6 +7,7 @@ environment). Without one these tests skip with a one-line reason; under CI=true
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import os
 import shutil
@@ -18,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -426,21 +428,15 @@ def _same(memory_route: object, pg_route: object) -> None:
         assert abs(cost_pg - cost_memory) <= 1e-9 * max(cost_memory, 1.0), (pg_route.to_dict(), memory_route.to_dict())
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=st.data())
-def test_pgrouting_routes_equal_the_in_memory_engine(engines: tuple[object, object], data: st.DataObject) -> None:
-    from geo.errors import NoRouteError
+def _random_scenario(memory: object, data: st.DataObject) -> object:
+    """A scenario drawn over dates, closures, openings, avoided countries, modes, objectives and travellers."""
     from geo.routing import RouteEngine
     from geo.routing.graph import Scenario
     from geo.vocab import ROUTABLE, ROUTE_MODES, ROUTE_OPTIMIZE
 
-    memory, pg = engines
-    assert isinstance(memory, RouteEngine) and isinstance(pg, RouteEngine)
-    places = sorted(pid for pid in memory.graph.node_ids if not pid.startswith("~"))
+    assert isinstance(memory, RouteEngine)
     crossings = sorted(memory.graph.crossings)
-    a = data.draw(st.sampled_from(places), "from")
-    b = data.draw(st.sampled_from([p for p in places if p != a]), "to")
-    scenario = Scenario.consistent(
+    return Scenario.consistent(
         as_of=data.draw(st.dates(dt.date(2012, 1, 1), dt.date(2026, 12, 31)), "as_of"),
         close=frozenset(data.draw(st.lists(st.sampled_from(crossings), max_size=3), "close")),
         open=frozenset(data.draw(st.lists(st.sampled_from(crossings), max_size=2), "open")),
@@ -451,15 +447,76 @@ def test_pgrouting_routes_equal_the_in_memory_engine(engines: tuple[object, obje
         vehicle=data.draw(st.sampled_from([None, *ROUTABLE]), "vehicle"),
         citizen=data.draw(st.sampled_from([None, *ROUTABLE]), "citizen"),
         visas=frozenset(data.draw(st.lists(st.sampled_from(ROUTABLE), max_size=2), "visas")))
-    via = data.draw(st.lists(st.sampled_from([p for p in places if p not in (a, b)]), max_size=1), "via")
+
+
+def _routes_agree(memory: object, pg: object, a: str, b: str, scenario: object, via: list[str],
+                  alternatives: int = 0) -> None:
+    """Both engines find the same route (and alternatives), or both fail with the same message."""
+    from geo.errors import NoRouteError
+    from geo.routing import RouteEngine
+    from geo.routing.graph import Scenario
+
+    assert isinstance(memory, RouteEngine) and isinstance(pg, RouteEngine) and isinstance(scenario, Scenario)
     try:
-        expected = memory.route(a, b, scenario, via=via)
+        expected = memory.route(a, b, scenario, via=via, alternatives=alternatives)
     except NoRouteError as exc:
         with pytest.raises(NoRouteError) as info:
-            pg.route(a, b, scenario, via=via)
+            pg.route(a, b, scenario, via=via, alternatives=alternatives)
         assert info.value.message == exc.message
         return
-    _same(expected, pg.route(a, b, scenario, via=via))
+    found = pg.route(a, b, scenario, via=via, alternatives=alternatives)
+    _same(expected, found)
+    assert len(found.alternatives) == len(expected.alternatives)
+    for memory_alternative, pg_alternative in zip(expected.alternatives, found.alternatives):
+        _same(memory_alternative, pg_alternative)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_pgrouting_routes_equal_the_in_memory_engine(engines: tuple[object, object], data: st.DataObject) -> None:
+    from geo.routing import RouteEngine
+
+    memory, pg = engines
+    assert isinstance(memory, RouteEngine)
+    places = sorted(pid for pid in memory.graph.node_ids if not pid.startswith("~"))
+    a = data.draw(st.sampled_from(places), "from")
+    b = data.draw(st.sampled_from([p for p in places if p != a]), "to")
+    scenario = _random_scenario(memory, data)
+    via = data.draw(st.lists(st.sampled_from([p for p in places if p not in (a, b)]), max_size=1), "via")
+    _routes_agree(memory, pg, a, b, scenario, via)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_pgrouting_alternatives_equal_the_in_memory_engine(engines: tuple[object, object],
+                                                           data: st.DataObject) -> None:
+    """Alternatives found in the database are the in-memory engine's: the same crossings in the same order, the same
+    km within 0.1 % (random pairs, via places, dates and scenarios; visa borders search back on reversed edges)."""
+    from geo.routing import RouteEngine
+
+    memory, pg = engines
+    assert isinstance(memory, RouteEngine)
+    places = sorted(pid for pid in memory.graph.node_ids if not pid.startswith("~"))
+    a = data.draw(st.sampled_from(places), "from")
+    b = data.draw(st.sampled_from([p for p in places if p != a]), "to")
+    via = data.draw(st.lists(st.sampled_from([p for p in places if p not in (a, b)]), max_size=1), "via")
+    _routes_agree(memory, pg, a, b, _random_scenario(memory, data), via,
+                  alternatives=data.draw(st.integers(1, 3), "alternatives"))
+
+
+@pytest.mark.parametrize("a, b, extra", [("Osh", "Dushanbe", {}), ("Tashkent", "Almaty", {"mode": "freight"}),
+                                         ("Khujand", "Bishkek", {"citizen": "TJ"}),
+                                         ("Samarkand", "Osh", {"optimize": "distance"})])
+def test_pgrouting_alternatives_on_known_trips(engines: tuple[object, object], a: str, b: str,
+                                               extra: dict[str, Any]) -> None:
+    from geo.routing import RouteEngine
+    from geo.routing.graph import Scenario
+
+    memory, pg = engines
+    assert isinstance(memory, RouteEngine) and isinstance(pg, RouteEngine)
+    scenario = Scenario(as_of=dt.date(2024, 1, 1), **extra)
+    _routes_agree(memory, pg, a, b, scenario, [], alternatives=3)
+    assert len(pg.route(a, b, scenario, alternatives=3).alternatives) == 3  # the comparison covered three
 
 
 @pytest.mark.parametrize("argv", [
@@ -467,6 +524,8 @@ def test_pgrouting_routes_equal_the_in_memory_engine(engines: tuple[object, obje
     ["route", "Almaty", "Termez", "--as-of", "2020-06-01", "--mode", "freight", "--optimize", "distance"],
     ["route", "Tashkent", "Kulob", "--as-of", AS_OF, "--via", "Osh", "--citizen", "UZ"],
     ["compare", "Osh", "Khujand", "--as-of", "2020-01-01", "--vs-as-of", AS_OF],
+    ["route", "Osh", "Dushanbe", "--as-of", AS_OF, "--alternatives", "3"],
+    ["route", "Tashkent", "Kulob", "--as-of", AS_OF, "--via", "Osh", "--citizen", "UZ", "--alternatives", "2"],
 ])
 def test_engine_pgrouting_on_the_command_line(db_url: str, capsys: pytest.CaptureFixture[str],
                                               argv: list[str]) -> None:
@@ -488,14 +547,72 @@ def test_timeline_with_pgrouting_equals_the_in_memory_engine(db_url: str, capsys
     assert json.loads(pg) == json.loads(memory) and len(json.loads(pg)["periods"]) > 1
 
 
-def test_engine_pgrouting_refuses_alternatives_and_needs_a_database(db_url: str, capsys: pytest.CaptureFixture[str],
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    code, _, err = run(capsys, "--db", db_url, "route", "Osh", "Dushanbe", "--engine", "pgrouting",
-                       "--alternatives", "1")
-    assert code == 2 and "--alternatives" in err
+MATRIX_DATES = ("2012-06-01", "2021-06-01", "2025-06-01")
+"""Days on which crossings' statuses differ (2021: the COVID-19 closures)."""
+
+
+def _matrix_table(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[str, pd.DataFrame]:
+    code, out, err = run(capsys, *argv)
+    assert code == 0, err
+    header = "".join(line for line in out.splitlines(keepends=True) if line.startswith("#"))
+    return header, pd.read_csv(io.StringIO(out), comment="#", keep_default_na=False, na_values=[""])
+
+
+@pytest.mark.parametrize("argv", [
+    ["--kind", "city"],
+    ["--country", "TJ", "UZ", "KG", "--mode", "freight", "--optimize", "distance", "--jobs", "2"],
+    ["--kind", "city", "--citizen", "UZ", "--visa", "TJ"],
+    ["--summary", "--avoid", "UZ"],
+])
+def test_matrix_with_pgrouting_equals_the_in_memory_engine(db_url: str, capsys: pytest.CaptureFixture[str],
+                                                           argv: list[str]) -> None:
+    """The same table from pgRouting: the same rows, reachability, crossings and countries, km and hours within
+    0.1 % (where two paths tie exactly, only the optimum), on dates when crossings' statuses differ."""
+    from geo.routing import RouteEngine
+    from geo.routing.graph import Scenario
+
+    states = [RouteEngine.load().graph.states(Scenario(as_of=dt.date.fromisoformat(d))) for d in MATRIX_DATES]
+    assert any(states[0][c].passable != other[c].passable for other in states[1:] for c in states[0])
+    args = ["matrix", *argv, "--dates", *MATRIX_DATES, "--no-progress"]
+    memory_header, memory = _matrix_table(capsys, *args)
+    pg_header, pg = _matrix_table(capsys, "--db", db_url, *args, "--engine", "pgrouting")
+    assert pg_header == memory_header and list(pg.columns) == list(memory.columns)
+    keys = ["from", "to", "date", "reachable"]
+    assert pg[keys].equals(memory[keys])
+    reach = memory["reachable"].astype(bool)
+    answers = memory.groupby(["from", "to"])[["hours", "reachable"]].nunique(dropna=False)
+    assert reach.any() and (answers > 1).any(axis=None)  # the dates give different answers
+    cost = "km" if "distance" in argv else "hours"
+    m, p = memory[reach], pg[reach]
+    assert ((p[cost] - m[cost]).abs() <= 0.001 * m[cost]).all()
+    same = ((p["crossings"] == m["crossings"]) & (p["countries"] == m["countries"])
+            & ((p["km"] - m["km"]).abs() <= 0.001 * m["km"]) & ((p["hours"] - m["hours"]).abs() <= 0.001 * m["hours"]))
+    tie = (p[cost] - m[cost]).abs() <= 1e-4  # the table's precision
+    assert (same | tie).all(), pd.concat([m[~(same | tie)], p[~(same | tie)]])
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["matrix", "--engine", "pgrouting"], "--db"),
+    (["--db", "DB", "matrix", "--engine", "pgrouting", "--places", "Nowhere", "Dushanbe"], "unknown place"),
+    (["--db", "DB", "matrix", "--engine", "pgrouting", "--dates", "1990-01-01"], "before the history"),
+    (["--db", "DB", "matrix", "--engine", "pgrouting", "--jobs", "0"], "--jobs"),
+    (["--db", "DB", "matrix", "--engine", "sql"], "invalid choice"),
+    (["--db", "postgresql://geo@/geo?host=/nonexistent", "matrix", "--engine", "pgrouting"], "cannot connect"),
+])
+def test_matrix_with_pgrouting_bad_input_is_one_line_exit_2(db_url: str, capsys: pytest.CaptureFixture[str],
+                                                            monkeypatch: pytest.MonkeyPatch, argv: list[str],
+                                                            needle: str) -> None:
     monkeypatch.delenv("GEO_DATABASE_URL", raising=False)
-    code, _, err = run(capsys, "route", "Osh", "Dushanbe", "--engine", "pgrouting")
-    assert code == 2 and "--db" in err
+    code, out, err = run(capsys, *[db_url if a == "DB" else a for a in argv])
+    assert code == 2 and needle in err and out == ""
+    assert len(err.strip().splitlines()) == 1 or "invalid choice" in err  # argparse prints its usage first
+
+
+def test_engine_pgrouting_needs_a_database(capsys: pytest.CaptureFixture[str],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GEO_DATABASE_URL", raising=False)
+    code, _, err = run(capsys, "route", "Osh", "Dushanbe", "--engine", "pgrouting", "--alternatives", "1")
+    assert code == 2 and "--db" in err and len(err.strip().splitlines()) == 1
 
 
 def test_bench_db_reports_pgrouting_and_memory(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -503,6 +620,7 @@ def test_bench_db_reports_pgrouting_and_memory(db_url: str, capsys: pytest.Captu
     assert code == 0, err
     report = json.loads(out)
     assert report["curated"]["pgrouting"]["n"] == 10 and report["curated"]["memory"]["n"] == 10
+    assert report["curated"]["alternatives_3"]["pgrouting"]["n"] == 10 and report["curated"]["matrix"]["places"] > 100
     synthetic = report["synthetic"]
     assert 3000 < synthetic["edges"] < 4000 and synthetic["corridor"]["n"] == synthetic["corridor_db"]["n"] == 100
     assert synthetic["region_hours_over_optimum_pct"] >= 0 and synthetic["region_every_road"]["n"] == 5

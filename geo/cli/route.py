@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -103,16 +105,27 @@ def route_files(args: argparse.Namespace) -> dict[str, Path]:
     return files
 
 
-def load_engine(args: argparse.Namespace) -> RouteEngine:
-    """Return the route engine the arguments choose (``--engine``; the database of ``--db`` for pgRouting)."""
+def engine_loader(args: argparse.Namespace) -> Callable[[], RouteEngine]:
+    """Return a function building the route engine the arguments choose (picklable: worker processes call it too).
+
+    Raises
+    ------
+    UsageError
+        ``--engine pgrouting`` without a database (``--db`` or ``$GEO_DATABASE_URL``).
+    """
     from geo.routing import RouteEngine
 
     if getattr(args, "engine", ENGINES[0]) == "pgrouting":
         from geo.db import require_url
         from geo.db.pgrouting import PgRoutingEngine
 
-        return PgRoutingEngine.connect_to(require_url(getattr(args, "db", None)))
-    return RouteEngine.load()
+        return partial(PgRoutingEngine.connect_to, require_url(getattr(args, "db", None)))
+    return RouteEngine.load
+
+
+def load_engine(args: argparse.Namespace) -> RouteEngine:
+    """Return the route engine the arguments choose (``--engine``; the database of ``--db`` for pgRouting)."""
+    return engine_loader(args)()
 
 
 def cmd_route(args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from geo.cli.common import add_scenario_options, check_output, iso_date, print_json, scenario_from, today
-from geo.cli.route import ENGINES, load_engine
+from geo.cli.route import ENGINES, engine_loader, load_engine
 from geo.errors import UsageError
 from geo.vocab import shorten
 
@@ -60,6 +60,9 @@ def add_commands(sub: Any) -> None:
                    help="one row per country pair and date, between each country's main city")
     p.add_argument("--main", nargs="+", default=[], metavar="PLACE",
                    help="with --summary: a country's main city (default: its national capital)")
+    p.add_argument("--engine", choices=ENGINES, default=ENGINES[0],
+                   help="search in memory (default) or with pgRouting in the database of --db / GEO_DATABASE_URL "
+                        "(loaded by `geo db load`; one pgr_drivingDistance per date): the same table")
     p.add_argument("--jobs", type=int, default=1, metavar="N", help="processes (default 1)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on standard error")
     p.add_argument("-o", "--output", type=Path, metavar="PATH",
@@ -200,7 +203,6 @@ def cmd_matrix(args: argparse.Namespace) -> int:
 
     from geo.io.geojson import write_atomic
     from geo.layers import registry, store
-    from geo.routing import RouteEngine
     from geo.routing import matrix as mx
 
     if args.output is not None:
@@ -212,21 +214,25 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     if args.main and not args.summary:
         raise UsageError("--main applies with --summary")
     scenario = scenario_from(args, as_of=today())
-    engine = RouteEngine.load()
-    engine.check_crossings(scenario.close | scenario.open)
-    dates = matrix_dates(engine, args, scenario)
-    places_frame, _ = store.read_layer("places")
-    routable = mx.routable_places(engine.graph, places_frame)
-    ids = [_place_id(engine, text, "--places") for text in args.places]
-    chosen = mx.select(routable, ids, args.country, args.kind)
-    mains = None
-    if args.summary:
-        mains = mx.main_cities(chosen, [_place_id(engine, text, "--main") for text in args.main])
-        if len(mains) < 2:
-            raise UsageError(f"--summary: the selection has a main city in {len(mains)} country: it needs two")
-    show = None if args.no_progress or len(dates) < 4 else _bar
-    table = mx.run(engine.graph, scenario, dates, chosen, mains, jobs=args.jobs, load=RouteEngine.load,
-                   progress=show)
+    load = engine_loader(args)
+    engine = load()
+    try:
+        engine.check_crossings(scenario.close | scenario.open)
+        dates = matrix_dates(engine, args, scenario)
+        places_frame, _ = store.read_layer("places")
+        routable = mx.routable_places(engine.graph, places_frame)
+        ids = [_place_id(engine, text, "--places") for text in args.places]
+        chosen = mx.select(routable, ids, args.country, args.kind)
+        mains = None
+        if args.summary:
+            mains = mx.main_cities(chosen, [_place_id(engine, text, "--main") for text in args.main])
+            if len(mains) < 2:
+                raise UsageError(f"--summary: the selection has a main city in {len(mains)} country: it needs two")
+        show = None if args.no_progress or len(dates) < 4 else _bar
+        table = mx.run(engine.graph, scenario, dates, chosen, mains, jobs=args.jobs, load=load, progress=show,
+                       trees=engine.trees)
+    finally:
+        engine.close()
     specs = [registry.get(i) for i in ("roads", "crossings", "places")]
     metadata = {
         "generated_by": "geo matrix", "data_version": store.data_version(),

@@ -5,7 +5,7 @@ Layout
 ``__init__``  connecting (one-line errors), the schema names, the extensions
 ``load``      ``geo db load|status|drop``: every layer and curated table into a fresh schema, switched in atomically
 ``source``    reading the layers back (:class:`geo.layers.store.LayerSource` over a loaded schema)
-``pgrouting`` routing inside the database: a scenario becomes the edge query of ``pgr_dijkstra``
+``pgrouting`` routing inside the database (routes, alternatives, matrices): a scenario becomes the edge query
 ``osm``       ``geo db import-osm``: a full OpenStreetMap road network as a pgRouting topology (schema ``geo_osm``),
               matched to the curated crossings
 ``coords``    routes between any two points on the imported network (``geo route --from-coords``)

@@ -2,7 +2,7 @@
 
 - the curated network: random pairs of places under today's default scenario, ``pgr_dijkstra`` on ``route_edges``
   through :class:`geo.db.pgrouting.PgRoutingEngine` (the edge query included), and the in-memory engine on the
-  same pairs;
+  same pairs, with no alternative and with 3; the matrix of every routable place on today's date, both ways;
 - a synthetic grid of about ``edges`` two-way edges (default 10⁶), made in the database by ``generate_series`` in
   schema ``geo_bench`` (dropped afterwards) with the tables and indexes of an imported network, primary roads every
   tenth row and column: *corridor* and *region-wide* routes through :func:`geo.db.coords.route_points` (the code a
@@ -40,9 +40,11 @@ def _stats(samples: list[float]) -> dict[str, float]:
 
 
 def curated(url: str, pairs: int) -> dict[str, Any]:
-    """Time the curated network through pgRouting and in memory on the same random pairs."""
+    """Time the curated network through pgRouting and in memory on the same random pairs, and the full matrix."""
     from geo.db.pgrouting import PgRoutingEngine
+    from geo.layers import store
     from geo.routing import RouteEngine
+    from geo.routing import matrix as mx
     from geo.routing.graph import Scenario
 
     pg = PgRoutingEngine.connect_to(url)
@@ -51,18 +53,25 @@ def curated(url: str, pairs: int) -> dict[str, Any]:
     scenario = Scenario()
     rng = random.Random(SEED)
     chosen = [tuple(rng.sample(places, 2)) for _ in range(pairs)]
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {"alternatives_3": {}, "matrix": {}}
     try:
         for name, engine in (("pgrouting", pg), ("memory", memory)):
-            samples = []
-            for a, b in chosen:
-                start = time.perf_counter()
-                try:
-                    engine.plan([a, b], scenario, 0)
-                except NoRouteError:
-                    pass
-                samples.append(time.perf_counter() - start)
-            out[name] = _stats(samples)
+            for alternatives, report in ((0, out), (3, out["alternatives_3"])):
+                samples = []
+                for a, b in chosen:
+                    start = time.perf_counter()
+                    try:
+                        engine.plan([a, b], scenario, alternatives)
+                    except NoRouteError:
+                        pass
+                    samples.append(time.perf_counter() - start)
+                report[name] = _stats(samples)
+        everywhere = mx.routable_places(pg.graph, store.read_layer("places")[0])
+        out["matrix"]["places"] = len(everywhere)
+        for name, engine in (("pgrouting", pg), ("memory", memory)):
+            start = time.perf_counter()
+            mx.matrix_on(engine.graph, scenario, everywhere, everywhere, engine.trees)
+            out["matrix"][f"{name}_s"] = round(time.perf_counter() - start, 3)
     finally:
         pg.close()
     out["edges"] = len(pg.graph.rows)
@@ -278,9 +287,15 @@ def run(url: str, pairs: int = 200, edges: int = 1_000_000, corridor_pairs: int 
 def format_report(report: dict[str, Any]) -> str:
     """Return the report as text lines."""
     c, s = report["curated"], report["synthetic"]
+    alt, m = c["alternatives_3"], c["matrix"]
     lines = [f"curated network ({c['edges']} directed edges), {c['pgrouting']['n']} random pairs:",
              f"  pgRouting  p50 {c['pgrouting']['p50_ms']} ms  p95 {c['pgrouting']['p95_ms']} ms",
              f"  in memory  p50 {c['memory']['p50_ms']} ms  p95 {c['memory']['p95_ms']} ms",
+             f"  with 3 alternatives: pgRouting p50 {alt['pgrouting']['p50_ms']} ms  "
+             f"p95 {alt['pgrouting']['p95_ms']} ms; in memory p50 {alt['memory']['p50_ms']} ms  "
+             f"p95 {alt['memory']['p95_ms']} ms",
+             f"  matrix of every routable place ({m['places']}) on one date: pgRouting {m['pgrouting_s']} s, "
+             f"in memory {m['memory_s']} s",
              f"synthetic grid {s['side']}×{s['side']} ({s['edges']:,} two-way edges, {s['main_edges']:,} of them "
              f"primary; made in {s['build_s']} s):"]
     for kind, label in (("corridor", "corridor routes"), ("region", "region-wide routes")):

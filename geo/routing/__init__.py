@@ -205,6 +205,14 @@ class RouteEngine:
         """
         return self.graph.plan(stops, scenario, alternatives)[0]
 
+    def trees(self, scenario: Scenario, sources: np.ndarray) -> np.ndarray:
+        """Return the shortest-path trees from many sources as predecessor arrays: the engine's bulk search.
+
+        The in-memory engine runs :meth:`RoadGraph.trees`; ``geo.db.pgrouting`` overrides this to search in the
+        database. ``geo matrix`` sums each pair's values along these trees (:mod:`geo.routing.matrix`).
+        """
+        return self.graph.trees(scenario, sources)
+
     def _describe(self, stops: list[str], scenario: Scenario, path: list[int]) -> Route:
         g = self.graph
         a, b = stops[0], stops[-1]

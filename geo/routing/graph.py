@@ -11,8 +11,9 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any, Self
 
@@ -40,6 +41,8 @@ UNKNOWN_CHOICES = vocab.UNKNOWN_CHOICES
 MAX_ALTERNATIVES = vocab.MAX_ALTERNATIVES
 UNIFORM_KMH = 60.0
 """Speed of every segment in a graph built without a speed table (synthetic graphs and tests)."""
+NO_PREDECESSOR = -9999
+"""A predecessor array's value for a node off the tree (scipy's)."""
 KIND_RANK = {"city": 0, "town": 1, "pass": 2, "junction": 3, "crossing": 4}
 """Which place a shared name means first: a city before a crossing named after it."""
 FOREIGN_ACCESS = {"international"}
@@ -204,6 +207,26 @@ class GateState:
     border: dict[str, Any] | None
     unknown_status: bool
     unknown_access: bool
+
+
+@dataclass(frozen=True)
+class LegSearch:
+    """One leg of a trip searched for alternatives: its best path and cost, and the best paths via each crossing.
+
+    ``to_gate`` and ``from_gate`` hold one cost per node of :attr:`RoadGraph.gate_nodes` (inf where not reached):
+    the search from the leg's start, and the search from its end, run on the reversed graph when
+    :meth:`RoadGraph.one_way` (then the cost gate → end), else on the graph itself (the cost end → gate).
+    ``head(g)`` is the best path start → g of the first search, ``tail(g)`` the best path g → end of the second.
+    """
+
+    start: int
+    end: int
+    best: list[int]
+    cost: float
+    to_gate: np.ndarray
+    from_gate: np.ndarray
+    head: Callable[[int], list[int]]
+    tail: Callable[[int], list[int]]
 
 
 class RoadGraph:
@@ -447,6 +470,17 @@ class RoadGraph:
         """Return the scenario's weighted sparse matrix (blocked crossings and barred entries left out)."""
         return self._matrix(self.weights(scenario)[0])
 
+    def trees(self, scenario: Scenario, sources: np.ndarray) -> np.ndarray:
+        """Return the shortest-path trees from ``sources`` under a scenario, as predecessor arrays.
+
+        One row per source, one column per node: the node's predecessor on its best path from the source, or
+        :data:`NO_PREDECESSOR` where the node is not reached and at the source itself (as
+        :func:`scipy.sparse.csgraph.dijkstra` returns them). Crossings impassable under the scenario are left out
+        (none is an end kept open).
+        """
+        _, pred = dijkstra(self.matrix(scenario), directed=True, indices=sources, return_predecessors=True)
+        return np.asarray(pred, dtype=np.int32)
+
     def border_hours(self, scenario: Scenario) -> np.ndarray:
         """Return the border hours of every node under a scenario (0 for places that are not crossings)."""
         hours = np.zeros(self.n)
@@ -496,7 +530,6 @@ class RoadGraph:
     def _plan(self, stops: Sequence[str], scenario: Scenario,
               alternatives: int) -> tuple[list[list[int]], float, list[str]]:
         weights, blocked = self.weights(scenario, keep=stops)
-        _, _, _, border = self._scenario(scenario)
         matrix = self._matrix(weights)
         legs = []
         for a, b in zip(stops, stops[1:]):
@@ -505,30 +538,53 @@ class RoadGraph:
             if not np.isfinite(dist[t]):
                 raise NoRouteError(self._cut_off_message(a, b, scenario, dist, blocked))
             legs.append((s, t, dist, pred, _walk(pred, s, t)))
-        best_legs = [leg[4] for leg in legs]
-        best = _join(best_legs)
         cost = float(sum(leg[2][leg[1]] for leg in legs))
-        paths = [best]
+        paths = [_join([leg[4] for leg in legs])]
         if alternatives <= 0:
             return paths, cost, blocked
-        candidates: list[tuple[float, int, int, np.ndarray]] = []
-        one_way = scenario.citizen is not None  # visa borders are closed one way: search back on the reversed graph
-        for i, (s, t, dist, _, _) in enumerate(legs):
-            back, back_pred = dijkstra(matrix.T if one_way else matrix, directed=True, indices=t,
+        searches = []
+        for s, t, dist, pred, best in legs:
+            back, back_pred = dijkstra(matrix.T if self.one_way(scenario) else matrix, directed=True, indices=t,
                                        return_predecessors=True)
-            if one_way:  # back[g]: the cost of g → t, border time of t included, of g not
-                through = dist[self.gate_nodes] + back[self.gate_nodes]
-            else:  # back[g]: the cost of t → g, the same roads: border time of g included, of t not
-                through = dist[self.gate_nodes] + back[self.gate_nodes] - border[self.gate_nodes] + border[t]
-            for g, extra in zip(self.gate_nodes, through - dist[t]):
-                if np.isfinite(extra) and g not in (s, t):
-                    candidates.append((float(extra), i, int(g), back_pred))
-        chosen = [self._crossing_set(best)]
-        for _, i, g, back_pred in sorted(candidates, key=lambda c: (c[0], c[2])):
-            if len(paths) > alternatives:
+            searches.append(LegSearch(s, t, best, float(dist[t]), dist[self.gate_nodes], back[self.gate_nodes],
+                                      partial(_walk, pred, s), partial(_walk_to_root, back_pred, root=t)))
+        return paths + self.alternatives(searches, scenario, alternatives), cost, blocked
+
+    @staticmethod
+    def one_way(scenario: Scenario) -> bool:
+        """Return whether a scenario refuses some roads in one direction only (visa borders, with a citizen).
+
+        The search back from a leg's end then runs on the reversed graph (see :class:`LegSearch`); otherwise every
+        road costs the same both ways but for the border time of the crossing entered.
+        """
+        return scenario.citizen is not None
+
+    def alternatives(self, legs: Sequence[LegSearch], scenario: Scenario, count: int) -> list[list[int]]:
+        """Return up to ``count`` paths through sets of crossings other than the best path's, cheapest first.
+
+        The definition :meth:`plan` documents, on the searches of each leg however an engine ran them: for every leg
+        and every crossing, the leg's best path forced through the crossing (its best path to the crossing, then the
+        crossing's best path to the leg's end) is a candidate; candidates that revisit a node or repeat a crossing
+        set already chosen are skipped.
+        """
+        border = self._scenario(scenario)[3]
+        gates = self.gate_nodes
+        candidates: list[tuple[float, int, int]] = []
+        for i, leg in enumerate(legs):
+            if self.one_way(scenario):  # from_gate: the cost gate → end (border time of the end in, of the gate not)
+                through = leg.to_gate + leg.from_gate
+            else:  # from_gate: the cost end → gate, the same roads (border time of the gate in, of the end not)
+                through = leg.to_gate + leg.from_gate - border[gates] + border[leg.end]
+            for g, extra in zip(gates, through - leg.cost):
+                if np.isfinite(extra) and g not in (leg.start, leg.end):
+                    candidates.append((float(extra), i, int(g)))
+        best_legs = [leg.best for leg in legs]
+        chosen = [self._crossing_set(_join(best_legs))]
+        paths: list[list[int]] = []
+        for _, i, g in sorted(candidates, key=lambda c: (c[0], c[2])):
+            if len(paths) >= count:
                 break
-            s, t, _, pred, _ = legs[i]
-            head, tail = _walk(pred, s, g), _walk_to_root(back_pred, g, t)
+            head, tail = legs[i].head(g), legs[i].tail(g)
             if set(head[:-1]) & set(tail):
                 continue
             path = _join(best_legs[:i] + [head + tail[1:]] + best_legs[i + 1:])
@@ -537,7 +593,7 @@ class RoadGraph:
                 continue
             chosen.append(crossing_set)
             paths.append(path)
-        return paths, cost, blocked
+        return paths
 
     def _crossing_set(self, path: list[int]) -> frozenset[int]:
         inner = np.array(path[1:-1], dtype=np.int64)

@@ -1,8 +1,9 @@
 """Dated distance matrices: km, hours, border hours, crossings and countries between many places on many dates.
 
-One multi-source shortest-path run per date over the shared graph (:func:`scipy.sparse.csgraph.dijkstra` with
-``indices`` = every source, on the scenario's weights), then the values of every path are summed along the
-shortest-path trees at once (pointer jumping over the predecessor arrays), so no pair is routed on its own.
+One multi-source shortest-path run per date over the shared graph (:meth:`RoadGraph.trees`:
+:func:`scipy.sparse.csgraph.dijkstra` with ``indices`` = every source, on the scenario's weights; or an engine's own
+search of the same trees, as ``geo.db.pgrouting`` runs it in the database), then the values of every path are summed
+along the shortest-path trees at once (pointer jumping over the predecessor arrays), so no pair is routed on its own.
 The values equal :meth:`geo.routing.RouteEngine.route` between the same places on the same day.
 
 Places are the routable ones (on a road, not a crossing: a crossing as an end is unblocked by ``geo route`` only
@@ -21,7 +22,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.sparse.csgraph import dijkstra
 
 from geo import vocab
 from geo.errors import UsageError
@@ -37,6 +37,8 @@ SUMMARY_COLUMNS = ("from_country", "to_country", "date", "from", "to", "km", "ho
 KINDS = ("city", "town", "junction", "pass")
 """Place kinds a matrix can hold (crossings are not ends of a shared run)."""
 STEPS = ("month", "year")
+Trees = Callable[[Scenario, np.ndarray], np.ndarray]
+"""A multi-source shortest-path search: (scenario, source nodes) → predecessor arrays, as :meth:`RoadGraph.trees`."""
 
 
 @dataclass(frozen=True)
@@ -184,14 +186,15 @@ def _tree_sums(graph: RoadGraph, scenario: Scenario, pred: np.ndarray,
 
 
 def matrix_on(graph: RoadGraph, scenario: Scenario, sources: Sequence[Place],
-              targets: Sequence[Place]) -> pd.DataFrame:
+              targets: Sequence[Place], trees: Trees | None = None) -> pd.DataFrame:
     """Return the long table of every ordered pair (source ≠ target) on the scenario's date, one shortest-path run.
 
-    Unreachable pairs have ``reachable`` False and empty values.
+    Unreachable pairs have ``reachable`` False and empty values. ``trees`` runs the search (default: the graph's own,
+    :meth:`RoadGraph.trees`).
     """
     src = np.array([graph.index[p.id] for p in sources], dtype=np.int64)
     tgt = np.array([graph.index[p.id] for p in targets], dtype=np.int64)
-    _, pred = dijkstra(graph.matrix(scenario), directed=True, indices=src, return_predecessors=True)
+    pred = (trees or graph.trees)(scenario, src)
     km, road, border, crossings, mask = _tree_sums(graph, scenario, pred, graph.border_hours(scenario))
     codes = sorted({e.country for e in graph.edges})
     reach = (pred[:, tgt] >= 0)
@@ -218,10 +221,11 @@ def matrix_on(graph: RoadGraph, scenario: Scenario, sources: Sequence[Place],
     return frame
 
 
-def summary_on(graph: RoadGraph, scenario: Scenario, mains: dict[str, Place]) -> pd.DataFrame:
+def summary_on(graph: RoadGraph, scenario: Scenario, mains: dict[str, Place],
+               trees: Trees | None = None) -> pd.DataFrame:
     """Return, per ordered country pair, the values between the two countries' main cities on the date."""
     cities = list(mains.values())
-    frame = matrix_on(graph, scenario, cities, cities)
+    frame = matrix_on(graph, scenario, cities, cities, trees)
     return frame[list(SUMMARY_COLUMNS)]
 
 
@@ -229,18 +233,21 @@ _WORKER: dict[str, Any] = {}
 
 
 def _init_worker(load: Callable[[], Any]) -> None:
-    _WORKER["graph"] = load().graph
+    _WORKER["engine"] = load()
 
 
 def _run_one(task: tuple[Scenario, Sequence[Place], Sequence[Place], dict[str, Place] | None]) -> pd.DataFrame:
     scenario, sources, targets, mains = task
-    graph: RoadGraph = _WORKER["graph"]
-    return summary_on(graph, scenario, mains) if mains is not None else matrix_on(graph, scenario, sources, targets)
+    engine = _WORKER["engine"]
+    graph: RoadGraph = engine.graph
+    trees: Trees = engine.trees
+    return (summary_on(graph, scenario, mains, trees) if mains is not None
+            else matrix_on(graph, scenario, sources, targets, trees))
 
 
 def run(graph: RoadGraph, scenario: Scenario, dates: Sequence[dt.date], places: Sequence[Place],
         mains: dict[str, Place] | None = None, jobs: int = 1, load: Callable[[], Any] | None = None,
-        progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+        progress: Callable[[int, int], None] | None = None, trees: Trees | None = None) -> pd.DataFrame:
     """Return the long table over every date (a summary between main cities when ``mains`` is given).
 
     Parameters
@@ -256,9 +263,12 @@ def run(graph: RoadGraph, scenario: Scenario, dates: Sequence[dt.date], places: 
     mains
         Country → main city: one row per country pair instead of one per place pair.
     jobs
-        Processes; more than one needs ``load`` (a picklable function returning a :class:`RouteEngine`).
+        Processes; more than one needs ``load`` (a picklable function returning a :class:`RouteEngine`, whose
+        ``trees`` each process searches with).
     progress
         Called with (done, total) after each date.
+    trees
+        The search in this process (default: the graph's own, :meth:`RoadGraph.trees`).
     """
     scenarios = [dataclasses.replace(scenario, as_of=d) for d in dates]
     frames: list[pd.DataFrame] = []
@@ -271,7 +281,8 @@ def run(graph: RoadGraph, scenario: Scenario, dates: Sequence[dt.date], places: 
                     progress(done, len(dates))
     else:
         for done, s in enumerate(scenarios, 1):
-            frames.append(summary_on(graph, s, mains) if mains is not None else matrix_on(graph, s, places, places))
+            frames.append(summary_on(graph, s, mains, trees) if mains is not None
+                          else matrix_on(graph, s, places, places, trees))
             if progress:
                 progress(done, len(dates))
     return pd.concat(frames, ignore_index=True)
