@@ -366,6 +366,30 @@ def test_sources_page(browser: Any, server: str) -> None:
         s.context.close()
 
 
+def test_a_link_with_a_route_and_no_view_zooms_to_the_route(browser: Any, server: str) -> None:
+    """Khujand → Batken fits in the default regional view; without a view of its own the link shows it up close,
+    and a link that names a view keeps that view."""
+    s = Session(browser, server)
+    try:
+        s.open("?from=khujand&to=batken&date=2025-06-01")
+        s.wait_map("(c) => document.querySelectorAll(`.leaflet-overlay-pane path[stroke='${c}']`).length >= 1",
+                   ROUTE_COLOUR)
+        s.wait_map("window.map.getZoom() >= 7")  # the default view is zoom 5
+        route = s.frame.evaluate("""(c) => { const b = L.latLngBounds([]);
+            map.eachLayer((l) => { if (l.options && l.options.color === c && l.getBounds) b.extend(l.getBounds()); });
+            return map.getBounds().contains(b); }""", ROUTE_COLOUR)
+        assert route is True  # the whole route is in view
+        shot(s, "app-link-route-zoomed.png")
+        s.open("?from=khujand&to=batken&date=2025-06-01&view=41.0,66.5,6")
+        s.wait_map("(c) => document.querySelectorAll(`.leaflet-overlay-pane path[stroke='${c}']`).length >= 1",
+                   ROUTE_COLOUR)
+        time.sleep(1)
+        assert s.view()[2] == 6  # the link's own view is kept
+        assert s.errors == []
+    finally:
+        s.context.close()
+
+
 def test_route_with_two_alternatives_draws_three_distinct_lines(browser: Any, server: str) -> None:
     from geo.map import extras
 

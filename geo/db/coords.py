@@ -61,10 +61,10 @@ class Step:
         """Return the search in words.
 
         >>> Step(0.5, 0.25).describe()
-        'a corridor of ±0.50° around both ends (minor roads within 0.25° of the ends only)'
+        'a corridor of ±0.50° around both ends, minor roads within 0.25° of the ends only'
         """
         where = "the whole network" if self.margin is None else f"a corridor of ±{self.margin:.2f}° around both ends"
-        return where + ("" if self.local is None else f" (minor roads within {self.local:g}° of the ends only)")
+        return where + ("" if self.local is None else f", minor roads within {self.local:g}° of the ends only")
 
 
 def search_steps(span: float) -> list[Step]:

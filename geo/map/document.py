@@ -139,12 +139,13 @@ def base_config(view: View = DEFAULT_VIEW, *, height: int = 640, draw: bool = Tr
     where a full road network is available.
 
     It depends neither on the overlays nor on the basemap, so the browser keeps its map (and the view the
-    user panned to) while they change.
+    user panned to) while they change. ``fitRoute`` says the view is the default regional one: a route drawn while
+    the map still shows it is zoomed to, even when it fits (a link or a preset that names its own view keeps it).
     """
     layers = dict.fromkeys(layer for spec in OVERLAYS for layer in spec.layers)
     return {
         "view": [view.lat, view.lon, view.zoom], "minZoom": MIN_ZOOM, "maxZoom": MAX_ZOOM, "height": int(height),
-        "draw": bool(draw), "points": bool(draw and points), "drawColour": extras.TRACK.style["color"],
+        "fitRoute": view == DEFAULT_VIEW, "draw": bool(draw), "points": bool(draw and points), "drawColour": extras.TRACK.style["color"],
         "attribution": attribution_html(layers, tr),
         "legendWide": LEGEND_WIDE_PX, "bands": [b.max_zoom for b in BANDS], "css": css(), "text": map_text(tr),
     }

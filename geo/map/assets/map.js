@@ -366,7 +366,12 @@
         var right = box ? box.offsetWidth + 20 : 20, bottom = box ? box.offsetHeight + 20 : 20;
         var clear = L.latLngBounds(map.containerPointToLatLng([50, 30]),
                                    map.containerPointToLatLng([size.x - right, size.y - bottom]));
-        if (clear.contains(bounds)) { return; }  /* already in view (a preset's or a link's view) */
+        /* already in view: kept when the view is a preset's, a link's or the user's own; on the untouched default
+           regional view a route is zoomed to, as a route of 100 km would be a speck there */
+        var v = state.base.view, c = map.getCenter();
+        var untouched = state.base.fitRoute && map.getZoom() === v[2] && Math.abs(c.lat - v[0]) < 1e-3
+            && Math.abs(c.lng - v[1]) < 1e-3;
+        if (clear.contains(bounds) && !untouched) { return; }
         map.fitBounds(bounds, {paddingTopLeft: [50, 30], paddingBottomRight: [right, bottom], animate: false});
     }
 
