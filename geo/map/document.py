@@ -145,7 +145,8 @@ def base_config(view: View = DEFAULT_VIEW, *, height: int = 640, draw: bool = Tr
     layers = dict.fromkeys(layer for spec in OVERLAYS for layer in spec.layers)
     return {
         "view": [view.lat, view.lon, view.zoom], "minZoom": MIN_ZOOM, "maxZoom": MAX_ZOOM, "height": int(height),
-        "fitRoute": view == DEFAULT_VIEW, "draw": bool(draw), "points": bool(draw and points), "drawColour": extras.TRACK.style["color"],
+        "fitRoute": view == DEFAULT_VIEW, "draw": bool(draw), "points": bool(draw and points),
+        "drawColour": extras.TRACK.style["color"],
         "attribution": attribution_html(layers, tr),
         "legendWide": LEGEND_WIDE_PX, "bands": [b.max_zoom for b in BANDS], "css": css(), "text": map_text(tr),
     }
