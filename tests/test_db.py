@@ -902,6 +902,38 @@ def test_a_visa_not_held_refuses_entering_but_not_leaving(osm_network: str,
     assert code == 0 and [c["id"] for c in entering["crossings"]] == [DOSTUK], err
 
 
+def test_a_timeline_between_points_changes_when_a_crossing_does(osm_network: str,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """With Dostuk closed, the only way round is Kara-Suu, shut until it reopened on 2024-09-12: no route, then a
+    route through Kara-Suu, started by that fact; each period's route is `geo route --from-coords` on its first day."""
+    start, end = (72.66, 40.81), KG_NEAR_DOSTUK
+    points = ["--from-coords", f"{start[0]},{start[1]}", "--to-coords", f"{end[0]},{end[1]}"]
+    code, out, err = run(capsys, "--db", osm_network, "timeline", *points, "--from", "2024-01-01", "--to",
+                         "2025-06-01", "--close", DOSTUK, "--json")
+    assert code == 0, err
+    line = json.loads(out)
+    periods = line["periods"]
+    assert [(p["start"], p["end"], p["reachable"]) for p in periods] == [
+        ("2024-01-01", "2024-09-12", False), ("2024-09-12", "2025-06-02", True)]
+    assert "no road route" in periods[0]["no_route"] and periods[1]["crossings"] == [KARA_SUU]
+    assert [(f["subject"], f["date"]) for f in periods[1]["facts"]] == [(KARA_SUU, "2024-09-12")]
+    assert line["licence"] == "ODbL-1.0" and line["closed"] == [DOSTUK]
+    code, route, err = _route(capsys, osm_network, start, end, "--as-of", "2024-09-12", "--close", DOSTUK)
+    assert code == 0 and route["distance_km"] == pytest.approx(periods[1]["km"], abs=0.05), err
+    code, out, err = run(capsys, "--db", osm_network, "timeline", *points, "--from", "2024-01-01", "--to",
+                         "2025-06-01", "--close", DOSTUK)
+    assert code == 0 and "since 2024-09-12: Kara-Suu" in out and "© OpenStreetMap contributors" in out, err
+    code, out, err = run(capsys, "--db", osm_network, "timeline", *points, "--csv")
+    assert code == 0 and out.splitlines()[0].startswith("start,end,reachable,km,hours"), err
+    for bad, says in ((["--from-coords", "72.66,40.81"], "go together"),
+                      ([*points, "Osh"], "not both"),
+                      ([*points, "-o", "chart.png"], "not between points"),
+                      ([*points, "--engine", "memory"], "pgRouting"),
+                      (["--from-coords", "x", "--to-coords", "72.7,40.5"], "LON,LAT")):
+        code, out, err = run(capsys, "--db", osm_network, "timeline", *bad)
+        assert code == 2 and not out and says in err and len(err.strip().splitlines()) == 1, (bad, err)
+
+
 def test_the_corridor_widens_only_when_no_route_is_found(osm_network: str, capsys: pytest.CaptureFixture[str],
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     import shapely

@@ -25,10 +25,7 @@ def add_commands(sub: Any) -> None:
     p = sub.add_parser("route", help="fastest (or shortest) road route between two places (or two points, on an "
                                      "imported OpenStreetMap network) under a scenario")
     _scenario_args(p, places_optional=True)
-    p.add_argument("--from-coords", metavar="LON,LAT",
-                   help="start at a point instead of a place: snapped to the nearest road of the network imported by "
-                        "`geo db import-osm` (routes with pgRouting in the database of --db / GEO_DATABASE_URL)")
-    p.add_argument("--to-coords", metavar="LON,LAT", help="end at a point (with --from-coords)")
+    add_point_options(p)
     p.add_argument("--alternatives", type=int, default=0, metavar="N",
                    help="also show up to N (0-3) routes through other sets of border crossings")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -70,6 +67,44 @@ def add_commands(sub: Any) -> None:
 
 ENGINES = ("memory", "pgrouting")
 """The route engines: the in-memory sparse graph, or pgRouting in the database (``geo.db.pgrouting``)."""
+
+
+def add_point_options(p: argparse.ArgumentParser) -> None:
+    """Add ``--from-coords`` and ``--to-coords`` (two points on an imported network instead of two places)."""
+    p.add_argument("--from-coords", metavar="LON,LAT",
+                   help="start at a point instead of a place: snapped to the nearest road of the network imported by "
+                        "`geo db import-osm` (routes with pgRouting in the database of --db / GEO_DATABASE_URL)")
+    p.add_argument("--to-coords", metavar="LON,LAT", help="end at a point (with --from-coords)")
+
+
+def point_ends(args: argparse.Namespace) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Return the two points of ``--from-coords``/``--to-coords``, checked against the command's other arguments.
+
+    Raises
+    ------
+    UsageError
+        One point without the other, points with places, via places or alternatives, ``--engine memory``, or a
+        point that is not LON,LAT.
+    """
+    from geo.db.coords import parse_point
+
+    if args.from_coords is None or args.to_coords is None:
+        raise UsageError("--from-coords and --to-coords go together (LON,LAT each)")
+    if args.origin is not None or args.destination is not None:
+        raise UsageError("give either two places (FROM TO) or two points (--from-coords, --to-coords), not both")
+    for flag, value in (("--via", args.via), ("--alternatives", getattr(args, "alternatives", 0))):
+        if value:
+            raise UsageError(f"{flag} needs place names: a route between points has no via places or alternatives")
+    if args.engine == "memory":  # an explicit choice; without --engine points route with pgRouting
+        raise UsageError("--from-coords routes with pgRouting on an imported network: use --engine pgrouting")
+    return parse_point(args.from_coords, "--from-coords"), parse_point(args.to_coords, "--to-coords")
+
+
+def require_places(args: argparse.Namespace) -> None:
+    """Raise a one-line :class:`UsageError` when FROM or TO is missing (and no points stand instead)."""
+    if args.origin is None or args.destination is None:
+        raise UsageError(f"{'FROM and TO are' if args.origin is None else 'TO is'} required: give two places "
+                         "(FROM TO), or two points (--from-coords LON,LAT --to-coords LON,LAT)")
 
 
 def _scenario_args(p: argparse.ArgumentParser, places_optional: bool = False) -> None:
@@ -137,9 +172,7 @@ def cmd_route(args: argparse.Namespace) -> int:
     scenario = scenario_from(args)
     if args.from_coords is not None or args.to_coords is not None:
         return _route_points(args, scenario)
-    if args.origin is None or args.destination is None:
-        raise UsageError(f"{'FROM and TO are' if args.origin is None else 'TO is'} required: give two places "
-                         "(FROM TO), or two points (--from-coords LON,LAT --to-coords LON,LAT)")
+    require_places(args)
     if not 0 <= args.alternatives <= MAX_ALTERNATIVES:
         raise UsageError(f"--alternatives must be between 0 and {MAX_ALTERNATIVES}, not {args.alternatives}")
     files = route_files(args)
@@ -168,21 +201,11 @@ def cmd_route(args: argparse.Namespace) -> int:
 def _route_points(args: argparse.Namespace, scenario: Scenario) -> int:
     """Route between two points on the imported network (``--from-coords``, ``--to-coords``)."""
     from geo.db import require_url
-    from geo.db.coords import format_point_route, parse_point, route_points
+    from geo.db.coords import format_point_route, route_points
     from geo.io.formats import write_route
     from geo.io.geojson import write_atomic
 
-    if args.from_coords is None or args.to_coords is None:
-        raise UsageError("--from-coords and --to-coords go together (LON,LAT each)")
-    if args.origin is not None or args.destination is not None:
-        raise UsageError("give either two places (FROM TO) or two points (--from-coords, --to-coords), not both")
-    for flag, value in (("--via", args.via), ("--alternatives", args.alternatives)):
-        if value:
-            raise UsageError(f"{flag} needs place names: a route between points has no via places or alternatives")
-    if args.engine == "memory":  # an explicit choice; without --engine points route with pgRouting
-        raise UsageError("--from-coords routes with pgRouting on an imported network: use --engine pgrouting")
-    start = parse_point(args.from_coords, "--from-coords")
-    end = parse_point(args.to_coords, "--to-coords")
+    start, end = point_ends(args)
     files = route_files(args)
     route = route_points(require_url(getattr(args, "db", None)), start, end, scenario)
     result = route.to_dict()

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from geo.cli.common import add_scenario_options, check_output, iso_date, print_json, scenario_from, today
-from geo.cli.route import ENGINES, engine_loader, load_engine
+from geo.cli.route import ENGINES, add_point_options, engine_loader, load_engine, point_ends, require_places
 from geo.errors import UsageError
 from geo.vocab import shorten
 
@@ -25,15 +25,16 @@ def add_commands(sub: Any) -> None:
     """Register ``timeline`` and ``matrix``."""
     p = sub.add_parser("timeline", help="a route's exact periods over the years: km, hours, crossings, and the "
                                         "facts that changed it")
-    p.add_argument("origin", metavar="FROM", help="place name or id (any script, aliases accepted)")
-    p.add_argument("destination", metavar="TO", help="place name or id")
+    p.add_argument("origin", metavar="FROM", nargs="?", help="place name or id (any script, aliases accepted)")
+    p.add_argument("destination", metavar="TO", nargs="?", help="place name or id")
     p.add_argument("--from", dest="start", type=iso_date, metavar="DATE",
                    help="first day (default: the history's first fact)")
     p.add_argument("--to", dest="until", type=iso_date, metavar="DATE", help="last day (default: today)")
     add_scenario_options(p)
-    p.add_argument("--engine", choices=ENGINES, default=ENGINES[0],
+    add_point_options(p)
+    p.add_argument("--engine", choices=ENGINES, default=None,
                    help="search in memory (default) or with pgRouting in the database of --db / GEO_DATABASE_URL "
-                        "(loaded by `geo db load`): the same periods")
+                        "(loaded by `geo db load`): the same periods; --from-coords always routes with pgRouting")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print one JSON object")
     out.add_argument("--csv", action="store_true", help="print one CSV row per period")
@@ -99,6 +100,9 @@ def cmd_timeline(args: argparse.Namespace) -> int:
     from geo.routing.timeline import periods_csv
 
     _check_range(args)
+    if args.from_coords is not None or args.to_coords is not None:
+        return _point_timeline(args)
+    require_places(args)
     if args.output is not None:
         check_output(args.output)
         if args.output.suffix.lower() not in CHART_SUFFIXES:
@@ -122,6 +126,40 @@ def cmd_timeline(args: argparse.Namespace) -> int:
     else:
         print(format_timeline(line, labels))
     return 0
+
+
+def _point_timeline(args: argparse.Namespace) -> int:
+    """Print the periods of the route between two points on the imported network (``--from-coords``)."""
+    from geo.db import require_url
+    from geo.db.coords import format_point_timeline, point_timeline
+
+    start, end = point_ends(args)
+    if args.output is not None:
+        raise UsageError("-o: the chart is drawn for a route between places (FROM TO), not between points")
+    line = point_timeline(require_url(getattr(args, "db", None)), start, end, scenario_from(args, as_of=today()),
+                          args.start, args.until)
+    if args.json:
+        print_json(line.to_dict())
+    elif args.csv:
+        sys.stdout.write(_point_csv(line))
+    else:
+        print(format_point_timeline(line))
+    return 0
+
+
+def _point_csv(line: Any) -> str:
+    """Return a point timeline's periods as CSV (the columns of a place-to-place timeline's CSV)."""
+    import csv
+
+    rows = [{**{k: v for k, v in p.to_dict().items() if k not in ("facts", "crossing_names")},
+             "crossings": "; ".join(p.to_dict()["crossing_names"]), "countries": " ".join(p.to_dict()["countries"]),
+             "event": "; ".join(f.describe() for f in p.facts),
+             "sources": " ".join(f.source for f in p.facts if f.source)} for p in line.periods]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
 
 
 def format_timeline(line: Timeline, labels: dict[str, str]) -> str:

@@ -20,6 +20,7 @@ The distance from a given point to its snapped road is reported, not counted in 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import math
 import time
 from dataclasses import dataclass, field
@@ -36,7 +37,9 @@ if TYPE_CHECKING:
     import psycopg
     from psycopg import sql
 
+    from geo.messages import Message
     from geo.routing.graph import GateState, RoadGraph, Scenario
+    from geo.routing.timeline import Fact
 
 MAX_SNAP_KM = 50.0
 """A point farther than this from every usable road of the network is refused (outside the network)."""
@@ -497,3 +500,133 @@ def _in_network(query: LiteralString, network: str, table: str) -> sql.Composed:
     from psycopg import sql
 
     return sql.SQL(query).format(sql.Identifier(network, table))
+
+
+@dataclass(frozen=True)
+class PointPeriod:
+    """Days ``[start, end)`` over which a route between two points stays the same (or has none: ``reason``)."""
+
+    start: dt.date
+    end: dt.date
+    route: PointRoute | None
+    reason: Message | None
+    facts: tuple[Fact, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return plain JSON data (``end`` exclusive), as a place-to-place timeline's period."""
+        r = self.route
+        return {"start": self.start.isoformat(), "end": self.end.isoformat(), "reachable": r is not None,
+                "km": None if r is None else round(r.distance_km, 1),
+                "hours": None if r is None else round(r.duration_h, 2),
+                "border_h": None if r is None else round(r.border_h, 2),
+                "crossings": [] if r is None else [c.id for c in r.crossings],
+                "crossing_names": [] if r is None else [c.name for c in r.crossings],
+                "countries": [] if r is None else list(r.by_country_km),
+                "uncurated_borders": 0 if r is None else len(r.uncurated_borders),
+                "no_route": None if self.reason is None else str(self.reason),
+                "facts": [f.to_dict() for f in self.facts]}
+
+
+@dataclass(frozen=True)
+class PointTimeline:
+    """A route between two points through time: its periods from ``start`` up to ``end`` (exclusive)."""
+
+    given: tuple[tuple[float, float], tuple[float, float]]
+    scenario: Scenario
+    start: dt.date
+    end: dt.date
+    periods: tuple[PointPeriod, ...]
+    evaluated: int
+    """How many days the route was computed on (the rest were known not to change it)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return plain JSON data."""
+        s = self.scenario
+        return {"from": list(self.given[0]), "to": list(self.given[1]), "start": self.start.isoformat(),
+                "end": self.end.isoformat(), "mode": s.mode, "optimize": s.optimize, "unknown": s.unknown,
+                "closed": sorted(s.close), "opened": sorted(s.open), "avoid": sorted(s.avoid),
+                "vehicle": s.vehicle, "citizen": s.citizen, "visas": sorted(s.visas),
+                "evaluated_days": self.evaluated, "periods": [p.to_dict() for p in self.periods],
+                "licence": "ODbL-1.0"}
+
+
+def _point_key(route: PointRoute | None) -> tuple[object, ...]:
+    if route is None:
+        return ("no route",)
+    return (tuple(c.id for c in route.crossings), tuple(route.by_country_km), round(route.distance_km, 6),
+            round(route.duration_h, 6))
+
+
+def _point_ids(route: PointRoute | None) -> set[str]:
+    return set() if route is None else {c.id for c in route.crossings}
+
+
+def point_timeline(url: str, start: tuple[float, float], end: tuple[float, float], scenario: Scenario,
+                   first: dt.date | None = None, until: dt.date | None = None) -> PointTimeline:
+    """Return the exact periods of the route between two points on the imported network.
+
+    ``geo timeline --from-coords … --to-coords …``. The days are those of :func:`geo.routing.timeline.changes`,
+    watching only the curated crossings matched to the network (no other can change the route); on each,
+    :func:`route_points` routes under the scenario on that day.
+
+    Parameters
+    ----------
+    url
+        The database URL.
+    start, end
+        ``(lon, lat)`` in degrees.
+    scenario
+        Overrides, avoided countries, mode, objective and traveller (its ``as_of`` is ignored).
+    first, until
+        The first and the last day (defaults: the history's first fact, today).
+
+    Raises
+    ------
+    UsageError
+        As :func:`route_points`; ``until`` before ``first``.
+    """
+    from geo.routing import RouteEngine
+    from geo.routing.timeline import ONE_DAY, changes, first_fact
+
+    graph = RouteEngine.load().graph
+    with borrowed(url) as conn:
+        matched = ({str(r[0]) for r in conn.execute(_in_network(
+            "SELECT crossing_id FROM {} WHERE edges > 0", NETWORK, "crossing_match"))} if imported(conn) else set())
+    day_one = first or first_fact(graph, scenario) or dt.date.today()
+    last = until or dt.date.today()
+    found, evaluated = changes(graph, scenario, day_one, last,
+                               lambda on: route_points(url, start, end, on, graph=graph), _point_key, _point_ids,
+                               crossings=matched)
+    stop = last + ONE_DAY
+    periods = tuple(PointPeriod(c.start, found[i + 1].start if i + 1 < len(found) else stop, c.route, c.reason,
+                                c.facts) for i, c in enumerate(found))
+    return PointTimeline((start, end), scenario, day_one, stop, periods, evaluated)
+
+
+def format_point_timeline(line: PointTimeline) -> str:
+    """Return a human-readable account of a point-to-point timeline: one block per period."""
+    s = line.scenario
+    (ax, ay), (bx, by) = line.given
+    out = [f"{ax:.5f},{ay:.5f} → {bx:.5f},{by:.5f}, {line.start.isoformat()} – "
+           f"{(line.end - dt.timedelta(days=1)).isoformat()} ({s.mode}, by {s.optimize}): {len(line.periods)} "
+           f"period(s), the route computed on {line.evaluated} day(s)"]
+    for period in line.periods:
+        span = f"{period.start.isoformat()} – {(period.end - dt.timedelta(days=1)).isoformat()}"
+        r = period.route
+        if r is None:
+            out.append(f"{span}  no route: {period.reason}")
+        else:
+            via = ", ".join(c.name for c in r.crossings) or "no curated crossing"
+            if r.uncurated_borders:
+                via += (f" and {len(r.uncurated_borders)} border crossing(s) with no curated crossing (status "
+                        "unknown)")
+            out.append(f"{span}  {r.distance_km:,.1f} km, {r.duration_h:,.1f} h (borders {r.border_h:,.1f} h) via "
+                       f"{via}; countries {' '.join(r.by_country_km)}")
+        for fact in period.facts:
+            out.append(f"    since {fact.date.isoformat()}: {fact.describe()}"
+                       + (f" <{fact.source}>" if fact.source else ""))
+    network = next((p.route for p in line.periods if p.route is not None), None)
+    if network is not None:
+        out.append(f"network: {network.network}; {network.attribution} (ODbL-1.0)")
+    return "\n".join(out)
+

@@ -15,9 +15,9 @@ import dataclasses
 import datetime as dt
 import io
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from geo.errors import NoRouteError, UsageError
 from geo.i18n import N_
@@ -28,6 +28,7 @@ from geo.routing.results import Route
 PLANNED = "planned"
 """The ``kind`` of a status row that announces a future change: it never changes a route."""
 ONE_DAY = dt.timedelta(days=1)
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -235,10 +236,47 @@ def timeline(engine: Any, trip: Trip, start: dt.date, until: dt.date) -> Timelin
     UsageError
         ``until`` before ``start``, unknown places or crossings (as :meth:`RouteEngine.route` raises them).
     """
+    def route_on(scenario: Scenario) -> Route:
+        route: Route = engine.trip(dataclasses.replace(trip, scenario=scenario))
+        return route
+
+    found, evaluated = changes(engine.graph, trip.scenario, start, until, route_on, _route_key, _ids)
+    end = until + ONE_DAY
+    out = tuple(Period(c.start, (found[i + 1].start if i + 1 < len(found) else end), c.route, c.reason, c.facts)
+                for i, c in enumerate(found))
+    return Timeline(trip, start, end, out, evaluated)
+
+
+@dataclass(frozen=True)
+class Change(Generic[R]):
+    """The day a route changed (or the first day), its new route (None: none, ``reason`` says why) and the facts."""
+
+    start: dt.date
+    route: R | None
+    reason: Message | None
+    facts: tuple[Fact, ...]
+
+
+def changes(graph: RoadGraph, base: Scenario, start: dt.date, until: dt.date, route_on: Callable[[Scenario], R],
+            key: Callable[[R | None], tuple[object, ...]], ids: Callable[[R | None], set[str]],
+            crossings: Collection[str] | None = None) -> tuple[list[Change[R]], int]:
+    """Return the days from ``start`` to ``until`` on which a route changes, and how many days it was computed on.
+
+    The engine-neutral core of :func:`timeline` (and of :func:`geo.db.coords.point_timeline`): on each day a fact
+    starts, the state of the crossings whose facts start there is recomputed (only those of ``crossings`` when
+    given: the ones a network can use); the route is computed (``route_on``, which raises
+    :class:`~geo.errors.NoRouteError` for none) only where some state changed, and kept only when its ``key``
+    differs from the last one's. Each change holds the facts that started it, narrowed to the crossings of the
+    routes before and after (``ids``) when any are.
+
+    Raises
+    ------
+    UsageError
+        ``until`` before ``start``.
+    """
     if until < start:
         raise UsageError(f"--to {until.isoformat()} is before --from {start.isoformat()}")
-    graph: RoadGraph = engine.graph
-    base = trip.scenario
+    watched = set(graph.crossings) if crossings is None else set(crossings) & set(graph.crossings)
     facts = fact_days(graph, base)
     by_day: dict[dt.date, set[str]] = defaultdict(set)
     rule_days: set[dt.date] = set()
@@ -246,51 +284,48 @@ def timeline(engine: Any, trip: Trip, start: dt.date, until: dt.date) -> Timelin
         for fact in items:
             if fact.kind == "entry-rule":
                 rule_days.add(day)
-            else:
+            elif fact.subject in watched:
                 by_day[day].add(fact.subject)
     days = sorted(d for d in set(by_day) | rule_days if start < d <= until)
 
     def scenario_on(day: dt.date) -> Scenario:
         return dataclasses.replace(base, as_of=day)
 
-    def route_on(day: dt.date) -> tuple[Route | None, Message | None]:
+    def computed(day: dt.date) -> tuple[R | None, Message | None]:
         try:
-            return engine.trip(dataclasses.replace(trip, scenario=scenario_on(day))), None
+            return route_on(scenario_on(day)), None
         except NoRouteError as exc:
             return None, _reason(exc.message)
 
     first_scenario = scenario_on(start)
-    gates = {cid: _gate_key(graph.gate_state(cid, first_scenario)) for cid in graph.crossings}
+    gates = {cid: _gate_key(graph.gate_state(cid, first_scenario)) for cid in watched}
     barred = frozenset(graph.visa_barred(first_scenario))
-    route, reason = route_on(start)
-    periods: list[list[Any]] = [[start, route, reason, ()]]
+    route, reason = computed(start)
+    found = [Change(start, route, reason, ())]
     evaluated = 1
     for day in days:
         scenario = scenario_on(day)
         changed: set[str] = set()
         for cid in by_day.get(day, ()):
-            key = _gate_key(graph.gate_state(cid, scenario))
-            if key != gates[cid]:
-                gates[cid] = key
+            now = _gate_key(graph.gate_state(cid, scenario))
+            if now != gates[cid]:
+                gates[cid] = now
                 changed.add(cid)
         rules_changed = False
         if day in rule_days:
-            now = frozenset(graph.visa_barred(scenario))
-            rules_changed, barred = now != barred, now
+            now_barred = frozenset(graph.visa_barred(scenario))
+            rules_changed, barred = now_barred != barred, now_barred
         if not changed and not rules_changed:
             continue
         evaluated += 1
-        route, reason = route_on(day)
-        if _route_key(route) == _route_key(periods[-1][1]):
+        route, reason = computed(day)
+        if key(route) == key(found[-1].route):
             continue
         started = tuple(f for f in facts[day] if f.subject in changed or (rules_changed and f.kind == "entry-rule"))
-        on_routes = _ids(route) | _ids(periods[-1][1])
+        on_routes = ids(route) | ids(found[-1].route)
         started = tuple(f for f in started if f.subject in on_routes) or started
-        periods.append([day, route, reason, started])
-    end = until + ONE_DAY
-    out = tuple(Period(p[0], (periods[i + 1][0] if i + 1 < len(periods) else end), p[1], p[2], p[3])
-                for i, p in enumerate(periods))
-    return Timeline(trip, start, end, out, evaluated)
+        found.append(Change(day, route, reason, started))
+    return found, evaluated
 
 
 def _reason(message: Message) -> Message:
