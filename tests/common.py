@@ -353,6 +353,40 @@ def app_server(argv: list[str], *, env: Mapping[str, str], log: Path, cwd: Path,
             proc.wait()
 
 
+API_SERVER = ("import sys, uvicorn; from starlette.applications import Starlette; from geoapp import api; "
+              "uvicorn.run(Starlette(routes=api.routes()), host='127.0.0.1', port=int(sys.argv[1]), "
+              "log_level='warning')")
+"""The API's routes in a bare Starlette app, in another process (GDAL's reads hold this one's interpreter)."""
+
+
+@contextlib.contextmanager
+def api_server(env: Mapping[str, str]) -> Iterator[str]:
+    """Serve the API routes alone on a free loopback port (the project's root as the working folder); yield the URL."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    root = Path(__file__).resolve().parents[1]
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen([sys.executable, "-c", API_SERVER, str(port)], cwd=root,
+                            env=dict(env, PYTHONPATH=str(root)))
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/ogc/conformance", timeout=2):  # noqa: S310 (loopback)
+                    break
+            except OSError:
+                assert time.monotonic() < deadline and proc.poll() is None, "the API server did not start"
+                time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
 def run_cli(capsys: Any, *argv: str) -> tuple[int, str, str]:
     """Run ``geo ARGV…`` in this process; return its exit code, output and errors (never a traceback)."""
     from geo.cli import main

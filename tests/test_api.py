@@ -12,9 +12,6 @@ import inspect
 import json
 import os
 import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,38 +27,19 @@ from geo.io.formats import FORMATS, SUFFIXES
 from geo.layers import registry
 from geoapp import server
 from geoapp.api import openapi
+from tests.common import api_server
 
 LAYERS = [spec.id for spec in registry.LAYERS]
 
 
 ROOT = Path(__file__).resolve().parents[1]
-SERVE = ("import sys, uvicorn; from starlette.applications import Starlette; from geoapp import api; "
-         "uvicorn.run(Starlette(routes=api.routes()), host='127.0.0.1', port=int(sys.argv[1]), log_level='warning')")
-"""The API's routes in a bare Starlette app, in another process (GDAL's reads hold this one's interpreter)."""
 
 
 @pytest.fixture(scope="module")
 def base() -> Iterator[str]:
     """Serve the API routes on a free loopback port for the module's tests."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    url = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen([sys.executable, "-c", SERVE, str(port)], cwd=ROOT,
-                            env=dict(os.environ, PYTHONPATH=str(ROOT)))
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                requests.get(f"{url}/ogc/conformance", timeout=2)
-                break
-            except requests.ConnectionError:
-                assert time.monotonic() < deadline and proc.poll() is None, "the API server did not start"
-                time.sleep(0.2)
+    with api_server(os.environ) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def cli(capsysbinary: pytest.CaptureFixture[bytes], *argv: str) -> bytes:

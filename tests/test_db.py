@@ -934,6 +934,38 @@ def test_a_timeline_between_points_changes_when_a_crossing_does(osm_network: str
         assert code == 2 and not out and says in err and len(err.strip().splitlines()) == 1, (bad, err)
 
 
+def test_the_api_routes_between_points_as_the_command_line_does(osm_network: str,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    import requests
+
+    from tests.common import api_server
+
+    start, end = (72.66, 40.81), KG_NEAR_DOSTUK
+    code, expected, err = _route(capsys, osm_network, start, end, "--as-of", "2025-01-01", "--close", DOSTUK)
+    assert code == 0, err
+    with api_server(dict(os.environ, GEO_DATABASE_URL=osm_network)) as base:
+        answer = requests.get(f"{base}/api/v1/route/coords", timeout=30, params={
+            "from": "72.66,40.81", "to": f"{end[0]},{end[1]}", "as_of": "2025-01-01", "close": DOSTUK})
+        assert answer.status_code == 200 and answer.headers["content-type"].startswith("application/geo+json")
+        feature = answer.json()
+        got = feature["properties"]
+        assert feature["geometry"] == expected["geometry"] and got["licence"] == "ODbL-1.0"
+        assert {k: got[k] for k in ("distance_km", "duration_h", "crossings", "by_country_km")} == {
+            k: expected[k] for k in ("distance_km", "duration_h", "crossings", "by_country_km")}
+        for query, status in (({"from": "72.66,40.81"}, 400), ({"from": "x", "to": "1,2"}, 400),
+                              ({"from": "72.66,40.81", "to": "72.7,40.5", "via": "Osh"}, 400),
+                              ({"from": "72.66,40.81", "to": "72.7,40.5", "as_of": "2024-01-01",
+                                "close": DOSTUK}, 422)):
+            answer = requests.get(f"{base}/api/v1/route/coords", params=query, timeout=30)
+            assert answer.status_code == status, (query, answer.text)
+            assert "\n" not in answer.json()["detail"].strip()
+    without = {k: v for k, v in os.environ.items() if k != "GEO_DATABASE_URL"}
+    with api_server(without) as base:
+        answer = requests.get(f"{base}/api/v1/route/coords", params={"from": "72.66,40.81", "to": "72.7,40.5"},
+                              timeout=30)
+        assert answer.status_code == 404 and "none is available here" in answer.json()["detail"]
+
+
 def test_the_corridor_widens_only_when_no_route_is_found(osm_network: str, capsys: pytest.CaptureFixture[str],
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     import shapely

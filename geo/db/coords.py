@@ -283,6 +283,15 @@ def _snap(conn: psycopg.Connection[Any], point: tuple[float, float], option: str
                 float(best[4]), distance, str(best[3]), float(best[8]), float(best[9]))
 
 
+def network_served(url: str, network: str = NETWORK) -> bool:
+    """Return whether the database at ``url`` serves an imported network (False when it cannot be reached)."""
+    try:
+        with borrowed(url) as conn:
+            return imported(conn, network)
+    except UsageError:
+        return False
+
+
 def route_points(url: str, start: tuple[float, float], end: tuple[float, float], scenario: Scenario,
                  network: str = NETWORK, graph: RoadGraph | None = None) -> PointRoute:
     """Route between two points on the network imported into the database at ``url``.

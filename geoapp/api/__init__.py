@@ -41,7 +41,8 @@ def routes(base: str = "") -> list[BaseRoute]:
     """Return the API's routes under ``base`` (Streamlit's ``server.baseUrlPath``, empty by default)."""
     root = "/" + base.strip("/") if base.strip("/") else ""
     table: list[tuple[str, Handler]] = [
-        ("/api/v1/route", v1.route), ("/api/v1/layers", v1.layers), ("/api/v1/layers/{layer}", v1.layer),
+        ("/api/v1/route", v1.route), ("/api/v1/route/coords", v1.route_coords),
+        ("/api/v1/layers", v1.layers), ("/api/v1/layers/{layer}", v1.layer),
         ("/api/v1/openapi.json", _openapi),
         ("/ogc", ogc.landing), ("/ogc/", ogc.landing), ("/ogc/conformance", ogc.conformance), ("/ogc/api", _openapi),
         ("/ogc/collections", ogc.collections), ("/ogc/collections/{collection}", ogc.collection),

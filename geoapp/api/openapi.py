@@ -79,6 +79,13 @@ def document() -> dict[str, Any]:
         _query("alternatives", "also give up to N routes through other crossings",
                {"type": "integer", "minimum": 0, "maximum": 3}),
     ]
+    point = {"type": "string", "pattern": r"^\s*-?[0-9.]+\s*,\s*-?[0-9.]+\s*$"}
+    point_parameters = [
+        _query("from", "start: a point LON,LAT in degrees, snapped to the nearest road of the imported network",
+               point, required=True),
+        _query("to", "end: a point LON,LAT in degrees", point, required=True),
+        *(p for p in route_parameters if p["name"] not in ("from", "to", "via", "alternatives")),
+    ]
     items_parameters = [
         F, DATETIME,
         _query("limit", f"features per page (default {DEFAULT_LIMIT}; above {MAX_LIMIT} lowered to {MAX_LIMIT})",
@@ -101,6 +108,11 @@ def document() -> dict[str, Any]:
             "/api/v1/route": _operation("the route `geo route` finds with the same options", "route",
                                         route_parameters, _ok("application/geo+json", "a GeoJSON Feature whose "
                                                               "properties are `geo route --json`'s"), 400, 422),
+            "/api/v1/route/coords": _operation(
+                "the route between two points on the road network imported into the server's database, as "
+                "`geo route --from-coords … --to-coords …` finds it", "routeCoords", point_parameters,
+                _ok("application/geo+json", "a GeoJSON Feature whose properties are `geo route --from-coords "
+                    "--json`'s"), 400, 404, 422),
             "/api/v1/layers": _operation("the layers with licence, attribution, sources and export links", "layers",
                                          [], _ok("application/json", "the layer list")),
             "/api/v1/layers/{layerId}": _operation(

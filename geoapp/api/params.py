@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 
 from geo.cli.common import add_scenario_options, scenario_from
 from geo.errors import UsageError
-from geo.routing.graph import Trip
+from geo.routing.graph import Scenario, Trip
 from geo.vocab import shorten
 
 MAX_QUERY = 2048
@@ -34,6 +34,8 @@ SCALAR_OPTIONS = ("from", "to", "as_of", "mode", "optimize", "unknown", "vehicle
 """Route parameters that take one value."""
 ROUTE_PARAMETERS = (*SCALAR_OPTIONS, *LIST_OPTIONS)
 """Every parameter of ``/api/v1/route``: ``geo route``'s arguments and options (not its output files)."""
+POINT_PARAMETERS = tuple(p for p in ROUTE_PARAMETERS if p not in ("via", "alternatives"))
+"""Every parameter of ``/api/v1/route/coords``: ``from`` and ``to`` are points (LON,LAT), no via or alternatives."""
 
 
 OPTION = re.compile(r"--([a-z][a-z-]*)")
@@ -82,7 +84,30 @@ def route_trip(items: Sequence[tuple[str, str]]) -> tuple[Trip, int]:
     UsageError
         An unknown parameter, a scalar given twice, a bad value (the CLI's message), too many values.
     """
-    grouped = _values(items, ROUTE_PARAMETERS)
+    args = _parsed(items, ROUTE_PARAMETERS, "a place name or id")
+    scenario = scenario_from(args)
+    if not 0 <= args.alternatives <= 3:
+        raise UsageError(f"alternatives must be between 0 and 3, not {args.alternatives}")
+    return Trip(args.origin, args.destination, scenario, tuple(args.via)), int(args.alternatives)
+
+
+def point_request(items: Sequence[tuple[str, str]]) -> tuple[tuple[float, float], tuple[float, float], Scenario]:
+    """Return the two points and the scenario a route query between points asks for (``from``/``to`` LON,LAT).
+
+    Raises
+    ------
+    UsageError
+        As :func:`route_trip`; a point that is not LON,LAT in range.
+    """
+    from geo.db.coords import parse_point
+
+    args = _parsed(items, POINT_PARAMETERS, "a point: LON,LAT")
+    return parse_point(args.origin, "from"), parse_point(args.destination, "to"), scenario_from(args)
+
+
+def _parsed(items: Sequence[tuple[str, str]], known: Sequence[str], ends: str) -> argparse.Namespace:
+    """Return the query read by the command line's parser (``ends``: what ``from`` and ``to`` hold)."""
+    grouped = _values(items, known)
     argv: list[str] = []
     for key, values in grouped.items():
         option = "--" + key.replace("_", "-")
@@ -101,12 +126,8 @@ def route_trip(items: Sequence[tuple[str, str]]) -> tuple[Trip, int]:
         argv += [option, *split]
     for required in ("from", "to"):
         if required not in grouped:
-            raise UsageError(f"{required}: required (a place name or id)")
-    args = ROUTE_PARSER.parse_args(argv)
-    scenario = scenario_from(args)
-    if not 0 <= args.alternatives <= 3:
-        raise UsageError(f"alternatives must be between 0 and 3, not {args.alternatives}")
-    return Trip(args.origin, args.destination, scenario, tuple(args.via)), int(args.alternatives)
+            raise UsageError(f"{required}: required ({ends})")
+    return ROUTE_PARSER.parse_args(argv)
 
 
 def single(items: Sequence[tuple[str, str]], known: Sequence[str]) -> dict[str, str]:

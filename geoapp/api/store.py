@@ -109,6 +109,29 @@ def engine(data: str) -> RouteEngine:
     return RouteEngine.load()
 
 
+def point_feature(data: str, start: tuple[float, float], end: tuple[float, float], scenario: Scenario) -> bytes:
+    """Return the route between two points on the database's imported network as a GeoJSON Feature.
+
+    Its properties are ``geo route --from-coords … --json``'s (geometry apart). Not kept: a new import changes it.
+
+    Raises
+    ------
+    NotFound
+        The server has no database, or its database no imported network.
+    """
+    from geo.db import database_url
+    from geo.db.coords import network_served, route_points
+    from geoapp.api.http import NotFound
+
+    url = database_url()
+    if url is None or not network_served(url):
+        raise NotFound("routes between points need a road network imported into the server's database "
+                           "(GEO_DATABASE_URL, `geo db import-osm`): none is available here")
+    record = route_points(url, start, end, scenario, graph=engine(data).graph).to_dict()
+    geometry = record.pop("geometry")
+    return to_json({"type": "Feature", "properties": record, "geometry": geometry}).encode("utf-8")
+
+
 def _route_feature(data: str, trip: Trip, alternatives: int) -> bytes:
     """Return a route as a GeoJSON Feature whose properties are ``geo route --json``'s (geometry apart).
 

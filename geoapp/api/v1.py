@@ -30,6 +30,13 @@ async def route(request: Request) -> Response:
     return Response(body, media_type=GEOJSON)
 
 
+async def route_coords(request: Request) -> Response:
+    """Answer ``/api/v1/route/coords``: ``geo route --from-coords … --to-coords … --json`` as a GeoJSON Feature."""
+    start, end, scenario = params.point_request(params.query_items(request.query_params))
+    body = await run_in_threadpool(store.point_feature, store.version(), start, end, scenario)
+    return Response(body, media_type=GEOJSON)
+
+
 @functools.lru_cache(maxsize=2)
 def _layers_json(data: str, base: str) -> bytes:
     rows = store.layer_rows(data)
