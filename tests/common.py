@@ -353,6 +353,10 @@ def app_server(argv: list[str], *, env: Mapping[str, str], log: Path, cwd: Path,
             proc.wait()
 
 
+DRAWN = ".leaflet-overlay-pane path:not([d='M0 0'])"
+"""A drawn vector path (Leaflet leaves the paths it clips out of view as ``M0 0``, which a browser shows as
+nothing): the map has drawn once one of these is visible."""
+
 API_SERVER = ("import sys, uvicorn; from starlette.applications import Starlette; from geoapp import api; "
               "uvicorn.run(Starlette(routes=api.routes()), host='127.0.0.1', port=int(sys.argv[1]), "
               "log_level='warning')")

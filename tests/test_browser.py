@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.common import HOSTILE, app_server
+from tests.common import DRAWN, HOSTILE, app_server
 
 CHROMIUM = Path(os.environ.get("GEO_CHROMIUM", "/usr/bin/chromium"))
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,7 +77,7 @@ class Session:
         """Load the app and wait until the vector layers are drawn; return the seconds it took."""
         start = time.monotonic()
         self.page.goto(self.server + "/" + query)
-        self.page.frame_locator(FRAME).locator(".leaflet-overlay-pane path").first.wait_for(timeout=90_000)
+        self.page.frame_locator(FRAME).locator(DRAWN).first.wait_for(timeout=90_000)
         return time.monotonic() - start
 
     @property

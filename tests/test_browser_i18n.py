@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from tests.common import DRAWN
 from tests.i18n_check import data_values, english_words
 from tests.test_browser import FRAME, Session, browser, server, shot, wait
 
@@ -74,7 +75,7 @@ def test_the_tables_page_in_russian_shows_no_english(browser: Any, server: str, 
     s = Session(browser, server)
     try:
         s.page.goto(server + "/tables?lang=ru&basemap=none&date=2023-06-01")
-        s.page.frame_locator(FRAME).locator(".leaflet-overlay-pane path").first.wait_for(timeout=90_000)
+        s.page.frame_locator(FRAME).locator(DRAWN).first.wait_for(timeout=90_000)
         wait(s.page, "() => document.body.innerText.includes('Таблицы: пункты пропуска, дороги и населённые пункты')")
         lines = visible_text(s)
         assert any(line.startswith("Пунктов пропуска:") for line in lines)

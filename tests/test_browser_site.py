@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from test_browser import ARTIFACTS, CHROMIUM, FRAME, browser, server, wait  # noqa: F401 (fixtures)
 
-from tests.common import HOSTILE, free_port
+from tests.common import DRAWN, HOSTILE, free_port
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -88,7 +88,7 @@ class Visit:
 
     def open(self, path: str = "/") -> None:
         self.page.goto(self.url + path)
-        self.page.locator(".leaflet-overlay-pane path").first.wait_for(timeout=60_000)
+        self.page.locator(DRAWN).first.wait_for(timeout=60_000)
 
 
 def test_the_date_rederives_statuses_as_geo_export_does(browser: Any, site: str, hostile_layers: Path,  # noqa: F811
@@ -186,7 +186,7 @@ def test_map_first_page(browser: Any, server: str, width: int, height: int) -> N
     page = context.new_page()
     page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(server) else r.abort())
     page.goto(server + "/")
-    page.frame_locator(FRAME).locator(".leaflet-overlay-pane path").first.wait_for(timeout=90_000)
+    page.frame_locator(FRAME).locator(DRAWN).first.wait_for(timeout=90_000)
     wait(page, "(h) => document.querySelector('iframe[title*=\"geo_map\"]').getBoundingClientRect().height >= h",
          0.85 * height, timeout=10_000)
     box = page.locator(FRAME).bounding_box()
@@ -207,7 +207,7 @@ def test_route_fits_clear_of_the_legend_and_search_marks_its_result(browser: Any
     page = context.new_page()
     page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(server) else r.abort())
     page.goto(server + "/")
-    page.frame_locator(FRAME).locator(".leaflet-overlay-pane path").first.wait_for(timeout=90_000)
+    page.frame_locator(FRAME).locator(DRAWN).first.wait_for(timeout=90_000)
     assert page.get_by_role("link", name="Static map", exact=False).get_attribute("href") == "site/"
     frame = page.locator(FRAME).element_handle().content_frame()
     frame.locator(".geo-legend-toggle").click()  # open: the route must still be clear of it

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.common import DRAWN
 from tests.test_browser import FRAME, Session, browser, server, shot, wait
 
 pytestmark = pytest.mark.browser
@@ -24,7 +25,7 @@ ROW_PX = 35
 def tables(browser: Any, server: str) -> Iterator[Session]:
     s = Session(browser, server)
     s.page.goto(server + "/tables?date=2025-08-01&basemap=none")
-    s.page.frame_locator(FRAME).locator(".leaflet-overlay-pane path").first.wait_for(timeout=90_000)
+    s.page.frame_locator(FRAME).locator(DRAWN).first.wait_for(timeout=90_000)
     yield s
     s.context.close()
 

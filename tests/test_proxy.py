@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from tests.common import DRAWN
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path(os.environ.get("GEO_CHROMIUM", "/usr/bin/chromium"))
 FRAME = 'iframe[title*="geo_map"]'
@@ -54,7 +56,7 @@ def test_sessions_stick_to_one_app_and_the_api_reaches_both(proxy: tuple[str, li
 
                 page.on("response", note)
                 page.goto(url)
-                page.frame_locator(FRAME).locator(".leaflet-overlay-pane path").first.wait_for(timeout=120_000)
+                page.frame_locator(FRAME).locator(DRAWN).first.wait_for(timeout=120_000)
                 assert len(seen) == 1, seen
                 assert seen <= {b.removeprefix("http://") for b in backends}
                 context.close()
