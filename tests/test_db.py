@@ -1111,6 +1111,16 @@ def test_the_app_routes_between_two_points_placed_on_the_map(osm_network: str, a
     lines = [f for part in json.loads(routes["json"])["parts"] for f in part["fc"]["features"]
              if f["geometry"]["type"] == "LineString"]
     assert len(lines) == 1 and "72.6600, 40.8100" in lines[0]["properties"]["tip"]
+    at.toggle(key="points_through_time").set_value(True).run()  # the two points' route through the years
+    assert not at.exception, [e.value for e in at.exception]
+    table = at.dataframe[-1].value
+    code, out, err = run(capsys, "--db", osm_network, "timeline", "--from-coords", f"{start[0]},{start[1]}",
+                         "--to-coords", f"{end[0]},{end[1]}", "--from", "2015-01-01", "--json")
+    assert code == 0, err
+    periods = json.loads(out)["periods"]
+    assert list(table["from"]) == [p["start"] for p in periods]
+    assert [None if v != v else v for v in table["km"]] == [p["km"] for p in periods]  # NaN: no route
+    assert len(periods) > 1  # Dostuk's history changes this route
 
 
 def _country_index() -> Any:

@@ -571,7 +571,8 @@ def _point_ids(route: PointRoute | None) -> set[str]:
 
 
 def point_timeline(url: str, start: tuple[float, float], end: tuple[float, float], scenario: Scenario,
-                   first: dt.date | None = None, until: dt.date | None = None) -> PointTimeline:
+                   first: dt.date | None = None, until: dt.date | None = None,
+                   graph: RoadGraph | None = None) -> PointTimeline:
     """Return the exact periods of the route between two points on the imported network.
 
     ``geo timeline --from-coords … --to-coords …``. The days are those of :func:`geo.routing.timeline.changes`,
@@ -588,6 +589,8 @@ def point_timeline(url: str, start: tuple[float, float], end: tuple[float, float
         Overrides, avoided countries, mode, objective and traveller (its ``as_of`` is ignored).
     first, until
         The first and the last day (defaults: the history's first fact, today).
+    graph
+        The curated network's graph (default: read from the layers), as :func:`route_points` takes it.
 
     Raises
     ------
@@ -597,14 +600,16 @@ def point_timeline(url: str, start: tuple[float, float], end: tuple[float, float
     from geo.routing import RouteEngine
     from geo.routing.timeline import ONE_DAY, changes, first_fact
 
-    graph = RouteEngine.load().graph
+    if graph is None:
+        graph = RouteEngine.load().graph
     with borrowed(url) as conn:
         matched = ({str(r[0]) for r in conn.execute(_in_network(
             "SELECT crossing_id FROM {} WHERE edges > 0", NETWORK, "crossing_match"))} if imported(conn) else set())
     day_one = first or first_fact(graph, scenario) or dt.date.today()
     last = until or dt.date.today()
+    curated = graph
     found, evaluated = changes(graph, scenario, day_one, last,
-                               lambda on: route_points(url, start, end, on, graph=graph), _point_key, _point_ids,
+                               lambda on: route_points(url, start, end, on, graph=curated), _point_key, _point_ids,
                                crossings=matched)
     stop = last + ONE_DAY
     periods = tuple(PointPeriod(c.start, found[i + 1].start if i + 1 < len(found) else stop, c.route, c.reason,

@@ -161,7 +161,7 @@ def map_page() -> None:
         with tab_route, panel(N_("route")):
             route.route_panel(current, outcome, places, crossings)
         with tab_route, panel(N_("route from points")):
-            points.panel(current, from_points)
+            points.panel(current, from_points, version)
     if tab_measure.open:
         with tab_measure, panel(N_("measure")):
             measure.measure_panel(drawings, version)

@@ -9,20 +9,23 @@ drawing tools' delete) removes it.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import shapely.geometry
 import streamlit as st
 
 from geo.db import database_url
-from geo.db.coords import PointRoute
+from geo.db.coords import PointRoute, PointTimeline
 from geo.errors import GeoError
 from geo.messages import Message
 from geo.routing.graph import Scenario
 from geoapp import share
-from geoapp.ui import LOG, _, md, say, tr
+from geoapp.ui import LOG, _, md, say, today, tr
 
 Point = tuple[float, float]
 
@@ -103,7 +106,17 @@ def record(result: PointRoute) -> dict[str, Any]:
             "as_of": result.scenario.as_of.isoformat()}
 
 
-def panel(app_state: share.AppState, result: PointRoute | Message | None) -> None:
+@st.cache_data(show_spinner=False, max_entries=16)
+def _timeline(url: str, data_version: str, start: Point, end: Point, scenario: Scenario,
+              until: dt.date) -> PointTimeline:
+    from geo.db.coords import point_timeline
+    from geoapp import data
+
+    return point_timeline(url, start, end, scenario, share.FIRST_DAY, until,
+                          graph=data.engine(data.folder(), data_version).graph)
+
+
+def panel(app_state: share.AppState, result: PointRoute | Message | None, data_version: str) -> None:
     """Describe routes from points in the Route tab: how to place them, then the route or why there is none."""
     served = network()
     if served is None:
@@ -141,3 +154,28 @@ def panel(app_state: share.AppState, result: PointRoute | Message | None) -> Non
         st.warning(_("The status of a border crossed where no curated crossing is known is unknown: choose "
                      "\"treated as closed\" for crossings of unknown status above to route around them."))
     st.caption(md(f"{result.network}; {result.attribution} (ODbL-1.0)"))
+    if st.toggle(_("Through time"), key="points_through_time"):
+        time_table(served[0], data_version, result)
+
+
+def time_table(url: str, data_version: str, result: PointRoute) -> None:
+    """Show the route between the two points period by period, from the app's first day to today."""
+    undated = dataclasses.replace(result.scenario, as_of=share.FIRST_DAY)  # the date is the timeline's own
+    try:
+        with st.spinner(_("Routing on each day a crossing's status changed …")):
+            line = _timeline(url, data_version, result.start.given, result.end.given, undated, today())
+    except GeoError as exc:
+        st.warning(md(say(exc.message)))
+        return
+    st.caption(_("{count} period(s) from {start} to today, each starting on the day a fact changed the route "
+                 "between the two points.").format(count=len(line.periods), start=line.start.isoformat()))
+    rows = []
+    for period in line.periods:
+        row = period.to_dict()
+        rows.append({_("from"): row["start"], _("until (excl.)"): row["end"], _("route"): row["reachable"],
+                     _("km"): row["km"], _("hours"): row["hours"], _("border hours"): row["border_h"],
+                     _("crossings"): "; ".join(row["crossing_names"]), _("countries"): " ".join(row["countries"]),
+                     _("no route"): row["no_route"] or "",
+                     _("what changed"): "; ".join(f.describe() for f in period.facts),
+                     _("sources"): " ".join(f.source for f in period.facts if f.source)})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
