@@ -269,15 +269,21 @@ TRACK = {"type": "Feature", "properties": {"name": "Osh → Batken"}, "geometry"
     "type": "LineString", "coordinates": [[72.80, 40.53], [71.9, 40.2], [71.2, 40.05], [70.82, 40.06]]}}
 
 
-def test_uploaded_track_is_drawn_and_legend_folds(session: Session, tmp_path: Path) -> None:
-    path = tmp_path / "osh-batken.geojson"
-    path.write_text(json.dumps(TRACK), encoding="utf-8")
+def upload_track(session: Session, path: Path) -> Any:
+    """Upload a track file in the Measure tab and wait until the map draws it; return the page."""
     page = session.page
     page.get_by_role("tab", name="Measure").click()
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(path))
     page.get_by_role("button", name="Download the track as GeoJSON").wait_for(timeout=90_000)
     session.wait_map("(c) => document.querySelectorAll(`.leaflet-overlay-pane path[stroke='${c}']`).length >= 1",
                      TRACK_COLOUR)
+    return page
+
+
+def test_uploaded_track_is_drawn_and_legend_folds(session: Session, tmp_path: Path) -> None:
+    path = tmp_path / "osh-batken.geojson"
+    path.write_text(json.dumps(TRACK), encoding="utf-8")
+    page = upload_track(session, path)
     session.wait_map("window.map.getZoom() >= 7")  # moved to the track
     assert session.count(".geo-legend.geo-collapsed") == 1  # folded in a window narrower than 1600 px
     session.frame.locator(".geo-legend-toggle").click()
@@ -299,12 +305,7 @@ def test_a_dense_zigzag_track_is_drawn_across_its_whole_width(session: Session, 
     coords = [[72.70 if i % 2 == 0 else 72.85, round(40.4 + 0.3 * i / (n - 1), 6)] for i in range(n)]
     path = tmp_path / "zigzag.geojson"
     path.write_text(json.dumps({"type": "LineString", "coordinates": coords}), encoding="utf-8")
-    page = session.page
-    page.get_by_role("tab", name="Measure").click()
-    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(path))
-    page.get_by_role("button", name="Download the track as GeoJSON").wait_for(timeout=90_000)
-    session.wait_map("(c) => document.querySelectorAll(`.leaflet-overlay-pane path[stroke='${c}']`).length >= 1",
-                     TRACK_COLOUR)
+    upload_track(session, path)
     span = session.frame.evaluate("""(c) => {
         const p = document.querySelector(`.leaflet-overlay-pane path[stroke='${c}']`);
         const box = p.getBBox(), map = window.map;

@@ -131,7 +131,8 @@ def cmd_timeline(args: argparse.Namespace) -> int:
 def _point_timeline(args: argparse.Namespace) -> int:
     """Print the periods of the route between two points on the imported network (``--from-coords``)."""
     from geo.db import require_url
-    from geo.db.coords import format_point_timeline, point_timeline
+    from geo.db.coords import format_point_timeline, point_periods_table, point_timeline
+    from geo.routing.timeline import rows_csv
 
     start, end = point_ends(args)
     if args.output is not None:
@@ -141,25 +142,10 @@ def _point_timeline(args: argparse.Namespace) -> int:
     if args.json:
         print_json(line.to_dict())
     elif args.csv:
-        sys.stdout.write(_point_csv(line))
+        sys.stdout.write(rows_csv(point_periods_table(line)))
     else:
         print(format_point_timeline(line))
     return 0
-
-
-def _point_csv(line: Any) -> str:
-    """Return a point timeline's periods as CSV (the columns of a place-to-place timeline's CSV)."""
-    import csv
-
-    rows = [{**{k: v for k, v in p.to_dict().items() if k not in ("facts", "crossing_names")},
-             "crossings": "; ".join(p.to_dict()["crossing_names"]), "countries": " ".join(p.to_dict()["countries"]),
-             "event": "; ".join(f.describe() for f in p.facts),
-             "sources": " ".join(f.source for f in p.facts if f.source)} for p in line.periods]
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
 
 
 def format_timeline(line: Timeline, labels: dict[str, str]) -> str:

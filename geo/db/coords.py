@@ -7,12 +7,13 @@ the edge query (crossings impassable on the date, from the curated status histor
 hours are added to the cost of its gate edges, one per chain of matched edges (:func:`geo.db.osm.gate_edges`);
 avoided countries leave out every edge that touches them; entering a country whose visa the traveller lacks is
 refused per direction; with ``unknown="closed"`` border edges matched to no curated crossing are left out too) →
-``pgr_dijkstra`` (on ``route_edges``, the narrow copy of the edges) from both ends of the start edge to both ends of
-the end edge, on the edges inside a corridor (the box around the two snapped points plus a margin), widened
-(:data:`CORRIDOR_STEPS`) only when no route is found; on a long route (ends more than :data:`LONG_SPAN_DEG` apart) the
-minor roads count only near the two ends (:data:`LOCAL_DEG`) and the main roads everywhere, and every road is searched
-as a last step when that finds nothing (:func:`search_steps`) → the route's line: geodesic km on WGS84, cut by the
-borders layer for km per country as :mod:`geo.measure` cuts it.
+one ``pgr_dijkstra`` (on ``route_edges``, the narrow copy of the edges) from a virtual start joined to both ends of
+the start edge to a virtual end joined from both ends of the end edge, on the edges inside a corridor (the box around
+the two snapped points plus a margin), widened (:data:`CORRIDOR_STEPS`) only when no route is found; on a long route
+(ends more than :data:`LONG_SPAN_DEG` apart) the minor roads count only near the two ends (:data:`LOCAL_DEG`) and the
+main roads everywhere, and every road is searched as a last step when that finds nothing (:func:`search_steps`) → the
+route's line: geodesic km on WGS84, cut by the network's ``country_parts`` for km per country as :mod:`geo.measure`
+cuts it.
 
 The distance from a given point to its snapped road is reported, not counted in the route's km.
 """
@@ -600,21 +601,32 @@ def point_timeline(url: str, start: tuple[float, float], end: tuple[float, float
     from geo.routing import RouteEngine
     from geo.routing.timeline import ONE_DAY, changes, first_fact
 
-    if graph is None:
-        graph = RouteEngine.load().graph
+    curated: RoadGraph = graph if graph is not None else RouteEngine.load().graph
     with borrowed(url) as conn:
         matched = ({str(r[0]) for r in conn.execute(_in_network(
             "SELECT crossing_id FROM {} WHERE edges > 0", NETWORK, "crossing_match"))} if imported(conn) else set())
-    day_one = first or first_fact(graph, scenario) or dt.date.today()
+    day_one = first or first_fact(curated, scenario) or dt.date.today()
     last = until or dt.date.today()
-    curated = graph
-    found, evaluated = changes(graph, scenario, day_one, last,
+    found, evaluated = changes(curated, scenario, day_one, last,
                                lambda on: route_points(url, start, end, on, graph=curated), _point_key, _point_ids,
                                crossings=matched)
     stop = last + ONE_DAY
     periods = tuple(PointPeriod(c.start, found[i + 1].start if i + 1 < len(found) else stop, c.route, c.reason,
                                 c.facts) for i, c in enumerate(found))
     return PointTimeline((start, end), scenario, day_one, stop, periods, evaluated)
+
+
+def point_periods_table(line: PointTimeline) -> list[dict[str, Any]]:
+    """Return one flat row per period, with the keys of :func:`geo.routing.timeline.periods_table`."""
+    rows = []
+    for period in line.periods:
+        row = period.to_dict()
+        rows.append({"start": row["start"], "end": row["end"], "reachable": row["reachable"], "km": row["km"],
+                     "hours": row["hours"], "border_h": row["border_h"],
+                     "crossings": "; ".join(row["crossing_names"]), "countries": " ".join(row["countries"]),
+                     "no_route": row["no_route"] or "", "event": "; ".join(f.describe() for f in period.facts),
+                     "sources": " ".join(f.source for f in period.facts if f.source)})
+    return rows
 
 
 def format_point_timeline(line: PointTimeline) -> str:

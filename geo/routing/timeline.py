@@ -353,7 +353,11 @@ def periods_table(line: Timeline, labels: Mapping[str, str] | None = None) -> li
 
 def periods_csv(line: Timeline) -> str:
     """Return the periods as CSV text (one row per period, ``end`` exclusive)."""
-    rows = periods_table(line)
+    return rows_csv(periods_table(line))
+
+
+def rows_csv(rows: list[dict[str, Any]]) -> str:
+    """Return period rows (:func:`periods_table`'s, or a point timeline's of the same keys) as CSV text."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()

@@ -15,7 +15,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import shapely.geometry
 import streamlit as st
 
@@ -169,13 +168,7 @@ def time_table(url: str, data_version: str, result: PointRoute) -> None:
         return
     st.caption(_("{count} period(s) from {start} to today, each starting on the day a fact changed the route "
                  "between the two points.").format(count=len(line.periods), start=line.start.isoformat()))
-    rows = []
-    for period in line.periods:
-        row = period.to_dict()
-        rows.append({_("from"): row["start"], _("until (excl.)"): row["end"], _("route"): row["reachable"],
-                     _("km"): row["km"], _("hours"): row["hours"], _("border hours"): row["border_h"],
-                     _("crossings"): "; ".join(row["crossing_names"]), _("countries"): " ".join(row["countries"]),
-                     _("no route"): row["no_route"] or "",
-                     _("what changed"): "; ".join(f.describe() for f in period.facts),
-                     _("sources"): " ".join(f.source for f in period.facts if f.source)})
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    from geo.db.coords import point_periods_table
+    from geoapp.pages.timeline import shown_periods
+
+    st.dataframe(shown_periods(point_periods_table(line)), hide_index=True, width="stretch")

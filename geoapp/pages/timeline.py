@@ -136,17 +136,21 @@ def time_panel(app_state: share.AppState, version: str, places: Mapping[str, str
     st.session_state[PERIOD] = period_of(line, app_state.as_of)
     st.selectbox(_("Period"), list(range(len(line.periods))), key=PERIOD, on_change=on_period, args=(line,),
                  format_func=lambda n: label(line.periods[n]))
-    shown = pd.DataFrame(periods_table(line, crossings)).rename(columns={
-        "start": _("from"), "end": _("until (excl.)"), "reachable": _("route"), "km": _("km"), "hours": _("hours"),
-        "border_h": _("border hours"), "crossings": _("crossings"), "countries": _("countries"),
-        "no_route": _("no route"), "event": _("what changed"), "sources": _("sources")})
-    st.dataframe(shown, hide_index=True, width="stretch")
+    st.dataframe(shown_periods(periods_table(line, crossings)), hide_index=True, width="stretch")
     name = f"timeline-{app_state.origin}-{app_state.dest}"
     a, b = st.columns(2)
     a.download_button(_("Periods (.csv)"), data=periods_csv(line), file_name=f"{name}.csv", mime="text/csv",
                       on_click="ignore")
     b.download_button(_("Chart (.png)"), data=lambda: png(line, names), file_name=f"{name}.png",
                       mime="image/png", on_click="ignore")
+
+
+def shown_periods(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Return period rows (a place or a point timeline's) as the app shows them, with translated column titles."""
+    return pd.DataFrame(rows).rename(columns={
+        "start": _("from"), "end": _("until (excl.)"), "reachable": _("route"), "km": _("km"), "hours": _("hours"),
+        "border_h": _("border hours"), "crossings": _("crossings"), "countries": _("countries"),
+        "no_route": _("no route"), "event": _("what changed"), "sources": _("sources")})
 
 
 def label(period: Period) -> str:
